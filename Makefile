@@ -1,0 +1,132 @@
+# ac97sim - one GNU Make build for the libraries, the program, tests and bench.
+#
+#   make              build everything into build/
+#   make check        run every Check suite and fixture suite, then again
+#                     under -fsanitize=address,undefined (build-san/)
+#   make test         the same suites, plain build only (quicker)
+#   make bench        performance figures as ratios against same-run anchors
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
+# pkg-config.
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+CFLAGS ?= -O1 -g -fno-omit-frame-pointer
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+CFLAGS ?= -O2 -g
+SAN_FLAGS :=
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+INCLUDES := -Iemu -Idriver -Iharness -Itools
+
+PKGS_TOOL := sndfile sdl2 inih
+PKGS_TEST := check
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_TOOL) $(PKGS_TEST) 2>/dev/null)
+TOOL_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_TOOL) 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_TEST) 2>/dev/null)
+
+ALL_CFLAGS := $(STD) $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+BUILD_ID := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+EMU_SRC := $(sort $(wildcard emu/*.c))
+DRIVER_SRC := $(sort $(wildcard driver/*.c))
+HARNESS_SRC := $(sort $(wildcard harness/*.c))
+TOOLS_LIB_SRC := $(sort $(filter-out tools/main.c,$(wildcard tools/*.c)))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+
+EMU_OBJ := $(EMU_SRC:%.c=$(BUILD)/%.o)
+DRIVER_OBJ := $(DRIVER_SRC:%.c=$(BUILD)/%.o)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+TOOLS_LIB_OBJ := $(TOOLS_LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIB_EMU := $(BUILD)/libac97emu.a
+LIB_DRIVER := $(BUILD)/libac97driver.a
+LIB_HARNESS := $(BUILD)/libac97harness.a
+LIB_TOOLS := $(BUILD)/libac97tools.a
+# Link order follows the dependency direction tools -> harness -> driver -> emu.
+LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_DRIVER) $(LIB_EMU)
+
+PROGRAM := $(BUILD)/ac97sim
+TEST_RUNNER := $(BUILD)/tests/check_ac97sim
+BENCH := $(BUILD)/bench/ac97bench
+
+.PHONY: all check test bench install clean demo
+all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tools/version.o: CPPFLAGS += -DAC97SIM_VERSION='"$(VERSION)"' -DAC97SIM_BUILD_ID='"$(BUILD_ID)"'
+
+define make_lib
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+endef
+
+$(LIB_EMU): $(EMU_OBJ) ; $(make_lib)
+$(LIB_DRIVER): $(DRIVER_OBJ) ; $(make_lib)
+$(LIB_HARNESS): $(HARNESS_OBJ) ; $(make_lib)
+$(LIB_TOOLS): $(TOOLS_LIB_OBJ) ; $(make_lib)
+
+$(PROGRAM): $(BUILD)/tools/main.o $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+
+# Each tests/*.c defines one or more `Suite *suite_NAME(void)`; the list the
+# runner iterates is generated so that adding a suite touches one file.
+$(BUILD)/tests/suites.inc: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	sed -n 's/^Suite \*\(suite_[a-z0-9_]*\)(void)$$/X(\1)/p' $(filter-out tests/main.c,$^) > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tests/main.o: $(BUILD)/tests/suites.inc
+$(BUILD)/tests/main.o: CPPFLAGS += -I$(BUILD)/tests
+
+$(TEST_RUNNER): $(TEST_OBJ) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(TEST_LIBS) -lm
+
+$(BENCH): $(BUILD)/bench/bench.o $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The suites run from the top of the tree so that fixtures/ is found.
+test: $(TEST_RUNNER) $(PROGRAM)
+	AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
+
+check:
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory test SANITIZE=1
+
+bench: $(BENCH)
+	$(BENCH)
+
+demo: $(PROGRAM)
+	$(PROGRAM) regs fixtures/regs/demo_tone.regs --wav $(BUILD)/demo_tone.wav
+
+install: $(PROGRAM)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,266 @@
+/*
+ * ac97.h - the Intel ICH (82801AA) AC'97 controller with one codec, on a
+ * simulated clock. This is the whole public interface of emu/.
+ *
+ * The guest sees two I/O BARs: NAMBAR (the codec's mixer registers, 256
+ * bytes: 0x00-0x7F primary codec, 0x80-0xFF secondary) and NABMBAR (the bus
+ * master, 64 bytes: engines PI at 0x00, PO at 0x10, MC at 0x20; GLOB_CNT
+ * 0x2C, GLOB_STA 0x30, CAS 0x34). Register accesses take no simulated time;
+ * time moves only through ac97_advance_to(). Every read or write first
+ * brings the device up to its current time, so PICB, CIV and the rest are
+ * exact at the moment of the access, while the device itself does work only
+ * at events (fills, buffer completions, underruns), never per frame.
+ *
+ * What is modelled and what is not is listed at the top of ac97.c and
+ * bm_engine.c.
+ */
+#ifndef AC97SIM_AC97_H
+#define AC97SIM_AC97_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cadence.h"
+#include "codec.h"
+#include "gmem.h"
+#include "simtime.h"
+
+#define AC97_PCI_VENDOR_ID 0x8086u
+#define AC97_PCI_DEVICE_ID 0x2415u
+#define AC97_NAM_BYTES 256u
+#define AC97_NABM_BYTES 64u
+
+enum ac97_bar { AC97_BAR_NAM, AC97_BAR_NABM };
+
+enum ac97_engine_id { AC97_PI, AC97_PO, AC97_MC, AC97_ENGINE_COUNT };
+
+/* NABM offsets. An engine's registers sit at its base + these. */
+enum {
+	AC97_ENGINE_STRIDE = 0x10,
+	AC97_BDBAR = 0x00,
+	AC97_CIV = 0x04,
+	AC97_LVI = 0x05,
+	AC97_SR = 0x06,
+	AC97_PICB = 0x08,
+	AC97_PIV = 0x0A,
+	AC97_CR = 0x0B,
+	AC97_GLOB_CNT = 0x2C,
+	AC97_GLOB_STA = 0x30,
+	AC97_CAS = 0x34,
+};
+
+/* SR bits. */
+#define AC97_SR_DCH 0x0001u
+#define AC97_SR_CELV 0x0002u
+#define AC97_SR_LVBCI 0x0004u
+#define AC97_SR_BCIS 0x0008u
+#define AC97_SR_FIFOE 0x0010u
+/* CR bits. */
+#define AC97_CR_RPBM 0x01u
+#define AC97_CR_RR 0x02u
+#define AC97_CR_LVBIE 0x04u
+#define AC97_CR_FEIE 0x08u
+#define AC97_CR_IOCE 0x10u
+/* GLOB_CNT bits (82801AA: bits 6 and up are reserved). */
+#define AC97_GC_GIE 0x00000001u
+#define AC97_GC_COLD 0x00000002u	/* active low reset: 1 = out of reset */
+#define AC97_GC_WARM 0x00000004u
+#define AC97_GC_ACLINK_OFF 0x00000008u
+#define AC97_GC_PRIE 0x00000010u
+#define AC97_GC_SRIE 0x00000020u
+/* GLOB_STA bits. */
+#define AC97_GS_GSCI 0x00000001u
+#define AC97_GS_MIINT 0x00000002u
+#define AC97_GS_MOINT 0x00000004u
+#define AC97_GS_PIINT 0x00000020u
+#define AC97_GS_POINT 0x00000040u
+#define AC97_GS_MINT 0x00000080u
+#define AC97_GS_S0CR 0x00000100u
+#define AC97_GS_S1CR 0x00000200u
+#define AC97_GS_S0RI 0x00000400u
+#define AC97_GS_S1RI 0x00000800u
+#define AC97_GS_RCS 0x00008000u
+/* Buffer descriptor DW1 bits. */
+#define AC97_BD_IOC 0x80000000u
+#define AC97_BD_BUP 0x40000000u
+#define AC97_BD_RESERVED 0x3FFF0000u
+#define AC97_BD_LEN_MASK 0x0000FFFFu
+#define AC97_BDL_ENTRIES 32u
+#define AC97_BD_BYTES 8u
+
+/* Device parameters that the datasheet leaves to us. */
+struct ac97_config {
+	uint32_t fifo_samples;	/* per engine, 2..AC97_FIFO_SAMPLES_MAX, even */
+	sim_ticks_t dma_latency_ticks;	/* request to data, < one frame */
+	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR */
+};
+#define AC97_FIFO_SAMPLES_MAX 64u
+#define AC97_FIFO_SAMPLES_DEFAULT 16u	/* 32 bytes */
+#define AC97_DMA_LATENCY_TICKS_DEFAULT 12u	/* about 1 us */
+#define AC97_CODEC_READY_DELAY_TICKS_DEFAULT (48u * SIM_TICKS_PER_FRAME)
+
+void ac97_config_default(struct ac97_config *cfg);
+
+/*
+ * Audio leaving PCM out, as it crosses the AC-link: a run of consecutive
+ * sample-carrying frames of one engine (frames the codec asked for). Frame i
+ * of the span is request first_request + i of the cadence, so its time is
+ * cadence_tick_of(&cadence, first_request + i).
+ */
+enum ac97_span_kind {
+	AC97_SPAN_DATA,		/* samples fetched from guest memory */
+	AC97_SPAN_FILL,		/* no data: DMA halted (BUP policy value) */
+	AC97_SPAN_UNDERRUN,	/* no data: FIFO ran dry while running (FIFOE) */
+};
+
+struct ac97_span {
+	enum ac97_engine_id engine;
+	enum ac97_span_kind kind;
+	uint32_t channels;	/* samples per frame: 2 */
+	uint64_t n_frames;
+	struct cadence cadence;
+	uint64_t first_request;
+	/* DATA: n_frames * channels little-endian int16, valid during the call. */
+	const uint8_t *pcm_le;
+	/* FILL and UNDERRUN: the value sent in every frame, per channel. */
+	int16_t fill[2];
+};
+
+struct ac97_sink {
+	void (*on_span)(void *ctx, const struct ac97_span *span);
+	void *ctx;
+};
+
+/*
+ * The analogue signal at the codec's inputs, before its ADC path. Called
+ * with frame numbers that count the converter's requests since the device
+ * was created, so a source is a pure function of position. Mono for
+ * AC97_MC, stereo interleaved for AC97_PI.
+ */
+struct ac97_source {
+	void (*read)(void *ctx, enum ac97_engine_id engine, uint64_t first_frame,
+		     int16_t *dst, uint64_t n_frames, uint32_t channels);
+	void *ctx;
+};
+
+/* Things the device reports: for logs, checkers and tests. */
+enum ac97_event_kind {
+	AC97_EV_GUEST_ERROR,	/* the guest used the device badly; code says how */
+	AC97_EV_UNMODELLED,	/* a feature we do not model was used */
+	AC97_EV_DMA_FAULT,	/* DMA touched unmapped memory */
+	AC97_EV_BUFFER_DONE,	/* a = CIV of the finished buffer */
+	AC97_EV_HALTED,		/* a = CIV; at LVI */
+	AC97_EV_FIFO_ERROR,	/* under/overrun while running */
+	AC97_EV_IRQ,		/* a = new level */
+	AC97_EV_CODEC_READY,
+};
+
+enum ac97_guest_error {
+	AC97_GE_NONE,
+	AC97_GE_RR_WHILE_RUNNING,
+	AC97_GE_RR_WITH_RPBM,
+	AC97_GE_BDBAR_WHILE_RUNNING,
+	AC97_GE_ODD_LENGTH,		/* stereo descriptor with an odd length */
+	AC97_GE_ADDR_BIT0,		/* descriptor address bit 0 set */
+	AC97_GE_BD_RESERVED_BITS,
+	AC97_GE_RO_WRITE,		/* write to read-only or reserved bits */
+	AC97_GE_BAD_OFFSET,		/* outside the BAR */
+	AC97_GE_CODEC_NOT_READY,	/* codec access with no codec ready */
+	AC97_GE_CODEC_BUSY,		/* codec access while one is in flight */
+	AC97_GE_CODEC_WIDTH,		/* NAMBAR byte write */
+	AC97_GE_NO_SECONDARY,		/* access to the absent secondary codec */
+	AC97_GE_BAD_WIDTH,
+	AC97_GE_COUNT
+};
+
+struct ac97_event {
+	sim_ticks_t tick;
+	enum ac97_event_kind kind;
+	int engine;		/* enum ac97_engine_id, or -1 for the device */
+	uint32_t code;		/* enum ac97_guest_error for GUEST_ERROR */
+	uint64_t a, b;
+	const char *what;	/* static text */
+};
+
+struct ac97_observer {
+	void (*on_event)(void *ctx, const struct ac97_event *ev);
+	void *ctx;
+};
+
+/* A DMA access to memory that was not there. */
+struct ac97_dma_fault {
+	sim_ticks_t tick;
+	enum ac97_engine_id engine;
+	uint32_t bd_index;	/* CIV of the descriptor being processed */
+	uint64_t addr;		/* first unreadable/unwritable byte */
+	bool write;
+};
+#define AC97_FAULT_LOG_MAX 64u
+
+const char *ac97_engine_name(enum ac97_engine_id e);
+const char *ac97_guest_error_name(enum ac97_guest_error ge);
+
+#include "bm_engine.h"
+
+struct ac97 {
+	struct ac97_config cfg;
+	struct gmem *mem;
+	struct codec codec;
+	struct bm_engine engine[AC97_ENGINE_COUNT];
+	sim_ticks_t now_ticks;
+	uint32_t glob_cnt;
+	uint32_t glob_sta_sticky;	/* RCS, resume bits: RWC ones */
+	sim_ticks_t codec_ready_tick;	/* SIM_TICKS_NEVER while in reset */
+	bool codec_ready;
+	bool cas_held;
+	sim_ticks_t codec_access_done_tick;	/* CAS frees then */
+	bool irq_level;
+	uint32_t rr_next;	/* round-robin arbitration: engine granted first on a tie */
+	struct ac97_sink sink;
+	struct ac97_source source;
+	struct ac97_observer observer;
+	uint64_t faults_total;
+	struct ac97_dma_fault faults[AC97_FAULT_LOG_MAX];	/* the first ones */
+	uint64_t guest_errors[AC97_GE_COUNT];
+	bool bulk_disabled;	/* tests: force the one-step path to check the bulk one */
+	uint8_t scratch[GMEM_PAGE_BYTES];
+};
+
+/* Creates the device at tick 0 in its power-on state: GLOB_CNT = 0 (AC-link
+ * in cold reset), every engine halted. mem must outlive the device. */
+void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem);
+void ac97_set_sink(struct ac97 *dev, struct ac97_sink sink);
+void ac97_set_source(struct ac97 *dev, struct ac97_source source);
+void ac97_set_observer(struct ac97 *dev, struct ac97_observer obs);
+
+/* Port I/O. width_bits is 8, 16 or 32; any offset and width is accepted and
+ * has a defined result (accesses that span registers touch each byte's
+ * register; outside the BAR reads all ones and writes nothing). */
+uint32_t ac97_io_read(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigned width_bits);
+void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigned width_bits,
+		   uint32_t value);
+
+/* Moves simulated time forward to t (never back), doing every event due at
+ * or before t in order. */
+void ac97_advance_to(struct ac97 *dev, sim_ticks_t t);
+
+/* Earliest tick after now at which register-visible state or the interrupt
+ * line may change (buffer completion, halt, FIFO error, codec ready), or
+ * SIM_TICKS_NEVER. May be early (nothing happens then), never late. */
+sim_ticks_t ac97_next_event_tick(const struct ac97 *dev);
+
+static inline sim_ticks_t ac97_now(const struct ac97 *dev)
+{
+	return dev->now_ticks;
+}
+
+static inline bool ac97_irq_line(const struct ac97 *dev)
+{
+	return dev->irq_level;
+}
+
+/* Bus stall (fault injection): DMA requests made before until_tick complete
+ * only at until_tick + latency. */
+void ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * gmem.h - guest physical memory.
+ *
+ * A flat byte array split into 4 KiB pages, each of which is mapped or not.
+ * Everything the device reads or writes by DMA goes through here, so that a
+ * page the driver has given back (a revoked or completed mapping) can be
+ * taken out of guest memory and any later DMA to it is caught. Addresses
+ * past the end behave like unmapped pages. This module only answers "what
+ * is there"; recording a DMA fault (with time, engine and descriptor) is the
+ * device's job, because only the device knows those.
+ *
+ * Not modelled: caches, IOMMUs, memory attributes.
+ */
+#ifndef AC97SIM_GMEM_H
+#define AC97SIM_GMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GMEM_PAGE_BYTES 4096u
+#define GMEM_DEFAULT_BYTES (16u << 20)
+/* Returned by the fault queries when every byte is mapped. */
+#define GMEM_NO_FAULT UINT64_MAX
+
+struct gmem {
+	uint8_t *bytes;
+	uint8_t *page_mapped;	/* one flag per page, 1 = mapped */
+	uint64_t size_bytes;	/* a multiple of GMEM_PAGE_BYTES */
+	uint64_t pages_unmapped;	/* count, so the all-mapped case is O(1) */
+};
+
+/* Allocates size_bytes (rounded up to a page) of zeroed memory, all mapped.
+ * Returns 0, or -1 when out of host memory (m is then left empty). */
+int gmem_init(struct gmem *m, uint64_t size_bytes);
+void gmem_free(struct gmem *m);
+
+/* Maps or unmaps every page that [addr, addr + len) touches. Pages past the
+ * end of memory are ignored. Unmapping does not clear the bytes: mapping a
+ * page again shows what was there, like a page handed back and reused. */
+void gmem_set_mapped(struct gmem *m, uint64_t addr, uint64_t len, bool mapped);
+bool gmem_page_is_mapped(const struct gmem *m, uint64_t addr);
+
+/* First address in [addr, addr + len) that is not readable (unmapped or past
+ * the end), or GMEM_NO_FAULT. */
+uint64_t gmem_first_fault(const struct gmem *m, uint64_t addr, uint64_t len);
+
+/* Pointer to [addr, addr + len) when all of it is mapped, else NULL. The
+ * device uses this to hand guest audio to a sink without copying it. */
+const uint8_t *gmem_span(const struct gmem *m, uint64_t addr, uint64_t len);
+
+/* Copies len bytes from guest memory; unreadable bytes read as zero.
+ * Returns the first unreadable address or GMEM_NO_FAULT. */
+uint64_t gmem_read(const struct gmem *m, uint64_t addr, void *dst, uint64_t len);
+
+/* Copies len bytes into guest memory; bytes aimed at unmapped pages or past
+ * the end are dropped. Returns the first unwritable address or GMEM_NO_FAULT. */
+uint64_t gmem_write(struct gmem *m, uint64_t addr, const void *src, uint64_t len);
+
+#endif
