@@ -215,6 +215,7 @@ struct ac97 {
 	bool cas_held;
 	sim_ticks_t codec_access_done_tick;	/* CAS frees then */
 	bool irq_level;
+	sim_ticks_t bus_stall_until_tick;	/* fault injection: DMA waits until then */
 	uint32_t rr_next;	/* round-robin arbitration: engine granted first on a tie */
 	struct ac97_sink sink;
 	struct ac97_source source;

@@ -1,0 +1,591 @@
+/*
+ * ac97.c - the ICH AC'97 controller as a whole: the NABMBAR and NAMBAR
+ * register spaces, global control/status, the codec access semaphore, the
+ * interrupt line, and the order in which time reaches the engines.
+ *
+ * Sources: 82801AA datasheet (NABM registers, GLOB_CNT/GLOB_STA/CAS), the
+ * ICH AC'97 PRM, AC'97 2.3 (codec access on slots 1/2). Decisions where they
+ * are silent, each pinned by a test:
+ *
+ * - Any width at any offset is accepted. An access is split into bytes; each
+ *   register the bytes fall in is read (or written, with a byte-enable
+ *   mask) once, so a dword write at +04 writes LVI then SR, and a word write
+ *   at +0A writes CR and ignores PIV. Bytes in the 64-byte BAR that belong
+ *   to no register read 0; bytes past it read 0xFF. Writes to wholly
+ *   read-only registers, to reserved GLOB_CNT bits or outside the BAR are
+ *   ignored and logged as guest errors.
+ * - The AC-link runs while COLD# = 1, ACLINK_OFF = 0, the codec is ready and
+ *   not in PR4. The codec becomes ready (S0CR) codec_ready_delay_ticks
+ *   after COLD# is deasserted (default 48 frames = 1 ms). COLD# = 0 resets
+ *   the codec but not the bus master. WARM (self-clearing) wakes a codec
+ *   from PR4.
+ * - Codec accesses complete on the link at the end of the frame after the
+ *   access (CAS reads 1 until then). The CPU sees the data at once (register
+ *   accesses take no simulated time). Reads with no codec ready, or of the
+ *   absent secondary codec (NAMBAR 0x80-0xFF), return 0xFFFF and set RCS.
+ *   An access while one is in flight is performed and logged. NAMBAR byte
+ *   reads return a byte of the register; byte writes are dropped (the link
+ *   carries 16-bit data); dword accesses are two register accesses.
+ * - The interrupt line is a level recomputed after every change (STYLE 3):
+ *   OR over engines of SR & enables, plus GSCI & GIE and the resume bits
+ *   with their enables (never set here: GPIO and resume are not modelled).
+ * - On a tick where several engines have events they are served
+ *   round-robin, starting one engine later each time.
+ *
+ * Not modelled: the modem codec and modem interrupts (MIINT/MOINT read 0),
+ * a secondary codec, GPIO (GSCI), resume interrupts, ICH2+ multichannel
+ * and sample-size controls (82801AA reserves those GLOB_CNT bits), PCI
+ * configuration space.
+ */
+#include "ac97.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "ac97_internal.h"
+
+enum reg_field { R_BDBAR, R_CIV, R_LVI, R_SR, R_PICB, R_PIV, R_CR, R_GLOB_CNT, R_GLOB_STA, R_CAS };
+
+/* The NABM register map as data (offsets within an engine block for the
+ * engine registers, absolute for the global ones). writable and w1c are the
+ * bits software can change; everything else in a register is read-only or
+ * reserved. */
+struct nabm_reg {
+	uint8_t offset;
+	uint8_t size_bytes;
+	uint8_t field;
+	uint32_t reset;
+	uint32_t writable;
+	uint32_t w1c;
+	const char *name;
+};
+
+static const struct nabm_reg engine_regs[] = {
+	{ AC97_BDBAR, 4, R_BDBAR, 0x00000000u, 0xFFFFFFF8u, 0, "BDBAR" },
+	{ AC97_CIV, 1, R_CIV, 0x00, 0, 0, "CIV" },
+	{ AC97_LVI, 1, R_LVI, 0x00, 0x1F, 0, "LVI" },
+	{ AC97_SR, 2, R_SR, AC97_SR_DCH, 0, AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE, "SR" },
+	{ AC97_PICB, 2, R_PICB, 0x0000, 0, 0, "PICB" },
+	{ AC97_PIV, 1, R_PIV, 0x00, 0, 0, "PIV" },
+	{ AC97_CR, 1, R_CR, 0x00, 0x1F, 0, "CR" },
+};
+
+static const struct nabm_reg global_regs[] = {
+	{ AC97_GLOB_CNT, 4, R_GLOB_CNT, 0x00000000u, 0x3Fu, 0, "GLOB_CNT" },
+	{ AC97_GLOB_STA, 4, R_GLOB_STA, 0x00000000u, 0,
+	  AC97_GS_GSCI | AC97_GS_S0RI | AC97_GS_S1RI | AC97_GS_RCS, "GLOB_STA" },
+	{ AC97_CAS, 1, R_CAS, 0x00, 0, 0, "CAS" },
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ENGINE_BLOCK_USED_BYTES 0x0Cu
+
+static const enum codec_converter engine_converter[AC97_ENGINE_COUNT] = {
+	[AC97_PI] = CODEC_CONV_ADC_LR,
+	[AC97_PO] = CODEC_CONV_DAC_FRONT,
+	[AC97_MC] = CODEC_CONV_ADC_MIC,
+};
+
+const char *ac97_engine_name(enum ac97_engine_id e)
+{
+	static const char *const names[AC97_ENGINE_COUNT] = { "PI", "PO", "MC" };
+	return (unsigned)e < AC97_ENGINE_COUNT ? names[e] : "?";
+}
+
+const char *ac97_guest_error_name(enum ac97_guest_error ge)
+{
+	static const char *const names[AC97_GE_COUNT] = {
+		[AC97_GE_NONE] = "none",
+		[AC97_GE_RR_WHILE_RUNNING] = "rr-while-running",
+		[AC97_GE_RR_WITH_RPBM] = "rr-with-rpbm",
+		[AC97_GE_BDBAR_WHILE_RUNNING] = "bdbar-while-running",
+		[AC97_GE_ODD_LENGTH] = "odd-length",
+		[AC97_GE_ADDR_BIT0] = "addr-bit0",
+		[AC97_GE_BD_RESERVED_BITS] = "bd-reserved-bits",
+		[AC97_GE_RO_WRITE] = "ro-write",
+		[AC97_GE_BAD_OFFSET] = "bad-offset",
+		[AC97_GE_CODEC_NOT_READY] = "codec-not-ready",
+		[AC97_GE_CODEC_BUSY] = "codec-busy",
+		[AC97_GE_CODEC_WIDTH] = "codec-width",
+		[AC97_GE_NO_SECONDARY] = "no-secondary-codec",
+		[AC97_GE_BAD_WIDTH] = "bad-width",
+	};
+	return (unsigned)ge < AC97_GE_COUNT ? names[ge] : "?";
+}
+
+void ac97_config_default(struct ac97_config *cfg)
+{
+	cfg->fifo_samples = AC97_FIFO_SAMPLES_DEFAULT;
+	cfg->dma_latency_ticks = AC97_DMA_LATENCY_TICKS_DEFAULT;
+	cfg->codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_DEFAULT;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+void ac97_emit(struct ac97 *dev, sim_ticks_t tick, enum ac97_event_kind kind, int engine,
+	       uint64_t a, uint64_t b, const char *what)
+{
+	if (dev->observer.on_event == NULL)
+		return;
+	struct ac97_event ev = {
+		.tick = tick, .kind = kind, .engine = engine, .a = a, .b = b, .what = what,
+	};
+	dev->observer.on_event(dev->observer.ctx, &ev);
+}
+
+void ac97_guest_error(struct ac97 *dev, sim_ticks_t tick, int engine, enum ac97_guest_error ge,
+		      uint64_t a, const char *what)
+{
+	assert(ge > AC97_GE_NONE && ge < AC97_GE_COUNT);
+	dev->guest_errors[ge]++;
+	if (dev->observer.on_event == NULL)
+		return;
+	struct ac97_event ev = {
+		.tick = tick, .kind = AC97_EV_GUEST_ERROR, .engine = engine, .code = ge, .a = a,
+		.what = what,
+	};
+	dev->observer.on_event(dev->observer.ctx, &ev);
+}
+
+void ac97_record_fault(struct ac97 *dev, sim_ticks_t tick, int engine, uint32_t bd_index,
+		       uint64_t addr, bool write)
+{
+	if (dev->faults_total < AC97_FAULT_LOG_MAX) {
+		struct ac97_dma_fault *f = &dev->faults[dev->faults_total];
+		f->tick = tick;
+		f->engine = (enum ac97_engine_id)engine;
+		f->bd_index = bd_index;
+		f->addr = addr;
+		f->write = write;
+	}
+	dev->faults_total++;
+	ac97_emit(dev, tick, AC97_EV_DMA_FAULT, engine, addr, bd_index,
+		  write ? "DMA write to unmapped memory" : "DMA read of unmapped memory");
+}
+
+sim_ticks_t ac97_dma_done_tick(const struct ac97 *dev, sim_ticks_t request_tick)
+{
+	sim_ticks_t start =
+		request_tick < dev->bus_stall_until_tick ? dev->bus_stall_until_tick : request_tick;
+	return start + dev->cfg.dma_latency_ticks;
+}
+
+/* ---- derived state -------------------------------------------------------- */
+
+static void update_irq(struct ac97 *dev)
+{
+	bool level = false;
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		level |= bm_engine_irq_status(&dev->engine[i]) != 0;
+	uint32_t sticky = dev->glob_sta_sticky;
+	level |= (sticky & AC97_GS_GSCI) && (dev->glob_cnt & AC97_GC_GIE);
+	level |= (sticky & AC97_GS_S0RI) && (dev->glob_cnt & AC97_GC_PRIE);
+	level |= (sticky & AC97_GS_S1RI) && (dev->glob_cnt & AC97_GC_SRIE);
+	if (level != dev->irq_level) {
+		dev->irq_level = level;
+		ac97_emit(dev, dev->now_ticks, AC97_EV_IRQ, -1, level, 0,
+			  level ? "interrupt asserted" : "interrupt deasserted");
+	}
+}
+
+static bool link_running(const struct ac97 *dev)
+{
+	return (dev->glob_cnt & AC97_GC_COLD) && !(dev->glob_cnt & AC97_GC_ACLINK_OFF) &&
+	       dev->codec_ready && !codec_link_powered_down(&dev->codec);
+}
+
+/* After anything that may change a converter's rate or the link. */
+static void update_link(struct ac97 *dev)
+{
+	bool up = link_running(dev);
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
+		uint32_t rate = up ? codec_rate_hz(&dev->codec, engine_converter[i]) : 0;
+		bm_engine_retime(dev, &dev->engine[i], rate);
+	}
+}
+
+/* ---- lifecycle and time ------------------------------------------------- */
+
+void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->cfg = *cfg;
+	/* Keep the parameters inside the model's envelope: an even FIFO that
+	 * holds a frame, and a latency below one frame (so a transfer lands
+	 * before the next request; longer delays are bus stalls). */
+	if (dev->cfg.fifo_samples < 2)
+		dev->cfg.fifo_samples = 2;
+	if (dev->cfg.fifo_samples > AC97_FIFO_SAMPLES_MAX)
+		dev->cfg.fifo_samples = AC97_FIFO_SAMPLES_MAX;
+	dev->cfg.fifo_samples &= ~1u;
+	if (dev->cfg.dma_latency_ticks >= SIM_TICKS_PER_FRAME)
+		dev->cfg.dma_latency_ticks = SIM_TICKS_PER_FRAME - 1;
+	dev->mem = mem;
+	codec_reset(&dev->codec);
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		bm_engine_init(&dev->engine[i], i, dev->cfg.fifo_samples);
+	dev->codec_ready_tick = SIM_TICKS_NEVER;
+	dev->codec_access_done_tick = SIM_TICKS_NEVER;
+}
+
+void ac97_set_sink(struct ac97 *dev, struct ac97_sink sink)
+{
+	dev->sink = sink;
+}
+
+void ac97_set_source(struct ac97 *dev, struct ac97_source source)
+{
+	dev->source = source;
+}
+
+void ac97_set_observer(struct ac97 *dev, struct ac97_observer obs)
+{
+	dev->observer = obs;
+}
+
+void ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick)
+{
+	if (until_tick > dev->bus_stall_until_tick)
+		dev->bus_stall_until_tick = until_tick;
+}
+
+sim_ticks_t ac97_next_event_tick(const struct ac97 *dev)
+{
+	sim_ticks_t next = dev->codec_ready ? SIM_TICKS_NEVER : dev->codec_ready_tick;
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
+		sim_ticks_t t = bm_engine_next_event(dev, &dev->engine[i]);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+static void advance_engines(struct ac97 *dev, sim_ticks_t t)
+{
+	for (uint32_t n = 0; n < AC97_ENGINE_COUNT; n++) {
+		uint32_t i = (dev->rr_next + n) % AC97_ENGINE_COUNT;
+		bm_engine_advance(dev, &dev->engine[i], t);
+	}
+}
+
+void ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
+{
+	assert(t >= dev->now_ticks);
+	for (;;) {
+		sim_ticks_t te = ac97_next_event_tick(dev);
+		if (te > t)
+			break;
+		assert(te > dev->now_ticks || te == dev->codec_ready_tick);
+		advance_engines(dev, te);
+		dev->now_ticks = te;
+		dev->rr_next = (dev->rr_next + 1) % AC97_ENGINE_COUNT;
+		if (!dev->codec_ready && dev->codec_ready_tick <= te) {
+			dev->codec_ready = true;
+			ac97_emit(dev, te, AC97_EV_CODEC_READY, -1, 0, 0, "primary codec ready");
+			update_link(dev);
+		}
+		update_irq(dev);
+	}
+	advance_engines(dev, t);
+	dev->now_ticks = t;
+	update_irq(dev);
+}
+
+/* ---- NABMBAR -------------------------------------------------------------- */
+
+static const struct nabm_reg *nabm_reg_at(uint64_t offset, int *engine, uint32_t *reg_base)
+{
+	if (offset < AC97_GLOB_CNT) {
+		uint32_t block = (uint32_t)offset / AC97_ENGINE_STRIDE;
+		uint32_t within = (uint32_t)offset % AC97_ENGINE_STRIDE;
+		if (within >= ENGINE_BLOCK_USED_BYTES)
+			return NULL;
+		for (size_t i = 0; i < ARRAY_LEN(engine_regs); i++) {
+			const struct nabm_reg *r = &engine_regs[i];
+			if (within >= r->offset && within < (uint32_t)r->offset + r->size_bytes) {
+				*engine = (int)block;
+				*reg_base = block * AC97_ENGINE_STRIDE + r->offset;
+				return r;
+			}
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(global_regs); i++) {
+		const struct nabm_reg *r = &global_regs[i];
+		if (offset >= r->offset && offset < (uint64_t)r->offset + r->size_bytes) {
+			*engine = -1;
+			*reg_base = r->offset;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static void cas_update(struct ac97 *dev)
+{
+	if (dev->cas_held && dev->codec_access_done_tick <= dev->now_ticks) {
+		dev->cas_held = false;
+		dev->codec_access_done_tick = SIM_TICKS_NEVER;
+	}
+}
+
+static uint32_t glob_sta_value(const struct ac97 *dev)
+{
+	static const uint32_t int_bit[AC97_ENGINE_COUNT] = {
+		[AC97_PI] = AC97_GS_PIINT, [AC97_PO] = AC97_GS_POINT, [AC97_MC] = AC97_GS_MINT,
+	};
+	uint32_t v = dev->glob_sta_sticky;
+	if (dev->codec_ready)
+		v |= AC97_GS_S0CR;
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		if (bm_engine_irq_status(&dev->engine[i]))
+			v |= int_bit[i];
+	return v;
+}
+
+static uint32_t nabm_reg_read(struct ac97 *dev, const struct nabm_reg *r, int engine)
+{
+	const struct bm_engine *e = engine >= 0 ? &dev->engine[engine] : NULL;
+	switch ((enum reg_field)r->field) {
+	case R_BDBAR: return e->bdbar;
+	case R_CIV: return e->civ;
+	case R_LVI: return e->lvi;
+	case R_SR: return bm_engine_sr(e);
+	case R_PICB: return bm_engine_picb(e);
+	case R_PIV: return e->piv;
+	case R_CR: return e->cr;
+	case R_GLOB_CNT: return dev->glob_cnt;
+	case R_GLOB_STA: return glob_sta_value(dev);
+	case R_CAS: {
+		/* Reading returns the semaphore and takes it. */
+		cas_update(dev);
+		uint32_t v = dev->cas_held ? 1u : 0u;
+		dev->cas_held = true;
+		return v;
+	}
+	}
+	return 0;
+}
+
+static void write_glob_cnt(struct ac97 *dev, uint32_t value)
+{
+	uint32_t old = dev->glob_cnt;
+	uint32_t v = value & 0x3Fu;
+	if ((old & AC97_GC_COLD) && !(v & AC97_GC_COLD)) {
+		/* COLD# asserted: the codec is held in reset; the bus master is not. */
+		codec_reset(&dev->codec);
+		dev->codec_ready = false;
+		dev->codec_ready_tick = SIM_TICKS_NEVER;
+	} else if (!(old & AC97_GC_COLD) && (v & AC97_GC_COLD)) {
+		dev->codec_ready_tick = dev->now_ticks + dev->cfg.codec_ready_delay_ticks;
+	}
+	if ((v & AC97_GC_WARM) && (v & AC97_GC_COLD)) {
+		uint16_t pd = codec_read(&dev->codec, CODEC_POWERDOWN);
+		if (pd & CODEC_PD_PR4_LINK)
+			codec_write(&dev->codec, CODEC_POWERDOWN, (uint16_t)(pd & ~CODEC_PD_PR4_LINK));
+	}
+	dev->glob_cnt = v & ~AC97_GC_WARM;	/* WARM self-clears */
+	update_link(dev);
+}
+
+static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engine,
+			   uint32_t value, uint32_t byte_mask)
+{
+	struct bm_engine *e = engine >= 0 ? &dev->engine[engine] : NULL;
+	uint32_t changeable = (r->writable | r->w1c) & byte_mask;
+	if (changeable == 0) {
+		ac97_guest_error(dev, dev->now_ticks, engine, AC97_GE_RO_WRITE, r->offset,
+				 "write to a read-only register ignored");
+		return;
+	}
+	switch ((enum reg_field)r->field) {
+	case R_BDBAR: bm_engine_write_bdbar(dev, e, value, byte_mask); break;
+	case R_LVI: bm_engine_write_lvi(dev, e, (uint8_t)value); break;
+	case R_SR: bm_engine_write_sr(dev, e, (uint16_t)(value & byte_mask)); break;
+	case R_CR: bm_engine_write_cr(dev, e, (uint8_t)value); break;
+	case R_GLOB_CNT:
+		if (value & byte_mask & ~r->writable)
+			ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, value,
+					 "reserved GLOB_CNT bits ignored (82801AA)");
+		write_glob_cnt(dev, (dev->glob_cnt & ~byte_mask) | (value & byte_mask));
+		break;
+	case R_GLOB_STA:
+		dev->glob_sta_sticky &= ~(value & byte_mask & r->w1c);
+		break;
+	case R_CIV:
+	case R_PICB:
+	case R_PIV:
+	case R_CAS:
+		assert(!"read-only registers have no changeable bits");
+		break;
+	}
+}
+
+static bool width_ok(unsigned width_bits)
+{
+	return width_bits == 8 || width_bits == 16 || width_bits == 32;
+}
+
+static uint32_t nabm_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
+{
+	uint32_t result = 0;
+	bool outside = false;
+	for (unsigned i = 0; i < n_bytes;) {
+		uint64_t at = (uint64_t)offset + i;
+		int engine;
+		uint32_t base;
+		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
+		if (r == NULL) {
+			uint32_t byte = at < AC97_NABM_BYTES ? 0x00u : 0xFFu;
+			outside |= at >= AC97_NABM_BYTES;
+			result |= byte << (8 * i);
+			i++;
+			continue;
+		}
+		uint32_t v = nabm_reg_read(dev, r, engine);
+		for (; i < n_bytes && (uint64_t)offset + i < (uint64_t)base + r->size_bytes; i++) {
+			uint32_t shift = 8 * (uint32_t)((uint64_t)offset + i - base);
+			result |= ((v >> shift) & 0xFFu) << (8 * i);
+		}
+	}
+	if (outside)
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_OFFSET, offset,
+				 "NABMBAR read outside the BAR");
+	return result;
+}
+
+static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint32_t value)
+{
+	bool outside = false;
+	for (unsigned i = 0; i < n_bytes;) {
+		uint64_t at = (uint64_t)offset + i;
+		int engine;
+		uint32_t base;
+		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
+		if (r == NULL) {
+			outside |= at >= AC97_NABM_BYTES;
+			i++;
+			continue;
+		}
+		uint32_t reg_value = 0, byte_mask = 0;
+		for (; i < n_bytes && (uint64_t)offset + i < (uint64_t)base + r->size_bytes; i++) {
+			uint32_t shift = 8 * (uint32_t)((uint64_t)offset + i - base);
+			reg_value |= ((value >> (8 * i)) & 0xFFu) << shift;
+			byte_mask |= 0xFFu << shift;
+		}
+		nabm_reg_write(dev, r, engine, reg_value, byte_mask);
+	}
+	if (outside)
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_OFFSET, offset,
+				 "NABMBAR write outside the BAR ignored");
+}
+
+/* ---- NAMBAR (codec) --------------------------------------------------------- */
+
+/* One codec register access goes out on the link: it holds CAS until the
+ * end of the next frame. Returns false (and logs) when nothing answers. */
+static bool codec_access(struct ac97 *dev, uint32_t offset)
+{
+	cas_update(dev);
+	if (dev->codec_access_done_tick != SIM_TICKS_NEVER &&
+	    dev->now_ticks < dev->codec_access_done_tick)
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_CODEC_BUSY, offset,
+				 "codec access while another is in flight");
+	dev->cas_held = true;
+	dev->codec_access_done_tick =
+		sim_frames_to_ticks(sim_ticks_to_frames(dev->now_ticks) + 2);
+	if (offset >= 0x80) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_NO_SECONDARY, offset,
+				 "access to the absent secondary codec");
+		return false;
+	}
+	if (!link_running(dev)) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_CODEC_NOT_READY, offset,
+				 "codec access with the codec not ready");
+		return false;
+	}
+	return true;
+}
+
+static uint16_t nam_read16(struct ac97 *dev, uint32_t offset)
+{
+	if (!codec_access(dev, offset)) {
+		dev->glob_sta_sticky |= AC97_GS_RCS;	/* the read timed out */
+		return 0xFFFF;
+	}
+	return codec_read(&dev->codec, offset);
+}
+
+static void nam_write16(struct ac97 *dev, uint32_t offset, uint16_t value)
+{
+	if (!codec_access(dev, offset))
+		return;
+	codec_write(&dev->codec, offset, value);
+	update_link(dev);	/* rates and powerdown may have changed */
+}
+
+static uint32_t nam_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
+{
+	if ((uint64_t)offset + n_bytes > AC97_NAM_BYTES) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_OFFSET, offset,
+				 "NAMBAR read outside the BAR");
+		return n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
+	}
+	if (n_bytes == 1) {
+		uint16_t v = nam_read16(dev, offset & ~1u);
+		return (offset & 1u) ? (uint32_t)(v >> 8) : (uint32_t)(v & 0xFFu);
+	}
+	if (n_bytes == 2)
+		return nam_read16(dev, offset);
+	uint32_t lo = nam_read16(dev, offset);
+	return lo | (uint32_t)nam_read16(dev, offset + 2) << 16;
+}
+
+static void nam_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint32_t value)
+{
+	if ((uint64_t)offset + n_bytes > AC97_NAM_BYTES) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_OFFSET, offset,
+				 "NAMBAR write outside the BAR ignored");
+		return;
+	}
+	if (n_bytes == 1) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_CODEC_WIDTH, offset,
+				 "NAMBAR byte write dropped");
+		return;
+	}
+	nam_write16(dev, offset, (uint16_t)value);
+	if (n_bytes == 4)
+		nam_write16(dev, offset + 2, (uint16_t)(value >> 16));
+}
+
+/* ---- port I/O --------------------------------------------------------------- */
+
+uint32_t ac97_io_read(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigned width_bits)
+{
+	if (!width_ok(width_bits)) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_WIDTH, width_bits,
+				 "I/O access width is not 8, 16 or 32");
+		return 0xFFFFFFFFu;
+	}
+	uint32_t v = bar == AC97_BAR_NAM ? nam_read(dev, offset, width_bits / 8)
+					 : nabm_read(dev, offset, width_bits / 8);
+	update_irq(dev);
+	return v;
+}
+
+void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigned width_bits,
+		   uint32_t value)
+{
+	if (!width_ok(width_bits)) {
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_WIDTH, width_bits,
+				 "I/O access width is not 8, 16 or 32");
+		return;
+	}
+	if (width_bits < 32)
+		value &= (1u << width_bits) - 1;
+	if (bar == AC97_BAR_NAM)
+		nam_write(dev, offset, width_bits / 8, value);
+	else
+		nabm_write(dev, offset, width_bits / 8, value);
+	update_irq(dev);
+}

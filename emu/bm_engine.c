@@ -1,0 +1,735 @@
+/*
+ * bm_engine.c - one ICH bus-master engine (ICH PRM "Bus Master Registers",
+ * 82801AA datasheet section 11.2), event-driven.
+ *
+ * The model, where the datasheet is silent, is this (tests pin each rule):
+ *
+ * - Link side. In every AC-link frame the codec asks for (see cadence.h),
+ *   PCM out takes one frame (`channels` samples) from the FIFO, at the tick
+ *   the frame starts; PCM in and mic put one frame into it. Requests happen
+ *   only while the link runs and the converter is powered: rate 0 otherwise.
+ * - FIFO: fifo_samples deep (default 16 samples = 32 bytes). The DMA side
+ *   is one transfer at a time: a transfer is requested when the FIFO has
+ *   room (output) or data (input) and none is in flight; it completes
+ *   dma_latency_ticks later (or that long after a bus stall ends) and then
+ *   fills the FIFO completely (output) or empties it (input), crossing into
+ *   the next buffers as needed. With latency below one frame the FIFO is
+ *   full again before the next request, so PICB leads the link by the FIFO
+ *   depth: right after RPBM, PICB = length - fifo_samples.
+ * - A buffer completes in the transfer that moves its last sample: PICB
+ *   reaches 0 and, in the same step, BCIS (if IOC), then CIV <- PIV,
+ *   PIV + 1, PICB reloaded; or, at LVI, LVBCI with CELV and DCH. For output
+ *   that is when the last sample is fetched, not played.
+ * - Descriptors: the one at CIV is read when it becomes current unless it
+ *   was prefetched; the one at PIV is prefetched when the buffer at CIV
+ *   starts (if CIV != LVI) or when an LVI write makes it valid. A prefetched
+ *   descriptor is not read again: rewriting it in memory has no effect.
+ * - Zero-length descriptors carry nothing and complete in the next transfer;
+ *   with IOC they raise BCIS like any other completion (we follow the PRM's
+ *   "processed" wording here; QEMU does not raise it).
+ * - Output with nothing in the FIFO sends, per frame: zeros during an
+ *   underrun (DMA running and data already flowed: FIFOE), else the BUP
+ *   policy of the current descriptor (BUP=1 zeros, BUP=0 the last frame).
+ *   Pausing (RPBM 1->0) stops DMA at once, keeps CIV, PIV, PICB and the
+ *   FIFO; the link keeps draining the FIFO.
+ * - Input: samples arriving while the DMA is halted are dropped (capture
+ *   starts fresh at RPBM); a full FIFO while running drops and sets FIFOE.
+ * - RR resets every bus-master register of the engine, BDBAR included,
+ *   except the interrupt enables (82801AA datasheet, CR bit 1), and empties
+ *   the FIFO. RR while running is undefined by Intel: we do the reset and
+ *   log a guest error.
+ *
+ * Cost: steady-state runs of requests and transfers inside one buffer are
+ * done in one step (try_bulk), so work grows with buffers and register
+ * accesses, not frames. bulk_disabled forces the one-request path; tests
+ * check that both give the same audio, registers and events.
+ *
+ * Not modelled: bus bandwidth shared between engines (each transfer sees
+ * only the latency), 4/6-channel output (ICH2+), 20-bit samples, S/PDIF.
+ */
+#include "bm_engine.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "ac97.h"
+#include "ac97_internal.h"
+
+#define BULK_MIN_REQUESTS 2
+
+void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->output = id == AC97_PO;
+	e->channels = id == AC97_MC ? 1 : 2;
+	assert(fifo_samples >= e->channels && fifo_samples <= sizeof(e->fifo) / sizeof(e->fifo[0]));
+	e->fifo_capacity = fifo_samples;
+	e->fault_page_last = UINT64_MAX;
+	e->cad = cadence_start(0, 0);
+}
+
+uint16_t bm_engine_sr(const struct bm_engine *e)
+{
+	uint16_t sr = e->sr_sticky;
+	if (!e->dma_active)
+		sr |= AC97_SR_DCH;
+	if (e->at_end && e->civ == e->lvi)
+		sr |= AC97_SR_CELV;
+	return sr;
+}
+
+uint16_t bm_engine_picb(const struct bm_engine *e)
+{
+	if (!e->loaded)
+		return 0;
+	assert(e->cur_done_samples <= e->cur.len_samples);
+	return (uint16_t)(e->cur.len_samples - e->cur_done_samples);
+}
+
+uint16_t bm_engine_irq_status(const struct bm_engine *e)
+{
+	uint16_t st = 0;
+	if (e->cr & AC97_CR_IOCE)
+		st |= e->sr_sticky & AC97_SR_BCIS;
+	if (e->cr & AC97_CR_LVBIE)
+		st |= e->sr_sticky & AC97_SR_LVBCI;
+	if (e->cr & AC97_CR_FEIE)
+		st |= e->sr_sticky & AC97_SR_FIFOE;
+	return st;
+}
+
+/* ---- FIFO ring ---------------------------------------------------------- */
+
+static void fifo_push(struct bm_engine *e, int16_t sample)
+{
+	assert(e->fifo_level < e->fifo_capacity);
+	e->fifo[(e->fifo_head + e->fifo_level) % e->fifo_capacity] = sample;
+	e->fifo_level++;
+}
+
+static int16_t fifo_pop(struct bm_engine *e)
+{
+	assert(e->fifo_level > 0);
+	int16_t s = e->fifo[e->fifo_head];
+	e->fifo_head = (e->fifo_head + 1) % e->fifo_capacity;
+	e->fifo_level--;
+	return s;
+}
+
+static void fifo_clear(struct bm_engine *e)
+{
+	e->fifo_head = 0;
+	e->fifo_level = 0;
+}
+
+/* ---- faults and descriptors -------------------------------------------- */
+
+/* How to date a sample within a transfer: either all at one tick (one
+ * transfer) or, in a bulk run, sample s rides the transfer that follows
+ * request first_request + s / channels. */
+struct xfer_timing {
+	bool per_request;
+	sim_ticks_t tick;
+	uint64_t first_request;
+};
+
+static sim_ticks_t xfer_tick(const struct ac97 *dev, const struct bm_engine *e,
+			     const struct xfer_timing *xt, uint64_t sample_offset)
+{
+	if (!xt->per_request)
+		return xt->tick;
+	sim_ticks_t req = cadence_tick_of(&e->cad, xt->first_request + sample_offset / e->channels);
+	return ac97_dma_done_tick(dev, req);
+}
+
+/* Records one fault per unmapped page a buffer touches (per buffer load),
+ * so the count does not depend on how the device chunks its work. */
+static void note_faults(struct ac97 *dev, struct bm_engine *e, uint64_t addr, uint64_t len_bytes,
+			const struct xfer_timing *xt, bool write)
+{
+	uint64_t end = addr + len_bytes;
+	uint64_t at = addr;
+	while (at < end) {
+		uint64_t f = gmem_first_fault(dev->mem, at, end - at);
+		if (f == GMEM_NO_FAULT)
+			return;
+		uint64_t page = f / GMEM_PAGE_BYTES;
+		if (page != e->fault_page_last) {
+			e->fault_page_last = page;
+			ac97_record_fault(dev, xfer_tick(dev, e, xt, (f - addr) / 2), e->id, e->civ, f,
+					  write);
+		}
+		at = (page + 1) * GMEM_PAGE_BYTES;
+	}
+}
+
+static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t index,
+				 sim_ticks_t tick)
+{
+	uint64_t addr = (uint64_t)(e->bdbar & ~7u) + (uint64_t)index * AC97_BD_BYTES;
+	uint8_t raw[AC97_BD_BYTES];
+	uint64_t f = gmem_read(dev->mem, addr, raw, sizeof(raw));
+	if (f != GMEM_NO_FAULT)
+		ac97_record_fault(dev, tick, e->id, index, f, false);
+	uint32_t dw0 = ac97_le32(raw);
+	uint32_t dw1 = ac97_le32(raw + 4);
+	struct bm_desc d = {
+		.addr = dw0 & ~1u,
+		.len_samples = dw1 & AC97_BD_LEN_MASK,
+		.ioc = (dw1 & AC97_BD_IOC) != 0,
+		.bup = (dw1 & AC97_BD_BUP) != 0,
+	};
+	if (dw0 & 1u)
+		ac97_guest_error(dev, tick, e->id, AC97_GE_ADDR_BIT0, index,
+				 "descriptor address bit 0 set (ignored)");
+	if (dw1 & AC97_BD_RESERVED)
+		ac97_guest_error(dev, tick, e->id, AC97_GE_BD_RESERVED_BITS, index,
+				 "descriptor reserved bits set (ignored)");
+	if (e->channels == 2 && (d.len_samples & 1u))
+		ac97_guest_error(dev, tick, e->id, AC97_GE_ODD_LENGTH, index,
+				 "odd sample count in a stereo descriptor");
+	return d;
+}
+
+static void maybe_prefetch(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
+{
+	if (e->dma_active && !e->next_cached && e->civ != e->lvi) {
+		e->next = fetch_desc(dev, e, e->piv, tick);
+		e->next_cached = true;
+	}
+}
+
+/* The descriptor at CIV becomes the current buffer. */
+static void start_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
+{
+	e->cur = e->next_cached ? e->next : fetch_desc(dev, e, e->civ, tick);
+	e->next_cached = false;
+	e->cur_done_samples = 0;
+	e->loaded = true;
+	e->fault_page_last = UINT64_MAX;
+	maybe_prefetch(dev, e, tick);
+}
+
+static void stop_dma(struct bm_engine *e)
+{
+	e->dma_active = false;
+	e->fill_pending = false;
+}
+
+static void request_transfer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
+{
+	if (!e->dma_active || e->fill_pending)
+		return;
+	bool wanted = e->output ? e->fifo_level < e->fifo_capacity : e->fifo_level > 0;
+	if (!wanted)
+		return;
+	e->fill_pending = true;
+	e->fill_tick = ac97_dma_done_tick(dev, tick);
+}
+
+/* The buffer at CIV has moved its last sample: the one atomic step of the
+ * PRM (BCIS; CIV <- PIV, PIV + 1, reload; or LVBCI/CELV/DCH at LVI). */
+static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
+{
+	assert(e->loaded && e->cur_done_samples == e->cur.len_samples);
+	if (e->cur.ioc)
+		e->sr_sticky |= AC97_SR_BCIS;
+	ac97_emit(dev, tick, AC97_EV_BUFFER_DONE, e->id, e->civ, e->cur.len_samples,
+		  "buffer complete");
+	if (e->civ == e->lvi) {
+		e->sr_sticky |= AC97_SR_LVBCI;
+		e->at_end = true;
+		stop_dma(e);
+		ac97_emit(dev, tick, AC97_EV_HALTED, e->id, e->civ, 0, "halted at LVI");
+		return;
+	}
+	e->civ = e->piv;
+	e->piv = (uint8_t)((e->piv + 1) % AC97_BDL_ENTRIES);
+	start_buffer(dev, e, tick);
+}
+
+/* ---- one transfer -------------------------------------------------------- */
+
+static void read_samples_into_fifo(struct ac97 *dev, struct bm_engine *e, uint32_t n,
+				   sim_ticks_t tick)
+{
+	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
+	assert(n <= e->fifo_capacity - e->fifo_level);
+	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	note_faults(dev, e, addr, 2ull * n, &xt, false);
+	gmem_read(dev->mem, addr, raw, 2ull * n);
+	for (uint32_t i = 0; i < n; i++)
+		fifo_push(e, (int16_t)ac97_le16(raw + 2 * i));
+	e->cur_done_samples += n;
+}
+
+static void write_samples_from_fifo(struct ac97 *dev, struct bm_engine *e, uint32_t n,
+				    sim_ticks_t tick)
+{
+	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
+	assert(n <= e->fifo_level);
+	for (uint32_t i = 0; i < n; i++)
+		ac97_put_le16(raw + 2 * i, fifo_pop(e));
+	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	note_faults(dev, e, addr, 2ull * n, &xt, true);
+	gmem_write(dev->mem, addr, raw, 2ull * n);
+	e->cur_done_samples += n;
+}
+
+/* A transfer completes: fill the FIFO (output) or empty it (input), moving
+ * through as many buffers as that takes. Bounded: each pass either moves
+ * samples or completes a buffer, and CIV reaches LVI within 32 completions. */
+static void do_transfer(struct ac97 *dev, struct bm_engine *e)
+{
+	sim_ticks_t tick = e->fill_tick;
+	e->fill_pending = false;
+	if (!e->dma_active)
+		return;
+	uint32_t completions = 0;
+	for (;;) {
+		if (e->cur_done_samples == e->cur.len_samples) {
+			assert(completions <= AC97_BDL_ENTRIES + e->fifo_capacity);
+			completions++;
+			complete_buffer(dev, e, tick);
+			if (!e->dma_active)
+				break;
+			continue;
+		}
+		uint32_t left = e->cur.len_samples - e->cur_done_samples;
+		uint32_t avail = e->output ? e->fifo_capacity - e->fifo_level : e->fifo_level;
+		if (avail == 0)
+			break;
+		uint32_t n = avail < left ? avail : left;
+		if (e->output)
+			read_samples_into_fifo(dev, e, n, tick);
+		else
+			write_samples_from_fifo(dev, e, n, tick);
+	}
+	if (e->output && e->fifo_level > 0)
+		e->primed = true;
+}
+
+/* ---- link side, one request ---------------------------------------------- */
+
+static void emit_span(struct ac97 *dev, struct bm_engine *e, enum ac97_span_kind kind,
+		      uint64_t first_request, uint64_t n_frames, const uint8_t *pcm_le,
+		      const int16_t fill[2])
+{
+	if (dev->sink.on_span == NULL || n_frames == 0)
+		return;
+	struct ac97_span span = {
+		.engine = (enum ac97_engine_id)e->id,
+		.kind = kind,
+		.channels = e->channels,
+		.n_frames = n_frames,
+		.cadence = e->cad,
+		.first_request = first_request,
+		.pcm_le = pcm_le,
+	};
+	if (fill != NULL) {
+		span.fill[0] = fill[0];
+		span.fill[1] = fill[1];
+	}
+	dev->sink.on_span(dev->sink.ctx, &span);
+}
+
+static void fill_value(const struct bm_engine *e, int16_t out[2])
+{
+	if (e->loaded && e->cur.bup) {
+		out[0] = 0;
+		out[1] = 0;
+	} else {
+		out[0] = e->last_frame[0];
+		out[1] = e->last_frame[1];
+	}
+}
+
+static void set_fifo_error(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
+{
+	bool was = (e->sr_sticky & AC97_SR_FIFOE) != 0;
+	e->sr_sticky |= AC97_SR_FIFOE;
+	if (!was)
+		ac97_emit(dev, tick, AC97_EV_FIFO_ERROR, e->id, e->civ, 0,
+			  e->output ? "FIFO underrun" : "FIFO overrun");
+}
+
+static void serve_output_request(struct ac97 *dev, struct bm_engine *e)
+{
+	uint64_t k = e->next_request++;
+	sim_ticks_t tick = cadence_tick_of(&e->cad, k);
+	if (e->fifo_level >= e->channels) {
+		uint8_t raw[4];
+		for (uint32_t c = 0; c < e->channels; c++) {
+			e->last_frame[c] = fifo_pop(e);
+			ac97_put_le16(raw + 2 * c, e->last_frame[c]);
+		}
+		emit_span(dev, e, AC97_SPAN_DATA, k, 1, raw, NULL);
+		request_transfer(dev, e, tick);
+		return;
+	}
+	int16_t fill[2] = { 0, 0 };
+	if (e->dma_active && e->primed) {
+		set_fifo_error(dev, e, tick);
+		emit_span(dev, e, AC97_SPAN_UNDERRUN, k, 1, NULL, fill);
+		return;
+	}
+	fill_value(e, fill);
+	emit_span(dev, e, AC97_SPAN_FILL, k, 1, NULL, fill);
+}
+
+static void read_source(struct ac97 *dev, struct bm_engine *e, uint64_t first_request,
+			int16_t *dst, uint64_t n_frames)
+{
+	static const enum codec_converter conv[AC97_ENGINE_COUNT] = {
+		[AC97_PI] = CODEC_CONV_ADC_LR, [AC97_PO] = CODEC_CONV_DAC_FRONT,
+		[AC97_MC] = CODEC_CONV_ADC_MIC,
+	};
+	uint64_t n_samples = n_frames * e->channels;
+	if (dev->source.read != NULL)
+		dev->source.read(dev->source.ctx, (enum ac97_engine_id)e->id,
+				 e->source_frames_base + first_request, dst, n_frames, e->channels);
+	else
+		memset(dst, 0, n_samples * sizeof(*dst));
+	codec_adc_input(&dev->codec, conv[e->id], dst, dst, n_frames);
+}
+
+static void serve_input_request(struct ac97 *dev, struct bm_engine *e)
+{
+	uint64_t k = e->next_request++;
+	if (!e->dma_active)
+		return;		/* dropped: capture starts fresh at RPBM */
+	sim_ticks_t tick = cadence_tick_of(&e->cad, k);
+	int16_t frame[2];
+	read_source(dev, e, k, frame, 1);
+	if (e->fifo_capacity - e->fifo_level >= e->channels) {
+		for (uint32_t c = 0; c < e->channels; c++)
+			fifo_push(e, frame[c]);
+	} else {
+		set_fifo_error(dev, e, tick);
+	}
+	request_transfer(dev, e, tick);
+}
+
+/* ---- bulk runs ------------------------------------------------------------ */
+
+/* Requests k >= next_request whose transfer (request + latency) is done by t. */
+static uint64_t requests_with_transfer_by(const struct ac97 *dev, const struct bm_engine *e,
+					  sim_ticks_t t)
+{
+	sim_ticks_t lat = dev->cfg.dma_latency_ticks;
+	if (t < lat)
+		return 0;
+	uint64_t by = cadence_requests_by(&e->cad, t - lat);
+	return by > e->next_request ? by - e->next_request : 0;
+}
+
+static uint64_t requests_by(const struct bm_engine *e, sim_ticks_t t)
+{
+	uint64_t by = cadence_requests_by(&e->cad, t);
+	return by > e->next_request ? by - e->next_request : 0;
+}
+
+/* Hands guest memory [addr, addr + n_frames frames) to the sink, straight
+ * from guest memory when it is all there, else through scratch with the
+ * missing parts as zeros. */
+static void emit_memory_span(struct ac97 *dev, struct bm_engine *e, uint64_t first_request,
+			     uint64_t addr, uint64_t n_frames)
+{
+	uint64_t frame_bytes = 2ull * e->channels;
+	const uint8_t *direct = gmem_span(dev->mem, addr, n_frames * frame_bytes);
+	if (direct != NULL) {
+		emit_span(dev, e, AC97_SPAN_DATA, first_request, n_frames, direct, NULL);
+		return;
+	}
+	uint64_t chunk_frames = sizeof(dev->scratch) / frame_bytes;
+	for (uint64_t done = 0; done < n_frames; done += chunk_frames) {
+		uint64_t n = n_frames - done < chunk_frames ? n_frames - done : chunk_frames;
+		gmem_read(dev->mem, addr + done * frame_bytes, dev->scratch, n * frame_bytes);
+		emit_span(dev, e, AC97_SPAN_DATA, first_request + done, n, dev->scratch, NULL);
+	}
+}
+
+/* m steady requests of output: each takes a frame from the full FIFO and the
+ * transfer after it fetches the next frame of the same buffer. */
+static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
+{
+	uint64_t k = e->next_request;
+	uint64_t total = m * e->channels;
+	uint64_t from_fifo = total < e->fifo_level ? total : e->fifo_level;
+	uint64_t from_mem = total - from_fifo;
+	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
+	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	note_faults(dev, e, base, 2 * total, &xt, false);
+
+	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	for (uint64_t i = 0; i < from_fifo; i++)
+		ac97_put_le16(raw + 2 * i, fifo_pop(e));
+	emit_span(dev, e, AC97_SPAN_DATA, k, from_fifo / e->channels, raw, NULL);
+	if (from_mem > 0)
+		emit_memory_span(dev, e, k + from_fifo / e->channels, base, from_mem / e->channels);
+
+	/* The FIFO ends holding the last from_fifo samples fetched. */
+	uint8_t tail[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	gmem_read(dev->mem, base + 2 * from_mem, tail, 2 * from_fifo);
+	for (uint64_t i = 0; i < from_fifo; i++)
+		fifo_push(e, (int16_t)ac97_le16(tail + 2 * i));
+
+	/* The last frame sent, for BUP = 0. */
+	uint64_t last = from_mem >= e->channels ? from_mem - e->channels : 0;
+	uint8_t lf[4];
+	if (from_mem >= e->channels)
+		gmem_read(dev->mem, base + 2 * last, lf, 2ull * e->channels);
+	else
+		memcpy(lf, raw + 2 * (from_fifo - e->channels), 2ull * e->channels);
+	for (uint32_t c = 0; c < e->channels; c++)
+		e->last_frame[c] = (int16_t)ac97_le16(lf + 2 * c);
+
+	e->cur_done_samples += (uint32_t)total;
+	e->next_request += m;
+	e->primed = true;
+}
+
+/* m steady requests of input: each frame goes to the FIFO and the transfer
+ * after it writes that frame to the same buffer. */
+static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
+{
+	uint64_t k = e->next_request;
+	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
+	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	note_faults(dev, e, base, 2 * m * e->channels, &xt, true);
+	int16_t samples[GMEM_PAGE_BYTES / 2];
+	uint64_t chunk_frames = (sizeof(samples) / sizeof(samples[0])) / e->channels;
+	for (uint64_t done = 0; done < m; done += chunk_frames) {
+		uint64_t n = m - done < chunk_frames ? m - done : chunk_frames;
+		read_source(dev, e, k + done, samples, n);
+		for (uint64_t i = 0; i < n * e->channels; i++)
+			ac97_put_le16(dev->scratch + 2 * i, samples[i]);
+		gmem_write(dev->mem, base + 2 * done * e->channels, dev->scratch,
+			   2 * n * e->channels);
+	}
+	e->cur_done_samples += (uint32_t)(m * e->channels);
+	e->next_request += m;
+}
+
+/* Does a run of requests in one step when their outcome follows a pattern;
+ * returns false when the next request must be served on its own. */
+static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
+{
+	if (dev->bulk_disabled)
+		return false;
+	sim_ticks_t t_req = cadence_tick_of(&e->cad, e->next_request);
+	bool stalled = dev->bus_stall_until_tick > t_req;
+
+	if (!e->dma_active) {
+		if (e->output && e->fifo_level >= e->channels)
+			return false;	/* the FIFO drains frame by frame first */
+		uint64_t n = requests_by(e, t);
+		if (n < BULK_MIN_REQUESTS)
+			return false;
+		if (e->output) {
+			int16_t fill[2];
+			fill_value(e, fill);
+			emit_span(dev, e, AC97_SPAN_FILL, e->next_request, n, NULL, fill);
+		}
+		e->next_request += n;
+		return true;
+	}
+
+	if (e->output && e->fill_pending && e->fifo_level < e->channels) {
+		/* Dry until the transfer in flight lands: underrun, or the gap
+		 * right after a start before any data arrived. */
+		sim_ticks_t until = e->fill_tick - 1 < t ? e->fill_tick - 1 : t;
+		uint64_t n = requests_by(e, until);
+		if (n < BULK_MIN_REQUESTS)
+			return false;
+		int16_t fill[2] = { 0, 0 };
+		if (e->primed) {
+			set_fifo_error(dev, e, t_req);
+			emit_span(dev, e, AC97_SPAN_UNDERRUN, e->next_request, n, NULL, fill);
+		} else {
+			fill_value(e, fill);
+			emit_span(dev, e, AC97_SPAN_FILL, e->next_request, n, NULL, fill);
+		}
+		e->next_request += n;
+		return true;
+	}
+
+	if (e->fill_pending || stalled)
+		return false;
+	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
+	uint32_t left = e->cur.len_samples - e->cur_done_samples;
+	if (!steady || left <= e->channels)
+		return false;
+	/* Stop one transfer short of the buffer's end: completion is an event
+	 * and goes through do_transfer. */
+	uint64_t m = (left - 1) / e->channels;
+	uint64_t m_time = requests_with_transfer_by(dev, e, t);
+	if (m_time < m)
+		m = m_time;
+	if (m < BULK_MIN_REQUESTS)
+		return false;
+	if (e->output)
+		bulk_output_steady(dev, e, m);
+	else
+		bulk_input_steady(dev, e, m);
+	return true;
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
+{
+	for (;;) {
+		sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
+							 : SIM_TICKS_NEVER;
+		sim_ticks_t t_xfer = e->fill_pending ? e->fill_tick : SIM_TICKS_NEVER;
+		/* A transfer landing in the tick of a request comes first: the
+		 * frame takes the data that just arrived. */
+		if (t_xfer <= t && t_xfer <= t_req) {
+			do_transfer(dev, e);
+			continue;
+		}
+		if (t_req > t)
+			break;
+		if (try_bulk(dev, e, t))
+			continue;
+		if (e->output)
+			serve_output_request(dev, e);
+		else
+			serve_input_request(dev, e);
+	}
+}
+
+static uint64_t div_ceil(uint64_t a, uint64_t b)
+{
+	return a / b + (a % b != 0);
+}
+
+sim_ticks_t bm_engine_next_event(const struct ac97 *dev, const struct bm_engine *e)
+{
+	if (e->fill_pending)
+		return e->fill_tick;
+	if (!e->dma_active || e->cad.rate_hz == 0)
+		return SIM_TICKS_NEVER;
+	sim_ticks_t t_req = cadence_tick_of(&e->cad, e->next_request);
+	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
+	if (dev->bus_stall_until_tick > t_req || !steady)
+		return t_req;	/* early is allowed; this state is short */
+	/* Steady: the j-th transfer from now moves `channels` samples, and the
+	 * one that moves the buffer's last sample completes it. */
+	uint32_t left = e->cur.len_samples - e->cur_done_samples;
+	uint64_t j = left == 0 ? 1 : div_ceil(left, e->channels);
+	return ac97_dma_done_tick(dev, cadence_tick_of(&e->cad, e->next_request + j - 1));
+}
+
+void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
+{
+	if (rate_hz == e->cad.rate_hz)
+		return;
+	/* Requests in frames that started at or before now are served; the
+	 * new cadence begins with the next frame. */
+	e->source_frames_base += e->next_request;
+	e->cad = cadence_start(sim_ticks_to_frames(dev->now_ticks) + 1, rate_hz);
+	e->next_request = 0;
+}
+
+/* ---- register writes ------------------------------------------------------ */
+
+static void reset_registers(struct bm_engine *e)
+{
+	uint8_t enables = e->cr & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+	e->bdbar = 0;
+	e->civ = e->lvi = e->piv = 0;
+	e->cr = enables;
+	e->sr_sticky = 0;
+	e->loaded = false;
+	e->at_end = false;
+	e->next_cached = false;
+	e->cur_done_samples = 0;
+	e->primed = false;
+	e->last_frame[0] = e->last_frame[1] = 0;
+	stop_dma(e);
+	fifo_clear(e);
+}
+
+/* Leaves the halt at LVI for the next descriptor (CELV/DCH clear). */
+static void resume_past_end(struct ac97 *dev, struct bm_engine *e)
+{
+	assert(e->at_end && e->civ != e->lvi);
+	e->at_end = false;
+	e->dma_active = true;
+	e->primed = false;
+	e->civ = e->piv;
+	e->piv = (uint8_t)((e->piv + 1) % AC97_BDL_ENTRIES);
+	start_buffer(dev, e, dev->now_ticks);
+	request_transfer(dev, e, dev->now_ticks);
+}
+
+static void start_dma(struct ac97 *dev, struct bm_engine *e)
+{
+	sim_ticks_t now = dev->now_ticks;
+	if (e->at_end) {
+		if (e->civ != e->lvi)
+			resume_past_end(dev, e);
+		return;		/* nothing valid past LVI: stays halted */
+	}
+	e->dma_active = true;
+	e->primed = false;
+	if (!e->loaded) {
+		e->piv = (uint8_t)((e->civ + 1) % AC97_BDL_ENTRIES);
+		start_buffer(dev, e, now);
+	} else {
+		maybe_prefetch(dev, e, now);
+	}
+	request_transfer(dev, e, now);
+}
+
+void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value,
+			   uint32_t byte_mask)
+{
+	if (e->dma_active)
+		ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_BDBAR_WHILE_RUNNING, value,
+				 "BDBAR written while the engine runs");
+	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~7u;
+}
+
+void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
+{
+	e->lvi = value & 0x1F;
+	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi) {
+		resume_past_end(dev, e);
+		return;
+	}
+	maybe_prefetch(dev, e, dev->now_ticks);
+}
+
+void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value)
+{
+	(void)dev;
+	e->sr_sticky &= (uint16_t)~(value & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE));
+}
+
+void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value)
+{
+	value &= AC97_CR_RPBM | AC97_CR_RR | AC97_CR_LVBIE | AC97_CR_FEIE | AC97_CR_IOCE;
+	if (value & AC97_CR_RR) {
+		if (e->dma_active)
+			ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_RR_WHILE_RUNNING, value,
+					 "RR written while DMA runs (reset done anyway)");
+		if (value & AC97_CR_RPBM)
+			ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_RR_WITH_RPBM, value,
+					 "RR written together with RPBM (RR wins)");
+		reset_registers(e);
+		e->cr = value & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+		return;
+	}
+	uint8_t old = e->cr;
+	e->cr = value;
+	if (!(old & AC97_CR_RPBM) && (value & AC97_CR_RPBM))
+		start_dma(dev, e);
+	else if ((old & AC97_CR_RPBM) && !(value & AC97_CR_RPBM))
+		stop_dma(e);
+}

@@ -1,0 +1,85 @@
+/*
+ * bm_engine.h - one ICH bus-master engine (PI, PO or MC): its registers,
+ * its current and prefetched descriptors, its FIFO, and the timing of its
+ * DMA against the codec's sample requests. Internal to emu/: included by
+ * ac97.h only so that struct ac97 can hold engines by value (device state
+ * is plain data; a snapshot is a copy).
+ */
+#ifndef AC97SIM_BM_ENGINE_H
+#define AC97SIM_BM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cadence.h"
+#include "simtime.h"
+
+struct ac97;
+
+/* A buffer descriptor as the engine holds it after fetching it. */
+struct bm_desc {
+	uint32_t addr;		/* bit 0 already cleared */
+	uint32_t len_samples;
+	bool ioc;
+	bool bup;
+};
+
+struct bm_engine {
+	int id;			/* enum ac97_engine_id */
+	bool output;		/* PO: memory -> link; PI, MC: link -> memory */
+	uint32_t channels;	/* samples per request: 2, or 1 for MC */
+
+	/* Registers (SR's DCH and CELV are derived: see bm_engine_sr()). */
+	uint32_t bdbar;
+	uint8_t civ, lvi, piv, cr;
+	uint16_t sr_sticky;	/* LVBCI | BCIS | FIFOE */
+
+	/* Descriptor state. */
+	bool loaded;		/* cur holds CIV's descriptor (false after RR) */
+	bool at_end;		/* the buffer at LVI is done; DMA halted there */
+	struct bm_desc cur;
+	uint32_t cur_done_samples;	/* fetched (output) / written (input) */
+	bool next_cached;	/* the descriptor at PIV has been prefetched */
+	struct bm_desc next;
+	uint64_t fault_page_last;	/* one fault per page per buffer load */
+
+	/* DMA side. */
+	bool dma_active;	/* RPBM set and not halted */
+	bool primed;		/* output: data arrived since the DMA (re)started */
+	bool fill_pending;	/* a FIFO fill (output) / drain (input) is in flight */
+	sim_ticks_t fill_tick;
+
+	/* FIFO between memory and link, a ring of samples. */
+	int16_t fifo[64];
+	uint32_t fifo_head, fifo_level, fifo_capacity;
+
+	/* Link side: the converter's cadence and the next request to serve. */
+	struct cadence cad;
+	uint64_t next_request;	/* index within cad */
+	uint64_t source_frames_base;	/* input: source position at cad's anchor */
+	int16_t last_frame[2];	/* for BUP = 0: the last sample sent */
+};
+
+void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);
+
+/* Register reads and writes; the engine is at the device's current time. */
+uint16_t bm_engine_sr(const struct bm_engine *e);
+uint16_t bm_engine_picb(const struct bm_engine *e);
+void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value, uint32_t byte_mask);
+void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value);
+void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value);
+void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value);
+
+/* The status bits that raise the interrupt line (SR & enables). */
+uint16_t bm_engine_irq_status(const struct bm_engine *e);
+
+/* Does every request and DMA transfer due at or before t. */
+void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t);
+
+/* Earliest tick when this engine's registers may change on their own. */
+sim_ticks_t bm_engine_next_event(const struct ac97 *dev, const struct bm_engine *e);
+
+/* The converter's rate changed (or the link went up or down) at now. */
+void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * rig.h - a device on a bench for the emu tests: 16 MiB of guest memory, a
+ * sink that records what crossed the AC-link, an observer that records the
+ * device's events, and short helpers for register access and descriptors.
+ */
+#ifndef AC97SIM_TESTS_RIG_H
+#define AC97SIM_TESTS_RIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ac97.h"
+
+#define RIG_EVENTS_MAX 4096
+#define RIG_OUT_MAX_FRAMES (1u << 20)
+
+struct rig {
+	struct gmem mem;
+	struct ac97 dev;
+	/* Per engine: frames by span kind, and an FNV-1a 64 of DATA frames. */
+	uint64_t data_frames[AC97_ENGINE_COUNT];
+	uint64_t fill_frames[AC97_ENGINE_COUNT];
+	uint64_t underrun_frames[AC97_ENGINE_COUNT];
+	uint64_t data_fnv[AC97_ENGINE_COUNT];
+	uint64_t spans;
+	/* PO frames of every kind in link order (left, right), up to the cap. */
+	int16_t *po_samples;
+	uint8_t *po_kind;	/* enum ac97_span_kind per frame */
+	sim_ticks_t *po_tick;	/* AC-link tick of each frame */
+	uint64_t po_frames;
+	struct ac97_event events[RIG_EVENTS_MAX];
+	size_t n_events;
+	uint64_t event_fnv;	/* over every event, so two runs can be compared */
+};
+
+void rig_init(struct rig *r, const struct ac97_config *cfg);	/* cfg NULL: defaults */
+void rig_free(struct rig *r);
+
+uint32_t rig_rd(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width);
+void rig_wr(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width, uint32_t value);
+void rig_advance(struct rig *r, sim_ticks_t ticks);
+void rig_advance_to(struct rig *r, sim_ticks_t tick);
+
+/* COLD# out of reset, wait for codec ready, unmute master and PCM out. */
+void rig_link_up(struct rig *r);
+void rig_bd(struct rig *r, uint32_t list, unsigned index, uint32_t addr, uint32_t samples,
+	    bool ioc, bool bup);
+/* Little-endian 16-bit samples first, first + 1, ... at addr. */
+void rig_fill_ramp(struct rig *r, uint32_t addr, uint32_t n_samples, uint16_t first);
+
+size_t rig_count(const struct rig *r, enum ac97_event_kind kind, int engine);
+/* The nth (0-based) event of that kind and engine, or NULL. */
+const struct ac97_event *rig_find(const struct rig *r, enum ac97_event_kind kind, int engine,
+				  size_t nth);
+
+uint64_t rig_fnv(uint64_t h, const void *data, size_t len);
+#define RIG_FNV_INIT 0xcbf29ce484222325ull
+
+/* Engine register offsets. */
+static inline uint32_t rig_reg(enum ac97_engine_id e, uint32_t off)
+{
+	return (uint32_t)e * AC97_ENGINE_STRIDE + off;
+}
+
+#endif
