@@ -36,7 +36,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_TOOL) $(PKGS_TEST) 2>/dev/nu
 TOOL_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_TOOL) 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_TEST) 2>/dev/null)
 
-ALL_CFLAGS := $(STD) $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS)
+ALL_CFLAGS = $(STD) $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

@@ -78,7 +78,6 @@ static const struct nabm_reg global_regs[] = {
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define ENGINE_BLOCK_USED_BYTES 0x0Cu
 
 static const enum codec_converter engine_converter[AC97_ENGINE_COUNT] = {
 	[AC97_PI] = CODEC_CONV_ADC_LR,
@@ -247,13 +246,15 @@ void ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick)
 {
 	if (until_tick > dev->bus_stall_until_tick)
 		dev->bus_stall_until_tick = until_tick;
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		bm_engine_reschedule(dev, &dev->engine[i]);
 }
 
 sim_ticks_t ac97_next_event_tick(const struct ac97 *dev)
 {
 	sim_ticks_t next = dev->codec_ready ? SIM_TICKS_NEVER : dev->codec_ready_tick;
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
-		sim_ticks_t t = bm_engine_next_event(dev, &dev->engine[i]);
+		sim_ticks_t t = dev->engine[i].next_event_tick;
 		if (t < next)
 			next = t;
 	}
@@ -286,6 +287,8 @@ void ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 		}
 		update_irq(dev);
 	}
+	if (dev->now_ticks == t)
+		return;		/* the last event was at t: every engine is there */
 	advance_engines(dev, t);
 	dev->now_ticks = t;
 	update_irq(dev);
@@ -298,17 +301,18 @@ static const struct nabm_reg *nabm_reg_at(uint64_t offset, int *engine, uint32_t
 	if (offset < AC97_GLOB_CNT) {
 		uint32_t block = (uint32_t)offset / AC97_ENGINE_STRIDE;
 		uint32_t within = (uint32_t)offset % AC97_ENGINE_STRIDE;
-		if (within >= ENGINE_BLOCK_USED_BYTES)
+		/* Which entry of engine_regs each byte of a block belongs to. */
+		static const int8_t reg_of_byte[AC97_ENGINE_STRIDE] = {
+			0, 0, 0, 0, 1, 2, 3, 3, 4, 4, 5, 6, -1, -1, -1, -1,
+		};
+		int idx = reg_of_byte[within];
+		if (idx < 0)
 			return NULL;
-		for (size_t i = 0; i < ARRAY_LEN(engine_regs); i++) {
-			const struct nabm_reg *r = &engine_regs[i];
-			if (within >= r->offset && within < (uint32_t)r->offset + r->size_bytes) {
-				*engine = (int)block;
-				*reg_base = block * AC97_ENGINE_STRIDE + r->offset;
-				return r;
-			}
-		}
-		return NULL;
+		const struct nabm_reg *r = &engine_regs[idx];
+		assert(within >= r->offset && within < (uint32_t)r->offset + r->size_bytes);
+		*engine = (int)block;
+		*reg_base = block * AC97_ENGINE_STRIDE + r->offset;
+		return r;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(global_regs); i++) {
 		const struct nabm_reg *r = &global_regs[i];
@@ -428,12 +432,15 @@ static bool width_ok(unsigned width_bits)
 
 static uint32_t nabm_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
 {
+	int engine;
+	uint32_t base;
+	const struct nabm_reg *hit = offset < AC97_NABM_BYTES ? nabm_reg_at(offset, &engine, &base) : NULL;
+	if (hit != NULL && base == offset && hit->size_bytes == n_bytes)
+		return nabm_reg_read(dev, hit, engine);	/* the usual, aligned case */
 	uint32_t result = 0;
 	bool outside = false;
 	for (unsigned i = 0; i < n_bytes;) {
 		uint64_t at = (uint64_t)offset + i;
-		int engine;
-		uint32_t base;
 		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
 		if (r == NULL) {
 			uint32_t byte = at < AC97_NABM_BYTES ? 0x00u : 0xFFu;
@@ -456,11 +463,17 @@ static uint32_t nabm_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
 
 static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint32_t value)
 {
+	int engine;
+	uint32_t base;
+	const struct nabm_reg *hit = offset < AC97_NABM_BYTES ? nabm_reg_at(offset, &engine, &base) : NULL;
+	if (hit != NULL && base == offset && hit->size_bytes == n_bytes) {
+		uint32_t all = n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
+		nabm_reg_write(dev, hit, engine, value, all);
+		return;
+	}
 	bool outside = false;
 	for (unsigned i = 0; i < n_bytes;) {
 		uint64_t at = (uint64_t)offset + i;
-		int engine;
-		uint32_t base;
 		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
 		if (r == NULL) {
 			outside |= at >= AC97_NABM_BYTES;
@@ -567,10 +580,9 @@ uint32_t ac97_io_read(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsi
 				 "I/O access width is not 8, 16 or 32");
 		return 0xFFFFFFFFu;
 	}
-	uint32_t v = bar == AC97_BAR_NAM ? nam_read(dev, offset, width_bits / 8)
-					 : nabm_read(dev, offset, width_bits / 8);
-	update_irq(dev);
-	return v;
+	/* A read changes no status bit or enable, so the line stays as it is. */
+	return bar == AC97_BAR_NAM ? nam_read(dev, offset, width_bits / 8)
+				   : nabm_read(dev, offset, width_bits / 8);
 }
 
 void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigned width_bits,

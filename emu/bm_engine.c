@@ -57,16 +57,19 @@
 
 #define BULK_MIN_REQUESTS 2
 
+_Static_assert(BM_FIFO_SAMPLES_MAX == AC97_FIFO_SAMPLES_MAX, "one FIFO limit");
+
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
 {
 	memset(e, 0, sizeof(*e));
 	e->id = id;
 	e->output = id == AC97_PO;
 	e->channels = id == AC97_MC ? 1 : 2;
-	assert(fifo_samples >= e->channels && fifo_samples <= sizeof(e->fifo) / sizeof(e->fifo[0]));
+	assert(fifo_samples >= e->channels && fifo_samples <= BM_FIFO_SAMPLES_MAX);
 	e->fifo_capacity = fifo_samples;
 	e->fault_page_last = UINT64_MAX;
 	e->cad = cadence_start(0, 0);
+	e->next_event_tick = SIM_TICKS_NEVER;
 }
 
 uint16_t bm_engine_sr(const struct bm_engine *e)
@@ -87,34 +90,34 @@ uint16_t bm_engine_picb(const struct bm_engine *e)
 	return (uint16_t)(e->cur.len_samples - e->cur_done_samples);
 }
 
-uint16_t bm_engine_irq_status(const struct bm_engine *e)
-{
-	uint16_t st = 0;
-	if (e->cr & AC97_CR_IOCE)
-		st |= e->sr_sticky & AC97_SR_BCIS;
-	if (e->cr & AC97_CR_LVBIE)
-		st |= e->sr_sticky & AC97_SR_LVBCI;
-	if (e->cr & AC97_CR_FEIE)
-		st |= e->sr_sticky & AC97_SR_FIFOE;
-	return st;
-}
 
 /* ---- FIFO ring ---------------------------------------------------------- */
 
-static void fifo_push(struct bm_engine *e, int16_t sample)
+
+/* Appends n samples (little-endian bytes) at the tail, in at most two
+ * copies: the wrap is a comparison, never a modulo. */
+static void fifo_push_le(struct bm_engine *e, const uint8_t *src, uint32_t n)
 {
-	assert(e->fifo_level < e->fifo_capacity);
-	e->fifo[(e->fifo_head + e->fifo_level) % e->fifo_capacity] = sample;
-	e->fifo_level++;
+	assert(n <= e->fifo_capacity - e->fifo_level);
+	uint32_t at = e->fifo_head + e->fifo_level;
+	if (at >= e->fifo_capacity)
+		at -= e->fifo_capacity;
+	uint32_t first = e->fifo_capacity - at < n ? e->fifo_capacity - at : n;
+	memcpy(e->fifo_le + 2 * at, src, 2ull * first);
+	memcpy(e->fifo_le, src + 2 * first, 2ull * (n - first));
+	e->fifo_level += n;
 }
 
-static int16_t fifo_pop(struct bm_engine *e)
+static void fifo_pop_le(struct bm_engine *e, uint8_t *dst, uint32_t n)
 {
-	assert(e->fifo_level > 0);
-	int16_t s = e->fifo[e->fifo_head];
-	e->fifo_head = (e->fifo_head + 1) % e->fifo_capacity;
-	e->fifo_level--;
-	return s;
+	assert(n <= e->fifo_level);
+	uint32_t first = e->fifo_capacity - e->fifo_head < n ? e->fifo_capacity - e->fifo_head : n;
+	memcpy(dst, e->fifo_le + 2 * e->fifo_head, 2ull * first);
+	memcpy(dst + 2 * first, e->fifo_le, 2ull * (n - first));
+	e->fifo_head += n;
+	if (e->fifo_head >= e->fifo_capacity)
+		e->fifo_head -= e->fifo_capacity;
+	e->fifo_level -= n;
 }
 
 static void fifo_clear(struct bm_engine *e)
@@ -149,6 +152,8 @@ static void note_faults(struct ac97 *dev, struct bm_engine *e, uint64_t addr, ui
 			const struct xfer_timing *xt, bool write)
 {
 	uint64_t end = addr + len_bytes;
+	if (dev->mem->pages_unmapped == 0 && end <= dev->mem->size_bytes)
+		return;
 	uint64_t at = addr;
 	while (at < end) {
 		uint64_t f = gmem_first_fault(dev->mem, at, end - at);
@@ -254,25 +259,21 @@ static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t
 static void read_samples_into_fifo(struct ac97 *dev, struct bm_engine *e, uint32_t n,
 				   sim_ticks_t tick)
 {
-	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
-	assert(n <= e->fifo_capacity - e->fifo_level);
 	struct xfer_timing xt = { .per_request = false, .tick = tick };
 	note_faults(dev, e, addr, 2ull * n, &xt, false);
 	gmem_read(dev->mem, addr, raw, 2ull * n);
-	for (uint32_t i = 0; i < n; i++)
-		fifo_push(e, (int16_t)ac97_le16(raw + 2 * i));
+	fifo_push_le(e, raw, n);
 	e->cur_done_samples += n;
 }
 
 static void write_samples_from_fifo(struct ac97 *dev, struct bm_engine *e, uint32_t n,
 				    sim_ticks_t tick)
 {
-	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
-	assert(n <= e->fifo_level);
-	for (uint32_t i = 0; i < n; i++)
-		ac97_put_le16(raw + 2 * i, fifo_pop(e));
+	fifo_pop_le(e, raw, n);
 	struct xfer_timing xt = { .per_request = false, .tick = tick };
 	note_faults(dev, e, addr, 2ull * n, &xt, true);
 	gmem_write(dev->mem, addr, raw, 2ull * n);
@@ -362,10 +363,9 @@ static void serve_output_request(struct ac97 *dev, struct bm_engine *e)
 	sim_ticks_t tick = cadence_tick_of(&e->cad, k);
 	if (e->fifo_level >= e->channels) {
 		uint8_t raw[4];
-		for (uint32_t c = 0; c < e->channels; c++) {
-			e->last_frame[c] = fifo_pop(e);
-			ac97_put_le16(raw + 2 * c, e->last_frame[c]);
-		}
+		fifo_pop_le(e, raw, e->channels);
+		for (uint32_t c = 0; c < e->channels; c++)
+			e->last_frame[c] = (int16_t)ac97_le16(raw + 2 * c);
 		emit_span(dev, e, AC97_SPAN_DATA, k, 1, raw, NULL);
 		request_transfer(dev, e, tick);
 		return;
@@ -405,8 +405,10 @@ static void serve_input_request(struct ac97 *dev, struct bm_engine *e)
 	int16_t frame[2];
 	read_source(dev, e, k, frame, 1);
 	if (e->fifo_capacity - e->fifo_level >= e->channels) {
+		uint8_t raw[4];
 		for (uint32_t c = 0; c < e->channels; c++)
-			fifo_push(e, frame[c]);
+			ac97_put_le16(raw + 2 * c, frame[c]);
+		fifo_push_le(e, raw, e->channels);
 	} else {
 		set_fifo_error(dev, e, tick);
 	}
@@ -464,18 +466,16 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	struct xfer_timing xt = { .per_request = true, .first_request = k };
 	note_faults(dev, e, base, 2 * total, &xt, false);
 
-	uint8_t raw[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
-	for (uint64_t i = 0; i < from_fifo; i++)
-		ac97_put_le16(raw + 2 * i, fifo_pop(e));
+	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
+	fifo_pop_le(e, raw, (uint32_t)from_fifo);
 	emit_span(dev, e, AC97_SPAN_DATA, k, from_fifo / e->channels, raw, NULL);
 	if (from_mem > 0)
 		emit_memory_span(dev, e, k + from_fifo / e->channels, base, from_mem / e->channels);
 
 	/* The FIFO ends holding the last from_fifo samples fetched. */
-	uint8_t tail[2 * sizeof(e->fifo) / sizeof(e->fifo[0])];
+	uint8_t tail[2 * BM_FIFO_SAMPLES_MAX];
 	gmem_read(dev->mem, base + 2 * from_mem, tail, 2 * from_fifo);
-	for (uint64_t i = 0; i < from_fifo; i++)
-		fifo_push(e, (int16_t)ac97_le16(tail + 2 * i));
+	fifo_push_le(e, tail, (uint32_t)from_fifo);
 
 	/* The last frame sent, for BUP = 0. */
 	uint64_t last = from_mem >= e->channels ? from_mem - e->channels : 0;
@@ -582,6 +582,13 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 
 void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 {
+	if (!e->output && !e->dma_active && !dev->bulk_disabled) {
+		/* Halted capture drops what arrives: only the count moves. */
+		assert(!e->fill_pending);
+		e->next_request += requests_by(e, t);
+		bm_engine_reschedule(dev, e);
+		return;
+	}
 	for (;;) {
 		sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
 							 : SIM_TICKS_NEVER;
@@ -601,14 +608,17 @@ void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		else
 			serve_input_request(dev, e);
 	}
+	bm_engine_reschedule(dev, e);
 }
 
-static uint64_t div_ceil(uint64_t a, uint64_t b)
+/* b is a channel count, 1 or 2: a shift, not a division. */
+static uint64_t div_ceil_channels(uint64_t a, uint32_t channels)
 {
-	return a / b + (a % b != 0);
+	assert(channels == 1 || channels == 2);
+	return channels == 1 ? a : (a + 1) >> 1;
 }
 
-sim_ticks_t bm_engine_next_event(const struct ac97 *dev, const struct bm_engine *e)
+sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm_engine *e)
 {
 	if (e->fill_pending)
 		return e->fill_tick;
@@ -621,8 +631,13 @@ sim_ticks_t bm_engine_next_event(const struct ac97 *dev, const struct bm_engine 
 	/* Steady: the j-th transfer from now moves `channels` samples, and the
 	 * one that moves the buffer's last sample completes it. */
 	uint32_t left = e->cur.len_samples - e->cur_done_samples;
-	uint64_t j = left == 0 ? 1 : div_ceil(left, e->channels);
+	uint64_t j = left == 0 ? 1 : div_ceil_channels(left, e->channels);
 	return ac97_dma_done_tick(dev, cadence_tick_of(&e->cad, e->next_request + j - 1));
+}
+
+void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
+{
+	e->next_event_tick = bm_engine_compute_next_event(dev, e);
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
@@ -634,6 +649,7 @@ void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
 	e->source_frames_base += e->next_request;
 	e->cad = cadence_start(sim_ticks_to_frames(dev->now_ticks) + 1, rate_hz);
 	e->next_request = 0;
+	bm_engine_reschedule(dev, e);
 }
 
 /* ---- register writes ------------------------------------------------------ */
@@ -699,11 +715,11 @@ void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value
 void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 {
 	e->lvi = value & 0x1F;
-	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi) {
+	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi)
 		resume_past_end(dev, e);
-		return;
-	}
-	maybe_prefetch(dev, e, dev->now_ticks);
+	else
+		maybe_prefetch(dev, e, dev->now_ticks);
+	bm_engine_reschedule(dev, e);
 }
 
 void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value)
@@ -724,12 +740,13 @@ void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 					 "RR written together with RPBM (RR wins)");
 		reset_registers(e);
 		e->cr = value & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
-		return;
+	} else {
+		uint8_t old = e->cr;
+		e->cr = value;
+		if (!(old & AC97_CR_RPBM) && (value & AC97_CR_RPBM))
+			start_dma(dev, e);
+		else if ((old & AC97_CR_RPBM) && !(value & AC97_CR_RPBM))
+			stop_dma(e);
 	}
-	uint8_t old = e->cr;
-	e->cr = value;
-	if (!(old & AC97_CR_RPBM) && (value & AC97_CR_RPBM))
-		start_dma(dev, e);
-	else if ((old & AC97_CR_RPBM) && !(value & AC97_CR_RPBM))
-		stop_dma(e);
+	bm_engine_reschedule(dev, e);
 }

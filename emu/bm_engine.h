@@ -16,6 +16,8 @@
 
 struct ac97;
 
+#define BM_FIFO_SAMPLES_MAX 64u
+
 /* A buffer descriptor as the engine holds it after fetching it. */
 struct bm_desc {
 	uint32_t addr;		/* bit 0 already cleared */
@@ -49,8 +51,10 @@ struct bm_engine {
 	bool fill_pending;	/* a FIFO fill (output) / drain (input) is in flight */
 	sim_ticks_t fill_tick;
 
-	/* FIFO between memory and link, a ring of samples. */
-	int16_t fifo[64];
+	/* FIFO between memory and link: a ring of little-endian samples, kept
+	 * as bytes so that it moves by memcpy. Head, level and capacity count
+	 * samples. */
+	uint8_t fifo_le[2 * BM_FIFO_SAMPLES_MAX];
 	uint32_t fifo_head, fifo_level, fifo_capacity;
 
 	/* Link side: the converter's cadence and the next request to serve. */
@@ -58,6 +62,10 @@ struct bm_engine {
 	uint64_t next_request;	/* index within cad */
 	uint64_t source_frames_base;	/* input: source position at cad's anchor */
 	int16_t last_frame[2];	/* for BUP = 0: the last sample sent */
+
+	/* bm_engine_compute_next_event() as of the last change to this engine,
+	 * kept so that the device finds its next event without recomputing. */
+	sim_ticks_t next_event_tick;
 };
 
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);
@@ -70,14 +78,31 @@ void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value);
 void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value);
 void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value);
 
-/* The status bits that raise the interrupt line (SR & enables). */
-uint16_t bm_engine_irq_status(const struct bm_engine *e);
+/* The status bits that raise the interrupt line (SR & enables). Inline:
+ * the line is recomputed after every access and event. The SR bits and
+ * their CR enables do not line up (BCIS bit 3 / IOCE bit 4, FIFOE bit 4 /
+ * FEIE bit 3), so each pair is spelled out. */
+static inline uint16_t bm_engine_irq_status(const struct bm_engine *e)
+{
+	uint16_t st = 0;
+	if (e->cr & 0x10u)	/* IOCE */
+		st |= e->sr_sticky & 0x08u;	/* BCIS */
+	if (e->cr & 0x04u)	/* LVBIE */
+		st |= e->sr_sticky & 0x04u;	/* LVBCI */
+	if (e->cr & 0x08u)	/* FEIE */
+		st |= e->sr_sticky & 0x10u;	/* FIFOE */
+	return st;
+}
 
 /* Does every request and DMA transfer due at or before t. */
 void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t);
 
-/* Earliest tick when this engine's registers may change on their own. */
-sim_ticks_t bm_engine_next_event(const struct ac97 *dev, const struct bm_engine *e);
+/* Earliest tick when this engine's registers may change on their own (may
+ * be early, never late). Every function here that changes the engine
+ * stores it in next_event_tick; tests compare the two after every step. */
+sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm_engine *e);
+/* Recomputes next_event_tick, for changes made from outside (bus stalls). */
+void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e);
 
 /* The converter's rate changed (or the link went up or down) at now. */
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz);

@@ -91,6 +91,11 @@ const char *codec_part_name(void);
 /* Power-on (cold reset) state: every register at its reset value. */
 void codec_reset(struct codec *c);
 
+/* Warm reset (SYNC pulsed while BIT_CLK is stopped): the codec restarts the
+ * AC-link, so PR4 clears; every other register keeps its value. PR5 (internal
+ * clocks off) survives: only codec_reset() brings the part back from it. */
+void codec_warm_reset(struct codec *c);
+
 /* Register read at an even offset 0x00..0x7E. Odd offsets and offsets past
  * 0x7E read 0 (the device handles "no codec there" before calling). */
 uint16_t codec_read(const struct codec *c, uint32_t offset);

@@ -80,6 +80,15 @@ void rig_free(struct rig *r)
 	gmem_free(&r->mem);
 }
 
+/* The engines keep their next event; it must equal a fresh computation
+ * after every step, or the device could sleep through an event. */
+static void rig_check_schedule(const struct rig *r)
+{
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		ck_assert_uint_eq(r->dev.engine[i].next_event_tick,
+				  bm_engine_compute_next_event(&r->dev, &r->dev.engine[i]));
+}
+
 uint32_t rig_rd(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width)
 {
 	return ac97_io_read(&r->dev, bar, off, width);
@@ -88,16 +97,19 @@ uint32_t rig_rd(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width)
 void rig_wr(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width, uint32_t value)
 {
 	ac97_io_write(&r->dev, bar, off, width, value);
+	rig_check_schedule(r);
 }
 
 void rig_advance(struct rig *r, sim_ticks_t ticks)
 {
 	ac97_advance_to(&r->dev, ac97_now(&r->dev) + ticks);
+	rig_check_schedule(r);
 }
 
 void rig_advance_to(struct rig *r, sim_ticks_t tick)
 {
 	ac97_advance_to(&r->dev, tick);
+	rig_check_schedule(r);
 }
 
 void rig_link_up(struct rig *r)

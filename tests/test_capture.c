@@ -121,6 +121,7 @@ START_TEST(capture_bulk_matches_one_step)
 }
 END_TEST
 
+Suite *suite_capture(void);
 Suite *suite_capture(void)
 {
 	Suite *s = suite_create("emu/capture");

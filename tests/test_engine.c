@@ -346,6 +346,7 @@ START_TEST(hour_of_playback_is_cheap)
 }
 END_TEST
 
+Suite *suite_engine(void);
 Suite *suite_engine(void)
 {
 	Suite *s = suite_create("emu/engine");

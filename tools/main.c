@@ -1,0 +1,229 @@
+/*
+ * main.c - the ac97sim program: a table of subcommands, each with its own
+ * --help, so that later subcommands (run, replay, shrink, ...) slot in by
+ * adding one row.
+ *
+ * Conventions for every subcommand: diagnostics on stderr as
+ * `ac97sim: FILE:LINE: reason` or `ac97sim: reason`; exit 0 when all held,
+ * 1 when a check failed, 2 for bad usage or input.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "regs_script.h"
+#include "version.h"
+
+enum { EXIT_PASS = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2 };
+
+struct subcommand {
+	const char *name;
+	const char *synopsis;	/* arguments, for the command list */
+	const char *summary;	/* one line */
+	/* argv[0] is the subcommand's name; returns the exit status. */
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *f);
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_regs(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+static void help_help(FILE *f);
+static void help_regs(FILE *f);
+static void help_version(FILE *f);
+
+static const struct subcommand subcommands[] = {
+	{ "help", "[COMMAND]", "show this help, or the help of COMMAND", cmd_help, help_help },
+	{ "regs", "SCRIPT [--wav FILE]", "run a register script against the device", cmd_regs,
+	  help_regs },
+	{ "version", "", "print the version, build id and codec part", cmd_version,
+	  help_version },
+};
+
+#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+static bool is_help_flag(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ac97sim COMMAND [ARGS...]\n"
+		   "       ac97sim --version | --help\n"
+		   "\n"
+		   "A cycle-accurate emulator of the Intel ICH AC'97 controller.\n"
+		   "\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+		char head[64];
+		snprintf(head, sizeof(head), "%s %s", subcommands[i].name, subcommands[i].synopsis);
+		fprintf(f, "  %-28s %s\n", head, subcommands[i].summary);
+	}
+	fprintf(f, "\n"
+		   "'ac97sim COMMAND --help' describes a command.\n"
+		   "Exit status: 0 all held, 1 a check failed, 2 bad usage or input.\n");
+}
+
+static void help_help(FILE *f)
+{
+	fprintf(f, "usage: ac97sim help [COMMAND]\n"
+		   "\n"
+		   "Without COMMAND, lists the commands; with it, shows its help.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 2) {
+		fprintf(stderr, "ac97sim: help: too many arguments (try 'ac97sim help')\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && is_help_flag(argv[1])) {
+		help_help(stdout);
+		return EXIT_PASS;
+	}
+	if (argc == 2) {
+		const struct subcommand *sc = find_subcommand(argv[1]);
+		if (sc == NULL) {
+			fprintf(stderr, "ac97sim: help: unknown command '%s'\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		sc->help(stdout);
+		return EXIT_PASS;
+	}
+	usage(stdout);
+	return EXIT_PASS;
+}
+
+static void help_version(FILE *f)
+{
+	fprintf(f, "usage: ac97sim version   (or: ac97sim --version)\n"
+		   "\n"
+		   "Prints the release, the build id and the modelled codec part.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc == 2 && is_help_flag(argv[1])) {
+		help_version(stdout);
+		return EXIT_PASS;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "ac97sim: version: unexpected argument '%s'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("ac97sim %s (build %s)\n", ac97sim_version(), ac97sim_build_id());
+	printf("codec: %s\n", codec_part_name());
+	return EXIT_PASS;
+}
+
+static void help_regs(FILE *f)
+{
+	fprintf(f,
+		"usage: ac97sim regs SCRIPT [--wav FILE]\n"
+		"\n"
+		"Runs a register script against a fresh device (power-on state, 16 MiB of\n"
+		"guest memory, all mapped). SCRIPT '-' reads standard input.\n"
+		"\n"
+		"Options:\n"
+		"  --wav FILE   write what the codec's DAC makes of PCM out as 16-bit stereo WAV\n"
+		"  -h, --help   show this help\n"
+		"\n"
+		"Script, one command a line ('#' starts a comment; numbers decimal or 0x-hex):\n"
+		"  write BAR OFF WIDTH VALUE          BAR nam|nabm, WIDTH 8|16|32\n"
+		"  read BAR OFF WIDTH                 prints read BAR 0xOFF WIDTH = 0xVALUE\n"
+		"  expect BAR OFF WIDTH VALUE [MASK]  fails unless read & MASK == VALUE & MASK\n"
+		"  bd LIST INDEX ADDR SAMPLES [ioc] [bup]   writes a buffer descriptor\n"
+		"  fill ADDR BYTES zero|ramp16|sine:HZ\n"
+		"  unmap ADDR BYTES | map ADDR BYTES\n"
+		"  advance N ticks|frames|us\n"
+		"  irq [LEVEL]                        prints irq = 0|1; LEVEL is expected\n"
+		"  out                                prints PCM-out frames and their FNV-1a 64\n"
+		"  faults                             prints the count of DMA faults\n"
+		"\n"
+		"Exit status: 0 every expectation held, 1 one failed, 2 malformed script\n"
+		"(every bad line is reported; nothing runs) or unreadable file.\n");
+}
+
+static int cmd_regs(int argc, char **argv)
+{
+	const char *script = NULL;
+	struct regs_script_opts opts = { 0 };
+	bool options_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			if (strcmp(arg, "--") == 0) {
+				options_done = true;
+			} else if (is_help_flag(arg)) {
+				help_regs(stdout);
+				return EXIT_PASS;
+			} else if (strcmp(arg, "--wav") == 0) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "ac97sim: regs: --wav needs a FILE\n");
+					return EXIT_USAGE;
+				}
+				opts.wav_path = argv[++i];
+			} else if (strncmp(arg, "--wav=", 6) == 0) {
+				opts.wav_path = arg + 6;
+			} else {
+				fprintf(stderr,
+					"ac97sim: regs: unknown option '%s' (try 'ac97sim regs --help')\n",
+					arg);
+				return EXIT_USAGE;
+			}
+			continue;
+		}
+		if (script != NULL) {
+			fprintf(stderr, "ac97sim: regs: more than one SCRIPT ('%s' and '%s')\n", script,
+				arg);
+			return EXIT_USAGE;
+		}
+		script = arg;
+	}
+	if (script == NULL) {
+		fprintf(stderr, "ac97sim: regs: missing SCRIPT (try 'ac97sim regs --help')\n");
+		return EXIT_USAGE;
+	}
+	if (opts.wav_path != NULL && opts.wav_path[0] == '\0') {
+		fprintf(stderr, "ac97sim: regs: --wav needs a non-empty FILE\n");
+		return EXIT_USAGE;
+	}
+	int status = regs_script_run_file(script, &opts, stdout, stderr);
+	if (fflush(stdout) != 0 && status == EXIT_PASS) {
+		fprintf(stderr, "ac97sim: regs: cannot write standard output\n");
+		status = EXIT_USAGE;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *first = argv[1];
+	if (is_help_flag(first)) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	if (strcmp(first, "--version") == 0)
+		return cmd_version(1, argv + 1);
+	const struct subcommand *sc = find_subcommand(first);
+	if (sc == NULL) {
+		fprintf(stderr, "ac97sim: unknown command '%s' (try 'ac97sim help')\n", first);
+		return EXIT_USAGE;
+	}
+	return sc->run(argc - 1, argv + 1);
+}

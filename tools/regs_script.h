@@ -1,0 +1,110 @@
+/*
+ * regs_script.h - register scripts: drive the device directly, one access
+ * per line, like QEMU's qtest (`ac97sim regs SCRIPT`).
+ *
+ * The format is fixed; other tools write and read it exactly:
+ *
+ *   # comment (also after a command); blank lines ignored; one command a line
+ *   # numbers: decimal or 0x-hex, 64-bit, overflow is an error
+ *   write BAR OFF WIDTH VALUE          BAR = nam | nabm; WIDTH = 8 | 16 | 32
+ *   read BAR OFF WIDTH                 prints: read BAR 0xOFF WIDTH = 0xVALUE
+ *   expect BAR OFF WIDTH VALUE [MASK]  passes when read & MASK == VALUE & MASK
+ *                                      (MASK defaults to all ones)
+ *   bd LIST INDEX ADDR SAMPLES [ioc] [bup]
+ *                                      writes descriptor INDEX (0..31) of the
+ *                                      list at guest address LIST: DW0 = ADDR
+ *                                      (32-bit), DW1 = SAMPLES (0..65535) |
+ *                                      ioc<<31 | bup<<30, little-endian
+ *   fill ADDR BYTES PATTERN            PATTERN = zero | ramp16 | sine:HZ
+ *   unmap ADDR BYTES | map ADDR BYTES  pages leave or rejoin guest memory
+ *   advance N UNIT                     UNIT = ticks | frames | us
+ *   irq [LEVEL]                        prints irq = 0|1; LEVEL (0|1) is an
+ *                                      expectation
+ *   out                                prints out frames = N fnv1a64 = 0x...
+ *   faults                             prints faults = N
+ *
+ * Output (to `out`), exactly:
+ *   read nabm 0x16 16 = 0x0001          offset %02x, value WIDTH/4 hex digits
+ *   SCRIPT:LINE: expect nabm 0x16 16: got 0x0001 want 0x0003 (mask 0xffff)
+ *   SCRIPT:LINE: irq: got 0 want 1
+ *   irq = 1
+ *   out frames = 1024 fnv1a64 = 0x0123456789abcdef
+ *   faults = 3
+ * A passing `expect` prints nothing. A failed expectation does not stop the
+ * run: every failure is reported and the status is 1.
+ *
+ * `out` counts the frames PCM out delivered from guest memory to the
+ * AC-link (AC97_SPAN_DATA spans of AC97_PO; halt fill and underrun frames
+ * are not counted) and hashes them with FNV-1a 64 as little-endian int16
+ * left, right. `faults` is the device's count of DMA faults.
+ *
+ * Semantics: guest memory is GMEM_DEFAULT_BYTES (16 MiB), all mapped at the
+ * start; the device starts at tick 0 in its power-on state with the default
+ * configuration. Register accesses take no simulated time; `advance` moves
+ * the device to now + N (us converted with sim_us_to_ticks). `bd` and `fill`
+ * write guest memory the way a CPU would, through gmem_write: bytes aimed at
+ * unmapped pages or past the end are dropped. `fill ramp16`: the
+ * little-endian 16-bit sample n (n = 0 at ADDR) has the value n mod 65536;
+ * an odd BYTES ends with the low byte of a sample.
+ *
+ * EXTENSION (not in the original format): PATTERN `sine:HZ`, HZ in
+ * 1..23999, fills stereo frames (4 bytes: left, right, both the same) of a
+ * 48 kHz sine of HZ, amplitude 16384 (about -6 dBFS), frame 0 at ADDR with
+ * phase 0. It is computed in integers only (a 9th-order polynomial of the
+ * quarter wave in Q30), so every host fills the same bytes.
+ *
+ * Malformed scripts: the whole script is parsed before anything runs; every
+ * malformed line (unknown command, wrong argument count, bad number or
+ * overflow, WIDTH not 8/16/32, VALUE or MASK not fitting WIDTH, OFF past
+ * 32 bits, bad BAR, UNIT or PATTERN, bd fields out of range, a total of
+ * `advance` that would reach SIM_TICKS_NEVER, a NUL byte) is reported as
+ * `ac97sim: SCRIPT:LINE: reason` on `err`, and nothing runs (status 2).
+ * An unreadable script gives `ac97sim: SCRIPT: reason` (status 2); so does
+ * a script over REGS_SCRIPT_MAX_BYTES.
+ *
+ * WAV (opts->wav_path): the codec's DAC output (codec_dac_output() with the
+ * codec registers as they are when the device hands the span over) of every
+ * PCM-out span, data, halt fill and underrun frames alike, as 16-bit stereo
+ * WAV via libsndfile. The file's sample rate is the cadence rate of the
+ * first PCM-out span (48000 when no span came); frames at a later,
+ * different rate are written as they are (they play at the first rate). The
+ * file stops growing at REGS_SCRIPT_WAV_FRAMES_MAX (a RIFF size limit),
+ * with a warning. A WAV that cannot be written gives status 2.
+ */
+#ifndef AC97SIM_REGS_SCRIPT_H
+#define AC97SIM_REGS_SCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses, as the program returns them. */
+enum {
+	REGS_SCRIPT_PASS = 0,		/* every expectation held */
+	REGS_SCRIPT_CHECK_FAILED = 1,	/* an expect or irq LEVEL failed */
+	REGS_SCRIPT_BAD_INPUT = 2,	/* malformed or unreadable script, WAV error */
+};
+
+#define REGS_SCRIPT_MAX_BYTES (8u << 20)
+/* (2^32 - 1 - 44-byte header) / 4 bytes per frame: what a RIFF can hold. */
+#define REGS_SCRIPT_WAV_FRAMES_MAX 1073741812u
+
+struct regs_script_opts {
+	const char *wav_path;	/* NULL: no WAV */
+};
+
+/* Runs the script in the file at path ("-" reads standard input). Output
+ * goes to out, diagnostics to err. opts may be NULL. Returns the exit
+ * status (REGS_SCRIPT_*). */
+int regs_script_run_file(const char *path, const struct regs_script_opts *opts, FILE *out,
+			 FILE *err);
+
+/* Runs the script text[0..len_bytes) (need not be NUL-terminated; a NUL
+ * byte inside is a malformed line); name stands for SCRIPT in messages. */
+int regs_script_run_string(const char *name, const char *text, size_t len_bytes,
+			   const struct regs_script_opts *opts, FILE *out, FILE *err);
+
+/* The sine:HZ pattern's value of frame n (exposed for tests). */
+int16_t regs_script_sine_sample(uint32_t hz, uint64_t frame);
+
+#endif
