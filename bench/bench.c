@@ -19,12 +19,12 @@
 
 #include "ac97.h"
 
-#define REPEATS 7
+#define REPEATS 9
 #define BUFFERS 32u
 #define BUFFER_BYTES 4096u
 #define LIST_ADDR 0x1000u
 #define DATA_ADDR 0x100000u
-#define SIM_SECONDS 600u
+#define SIM_SECONDS 3600u
 
 #define TARGET_REALTIME_X 20000.0
 #define TARGET_MEMCPY_RATIO 4.0

@@ -405,16 +405,24 @@ static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engin
 	switch ((enum reg_field)r->field) {
 	case R_BDBAR: bm_engine_write_bdbar(dev, e, value, byte_mask); break;
 	case R_LVI: bm_engine_write_lvi(dev, e, (uint8_t)value); break;
-	case R_SR: bm_engine_write_sr(dev, e, (uint16_t)(value & byte_mask)); break;
-	case R_CR: bm_engine_write_cr(dev, e, (uint8_t)value); break;
+	case R_SR:
+		bm_engine_write_sr(dev, e, (uint16_t)(value & byte_mask));
+		update_irq(dev);
+		break;
+	case R_CR:
+		bm_engine_write_cr(dev, e, (uint8_t)value);
+		update_irq(dev);
+		break;
 	case R_GLOB_CNT:
 		if (value & byte_mask & ~r->writable)
 			ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, value,
 					 "reserved GLOB_CNT bits ignored (82801AA)");
 		write_glob_cnt(dev, (dev->glob_cnt & ~byte_mask) | (value & byte_mask));
+		update_irq(dev);
 		break;
 	case R_GLOB_STA:
 		dev->glob_sta_sticky &= ~(value & byte_mask & r->w1c);
+		update_irq(dev);
 		break;
 	case R_CIV:
 	case R_PICB:
@@ -595,9 +603,10 @@ void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigne
 	}
 	if (width_bits < 32)
 		value &= (1u << width_bits) - 1;
+	/* Only SR, CR, GLOB_CNT and GLOB_STA can move the interrupt line; their
+	 * handlers recompute it. */
 	if (bar == AC97_BAR_NAM)
 		nam_write(dev, offset, width_bits / 8, value);
 	else
 		nabm_write(dev, offset, width_bits / 8, value);
-	update_irq(dev);
 }

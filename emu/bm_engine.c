@@ -104,7 +104,8 @@ static void fifo_push_le(struct bm_engine *e, const uint8_t *src, uint32_t n)
 		at -= e->fifo_capacity;
 	uint32_t first = e->fifo_capacity - at < n ? e->fifo_capacity - at : n;
 	memcpy(e->fifo_le + 2 * at, src, 2ull * first);
-	memcpy(e->fifo_le, src + 2 * first, 2ull * (n - first));
+	if (n > first)
+		memcpy(e->fifo_le, src + 2 * first, 2ull * (n - first));
 	e->fifo_level += n;
 }
 
@@ -113,7 +114,8 @@ static void fifo_pop_le(struct bm_engine *e, uint8_t *dst, uint32_t n)
 	assert(n <= e->fifo_level);
 	uint32_t first = e->fifo_capacity - e->fifo_head < n ? e->fifo_capacity - e->fifo_head : n;
 	memcpy(dst, e->fifo_le + 2 * e->fifo_head, 2ull * first);
-	memcpy(dst + 2 * first, e->fifo_le, 2ull * (n - first));
+	if (n > first)
+		memcpy(dst + 2 * first, e->fifo_le, 2ull * (n - first));
 	e->fifo_head += n;
 	if (e->fifo_head >= e->fifo_capacity)
 		e->fifo_head -= e->fifo_capacity;
@@ -469,23 +471,38 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	fifo_pop_le(e, raw, (uint32_t)from_fifo);
 	emit_span(dev, e, AC97_SPAN_DATA, k, from_fifo / e->channels, raw, NULL);
-	if (from_mem > 0)
-		emit_memory_span(dev, e, k + from_fifo / e->channels, base, from_mem / e->channels);
+
+	/* All of the run's memory at once when it is mapped (the usual case):
+	 * the sink, the FIFO tail and the last frame all come from it. */
+	const uint8_t *direct = gmem_span(dev->mem, base, 2 * total);
+	if (from_mem > 0) {
+		uint64_t first = k + from_fifo / e->channels;
+		if (direct != NULL)
+			emit_span(dev, e, AC97_SPAN_DATA, first, from_mem / e->channels, direct, NULL);
+		else
+			emit_memory_span(dev, e, first, base, from_mem / e->channels);
+	}
 
 	/* The FIFO ends holding the last from_fifo samples fetched. */
 	uint8_t tail[2 * BM_FIFO_SAMPLES_MAX];
-	gmem_read(dev->mem, base + 2 * from_mem, tail, 2 * from_fifo);
-	fifo_push_le(e, tail, (uint32_t)from_fifo);
+	const uint8_t *tail_src = tail;
+	if (direct != NULL)
+		tail_src = direct + 2 * from_mem;
+	else
+		gmem_read(dev->mem, base + 2 * from_mem, tail, 2 * from_fifo);
+	fifo_push_le(e, tail_src, (uint32_t)from_fifo);
 
 	/* The last frame sent, for BUP = 0. */
-	uint64_t last = from_mem >= e->channels ? from_mem - e->channels : 0;
 	uint8_t lf[4];
-	if (from_mem >= e->channels)
-		gmem_read(dev->mem, base + 2 * last, lf, 2ull * e->channels);
+	const uint8_t *lf_src = lf;
+	if (from_mem < e->channels)
+		lf_src = raw + 2 * (from_fifo - e->channels);
+	else if (direct != NULL)
+		lf_src = direct + 2 * (from_mem - e->channels);
 	else
-		memcpy(lf, raw + 2 * (from_fifo - e->channels), 2ull * e->channels);
+		gmem_read(dev->mem, base + 2 * (from_mem - e->channels), lf, 2ull * e->channels);
 	for (uint32_t c = 0; c < e->channels; c++)
-		e->last_frame[c] = (int16_t)ac97_le16(lf + 2 * c);
+		e->last_frame[c] = (int16_t)ac97_le16(lf_src + 2 * c);
 
 	e->cur_done_samples += (uint32_t)total;
 	e->next_request += m;
@@ -563,18 +580,28 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 	uint32_t left = e->cur.len_samples - e->cur_done_samples;
 	if (!steady || left <= e->channels)
 		return false;
-	/* Stop one transfer short of the buffer's end: completion is an event
-	 * and goes through do_transfer. */
-	uint64_t m = (left - 1) / e->channels;
+	/* Whole frames up to the buffer's end; an odd tail (a frame that
+	 * straddles two buffers) goes through the one-request path. */
+	uint64_t m_buffer = left / e->channels;
+	uint64_t m = m_buffer;
 	uint64_t m_time = requests_with_transfer_by(dev, e, t);
 	if (m_time < m)
 		m = m_time;
+	bool reaches_end = m == m_buffer && left % e->channels == 0;
+	if (!reaches_end && m * e->channels >= left)
+		m--;	/* never take the buffer's last sample outside do_transfer */
 	if (m < BULK_MIN_REQUESTS)
 		return false;
 	if (e->output)
 		bulk_output_steady(dev, e, m);
 	else
 		bulk_input_steady(dev, e, m);
+	if (reaches_end) {
+		/* The last transfer of the run moved the buffer's last sample:
+		 * completing it is an event, done by do_transfer in its tick. */
+		e->fill_pending = true;
+		e->fill_tick = ac97_dma_done_tick(dev, cadence_tick_of(&e->cad, e->next_request - 1));
+	}
 	return true;
 }
 

@@ -152,7 +152,7 @@ static uint64_t same_state_run(const struct gmem *m, uint64_t addr, uint64_t max
 	return run_bytes < max_bytes ? run_bytes : max_bytes;
 }
 
-uint64_t gmem_read(const struct gmem *m, uint64_t addr, void *dst, uint64_t len)
+uint64_t gmem_read_slow(const struct gmem *m, uint64_t addr, void *dst, uint64_t len)
 {
 	uint8_t *out = dst;
 	uint64_t fault = GMEM_NO_FAULT;

@@ -10,17 +10,10 @@
 
 #define PAGE GMEM_PAGE_BYTES
 
-static struct gmem mem;
-
-static void setup_small(void)
+/* 4 pages: small enough to reason about every page by hand. */
+static void open_small(struct gmem *m)
 {
-	/* 4 pages: small enough to reason about every page by hand. */
-	ck_assert_int_eq(gmem_init(&mem, 4 * PAGE), 0);
-}
-
-static void teardown_small(void)
-{
-	gmem_free(&mem);
+	ck_assert_int_eq(gmem_init(m, 4 * PAGE), 0);
 }
 
 START_TEST(init_rounds_up_zeroed_mapped)
@@ -83,6 +76,8 @@ END_TEST
 START_TEST(unmap_read_zero)
 {
 	/* goal: reading an unmapped page gives zeros and names its first byte as the fault */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t pattern[PAGE];
 	memset(pattern, 0x5A, sizeof(pattern));
 	ck_assert_uint_eq(gmem_write(&mem, PAGE, pattern, PAGE), GMEM_NO_FAULT);
@@ -93,12 +88,15 @@ START_TEST(unmap_read_zero)
 	ck_assert_uint_eq(gmem_read(&mem, PAGE + 100, buf, 10), PAGE + 100);
 	for (int i = 0; i < 10; i++)
 		ck_assert_uint_eq(buf[i], 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(read_across_page_edge)
 {
 	/* goal: a read straddling mapped->unmapped copies the mapped part and zeroes the rest */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t ones[8];
 	memset(ones, 0x11, sizeof(ones));
 	ck_assert_uint_eq(gmem_write(&mem, PAGE - 4, ones, 8), GMEM_NO_FAULT);
@@ -110,12 +108,15 @@ START_TEST(read_across_page_edge)
 		ck_assert_uint_eq(buf[i], 0x11);
 	for (int i = 4; i < 8; i++)
 		ck_assert_uint_eq(buf[i], 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(read_unmapped_then_mapped)
 {
 	/* goal: a read starting in an unmapped page reports the start; mapped bytes after it still copy */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t v = 0x77;
 	ck_assert_uint_eq(gmem_write(&mem, PAGE, &v, 1), GMEM_NO_FAULT);
 	gmem_set_mapped(&mem, 0, PAGE, false);
@@ -126,12 +127,15 @@ START_TEST(read_unmapped_then_mapped)
 	ck_assert_uint_eq(buf[1], 0);
 	ck_assert_uint_eq(buf[2], 0x77);
 	ck_assert_uint_eq(buf[3], 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(write_drops_unmapped)
 {
 	/* goal: a write drops the bytes aimed at an unmapped page and reports its first address */
+	struct gmem mem;
+	open_small(&mem);
 	gmem_set_mapped(&mem, 2 * PAGE, PAGE, false);
 	uint8_t src[16];
 	memset(src, 0x99, sizeof(src));
@@ -143,12 +147,15 @@ START_TEST(write_drops_unmapped)
 		ck_assert_uint_eq(buf[i], 0x99);
 	for (int i = 8; i < 16; i++)
 		ck_assert_uint_eq(buf[i], 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(remap_shows_old_bytes)
 {
 	/* goal: unmapping keeps the bytes, so mapping the page again shows what was there */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t src[4] = { 1, 2, 3, 4 };
 	ck_assert_uint_eq(gmem_write(&mem, 3 * PAGE + 10, src, 4), GMEM_NO_FAULT);
 	gmem_set_mapped(&mem, 3 * PAGE, PAGE, false);
@@ -157,12 +164,15 @@ START_TEST(remap_shows_old_bytes)
 	const uint8_t *p = gmem_span(&mem, 3 * PAGE + 10, 4);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_mem_eq(p, src, 4);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(set_mapped_touches_pages)
 {
 	/* goal: map/unmap covers every page the range touches, even by one byte, and counts each once */
+	struct gmem mem;
+	open_small(&mem);
 	gmem_set_mapped(&mem, PAGE - 1, 2, false);	/* touches pages 0 and 1 */
 	ck_assert_uint_eq(mem.pages_unmapped, 2);
 	ck_assert(!gmem_page_is_mapped(&mem, 0));
@@ -177,12 +187,15 @@ START_TEST(set_mapped_touches_pages)
 	ck_assert(gmem_page_is_mapped(&mem, PAGE));
 	gmem_set_mapped(&mem, 0, UINT64_MAX, true);
 	ck_assert_uint_eq(mem.pages_unmapped, 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(set_mapped_past_end_ignored)
 {
 	/* goal: pages past the end are ignored by map/unmap and always read as unmapped */
+	struct gmem mem;
+	open_small(&mem);
 	gmem_set_mapped(&mem, 4 * PAGE, PAGE, false);
 	ck_assert_uint_eq(mem.pages_unmapped, 0);
 	gmem_set_mapped(&mem, 4 * PAGE, PAGE, true);
@@ -193,12 +206,15 @@ START_TEST(set_mapped_past_end_ignored)
 	ck_assert(!gmem_page_is_mapped(&mem, 3 * PAGE));
 	gmem_set_mapped(&mem, UINT64_MAX, UINT64_MAX, true);
 	ck_assert_uint_eq(mem.pages_unmapped, 1);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(first_fault_edges)
 {
 	/* goal: gmem_first_fault names the exact first bad byte at page edges and at the end */
+	struct gmem mem;
+	open_small(&mem);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 0, 4 * PAGE), GMEM_NO_FAULT);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 4 * PAGE - 1, 1), GMEM_NO_FAULT);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 4 * PAGE - 1, 2), 4 * PAGE);
@@ -211,12 +227,15 @@ START_TEST(first_fault_edges)
 	ck_assert_uint_eq(gmem_first_fault(&mem, PAGE + 7, 1), PAGE + 7);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 2 * PAGE, 2 * PAGE), GMEM_NO_FAULT);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 2 * PAGE, 2 * PAGE + 1), 4 * PAGE);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(len_zero)
 {
 	/* goal: a zero-length access faults nowhere, copies nothing, and span gives a pointer only up to the end */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t b = 0x42;
 	ck_assert_uint_eq(gmem_first_fault(&mem, 0, 0), GMEM_NO_FAULT);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 100 * PAGE, 0), GMEM_NO_FAULT);
@@ -227,12 +246,15 @@ START_TEST(len_zero)
 	ck_assert_ptr_eq(gmem_span(&mem, 4 * PAGE, 0), mem.bytes + 4 * PAGE);
 	ck_assert_ptr_null(gmem_span(&mem, 4 * PAGE + 1, 0));
 	ck_assert_ptr_null(gmem_span(&mem, UINT64_MAX, 0));
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(huge_len_no_overflow)
 {
 	/* goal: ranges whose end passes 2^64 never wrap around to low addresses */
+	struct gmem mem;
+	open_small(&mem);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 0, UINT64_MAX), 4 * PAGE);
 	ck_assert_uint_eq(gmem_first_fault(&mem, 5, UINT64_MAX), 4 * PAGE);
 	ck_assert_uint_eq(gmem_first_fault(&mem, UINT64_MAX - 1, 2), UINT64_MAX - 1);
@@ -248,12 +270,15 @@ START_TEST(huge_len_no_overflow)
 	ck_assert_uint_eq(gmem_write(&mem, UINT64_MAX - 1, &b, 1), UINT64_MAX - 1);
 	ck_assert_uint_eq(gmem_read(&mem, UINT64_MAX - 1, &b, 1), UINT64_MAX - 1);
 	ck_assert_uint_eq(b, 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(past_end_read_write)
 {
 	/* goal: bytes past the end read as zero and writes to them are dropped, reporting the end */
+	struct gmem mem;
+	open_small(&mem);
 	uint8_t src[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	ck_assert_uint_eq(gmem_write(&mem, 4 * PAGE - 4, src, 8), 4 * PAGE);
 	uint8_t buf[8];
@@ -266,12 +291,15 @@ START_TEST(past_end_read_write)
 	ck_assert_uint_eq(gmem_read(&mem, 4 * PAGE + 3, buf, 8), 4 * PAGE + 3);
 	for (int i = 0; i < 8; i++)
 		ck_assert_uint_eq(buf[i], 0);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(span_null_if_any_unmapped)
 {
 	/* goal: gmem_span is NULL when any byte of the range is unmapped or past the end, else points into memory */
+	struct gmem mem;
+	open_small(&mem);
 	const uint8_t *whole = gmem_span(&mem, 0, 4 * PAGE);
 	ck_assert_ptr_eq(whole, mem.bytes);
 	ck_assert_ptr_null(gmem_span(&mem, 0, 4 * PAGE + 1));
@@ -281,14 +309,17 @@ START_TEST(span_null_if_any_unmapped)
 	ck_assert_ptr_null(gmem_span(&mem, 4 * PAGE - 1, 1));
 	ck_assert_ptr_eq(gmem_span(&mem, 3 * PAGE - 1, 1), mem.bytes + 3 * PAGE - 1);
 	ck_assert_ptr_eq(gmem_span(&mem, 0, 3 * PAGE), mem.bytes);
+	gmem_free(&mem);
 }
 END_TEST
 
 START_TEST(mixed_runs_read)
 {
 	/* goal: a read across alternating mapped/unmapped pages copies exactly the mapped pages */
-	static uint8_t src[4 * PAGE];
-	static uint8_t buf[4 * PAGE];
+	struct gmem mem;
+	open_small(&mem);
+	uint8_t src[4 * PAGE];
+	uint8_t buf[4 * PAGE];
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)(i * 7 + 1);
 	ck_assert_uint_eq(gmem_write(&mem, 0, src, sizeof(src)), GMEM_NO_FAULT);
@@ -308,6 +339,7 @@ START_TEST(mixed_runs_read)
 		int mapped = (i / PAGE) % 2 == 0;
 		ck_assert_uint_eq(buf[i], mapped ? 0xC3 : src[i]);
 	}
+	gmem_free(&mem);
 }
 END_TEST
 
@@ -317,7 +349,6 @@ Suite *suite_gmem(void)
 {
 	Suite *s = suite_create("emu/gmem");
 	TCase *tc = tcase_create("gmem");
-	tcase_add_checked_fixture(tc, setup_small, teardown_small);
 	tcase_add_test(tc, unmap_read_zero);
 	tcase_add_test(tc, read_across_page_edge);
 	tcase_add_test(tc, read_unmapped_then_mapped);

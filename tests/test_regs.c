@@ -310,13 +310,17 @@ END_TEST
 START_TEST(parse_long_token_cut)
 {
 	/* goal: a hostile, very long token is cut in the message instead of flooding it */
-	static char text[100000];
-	memset(text, 'z', sizeof(text) - 2);
-	text[sizeof(text) - 2] = '\n';
+	size_t len_bytes = 100000;
+	char *text = malloc(len_bytes + 2);
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'z', len_bytes);
+	text[len_bytes] = '\n';
+	text[len_bytes + 1] = '\0';
 	struct run_result r = run_text(text);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_uint_lt(strlen(r.err), 200);
 	free_result(&r);
+	free(text);
 }
 END_TEST
 
