@@ -2,13 +2,13 @@
  * ac97bench - the figures `make bench` prints. Each is a ratio against an
  * anchor measured in the same run on the same machine, because these
  * machines are noisy: a figure is the best of several repetitions of both
- * the work and its anchor.
+ * the work and its anchor, or a median of ratios of runs done side by side.
  *
  * Device: PCM-out playback of 32 looping 4 KiB buffers, re-armed on every
  * IOC by a minimal interrupt handler (clear BCIS, LVI = CIV - 1), with a
- * sink that copies every frame that crosses the link into a buffer. Printed
+ * sink that appends every frame that crosses the link to a ring. Printed
  * as simulated seconds per wall second, and as a ratio against a memcpy of
- * the same audio bytes in the same 4 KiB pieces.
+ * the same audio bytes into the same kind of ring, in 4 KiB pieces.
  *
  * Exit 0 when every target holds, 1 when one is missed.
  */
@@ -45,11 +45,27 @@ __attribute__((noinline)) static void copy_bytes(uint8_t *dst, const uint8_t *sr
 	__asm__ volatile("" : : "r"(dst) : "memory");
 }
 
+/* A consumer as a player or a WAV writer has one: a ring of audio that
+ * each span is appended to at the stream's position. */
+#define RING_BYTES (64u * 1024u)
+
 struct copy_sink {
-	uint8_t ring[BUFFER_BYTES];
+	uint8_t ring[RING_BYTES];
 	uint64_t bytes;
 	uint64_t fill_frames;
 };
+
+static void ring_append(uint8_t *ring, uint64_t *pos_bytes, const uint8_t *src, uint64_t len)
+{
+	while (len > 0) {
+		uint64_t at = *pos_bytes % RING_BYTES;
+		uint64_t n = RING_BYTES - at < len ? RING_BYTES - at : len;
+		copy_bytes(ring + at, src, (size_t)n);
+		src += n;
+		len -= n;
+		*pos_bytes += n;
+	}
+}
 
 static void copy_span(void *ctx, const struct ac97_span *s)
 {
@@ -58,12 +74,7 @@ static void copy_span(void *ctx, const struct ac97_span *s)
 		cs->fill_frames += s->n_frames;
 		return;
 	}
-	uint64_t len = s->n_frames * s->channels * 2;
-	for (uint64_t off = 0; off < len; off += sizeof(cs->ring)) {
-		uint64_t n = len - off < sizeof(cs->ring) ? len - off : sizeof(cs->ring);
-		copy_bytes(cs->ring, s->pcm_le + off, (size_t)n);
-	}
-	cs->bytes += len;
+	ring_append(cs->ring, &cs->bytes, s->pcm_le, s->n_frames * s->channels * 2);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -129,42 +140,55 @@ static double run_device(uint64_t *bytes)
 	return t1 - t0;
 }
 
+/* The anchor: the same bytes, from the same 32 buffers, into the same kind
+ * of ring, in 4 KiB pieces. */
 static double run_memcpy(uint64_t bytes)
 {
 	static uint8_t src[BUFFERS * BUFFER_BYTES];
-	static uint8_t dst[BUFFER_BYTES];
+	static uint8_t ring[RING_BYTES];
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)i;
 	double t0 = wall_seconds();
-	uint64_t at = 0;
-	for (uint64_t done = 0; done < bytes; done += BUFFER_BYTES) {
-		copy_bytes(dst, src + at, BUFFER_BYTES);
+	uint64_t at = 0, pos_bytes = 0;
+	while (pos_bytes < bytes) {
+		ring_append(ring, &pos_bytes, src + at, BUFFER_BYTES);
 		at = (at + BUFFER_BYTES) % sizeof(src);
 	}
 	return wall_seconds() - t0;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 int main(void)
 {
-	double best_dev = 1e30, best_copy = 1e30;
+	/* Each device run is followed at once by its anchor, and the ratio
+	 * is taken per pair, then the median: a slow spell of the host hits
+	 * both halves of a pair and cancels out. */
+	double best_dev = 1e30;
+	double ratios[REPEATS];
 	uint64_t bytes = 0;
 	for (int i = 0; i < REPEATS; i++) {
 		double d = run_device(&bytes);
 		double c = run_memcpy(bytes);
 		if (d < best_dev)
 			best_dev = d;
-		if (c < best_copy)
-			best_copy = c;
+		ratios[i] = d / c;
 	}
+	qsort(ratios, REPEATS, sizeof(ratios[0]), compare_doubles);
 	double realtime_x = SIM_SECONDS / best_dev;
-	double ratio = best_dev / best_copy;
+	double ratio = ratios[REPEATS / 2];
 	bool ok_rt = realtime_x >= TARGET_REALTIME_X;
 	bool ok_ratio = ratio <= TARGET_MEMCPY_RATIO;
 	printf("device   PO 32 x 4 KiB looping, %u simulated s: %.0fx real time "
 	       "(target >= %.0fx) %s\n",
 	       SIM_SECONDS, realtime_x, TARGET_REALTIME_X, ok_rt ? "ok" : "MISSED");
-	printf("device   same work against memcpy of the same %llu bytes: %.2fx "
-	       "(target <= %.1fx) %s\n",
-	       (unsigned long long)bytes, ratio, TARGET_MEMCPY_RATIO, ok_ratio ? "ok" : "MISSED");
+	printf("device   same work against memcpy of the same %llu bytes: %.2fx, median of %d "
+	       "pairs (target <= %.1fx) %s\n",
+	       (unsigned long long)bytes, ratio, REPEATS, TARGET_MEMCPY_RATIO,
+	       ok_ratio ? "ok" : "MISSED");
 	return ok_rt && ok_ratio ? 0 : 1;
 }
