@@ -72,6 +72,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/tools/version.o: VERSION
 $(BUILD)/tools/version.o: CPPFLAGS += -DAC97SIM_VERSION='"$(VERSION)"' -DAC97SIM_BUILD_ID='"$(BUILD_ID)"'
 
 define make_lib
@@ -121,6 +122,7 @@ bench: $(BENCH)
 
 demo: $(PROGRAM)
 	$(PROGRAM) regs fixtures/regs/demo_tone.regs --wav $(BUILD)/demo_tone.wav
+	@echo "demo: one second of 440 Hz through PCM out and the codec: $(BUILD)/demo_tone.wav"
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian packages ac97sim needs to build and test, skipping the
+# package manager when everything is already there. Run as root (or with
+# sudo available); Debian 12 or later.
+set -eu
+
+PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev clang"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "install-deps: need root (or sudo) to install:$missing" >&2
+		exit 2
+	fi
+fi
+echo "install-deps: installing$missing"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
