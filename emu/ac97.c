@@ -209,16 +209,17 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->cfg = *cfg;
-	/* Keep the parameters inside the model's envelope: an even FIFO that
-	 * holds a frame, and a latency below one frame (so a transfer lands
-	 * before the next request; longer delays are bus stalls). */
+	/* Keep the FIFO inside the model's envelope: even, and holding at
+	 * least one frame. Any latency is accepted; one of a frame or more
+	 * makes the FIFO drain faster than it fills (FIFOE once it exceeds
+	 * the FIFO's duration) and is simulated request by request. */
 	if (dev->cfg.fifo_samples < 2)
 		dev->cfg.fifo_samples = 2;
 	if (dev->cfg.fifo_samples > AC97_FIFO_SAMPLES_MAX)
 		dev->cfg.fifo_samples = AC97_FIFO_SAMPLES_MAX;
 	dev->cfg.fifo_samples &= ~1u;
-	if (dev->cfg.dma_latency_ticks >= SIM_TICKS_PER_FRAME)
-		dev->cfg.dma_latency_ticks = SIM_TICKS_PER_FRAME - 1;
+	if (dev->cfg.dma_latency_ticks > AC97_DMA_LATENCY_TICKS_MAX)
+		dev->cfg.dma_latency_ticks = AC97_DMA_LATENCY_TICKS_MAX;
 	dev->mem = mem;
 	codec_reset(&dev->codec);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)

@@ -91,12 +91,13 @@ enum {
 /* Device parameters that the datasheet leaves to us. */
 struct ac97_config {
 	uint32_t fifo_samples;	/* per engine, 2..AC97_FIFO_SAMPLES_MAX, even */
-	sim_ticks_t dma_latency_ticks;	/* request to data, < one frame */
+	sim_ticks_t dma_latency_ticks;	/* request to data; >= a frame starves */
 	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR */
 };
 #define AC97_FIFO_SAMPLES_MAX 64u
 #define AC97_FIFO_SAMPLES_DEFAULT 16u	/* 32 bytes */
 #define AC97_DMA_LATENCY_TICKS_DEFAULT 12u	/* about 1 us */
+#define AC97_DMA_LATENCY_TICKS_MAX SIM_TICKS_PER_SECOND
 #define AC97_CODEC_READY_DELAY_TICKS_DEFAULT (48u * SIM_TICKS_PER_FRAME)
 
 void ac97_config_default(struct ac97_config *cfg);

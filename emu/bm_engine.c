@@ -15,7 +15,10 @@
  *   fills the FIFO completely (output) or empties it (input), crossing into
  *   the next buffers as needed. With latency below one frame the FIFO is
  *   full again before the next request, so PICB leads the link by the FIFO
- *   depth: right after RPBM, PICB = length - fifo_samples.
+ *   depth: right after RPBM, PICB = length - fifo_samples. A latency of a
+ *   frame or more lets the FIFO drain between transfers; past the FIFO's
+ *   duration it runs dry (FIFOE). That regime is simulated request by
+ *   request (no bulk runs), as are bus stalls.
  * - A buffer completes in the transfer that moves its last sample: PICB
  *   reaches 0 and, in the same step, BCIS (if IOC), then CIV <- PIV,
  *   PIV + 1, PICB reloaded; or, at LVI, LVBCI with CELV and DCH. For output
@@ -531,6 +534,13 @@ static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
 	e->next_request += m;
 }
 
+/* The steady pattern (each transfer lands before the next request) needs a
+ * latency below the shortest gap between requests, one frame. */
+static bool latency_below_a_frame(const struct ac97 *dev)
+{
+	return dev->cfg.dma_latency_ticks < SIM_TICKS_PER_FRAME;
+}
+
 /* Does a run of requests in one step when their outcome follows a pattern;
  * returns false when the next request must be served on its own. */
 static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
@@ -574,7 +584,7 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		return true;
 	}
 
-	if (e->fill_pending || stalled)
+	if (e->fill_pending || stalled || !latency_below_a_frame(dev))
 		return false;
 	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
 	uint32_t left = e->cur.len_samples - e->cur_done_samples;
@@ -653,8 +663,8 @@ sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm
 		return SIM_TICKS_NEVER;
 	sim_ticks_t t_req = cadence_tick_of(&e->cad, e->next_request);
 	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
-	if (dev->bus_stall_until_tick > t_req || !steady)
-		return t_req;	/* early is allowed; this state is short */
+	if (dev->bus_stall_until_tick > t_req || !steady || !latency_below_a_frame(dev))
+		return t_req;	/* early is allowed */
 	/* Steady: the j-th transfer from now moves `channels` samples, and the
 	 * one that moves the buffer's last sample completes it. */
 	uint32_t left = e->cur.len_samples - e->cur_done_samples;

@@ -263,6 +263,60 @@ START_TEST(vra_cadence_44100)
 }
 END_TEST
 
+static void latency_run(struct rig *r, sim_ticks_t latency_ticks)
+{
+	struct ac97_config cfg;
+	ac97_config_default(&cfg);
+	cfg.dma_latency_ticks = latency_ticks;
+	rig_init(r, &cfg);
+	rig_link_up(r);
+	rig_bd(r, LIST, 0, BUF0, 4000, false, false);
+	rig_fill_ramp(r, BUF0, 4000, 0);
+	start_po(r, 0, AC97_CR_FEIE);
+}
+
+START_TEST(po_latency_beyond_fifo_underruns)
+{
+	/* Goal: a DMA latency longer than the FIFO lasts (3000 ticks against
+	 * 8 frames = 2048 ticks) starves the link. RPBM at 12800; the first
+	 * fill lands at 15800 (frames 51-61 send fill, not FIFOE: no data yet);
+	 * frame 62 takes 2 and asks for a transfer landing at 18872; frames
+	 * 63-69 empty the FIFO; frame 70 (tick 17920) finds it dry: FIFOE. No
+	 * sample is lost: the stream resumes where it stopped. */
+	struct rig r;
+	latency_run(&r, 3000);
+	rig_advance_to(&r, 70 * 256 - 1);
+	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NABM, PO_SR, 16) & AC97_SR_FIFOE, 0);
+	ck_assert_uint_eq(r.underrun_frames[AC97_PO], 0);
+	rig_advance_to(&r, 70 * 256);
+	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NABM, PO_SR, 16) & AC97_SR_FIFOE, AC97_SR_FIFOE);
+	ck_assert(ac97_irq_line(&r.dev));
+	rig_advance_to(&r, 5000 * 256);
+	ck_assert_uint_eq(r.data_frames[AC97_PO], 2000);
+	ck_assert_uint_gt(r.underrun_frames[AC97_PO], 0);
+	uint64_t k = 0;
+	for (uint64_t n = 0; n < r.po_frames; n++)
+		if (r.po_kind[n] == AC97_SPAN_DATA)
+			ck_assert_int_eq(r.po_samples[2 * n], (int16_t)(2 * k++));
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(po_latency_within_fifo_keeps_up)
+{
+	/* Goal: a latency of several frames but shorter than the FIFO (1000
+	 * ticks, the FIFO lasts 2048) never lets it run dry: at worst three
+	 * frames are taken before the refill lands, leaving 8 samples. */
+	struct rig r;
+	latency_run(&r, 1000);
+	rig_advance_to(&r, 5000 * 256);
+	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NABM, PO_SR, 16) & AC97_SR_FIFOE, 0);
+	ck_assert_uint_eq(r.underrun_frames[AC97_PO], 0);
+	ck_assert_uint_eq(r.data_frames[AC97_PO], 2000);
+	rig_free(&r);
+}
+END_TEST
+
 /* A scenario with several buffers, pause/resume, a stall, a re-arm after
  * halt and polling reads; returns a hash of everything observable. */
 static uint64_t busy_scenario(bool bulk_disabled)
@@ -360,6 +414,8 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, po_lvi_write_resumes_after_halt);
 	tcase_add_test(tc, po_pause_keeps_position);
 	tcase_add_test(tc, vra_cadence_44100);
+	tcase_add_test(tc, po_latency_beyond_fifo_underruns);
+	tcase_add_test(tc, po_latency_within_fifo_keeps_up);
 	tcase_add_test(tc, bulk_matches_one_step);
 	tcase_add_test(tc, hour_of_playback_is_cheap);
 	tcase_set_timeout(tc, 20);
