@@ -1,0 +1,272 @@
+/*
+ * decide.c - see decide.h.
+ */
+#include "decide.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const site_names[SITE_COUNT] = {
+	[SITE_SCHEDULE] = "schedule",
+	[SITE_TIMER_CPU] = "timer-cpu",
+	[SITE_STALL] = "stall",
+	[SITE_FAULT] = "fault",
+};
+
+const char *decide_site_name(enum decide_site site)
+{
+	if ((unsigned)site >= SITE_COUNT || site_names[site] == NULL)
+		return "?";
+	return site_names[site];
+}
+
+enum decide_site decide_site_by_name(const char *name)
+{
+	for (int i = 1; i < SITE_COUNT; i++)
+		if (site_names[i] != NULL && strcmp(site_names[i], name) == 0)
+			return (enum decide_site)i;
+	return (enum decide_site)0;
+}
+
+void strategy_format(const struct strategy *s, char *buf, size_t len)
+{
+	switch (s->kind) {
+	case STRATEGY_RANDOM: snprintf(buf, len, "random"); break;
+	case STRATEGY_PCT:
+		snprintf(buf, len, "pct depth=%u steps=%llu", s->pct_depth,
+			 (unsigned long long)s->pct_steps);
+		break;
+	case STRATEGY_REPLAY: snprintf(buf, len, "replay"); break;
+	}
+}
+
+int strategy_parse(const char *text, struct strategy *s, const char **why)
+{
+	memset(s, 0, sizeof(*s));
+	if (strcmp(text, "random") == 0) {
+		s->kind = STRATEGY_RANDOM;
+		return 0;
+	}
+	unsigned depth;
+	unsigned long long steps;
+	char tail;
+	if (sscanf(text, "pct depth=%u steps=%llu%c", &depth, &steps, &tail) == 2) {
+		if (depth < 1 || depth > PCT_DEPTH_MAX) {
+			*why = "pct depth must be 1..8";
+			return -1;
+		}
+		if (steps < 1) {
+			*why = "pct steps must be at least 1";
+			return -1;
+		}
+		s->kind = STRATEGY_PCT;
+		s->pct_depth = depth;
+		s->pct_steps = steps;
+		return 0;
+	}
+	*why = "strategy is 'random' or 'pct depth=D steps=K'";
+	return -1;
+}
+
+void decision_log_free(struct decision_log *log)
+{
+	free(log->items);
+	memset(log, 0, sizeof(*log));
+}
+
+int decision_log_push(struct decision_log *log, const struct decision *d)
+{
+	if (log->count == log->capacity) {
+		size_t cap = log->capacity ? 2 * log->capacity : 256;
+		struct decision *items = realloc(log->items, cap * sizeof(*items));
+		if (items == NULL)
+			return -1;
+		log->items = items;
+		log->capacity = cap;
+	}
+	log->items[log->count++] = *d;
+	return 0;
+}
+
+/* ---- PRNG ------------------------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t decider_next_u64(struct decider *d)
+{
+	uint64_t *s = d->prng;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+/* Uniform in [0, n) without modulo bias (Lemire's multiply-and-reject). */
+static uint32_t uniform_below(struct decider *d, uint32_t n)
+{
+	assert(n >= 1);
+	uint64_t m = (uint64_t)(uint32_t)decider_next_u64(d) * n;
+	uint32_t low = (uint32_t)m;
+	if (low < n) {
+		uint32_t threshold = (uint32_t)(-n) % n;
+		while (low < threshold) {
+			m = (uint64_t)(uint32_t)decider_next_u64(d) * n;
+			low = (uint32_t)m;
+		}
+	}
+	return (uint32_t)(m >> 32);
+}
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
+{
+	memset(d, 0, sizeof(*d));
+	d->strategy = *s;
+	d->seed = seed;
+	uint64_t x = seed;
+	for (int i = 0; i < 4; i++)
+		d->prng[i] = splitmix64(&x);
+	if (s->kind == STRATEGY_PCT) {
+		assert(s->pct_depth >= 1 && s->pct_depth <= PCT_DEPTH_MAX && s->pct_steps >= 1);
+		for (uint32_t i = 0; i + 1 < s->pct_depth; i++)
+			d->pct_change_step[i] = 1 + decider_next_u64(d) % s->pct_steps;
+	}
+}
+
+void decider_init_replay(struct decider *d, const struct decision_log *recorded)
+{
+	memset(d, 0, sizeof(*d));
+	d->strategy.kind = STRATEGY_REPLAY;
+	d->replay = recorded;
+}
+
+void decider_free(struct decider *d)
+{
+	decision_log_free(&d->recorded);
+}
+
+/* ---- deciding ------------------------------------------------------------------ */
+
+static void diverge(struct decider *d, const struct decision *actual, const char *why)
+{
+	if (d->divergence.diverged)
+		return;
+	d->divergence.diverged = true;
+	d->divergence.step = actual->step;
+	d->divergence.actual = *actual;
+	if (actual->step < d->replay->count)
+		d->divergence.recorded = d->replay->items[actual->step];
+	snprintf(d->divergence.why, sizeof(d->divergence.why), "%s", why);
+}
+
+/* The recorded choice for this step, or 0 after noting a divergence. */
+static uint32_t replay_choice(struct decider *d, struct decision *now)
+{
+	if (d->divergence.diverged)
+		return 0;
+	if (now->step >= d->replay->count) {
+		diverge(d, now, "the run asks for more decisions than were recorded");
+		return 0;
+	}
+	const struct decision *rec = &d->replay->items[now->step];
+	if (rec->evlog_hash != now->evlog_hash) {
+		diverge(d, now, "the events before this decision differ from the recording");
+		return 0;
+	}
+	if (rec->site != now->site) {
+		diverge(d, now, "a decision at another site");
+		return 0;
+	}
+	if (rec->n_options != now->n_options) {
+		diverge(d, now, "a different number of options");
+		return 0;
+	}
+	if (rec->choice >= now->n_options) {
+		diverge(d, now, "the recorded choice is out of range");
+		return 0;
+	}
+	return rec->choice;
+}
+
+static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
+{
+	now->choice = choice;
+	decision_log_push(&d->recorded, now);
+	d->step++;
+	return choice;
+}
+
+uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash)
+{
+	assert(n >= 1);
+	struct decision now = { .step = d->step, .site = site, .n_options = n,
+				.evlog_hash = evlog_hash };
+	if (d->strategy.kind == STRATEGY_REPLAY)
+		return finish(d, &now, replay_choice(d, &now));
+	return finish(d, &now, uniform_below(d, n));
+}
+
+static uint32_t pct_priority_of(struct decider *d, uint32_t agent)
+{
+	assert(agent < PCT_AGENTS_MAX);
+	if (d->pct_priority[agent] == 0) {
+		/* A random rank above every change-point priority (1..d-1):
+		 * drawing lazily as agents appear is a random permutation. */
+		d->pct_priority[agent] =
+			d->strategy.pct_depth + 1 + (uint32_t)(decider_next_u64(d) >> 40);
+	}
+	return d->pct_priority[agent];
+}
+
+static uint32_t pct_choose(struct decider *d, uint32_t n, const uint32_t *agent)
+{
+	uint64_t step = d->step + 1;	/* PCT counts steps from 1 */
+	for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++) {
+		if (d->pct_change_step[i] == step && d->pct_have_last) {
+			pct_priority_of(d, d->pct_last_agent);
+			d->pct_priority[d->pct_last_agent] = i + 1;
+		}
+	}
+	uint32_t best = 0;
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t pi = pct_priority_of(d, agent[i]), pb = pct_priority_of(d, agent[best]);
+		if (pi > pb || (pi == pb && agent[i] < agent[best]))
+			best = i;
+	}
+	d->pct_last_agent = agent[best];
+	d->pct_have_last = true;
+	return best;
+}
+
+uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
+			 uint64_t evlog_hash)
+{
+	assert(n >= 1);
+	struct decision now = { .step = d->step, .site = SITE_SCHEDULE, .n_options = n,
+				.evlog_hash = evlog_hash };
+	switch (d->strategy.kind) {
+	case STRATEGY_REPLAY: return finish(d, &now, replay_choice(d, &now));
+	case STRATEGY_PCT: return finish(d, &now, pct_choose(d, n, agent));
+	case STRATEGY_RANDOM: break;
+	}
+	return finish(d, &now, uniform_below(d, n));
+}

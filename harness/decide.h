@@ -1,0 +1,121 @@
+/*
+ * decide.h - the one decision stream. Every nondeterministic choice of a run
+ * (which CPU runs next, whether an interrupt is delivered now, how long a
+ * stall lasts, whether a fault fires) is made here, by one function, from
+ * one seeded PRNG, and recorded with its site. Replaying a recorded stream
+ * gives the same run; a run that asks for a different site or a different
+ * number of options than was recorded has diverged, and the first such
+ * step is reported.
+ *
+ * Strategies decide scheduling choices: uniform random walk, or PCT
+ * (Burckhardt et al., ASPLOS 2010: random agent priorities, d - 1 priority
+ * change points drawn uniformly from the first k steps, always the
+ * highest-priority option). Choices that are not about scheduling (data:
+ * stall lengths, fault coin flips) are uniform under either strategy.
+ * Probabilities are integer ratios; there is no floating point here.
+ */
+#ifndef AC97SIM_DECIDE_H
+#define AC97SIM_DECIDE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decision sites. Numbers are fixed and never reused (they are in traces). */
+enum decide_site {
+	SITE_SCHEDULE = 1,	/* which option runs at a scheduling point */
+	SITE_TIMER_CPU = 2,	/* which CPU a timer's DPC is queued on */
+	SITE_STALL = 3,		/* CPU stall length bucket (fault injection) */
+	SITE_FAULT = 4,		/* does an armed fault fire here */
+	SITE_COUNT
+};
+
+const char *decide_site_name(enum decide_site site);
+/* The site named name, or 0. */
+enum decide_site decide_site_by_name(const char *name);
+
+enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY };
+
+struct strategy {
+	enum strategy_kind kind;
+	uint32_t pct_depth;	/* d >= 1 */
+	uint64_t pct_steps;	/* k: change points fall in [1, k] */
+};
+
+/* Formats "random" or "pct depth=3 steps=200"; parses the same back.
+ * Parse returns 0, or -1 with *why set to a static reason. */
+void strategy_format(const struct strategy *s, char *buf, size_t len);
+int strategy_parse(const char *text, struct strategy *s, const char **why);
+
+/* One recorded decision. evlog_hash is the event log's hash just before the
+ * decision, so a replay notices a run that took another path even where
+ * the decisions still line up. */
+struct decision {
+	uint64_t step;
+	enum decide_site site;
+	uint32_t n_options;
+	uint32_t choice;
+	uint64_t evlog_hash;
+};
+
+struct decision_log {
+	struct decision *items;
+	size_t count, capacity;
+};
+
+void decision_log_free(struct decision_log *log);
+int decision_log_push(struct decision_log *log, const struct decision *d);
+
+/* Where a replay first differs from its recording. */
+struct divergence {
+	bool diverged;
+	uint64_t step;
+	struct decision recorded;	/* site 0 when the recording had ended */
+	struct decision actual;
+	char why[160];
+};
+
+#define PCT_DEPTH_MAX 8u
+#define PCT_AGENTS_MAX 64u
+
+struct decider {
+	struct strategy strategy;
+	uint64_t seed;
+	uint64_t prng[4];	/* xoshiro256** */
+	uint64_t step;		/* decisions made so far */
+	struct decision_log recorded;	/* what this run decided */
+	/* PCT state. */
+	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
+	uint32_t pct_next_initial;	/* agents get d, d+1, ... in random order */
+	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* sorted; d - 1 of them */
+	uint32_t pct_changes_done;
+	uint32_t pct_last_agent;
+	bool pct_have_last;
+	/* Replay source (STRATEGY_REPLAY). */
+	const struct decision_log *replay;
+	struct divergence divergence;
+};
+
+/* A decider for one run. A seed fans out into the PRNG with splitmix64. */
+void decider_init(struct decider *d, const struct strategy *s, uint64_t seed);
+void decider_init_replay(struct decider *d, const struct decision_log *recorded);
+void decider_free(struct decider *d);
+
+/* A uniform choice in [0, n) that is not about scheduling. n >= 1. */
+uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash);
+
+/* A scheduling choice among n options; agent[i] names who would run if
+ * option i is chosen (PCT ranks options by their agent's priority). */
+uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
+			 uint64_t evlog_hash);
+
+/* True once a replay has diverged; the run should stop and report. */
+static inline bool decider_diverged(const struct decider *d)
+{
+	return d->divergence.diverged;
+}
+
+/* Raw PRNG, for strategies and tests only: never for a run's choices. */
+uint64_t decider_next_u64(struct decider *d);
+
+#endif

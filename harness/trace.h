@@ -1,0 +1,65 @@
+/*
+ * trace.h - a run's decisions as a file, to replay it exactly.
+ *
+ * Versioned text, one decision a line, so that a trace can be read, diffed
+ * and edited by hand:
+ *
+ *	ac97sim-trace 1
+ *	build 5a9c0e1f22b4
+ *	scenario 0123456789abcdef toy-counter
+ *	strategy pct depth=3 steps=200
+ *	seed 42
+ *	cpus 3
+ *	d 0 schedule 3 1 68ae9202922d3c31
+ *	d 1 timer-cpu 2 0 1f8e4d0aa47ffd43
+ *	...
+ *	result fail bugcheck 326 604048853ce460c7
+ *	end
+ *
+ * Header lines come first, in that order; `d` lines give step (from 0,
+ * consecutive), site name, option count, choice and the event-log hash just
+ * before the decision (16 hex digits); `result` gives the verdict, the
+ * checker ("-" for none), the scheduling steps and the final event-log
+ * hash; `end` closes the file. '#' starts a comment line; blank lines are
+ * ignored. A malformed file is reported as "FILE:LINE: reason".
+ */
+#ifndef AC97SIM_TRACE_H
+#define AC97SIM_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decide.h"
+
+#define TRACE_FORMAT_VERSION 1u
+
+struct trace_header {
+	uint32_t format;
+	char build_id[64];
+	char scenario_name[128];
+	uint64_t scenario_hash;
+	struct strategy strategy;
+	uint64_t seed;
+	uint32_t cpus;
+	/* The recorded run's outcome, which a replay must reproduce. */
+	char verdict[16];
+	char checker[32];
+	uint64_t steps;
+	uint64_t evlog_hash;
+};
+
+/* Writes header, decisions and result. Returns 0, or -1 with errno set. */
+int trace_write(FILE *out, const struct trace_header *h, const struct decision_log *log);
+int trace_write_file(const char *path, const struct trace_header *h,
+		     const struct decision_log *log, char *err, size_t err_len);
+
+/* Reads a trace into *h and *log (log must be empty; free it with
+ * decision_log_free). Returns 0, or -1 with err set to "FILE:LINE: reason"
+ * (or "FILE: reason" for an unreadable file). */
+int trace_read(FILE *in, const char *name, struct trace_header *h, struct decision_log *log,
+	       char *err, size_t err_len);
+int trace_read_file(const char *path, struct trace_header *h, struct decision_log *log,
+		    char *err, size_t err_len);
+
+#endif
