@@ -20,12 +20,16 @@
  *   the codec but not the bus master. WARM (self-clearing) wakes a codec
  *   from PR4.
  * - Codec accesses complete on the link at the end of the frame after the
- *   access (CAS reads 1 until then). The CPU sees the data at once (register
+ *   access (CAS reads 1 until then). CAS taken by a read stays taken until
+ *   a codec access made after it completes. The CPU sees the data at once (register
  *   accesses take no simulated time). Reads with no codec ready, or of the
  *   absent secondary codec (NAMBAR 0x80-0xFF), return 0xFFFF and set RCS.
  *   An access while one is in flight is performed and logged. NAMBAR byte
  *   reads return a byte of the register; byte writes are dropped (the link
- *   carries 16-bit data); dword accesses are two register accesses.
+ *   carries 16-bit data); dword accesses are two register accesses. An
+ *   access that runs past the end of NAMBAR is dropped whole (the link moves
+ *   whole registers), while one past the end of NABMBAR still acts on the
+ *   bytes inside it. Guest-error events carry the absolute BAR offset.
  * - The interrupt line is a level recomputed after every change (STYLE 3):
  *   OR over engines of SR & enables, plus GSCI & GIE and the resume bits
  *   with their enables (never set here: GPIO and resume are not modelled).
@@ -273,11 +277,21 @@ static void advance_engines(struct ac97 *dev, sim_ticks_t t)
 void ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 {
 	assert(t >= dev->now_ticks);
+	/* Events can fall in the current tick (a transfer with no latency, a
+	 * codec with no ready delay); each pass does at least one of them, and
+	 * a tick holds a bounded number (a transfer per engine, 32 buffer
+	 * completions each). */
+	uint32_t same_tick_passes = 0;
 	for (;;) {
 		sim_ticks_t te = ac97_next_event_tick(dev);
 		if (te > t)
 			break;
-		assert(te > dev->now_ticks || te == dev->codec_ready_tick);
+		if (te <= dev->now_ticks) {
+			te = dev->now_ticks;
+			assert(++same_tick_passes < 4u * AC97_ENGINE_COUNT * AC97_BDL_ENTRIES);
+		} else {
+			same_tick_passes = 0;
+		}
 		advance_engines(dev, te);
 		dev->now_ticks = te;
 		dev->rr_next = (dev->rr_next + 1) % AC97_ENGINE_COUNT;
@@ -383,6 +397,8 @@ static void write_glob_cnt(struct ac97 *dev, uint32_t value)
 		dev->codec_ready_tick = SIM_TICKS_NEVER;
 	} else if (!(old & AC97_GC_COLD) && (v & AC97_GC_COLD)) {
 		dev->codec_ready_tick = dev->now_ticks + dev->cfg.codec_ready_delay_ticks;
+		if (dev->codec_ready_tick == dev->now_ticks)
+			dev->codec_ready = true;	/* no delay: ready at once */
 	}
 	if ((v & AC97_GC_WARM) && (v & AC97_GC_COLD)) {
 		uint16_t pd = codec_read(&dev->codec, CODEC_POWERDOWN);
@@ -394,12 +410,12 @@ static void write_glob_cnt(struct ac97 *dev, uint32_t value)
 }
 
 static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engine,
-			   uint32_t value, uint32_t byte_mask)
+			   uint32_t reg_base, uint32_t value, uint32_t byte_mask)
 {
 	struct bm_engine *e = engine >= 0 ? &dev->engine[engine] : NULL;
 	uint32_t changeable = (r->writable | r->w1c) & byte_mask;
 	if (changeable == 0) {
-		ac97_guest_error(dev, dev->now_ticks, engine, AC97_GE_RO_WRITE, r->offset,
+		ac97_guest_error(dev, dev->now_ticks, engine, AC97_GE_RO_WRITE, reg_base,
 				 "write to a read-only register ignored");
 		return;
 	}
@@ -416,7 +432,7 @@ static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engin
 		break;
 	case R_GLOB_CNT:
 		if (value & byte_mask & ~r->writable)
-			ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, value,
+			ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, reg_base,
 					 "reserved GLOB_CNT bits ignored (82801AA)");
 		write_glob_cnt(dev, (dev->glob_cnt & ~byte_mask) | (value & byte_mask));
 		update_irq(dev);
@@ -477,7 +493,7 @@ static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint
 	const struct nabm_reg *hit = offset < AC97_NABM_BYTES ? nabm_reg_at(offset, &engine, &base) : NULL;
 	if (hit != NULL && base == offset && hit->size_bytes == n_bytes) {
 		uint32_t all = n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
-		nabm_reg_write(dev, hit, engine, value, all);
+		nabm_reg_write(dev, hit, engine, base, value, all);
 		return;
 	}
 	bool outside = false;
@@ -485,7 +501,11 @@ static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint
 		uint64_t at = (uint64_t)offset + i;
 		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
 		if (r == NULL) {
-			outside |= at >= AC97_NABM_BYTES;
+			if (at >= AC97_NABM_BYTES)
+				outside = true;
+			else
+				ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, at,
+						 "write to a reserved NABMBAR byte ignored");
 			i++;
 			continue;
 		}
@@ -495,7 +515,7 @@ static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint
 			reg_value |= ((value >> (8 * i)) & 0xFFu) << shift;
 			byte_mask |= 0xFFu << shift;
 		}
-		nabm_reg_write(dev, r, engine, reg_value, byte_mask);
+		nabm_reg_write(dev, r, engine, base, reg_value, byte_mask);
 	}
 	if (outside)
 		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_OFFSET, offset,

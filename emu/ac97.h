@@ -246,9 +246,11 @@ void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigne
  * or before t in order. */
 void ac97_advance_to(struct ac97 *dev, sim_ticks_t t);
 
-/* Earliest tick after now at which register-visible state or the interrupt
- * line may change (buffer completion, halt, FIFO error, codec ready), or
- * SIM_TICKS_NEVER. May be early (nothing happens then), never late. */
+/* Earliest tick, at or after now, at which register-visible state or the
+ * interrupt line may change (buffer completion, halt, FIFO error, codec
+ * ready), or SIM_TICKS_NEVER. May be early (nothing happens then), never
+ * late; it equals now only when an event is due in the current tick (no
+ * DMA latency, no codec ready delay). */
 sim_ticks_t ac97_next_event_tick(const struct ac97 *dev);
 
 static inline sim_ticks_t ac97_now(const struct ac97 *dev)

@@ -35,12 +35,16 @@
  *   policy of the current descriptor (BUP=1 zeros, BUP=0 the last frame).
  *   Pausing (RPBM 1->0) stops DMA at once, keeps CIV, PIV, PICB and the
  *   FIFO; the link keeps draining the FIFO.
- * - Input: samples arriving while the DMA is halted are dropped (capture
- *   starts fresh at RPBM); a full FIFO while running drops and sets FIFOE.
+ * - Input: a full FIFO while running drops the frame and sets FIFOE.
  * - RR resets every bus-master register of the engine, BDBAR included,
  *   except the interrupt enables (82801AA datasheet, CR bit 1), and empties
- *   the FIFO. RR while running is undefined by Intel: we do the reset and
- *   log a guest error.
+ *   the FIFO. The enables are ordinary read/write bits of the same byte, so
+ *   they take the value written with RR: CR = 0x02 alone clears them
+ *   (QEMU and VirtualBox keep the old ones). RR while running is undefined
+ *   by Intel: we do the reset and log a guest error.
+ * - The FIFO is emptied only by RR. Capture samples already in it when the
+ *   engine halts (at LVI, or paused) stay there and are written first when
+ *   DMA resumes; samples arriving while halted are dropped.
  *
  * Cost: steady-state runs of requests and transfers inside one buffer are
  * done in one step (try_bulk), so work grows with buffers and register

@@ -366,13 +366,20 @@ static bool act(struct machine *m, struct cpu *self)
 {
 	enum cpu_action a = self->pending;
 	self->pending = ACT_NONE;
-	if (a == ACT_ISR) {
+	bool nested_dpcs = a == ACT_RUN && self->irql < DISPATCH_LEVEL && self->dpc_count > 0 &&
+			   self->block != BLOCK_IDLE;
+	if (a != ACT_ISR && !nested_dpcs)
+		return true;
+	/* The ISR or the DPCs run on top of whatever the CPU was waiting for;
+	 * while they run the CPU is running, and then it waits again. */
+	enum cpu_block saved = self->block;
+	self->block = BLOCK_NONE;
+	if (a == ACT_ISR)
 		run_isr(m, self);
-		return false;
-	}
-	if (self->irql < DISPATCH_LEVEL && self->dpc_count > 0 && self->block != BLOCK_IDLE)
+	else
 		run_dpcs(m, self);
-	return true;
+	self->block = saved;
+	return a != ACT_ISR;
 }
 
 static void sched_point(struct machine *m, sim_ticks_t cost)
@@ -615,6 +622,11 @@ void machine_log(struct machine *m, enum ev_kind kind, uint64_t a, uint64_t b, c
 	logk(m, kind, a, b, text);
 }
 
+void machine_bind(struct machine *m)
+{
+	kernel_bind(&machine_ops, m);
+}
+
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name)
 {
 	if (m->task_head + m->task_count == m->task_capacity && m->task_head > 0) {
@@ -697,6 +709,9 @@ static void k_spin_acquire(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool a
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	struct cpu *c = cur(m);
+	if (c->isr_depth > 0)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, lock->k.id,
+			 "an ISR took an ordinary spin lock");
 	if (at_dpc_level && c->irql != DISPATCH_LEVEL)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, c->irql,
 			 "KeAcquireSpinLockAtDpcLevel below or above DISPATCH_LEVEL");
@@ -706,9 +721,6 @@ static void k_spin_acquire(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool a
 	if (lock->k.owner_cpu == c->id)
 		bugcheck(m, BUGCHECK_SPIN_LOCK_ALREADY_OWNED, lock->k.id,
 			 "spin lock acquired again by the CPU that holds it");
-	if (c->isr_depth > 0)
-		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, lock->k.id,
-			 "an ISR took an ordinary spin lock");
 	if (!at_dpc_level) {
 		*old_irql = c->irql;
 		c->irql = DISPATCH_LEVEL;

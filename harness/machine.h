@@ -107,6 +107,11 @@ struct ac97 *machine_device(struct machine *m);
 struct gmem *machine_memory(struct machine *m);
 const CM_RESOURCES *machine_resources(const struct machine *m);
 
+/* Binds kernel.h to this machine on the calling host thread, so that setup
+ * code can initialise kernel objects (spin locks, DPCs, events) before the
+ * run. machine_run binds it too, and unbinds when it returns. */
+void machine_bind(struct machine *m);
+
 /* Queues a call to run at PASSIVE_LEVEL on whichever CPU takes it. */
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name);
 
