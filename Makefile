@@ -62,10 +62,11 @@ LIB_TOOLS := $(BUILD)/libac97tools.a
 LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_DRIVER) $(LIB_EMU)
 
 PROGRAM := $(BUILD)/ac97sim
+DETHASH := $(BUILD)/tests/det/dethash
 TEST_RUNNER := $(BUILD)/tests/check_ac97sim
 BENCH := $(BUILD)/bench/ac97bench
 
-.PHONY: all check test bench install clean demo
+.PHONY: all check test bench install clean demo determinism
 all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
 
 $(BUILD)/%.o: %.c
@@ -102,6 +103,9 @@ $(BUILD)/tests/main.o: CPPFLAGS += -I$(BUILD)/tests
 $(TEST_RUNNER): $(TEST_OBJ) $(LIBS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(TEST_LIBS) -lm
 
+$(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+
 $(BENCH): $(BUILD)/bench/bench.o $(LIBS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
@@ -113,9 +117,23 @@ $(BUILD)/bench/%.o: bench/%.c
 test: $(TEST_RUNNER) $(PROGRAM)
 	AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
-check:
+check: determinism
 	$(MAKE) --no-print-directory test
 	$(MAKE) --no-print-directory test SANITIZE=1
+
+# The same scenarios and seeds must give the same event-log hashes whatever
+# the compiler and optimisation level: four builds, one answer.
+DET_VARIANTS := gcc:-O0 gcc:-O2 clang:-O0 clang:-O2
+determinism:
+	@set -e; first=; for v in $(DET_VARIANTS); do \
+		cc=$${v%%:*}; opt=$${v#*:}; dir=build-det/$$cc$$opt; \
+		$(MAKE) --no-print-directory -s BUILD=$$dir CC=$$cc CFLAGS="$$opt -g" $$dir/tests/det/dethash; \
+		$$dir/tests/det/dethash > $$dir/hashes.txt; \
+		if [ -z "$$first" ]; then first=$$dir/hashes.txt; \
+		elif ! cmp -s $$first $$dir/hashes.txt; then \
+			echo "determinism: $$cc $$opt differs from $$first:"; \
+			diff $$first $$dir/hashes.txt | head -20; exit 1; fi; \
+	done; echo "determinism: $$(wc -l < $$first) runs give identical event-log hashes with $(DET_VARIANTS)"
 
 bench: $(BENCH)
 	$(BENCH)
@@ -129,6 +147,6 @@ install: $(PROGRAM)
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-det
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

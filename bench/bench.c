@@ -10,6 +10,11 @@
  * as simulated seconds per wall second, and as a ratio against a memcpy of
  * the same audio bytes into the same kind of ring, in 4 KiB pieces.
  *
+ * Scheduler: complete schedules (runs) per second of the 3-worker counter
+ * toy (about 240 scheduling points each: lock, yield, unlock), created,
+ * run and destroyed, against a target of 10,000; and the cost of one
+ * scheduling point in fiber switches measured in the same run.
+ *
  * Exit 0 when every target holds, 1 when one is missed.
  */
 #include <stdio.h>
@@ -18,6 +23,8 @@
 #include <time.h>
 
 #include "ac97.h"
+#include "fiber.h"
+#include "toy.h"
 
 #define REPEATS 9
 #define BUFFERS 32u
@@ -157,6 +164,58 @@ static double run_memcpy(uint64_t bytes)
 	return wall_seconds() - t0;
 }
 
+#define TARGET_SCHEDULES_PER_SECOND 10000.0
+#define SCHEDULE_RUNS 4000
+
+/* Returns wall seconds for SCHEDULE_RUNS schedules; *points gets their
+ * scheduling points. */
+static double run_schedules(uint64_t *points)
+{
+	const struct toy_scenario *s = toy_find("counter");
+	*points = 0;
+	double t0 = wall_seconds();
+	for (uint64_t seed = 1; seed <= SCHEDULE_RUNS; seed++) {
+		struct machine_config cfg;
+		machine_config_default(&cfg);
+		cfg.seed = seed;
+		struct run_result r;
+		if (toy_run(s, &cfg, &r, NULL) != 0 || r.verdict != RUN_PASS) {
+			fprintf(stderr, "ac97bench: counter toy failed (seed %llu)\n",
+				(unsigned long long)seed);
+			exit(2);
+		}
+		*points += r.steps;
+	}
+	return wall_seconds() - t0;
+}
+
+static struct fiber anchor_main, anchor_other;
+static uint64_t anchor_switches;
+
+static void anchor_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		anchor_switches++;
+		fiber_switch(&anchor_other, &anchor_main);
+	}
+}
+
+/* Seconds per fiber switch (one direction). */
+static double fiber_switch_seconds(void)
+{
+	const int round_trips = 1000000;
+	fiber_adopt_thread(&anchor_main);
+	if (fiber_create(&anchor_other, 64 * 1024, anchor_loop, NULL) != 0)
+		exit(2);
+	double t0 = wall_seconds();
+	for (int i = 0; i < round_trips; i++)
+		fiber_switch(&anchor_main, &anchor_other);
+	double t = wall_seconds() - t0;
+	fiber_destroy(&anchor_other);
+	return t / (2.0 * round_trips);
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -190,5 +249,25 @@ int main(void)
 	       "pairs (target <= %.1fx) %s\n",
 	       (unsigned long long)bytes, ratio, REPEATS, TARGET_MEMCPY_RATIO,
 	       ok_ratio ? "ok" : "MISSED");
-	return ok_rt && ok_ratio ? 0 : 1;
+
+	double best_sched = 1e30, best_switch = 1e30;
+	uint64_t points = 0;
+	for (int i = 0; i < 3; i++) {
+		double t = run_schedules(&points);
+		double sw = fiber_switch_seconds();
+		if (t < best_sched)
+			best_sched = t;
+		if (sw < best_switch)
+			best_switch = sw;
+	}
+	double per_second = SCHEDULE_RUNS / best_sched;
+	double per_point = best_sched / (double)points;
+	bool ok_sched = per_second >= TARGET_SCHEDULES_PER_SECOND;
+	printf("harness  3-worker counter toy, %.0f scheduling points a schedule: %.0f schedules/s "
+	       "(target >= %.0f) %s\n",
+	       (double)points / SCHEDULE_RUNS, per_second, TARGET_SCHEDULES_PER_SECOND,
+	       ok_sched ? "ok" : "MISSED");
+	printf("harness  one scheduling point costs %.0f ns = %.1f fiber switches measured here\n",
+	       per_point * 1e9, per_point / best_switch);
+	return ok_rt && ok_ratio && ok_sched ? 0 : 1;
 }

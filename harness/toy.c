@@ -177,10 +177,14 @@ ONE_LOCK_SETUP(setup_dpc_keeps_lock, queue_bad_dpc)
 
 /* ---- a depth-2 bug ------------------------------------------------------------------- */
 
-/* T1 writes 1 then 2 with a scheduling point between; T2 reads once. The
- * bug (T2 sees 1) needs T1's first write before the read and its second
- * after: two ordering constraints, depth 2. */
+/* T1 writes 1 then 2 with a few scheduling points between; T2 reads once.
+ * The bug (T2 sees 1) needs T1's first write before the read and its second
+ * after: two ordering constraints, depth 2. The window of DEPTH2_WINDOW
+ * points lets PCT hit it with a priority change at any of them, so its
+ * rate (about DEPTH2_WINDOW / (2 k)) sits clearly above the 1 / (2 k) that
+ * the theory promises, and a measurement can tell the two apart. */
 #define DEPTH2_PADDING 4
+#define DEPTH2_WINDOW 3
 
 struct depth2_state {
 	volatile int x;
@@ -192,7 +196,8 @@ static void depth2_writer(void *arg)
 	for (int i = 0; i < DEPTH2_PADDING; i++)
 		KeYield();
 	s->x = 1;
-	KeYield();
+	for (int i = 0; i < DEPTH2_WINDOW; i++)
+		KeYield();
 	s->x = 2;
 	for (int i = 0; i < DEPTH2_PADDING; i++)
 		KeYield();
@@ -468,7 +473,7 @@ const struct toy_scenario *toy_find(const char *name)
 uint64_t toy_scenario_hash(const struct toy_scenario *s)
 {
 	uint64_t h = fnv1a64(FNV1A64_INIT, s->name, strlen(s->name));
-	uint32_t params[] = { s->n_cpus, COUNTER_WORKERS, COUNTER_ITERATIONS, DEPTH2_PADDING,
+	uint32_t params[] = { s->n_cpus, COUNTER_WORKERS, COUNTER_ITERATIONS, DEPTH2_PADDING, DEPTH2_WINDOW,
 			      PING_BUFFERS, PING_SAMPLES, PING_COMPLETIONS, TIMER_TICKS_WANTED };
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
 		uint8_t b[4] = { (uint8_t)params[i], (uint8_t)(params[i] >> 8),

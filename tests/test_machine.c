@@ -1,0 +1,387 @@
+/*
+ * The deterministic machine: the same seed gives the same run; a recorded
+ * run replays to the same event-log hash; a replay of an edited scenario
+ * or trace stops at the first step that differs; PCT finds a depth-2 bug
+ * at least as often as its bound promises; every check fires on its broken
+ * toy and stays silent on the correct ones, under many schedules.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "toy.h"
+
+static struct machine_config config_for(uint64_t seed, enum strategy_kind kind)
+{
+	struct machine_config cfg;
+	machine_config_default(&cfg);
+	cfg.seed = seed;
+	cfg.strategy.kind = kind;
+	if (kind == STRATEGY_PCT) {
+		cfg.strategy.pct_depth = 3;
+		cfg.strategy.pct_steps = 300;
+	}
+	return cfg;
+}
+
+static struct run_result run_toy(const char *name, const struct machine_config *cfg,
+				 struct decision_log *log)
+{
+	const struct toy_scenario *s = toy_find(name);
+	ck_assert_ptr_nonnull(s);
+	struct run_result r;
+	ck_assert_int_eq(toy_run(s, cfg, &r, log), 0);
+	return r;
+}
+
+START_TEST(same_seed_same_hash)
+{
+	/* Goal: every toy scenario, run twice with the same seed and strategy,
+	 * gives the same verdict, step count and event-log hash. */
+	for (size_t i = 0; i < toy_scenario_count; i++) {
+		for (uint64_t seed = 1; seed <= 5; seed++) {
+			struct machine_config cfg = config_for(seed, seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT);
+			struct run_result a = run_toy(toy_scenarios[i].name, &cfg, NULL);
+			struct run_result b = run_toy(toy_scenarios[i].name, &cfg, NULL);
+			ck_assert_int_eq(a.verdict, b.verdict);
+			ck_assert_uint_eq(a.steps, b.steps);
+			ck_assert_uint_eq(a.evlog_hash, b.evlog_hash);
+		}
+	}
+}
+END_TEST
+
+START_TEST(seeds_explore_different_schedules)
+{
+	/* Goal: the seed matters: 20 seeds of the contended counter give at
+	 * least 10 different event logs (and the counter is right in all). */
+	uint64_t hashes[20];
+	size_t distinct = 0;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		struct run_result r = run_toy("counter", &cfg, NULL);
+		ck_assert_int_eq(r.verdict, RUN_PASS);
+		bool seen = false;
+		for (size_t i = 0; i < distinct; i++)
+			seen |= hashes[i] == r.evlog_hash;
+		if (!seen)
+			hashes[distinct++] = r.evlog_hash;
+	}
+	ck_assert_uint_ge(distinct, 10);
+}
+END_TEST
+
+START_TEST(replay_reproduces_every_run)
+{
+	/* Goal: a run's recorded decisions, replayed, give the same verdict,
+	 * checker, steps and event-log hash, for every toy under both
+	 * strategies (failing runs included). */
+	for (size_t i = 0; i < toy_scenario_count; i++) {
+		for (uint64_t seed = 1; seed <= 6; seed++) {
+			struct machine_config cfg = config_for(seed, seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT);
+			struct decision_log log = { 0 };
+			struct run_result a = run_toy(toy_scenarios[i].name, &cfg, &log);
+			struct machine_config rcfg = cfg;
+			rcfg.replay = &log;
+			struct run_result b = run_toy(toy_scenarios[i].name, &rcfg, NULL);
+			ck_assert_msg(b.verdict == a.verdict, "%s seed %llu: %s vs %s (%s)",
+				      toy_scenarios[i].name, (unsigned long long)seed,
+				      run_verdict_name(a.verdict), run_verdict_name(b.verdict), b.message);
+			ck_assert_str_eq(a.checker, b.checker);
+			ck_assert_uint_eq(a.steps, b.steps);
+			ck_assert_uint_eq(a.evlog_hash, b.evlog_hash);
+			decision_log_free(&log);
+		}
+	}
+}
+END_TEST
+
+/* The step at which two recordings first differ in what a replay checks. */
+static size_t first_difference(const struct decision_log *a, const struct decision_log *b)
+{
+	size_t n = a->count < b->count ? a->count : b->count;
+	for (size_t i = 0; i < n; i++) {
+		const struct decision *x = &a->items[i], *y = &b->items[i];
+		if (x->evlog_hash != y->evlog_hash || x->site != y->site ||
+		    x->n_options != y->n_options || x->choice >= y->n_options)
+			return i;
+	}
+	return n;
+}
+
+START_TEST(replay_of_edited_scenario_stops_at_first_difference)
+{
+	/* Goal: replaying a recording against an edited scenario (the
+	 * ordered-locks toy replayed as abba: one worker takes its locks in the
+	 * other order) stops with RUN_DIVERGED exactly at the first step where
+	 * the edited scenario's own recording under the same seed differs. */
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		struct decision_log orig = { 0 }, edited = { 0 };
+		run_toy("ordered-locks", &cfg, &orig);
+		run_toy("abba", &cfg, &edited);
+		size_t expect = first_difference(&orig, &edited);
+		const struct toy_scenario *abba = toy_find("abba");
+		struct machine *m = NULL;
+		struct machine_config rcfg = cfg;
+		rcfg.replay = &orig;
+		rcfg.n_cpus = abba->n_cpus;
+		m = machine_create(&rcfg);
+		ck_assert_ptr_nonnull(m);
+		static char state[4096];
+		memset(state, 0, sizeof(state));
+		ck_assert_uint_le(abba->state_bytes, sizeof(state));
+		machine_bind(m);
+		abba->setup(m, state);
+		struct run_result r;
+		machine_run(m, &r);
+		if (expect < orig.count && expect < edited.count) {
+			ck_assert_int_eq(r.verdict, RUN_DIVERGED);
+			ck_assert_uint_eq(machine_divergence(m)->step, expect);
+		}
+		machine_destroy(m);
+		decision_log_free(&orig);
+		decision_log_free(&edited);
+	}
+}
+END_TEST
+
+START_TEST(replay_of_edited_trace_stops_at_the_edit)
+{
+	/* Goal: a recording edited at step k is reported at step k when the
+	 * edit breaks that step (hash, site, option count or a choice out of
+	 * range), and after k when it picks another valid option (the events
+	 * then differ later); the divergence names recorded and actual. */
+	struct machine_config cfg = config_for(7, STRATEGY_RANDOM);
+	struct decision_log log = { 0 };
+	struct run_result orig = run_toy("counter", &cfg, &log);
+	ck_assert_int_eq(orig.verdict, RUN_PASS);
+	ck_assert_uint_gt(log.count, 40);
+	size_t k = log.count / 2;
+	for (int edit = 0; edit < 5; edit++) {
+		struct decision saved = log.items[k];
+		switch (edit) {
+		case 0: log.items[k].evlog_hash ^= 1; break;
+		case 1: log.items[k].site = SITE_STALL; break;
+		case 2: log.items[k].n_options++; break;
+		case 3: log.items[k].choice = log.items[k].n_options; break;
+		case 4: log.items[k].choice = (log.items[k].choice + 1) % log.items[k].n_options; break;
+		}
+		struct machine_config rcfg = cfg;
+		rcfg.replay = &log;
+		const struct toy_scenario *s = toy_find("counter");
+		struct machine_config mc = rcfg;
+		mc.n_cpus = s->n_cpus;
+		struct machine *m = machine_create(&mc);
+		static char state[4096];
+		memset(state, 0, sizeof(state));
+		machine_bind(m);
+		s->setup(m, state);
+		struct run_result r;
+		machine_run(m, &r);
+		const struct divergence *d = machine_divergence(m);
+		ck_assert_int_eq(r.verdict, RUN_DIVERGED);
+		if (edit < 4)
+			ck_assert_uint_eq(d->step, k);
+		else
+			ck_assert_uint_gt(d->step, k);
+		ck_assert(d->why[0] != 0);
+		ck_assert_uint_eq(d->actual.step, d->step);
+		machine_destroy(m);
+		log.items[k] = saved;
+	}
+	decision_log_free(&log);
+}
+END_TEST
+
+START_TEST(replay_past_the_end_diverges)
+{
+	/* Goal: a recording cut short is reported where it ends. */
+	struct machine_config cfg = config_for(3, STRATEGY_RANDOM);
+	struct decision_log log = { 0 };
+	run_toy("counter", &cfg, &log);
+	size_t cut = log.count - 5;
+	log.count = cut;
+	struct machine_config rcfg = cfg;
+	rcfg.replay = &log;
+	struct run_result r = run_toy("counter", &rcfg, NULL);
+	ck_assert_int_eq(r.verdict, RUN_DIVERGED);
+	ck_assert_str_eq(r.checker, "replay");
+	decision_log_free(&log);
+}
+END_TEST
+
+START_TEST(pct_meets_its_bound_on_depth2)
+{
+	/* Goal: on the depth-2 toy (n = 2 agents, k = the most decisions a run
+	 * takes), PCT with d = 2 finds the bug in at least 1/(n k) of its runs
+	 * (Burckhardt et al., ASPLOS 2010). */
+	const uint32_t runs = 3000;
+	uint64_t k = 0;
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		struct decision_log log = { 0 };
+		run_toy("depth2", &cfg, &log);
+		if (log.count > k)
+			k = log.count;
+		decision_log_free(&log);
+	}
+	ck_assert_uint_gt(k, 4);
+	uint32_t hits = 0;
+	for (uint64_t seed = 1; seed <= runs; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_PCT);
+		cfg.strategy.pct_depth = 2;
+		cfg.strategy.pct_steps = k;
+		struct run_result r = run_toy("depth2", &cfg, NULL);
+		if (r.verdict == RUN_FAIL) {
+			ck_assert_uint_eq(r.bugcheck_code, 0xE0);
+			hits++;
+		}
+	}
+	/* hits / runs >= 1 / (n k)  <=>  hits * n * k >= runs */
+	ck_assert_msg((uint64_t)hits * 2 * k >= runs, "PCT found the bug %u times in %u runs, k = %llu",
+		      hits, runs, (unsigned long long)k);
+}
+END_TEST
+
+START_TEST(correct_toys_pass_every_schedule)
+{
+	/* Goal: the correct toys pass 300 random and 300 PCT schedules each:
+	 * no check fires on correct code. */
+	for (size_t i = 0; i < toy_scenario_count; i++) {
+		const struct toy_scenario *s = &toy_scenarios[i];
+		if (s->expect_checker != NULL)
+			continue;
+		for (uint64_t seed = 1; seed <= 600; seed++) {
+			struct machine_config cfg = config_for(seed, seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT);
+			struct run_result r = run_toy(s->name, &cfg, NULL);
+			ck_assert_msg(r.verdict == RUN_PASS, "%s seed %llu: %s %s: %s", s->name,
+				      (unsigned long long)seed, run_verdict_name(r.verdict), r.checker,
+				      r.message);
+		}
+	}
+}
+END_TEST
+
+START_TEST(each_check_fires_on_its_toy)
+{
+	/* Goal: each broken toy fails with its own check within 200 schedules,
+	 * and never fails with another one. */
+	for (size_t i = 0; i < toy_scenario_count; i++) {
+		const struct toy_scenario *s = &toy_scenarios[i];
+		if (s->expect_checker == NULL)
+			continue;
+		uint32_t fails = 0;
+		for (uint64_t seed = 1; seed <= 200; seed++) {
+			struct machine_config cfg = config_for(seed, seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT);
+			struct run_result r = run_toy(s->name, &cfg, NULL);
+			ck_assert_msg(r.verdict != RUN_LIMIT, "%s seed %llu hit a limit", s->name,
+				      (unsigned long long)seed);
+			if (r.verdict == RUN_FAIL) {
+				ck_assert_str_eq(r.checker, s->expect_checker);
+				fails++;
+			}
+		}
+		ck_assert_msg(fails > 0, "%s: the %s check never fired", s->name, s->expect_checker);
+	}
+}
+END_TEST
+
+START_TEST(bugcheck_codes_and_reports)
+{
+	/* Goal: the bug checks carry Driver Verifier's codes and the report
+	 * says what was wrong: 0xF re-take, 0xA above DISPATCH, 0x10 release
+	 * by a non-holder, 0xC4 for IRQL not restored, for a lock in an ISR and
+	 * for a lock held across a port call; deadlock names both CPUs' locks. */
+	static const struct {
+		const char *toy;
+		uint32_t code;
+		const char *says;
+	} cases[] = {
+		{ "acquire-twice", 0x0F, "acquired again" },
+		{ "acquire-above-dispatch", 0x0A, "above DISPATCH_LEVEL" },
+		{ "release-unowned", 0x10, "does not hold it" },
+		{ "irql-not-restored", 0xC4, "passive call returned" },
+		{ "dpc-keeps-lock", 0xC4, "DPC returned" },
+		{ "isr-ordinary-lock", 0xC4, "ISR took an ordinary spin lock" },
+		{ "lock-across-port-call", 0xC4, "GetMapping called with spin lock" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct machine_config cfg = config_for(1, STRATEGY_RANDOM);
+		struct run_result r = run_toy(cases[i].toy, &cfg, NULL);
+		ck_assert_int_eq(r.verdict, RUN_FAIL);
+		ck_assert_uint_eq(r.bugcheck_code, cases[i].code);
+		ck_assert_msg(strstr(r.message, cases[i].says) != NULL, "%s: %s", cases[i].toy,
+			      r.message);
+	}
+	bool found = false;
+	for (uint64_t seed = 1; seed <= 50 && !found; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		struct run_result r = run_toy("abba", &cfg, NULL);
+		if (r.verdict != RUN_FAIL)
+			continue;
+		found = true;
+		ck_assert_str_eq(r.checker, "deadlock");
+		ck_assert_ptr_nonnull(strstr(r.message, "cpu0: spinning"));
+		ck_assert_ptr_nonnull(strstr(r.message, "cpu1: spinning"));
+		ck_assert_ptr_nonnull(strstr(r.message, "holds lock"));
+	}
+	ck_assert(found);
+}
+END_TEST
+
+START_TEST(interrupt_runs_on_top_and_dpc_follows)
+{
+	/* Goal: in device-ping the ISR runs (EV_INTERRUPT events), claims
+	 * every interrupt, and its DPC re-arms the engine: 8 completions, the
+	 * event log shows ISR entries on both CPUs across seeds. */
+	bool on_cpu[2] = { false, false };
+	for (uint64_t seed = 1; seed <= 30; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		FILE *log = tmpfile();
+		ck_assert_ptr_nonnull(log);
+		cfg.log_text = log;
+		struct run_result r = run_toy("device-ping", &cfg, NULL);
+		ck_assert_int_eq(r.verdict, RUN_PASS);
+		rewind(log);
+		char line[512];
+		while (fgets(line, sizeof(line), log)) {
+			if (strstr(line, "ISR claimed") == NULL)
+				continue;
+			if (strstr(line, " cpu0 "))
+				on_cpu[0] = true;
+			if (strstr(line, " cpu1 "))
+				on_cpu[1] = true;
+		}
+		fclose(log);
+	}
+	ck_assert(on_cpu[0] && on_cpu[1]);
+}
+END_TEST
+
+Suite *suite_machine(void);
+Suite *suite_machine(void)
+{
+	Suite *s = suite_create("harness/machine");
+	TCase *tc = tcase_create("determinism");
+	tcase_add_test(tc, same_seed_same_hash);
+	tcase_add_test(tc, seeds_explore_different_schedules);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("replay");
+	tcase_add_test(tc, replay_reproduces_every_run);
+	tcase_add_test(tc, replay_of_edited_scenario_stops_at_first_difference);
+	tcase_add_test(tc, replay_of_edited_trace_stops_at_the_edit);
+	tcase_add_test(tc, replay_past_the_end_diverges);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("checks");
+	tcase_add_test(tc, pct_meets_its_bound_on_depth2);
+	tcase_add_test(tc, correct_toys_pass_every_schedule);
+	tcase_add_test(tc, each_check_fires_on_its_toy);
+	tcase_add_test(tc, bugcheck_codes_and_reports);
+	tcase_add_test(tc, interrupt_runs_on_top_and_dpc_follows);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
