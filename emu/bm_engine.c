@@ -26,7 +26,11 @@
  * - Descriptors: the one at CIV is read when it becomes current unless it
  *   was prefetched; the one at PIV is prefetched when the buffer at CIV
  *   starts (if CIV != LVI) or when an LVI write makes it valid. A prefetched
- *   descriptor is not read again: rewriting it in memory has no effect.
+ *   descriptor is not read again while the engine runs: rewriting it in
+ *   memory has no effect. Halting at LVI drops it, so the LVI write that
+ *   resumes fetches the next descriptor afresh (the PRM: writing LVI
+ *   "fetches the next descriptor"); a driver can thus stop the engine short
+ *   of a prefetched entry by moving LVI back to CIV.
  * - Zero-length descriptors carry nothing and complete in the next transfer;
  *   with IOC they raise BCIS like any other completion (we follow the PRM's
  *   "processed" wording here; QEMU does not raise it).
@@ -254,6 +258,10 @@ static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t
 	if (e->civ == e->lvi) {
 		e->sr_sticky |= AC97_SR_LVBCI;
 		e->at_end = true;
+		/* Halting restarts the prefetch: a later LVI write fetches the
+		 * next descriptor afresh, whatever was cached before LVI was
+		 * moved back to CIV. */
+		e->next_cached = false;
 		stop_dma(e);
 		ac97_emit(dev, tick, AC97_EV_HALTED, e->id, e->civ, 0, "halted at LVI");
 		return;

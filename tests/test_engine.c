@@ -317,6 +317,39 @@ START_TEST(po_latency_within_fifo_keeps_up)
 }
 END_TEST
 
+START_TEST(po_halt_drops_prefetched_descriptor)
+{
+	/* Goal: descriptor 1 is prefetched when buffer 0 starts (LVI = 1);
+	 * moving LVI back to 0 makes the engine halt after buffer 0; rewriting
+	 * descriptor 1 and writing LVI = 1 then plays the new descriptor 1,
+	 * not the one cached before the halt. Rewriting it while running (before
+	 * the halt) would not have counted. */
+	struct rig r;
+	rig_init(&r, NULL);
+	rig_link_up(&r);
+	rig_bd(&r, LIST, 0, BUF0, 64, false, false);
+	rig_bd(&r, LIST, 1, BUF0 + 0x1000, 64, false, false);
+	rig_fill_ramp(&r, BUF0, 64, 0);
+	rig_fill_ramp(&r, BUF0 + 0x1000, 64, 5000);
+	rig_fill_ramp(&r, BUF0 + 0x2000, 64, 9000);
+	start_po(&r, 1, 0);
+	rig_wr(&r, AC97_BAR_NABM, PO_LVI, 8, 0);
+	rig_bd(&r, LIST, 1, BUF0 + 0x2000, 64, false, false);
+	rig_advance_to(&r, 90 * 256);
+	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NABM, PO_SR, 16),
+			  AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI);
+	rig_wr(&r, AC97_BAR_NABM, PO_LVI, 8, 1);
+	rig_advance_to(&r, 200 * 256);
+	ck_assert_uint_eq(r.data_frames[AC97_PO], 64);
+	int16_t last = 0;
+	for (uint64_t n = 0; n < r.po_frames; n++)
+		if (r.po_kind[n] == AC97_SPAN_DATA)
+			last = r.po_samples[2 * n + 1];
+	ck_assert_int_eq(last, 9063);	/* the rewritten descriptor's last sample */
+	rig_free(&r);
+}
+END_TEST
+
 /* A scenario with several buffers, pause/resume, a stall, a re-arm after
  * halt and polling reads; returns a hash of everything observable. */
 static uint64_t busy_scenario(bool bulk_disabled)
@@ -412,6 +445,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, po_bup_one_sends_zeros);
 	tcase_add_test(tc, po_civ_advances_through_list);
 	tcase_add_test(tc, po_lvi_write_resumes_after_halt);
+	tcase_add_test(tc, po_halt_drops_prefetched_descriptor);
 	tcase_add_test(tc, po_pause_keeps_position);
 	tcase_add_test(tc, vra_cadence_44100);
 	tcase_add_test(tc, po_latency_beyond_fifo_underruns);
