@@ -217,19 +217,23 @@ static int write_body(FILE *out, const struct trace_header *h, const struct deci
 	return 0;
 }
 
+/* NULL when header and log can be written (and so read back). */
+static const char *trace_problem(const struct trace_header *h, const struct decision_log *log,
+				 char *buf, size_t buf_len)
+{
+	const char *why = header_problem(h, buf, buf_len);
+	for (size_t i = 0; why == NULL && i < log->count; i++)
+		why = decision_problem(&log->items[i], i, buf, buf_len);
+	return why;
+}
+
 /* Checks everything first so that a refused trace writes nothing. */
 int trace_write(FILE *out, const struct trace_header *h, const struct decision_log *log)
 {
 	char buf[TRACE_REASON_MAX];
-	if (header_problem(h, buf, sizeof(buf)) != NULL) {
+	if (trace_problem(h, log, buf, sizeof(buf)) != NULL) {
 		errno = EINVAL;
 		return -1;
-	}
-	for (size_t i = 0; i < log->count; i++) {
-		if (decision_problem(&log->items[i], i, buf, sizeof(buf)) != NULL) {
-			errno = EINVAL;
-			return -1;
-		}
 	}
 	errno = 0;
 	return write_body(out, h, log);
@@ -241,9 +245,7 @@ int trace_write_file(const char *path, const struct trace_header *h,
 		     const struct decision_log *log, char *err, size_t err_len)
 {
 	char buf[TRACE_REASON_MAX];
-	const char *why = header_problem(h, buf, sizeof(buf));
-	for (size_t i = 0; why == NULL && i < log->count; i++)
-		why = decision_problem(&log->items[i], i, buf, sizeof(buf));
+	const char *why = trace_problem(h, log, buf, sizeof(buf));
 	if (why != NULL) {
 		set_err(err, err_len, "%s: not written: %s", path, why);
 		errno = EINVAL;

@@ -7,9 +7,12 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "toy.h"
+#include "trace.h"
 
 static struct machine_config config_for(uint64_t seed, enum strategy_kind kind)
 {
@@ -194,6 +197,57 @@ START_TEST(replay_of_edited_trace_stops_at_the_edit)
 }
 END_TEST
 
+START_TEST(failing_run_through_a_trace_file)
+{
+	/* Goal: a failing run (the abba deadlock) written to a trace file, read
+	 * back and replayed, fails the same way with the same event-log hash;
+	 * the header keeps the scenario hash, strategy and seed. */
+	const struct toy_scenario *s = toy_find("abba");
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+		struct decision_log log = { 0 };
+		struct run_result a = run_toy("abba", &cfg, &log);
+		if (a.verdict != RUN_FAIL) {
+			decision_log_free(&log);
+			continue;
+		}
+		char dir[] = "/tmp/ac97sim-trace-XXXXXX";
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		char path[64];
+		snprintf(path, sizeof(path), "%s/abba.trace", dir);
+		struct trace_header h = { .format = TRACE_FORMAT_VERSION, .scenario_hash = toy_scenario_hash(s),
+					  .strategy = cfg.strategy, .seed = seed, .cpus = s->n_cpus,
+					  .steps = a.steps, .evlog_hash = a.evlog_hash };
+		snprintf(h.build_id, sizeof(h.build_id), "test");
+		snprintf(h.scenario_name, sizeof(h.scenario_name), "%s", s->name);
+		snprintf(h.verdict, sizeof(h.verdict), "%s", run_verdict_name(a.verdict));
+		snprintf(h.checker, sizeof(h.checker), "%s", a.checker);
+		char err[256];
+		ck_assert_int_eq(trace_write_file(path, &h, &log, err, sizeof(err)), 0);
+		struct trace_header back;
+		struct decision_log read = { 0 };
+		ck_assert_msg(trace_read_file(path, &back, &read, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_uint_eq(back.scenario_hash, toy_scenario_hash(s));
+		ck_assert_uint_eq(back.seed, seed);
+		ck_assert_int_eq(back.strategy.kind, STRATEGY_RANDOM);
+		ck_assert_uint_eq(read.count, log.count);
+		struct machine_config rcfg = cfg;
+		rcfg.replay = &read;
+		struct run_result b = run_toy("abba", &rcfg, NULL);
+		ck_assert_int_eq(b.verdict, RUN_FAIL);
+		ck_assert_str_eq(b.checker, back.checker);
+		ck_assert_uint_eq(b.evlog_hash, back.evlog_hash);
+		ck_assert_uint_eq(b.steps, back.steps);
+		decision_log_free(&read);
+		decision_log_free(&log);
+		unlink(path);
+		rmdir(dir);
+		return;
+	}
+	ck_abort_msg("no seed of abba deadlocked");
+}
+END_TEST
+
 START_TEST(replay_past_the_end_diverges)
 {
 	/* Goal: a recording cut short is reported where it ends. */
@@ -373,6 +427,7 @@ Suite *suite_machine(void)
 	tcase_add_test(tc, replay_of_edited_scenario_stops_at_first_difference);
 	tcase_add_test(tc, replay_of_edited_trace_stops_at_the_edit);
 	tcase_add_test(tc, replay_past_the_end_diverges);
+	tcase_add_test(tc, failing_run_through_a_trace_file);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("checks");

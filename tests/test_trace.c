@@ -524,9 +524,9 @@ START_TEST(reject_missing_end)
 	expect_error(HEADER D0 D1, "t.trace:8: missing result line (truncated?)");
 	expect_error(HEADER D0 "d 1 tim", "t.trace:8: expected 'd STEP SITE N CHOICE EVHASH'");
 	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a",
-		     "t.trace:8: expected 'd STEP SITE N CHOICE EVHASH'");
-	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a 1f8e4d0a",
 		     "t.trace:8: bad event-log hash '1f8e4d0a' (16 hex digits)");
+	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a 1f8e4d0a",
+		     "t.trace:8: expected 'd STEP SITE N CHOICE EVHASH'");
 }
 END_TEST
 
