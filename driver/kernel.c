@@ -247,3 +247,24 @@ void kernel_port_call(const char *name)
 {
 	ops()->port_call(bound_self, name);
 }
+
+_Noreturn void kernel_fail(const char *checker, const char *format, ...)
+{
+	char text[768];
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(text, sizeof(text), format, ap);
+	va_end(ap);
+	ops()->fail(bound_self, checker, text);
+	abort();
+}
+
+struct gmem *kernel_guest_memory(void)
+{
+	return ops()->guest_memory(bound_self);
+}
+
+void kernel_note(int kind, uint64_t a, uint64_t b, const char *text)
+{
+	ops()->note(bound_self, kind, a, b, text);
+}

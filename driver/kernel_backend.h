@@ -8,6 +8,8 @@
 
 #include "kernel.h"
 
+struct gmem;
+
 struct kernel_backend {
 	KIRQL (*get_irql)(void *self);
 	void (*raise_irql)(void *self, KIRQL new_irql, KIRQL *old_irql);
@@ -42,13 +44,23 @@ struct kernel_backend {
 	 * point, and the place where "spin lock held across a port call"
 	 * (Driver Verifier's 0xC4) is caught. */
 	void (*port_call)(void *self, const char *name);
+	/* Ends the run: a referee (the port model) or a checker saw misuse. */
+	void (*fail)(void *self, const char *checker, const char *message);
+	/* Guest physical memory, for the port model's IRP pages. */
+	struct gmem *(*guest_memory)(void *self);
+	/* A structured line for the event log (kind is an ev_kind of evlog.h). */
+	void (*note)(void *self, int kind, uint64_t a, uint64_t b, const char *text);
 };
 
 /* Binds a backend to the calling host thread; NULL unbinds. Driver code
  * called with no backend bound aborts: it is a harness bug. */
 void kernel_bind(const struct kernel_backend *ops, void *self);
 
-/* The hook for the port driver model (see port_call above). */
+/* The hooks for the port driver model (see the ops above). */
 void kernel_port_call(const char *name);
+_Noreturn void kernel_fail(const char *checker, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+struct gmem *kernel_guest_memory(void);
+void kernel_note(int kind, uint64_t a, uint64_t b, const char *text);
 
 #endif

@@ -154,6 +154,7 @@ enum ac97_event_kind {
 	AC97_EV_FIFO_ERROR,	/* under/overrun while running */
 	AC97_EV_IRQ,		/* a = new level */
 	AC97_EV_CODEC_READY,
+	AC97_EV_DMA,		/* data DMA: a = guest address, b = bytes, code = 1 for a write */
 };
 
 enum ac97_guest_error {

@@ -159,6 +159,21 @@ static sim_ticks_t xfer_tick(const struct ac97 *dev, const struct bm_engine *e,
 	return ac97_dma_done_tick(dev, req);
 }
 
+/* Tells observers which guest memory a data transfer (or a bulk run of
+ * them, dated by its first) moves: checkers compare it with the state of
+ * the mappings it belongs to. */
+static void note_dma(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick, uint64_t addr,
+		     uint64_t len_bytes, bool write)
+{
+	if (dev->observer.on_event == NULL || len_bytes == 0)
+		return;
+	struct ac97_event ev = {
+		.tick = tick, .kind = AC97_EV_DMA, .engine = e->id, .code = write,
+		.a = addr, .b = len_bytes, .what = write ? "DMA write" : "DMA read",
+	};
+	dev->observer.on_event(dev->observer.ctx, &ev);
+}
+
 /* Records one fault per unmapped page a buffer touches (per buffer load),
  * so the count does not depend on how the device chunks its work. */
 static void note_faults(struct ac97 *dev, struct bm_engine *e, uint64_t addr, uint64_t len_bytes,
@@ -279,6 +294,7 @@ static void read_samples_into_fifo(struct ac97 *dev, struct bm_engine *e, uint32
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
 	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	note_dma(dev, e, tick, addr, 2ull * n, false);
 	note_faults(dev, e, addr, 2ull * n, &xt, false);
 	gmem_read(dev->mem, addr, raw, 2ull * n);
 	fifo_push_le(e, raw, n);
@@ -292,6 +308,7 @@ static void write_samples_from_fifo(struct ac97 *dev, struct bm_engine *e, uint3
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
 	fifo_pop_le(e, raw, n);
 	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	note_dma(dev, e, tick, addr, 2ull * n, true);
 	note_faults(dev, e, addr, 2ull * n, &xt, true);
 	gmem_write(dev->mem, addr, raw, 2ull * n);
 	e->cur_done_samples += n;
@@ -481,6 +498,7 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	uint64_t from_mem = total - from_fifo;
 	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
 	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	note_dma(dev, e, xfer_tick(dev, e, &xt, 0), base, 2 * total, false);
 	note_faults(dev, e, base, 2 * total, &xt, false);
 
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
@@ -531,6 +549,7 @@ static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
 	uint64_t k = e->next_request;
 	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
 	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	note_dma(dev, e, xfer_tick(dev, e, &xt, 0), base, 2 * m * e->channels, true);
 	note_faults(dev, e, base, 2 * m * e->channels, &xt, true);
 	int16_t samples[GMEM_PAGE_BYTES / 2];
 	uint64_t chunk_frames = (sizeof(samples) / sizeof(samples[0])) / e->channels;

@@ -80,6 +80,11 @@ struct machine {
 	uint32_t timer_count;
 	uint32_t next_object_id;
 	uint32_t common_next;
+	struct ac97_observer device_observer;
+	void (*step_hook)(void *ctx);
+	void *step_ctx;
+	void (*end_hook)(void *ctx);
+	void *end_ctx;
 	struct run_result result;
 };
 
@@ -388,13 +393,22 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		return;
 	struct cpu *self = cur(m);
 	charge(m, cost);
+	if (m->step_hook != NULL)
+		m->step_hook(m->step_ctx);
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
 		uint32_t agent[2 * MACHINE_CPUS_MAX];
 		uint32_t n = build_options(m, opt, agent);
 		if (n == 0) {
-			if (all_idle(m))
+			if (all_idle(m)) {
+				if (m->end_hook != NULL) {
+					void (*hook)(void *) = m->end_hook;
+					m->end_hook = NULL;	/* it may run code with points */
+					hook(m->end_ctx);
+					continue;
+				}
 				end_run(m, RUN_PASS, NULL, NULL);
+			}
 			if (!idle_advance(m))
 				bugcheck(m, BUGCHECK_DEADLOCK, 0, "no CPU can run and nothing is pending");
 			continue;
@@ -556,8 +570,29 @@ static void cpu_main(void *arg)
 static void on_device_event(void *ctx, const struct ac97_event *ev)
 {
 	struct machine *m = ctx;
-	evlog_add(&m->evlog, m->steps, ev->tick, -1, EV_DEVICE,
-		  (uint64_t)ev->kind << 8 | (uint64_t)(ev->engine & 0xFF), ev->a, ev->what);
+	/* DMA ranges follow from the descriptors and time already logged. */
+	if (ev->kind != AC97_EV_DMA)
+		evlog_add(&m->evlog, m->steps, ev->tick, -1, EV_DEVICE,
+			  (uint64_t)ev->kind << 8 | (uint64_t)(ev->engine & 0xFF), ev->a, ev->what);
+	if (m->device_observer.on_event != NULL)
+		m->device_observer.on_event(m->device_observer.ctx, ev);
+}
+
+void machine_set_device_observer(struct machine *m, struct ac97_observer obs)
+{
+	m->device_observer = obs;
+}
+
+void machine_set_step_hook(struct machine *m, void (*fn)(void *ctx), void *ctx)
+{
+	m->step_hook = fn;
+	m->step_ctx = ctx;
+}
+
+void machine_set_end_hook(struct machine *m, void (*fn)(void *ctx), void *ctx)
+{
+	m->end_hook = fn;
+	m->end_ctx = ctx;
 }
 
 struct machine *machine_create(const struct machine_config *cfg)
@@ -1054,6 +1089,23 @@ static void k_port_call(void *self, const char *name)
 	}
 }
 
+static void k_fail(void *self, const char *checker, const char *message)
+{
+	machine_fail(self, checker, "%s", message);
+}
+
+static struct gmem *k_guest_memory(void *self)
+{
+	struct machine *m = self;
+	return &m->mem;
+}
+
+static void k_note(void *self, int kind, uint64_t a, uint64_t b, const char *text)
+{
+	struct machine *m = self;
+	logk(m, (enum ev_kind)kind, a, b, text);
+}
+
 static const struct kernel_backend machine_ops = {
 	.get_irql = k_get_irql,
 	.raise_irql = k_raise_irql,
@@ -1081,4 +1133,7 @@ static const struct kernel_backend machine_ops = {
 	.bug_check = k_bug_check,
 	.print = k_print,
 	.port_call = k_port_call,
+	.fail = k_fail,
+	.guest_memory = k_guest_memory,
+	.note = k_note,
 };

@@ -115,6 +115,14 @@ void machine_bind(struct machine *m);
 /* Queues a call to run at PASSIVE_LEVEL on whichever CPU takes it. */
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name);
 
+/* Checkers hook in here: every device event (the machine logs all but
+ * AC97_EV_DMA itself, first), a call at every scheduling point, and a call
+ * when the run ends with every CPU idle (still inside the machine, so it
+ * may machine_fail). */
+void machine_set_device_observer(struct machine *m, struct ac97_observer obs);
+void machine_set_step_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
+void machine_set_end_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
+
 /* Runs to the end (see RUN_*). Call once. */
 void machine_run(struct machine *m, struct run_result *result);
 
