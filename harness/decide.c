@@ -4,6 +4,7 @@
 #include "decide.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,32 @@ void strategy_format(const struct strategy *s, char *buf, size_t len)
 	}
 }
 
+/* A decimal number with no sign, no spaces and no overflow. */
+static bool parse_decimal(const char **p, uint64_t *out)
+{
+	const char *q = *p;
+	uint64_t v = 0;
+	if (*q < '0' || *q > '9')
+		return false;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*p = q;
+	*out = v;
+	return true;
+}
+
+static bool skip_literal(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*p, lit, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
 int strategy_parse(const char *text, struct strategy *s, const char **why)
 {
 	memset(s, 0, sizeof(*s));
@@ -49,25 +76,26 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	unsigned depth;
-	unsigned long long steps;
-	char tail;
-	if (sscanf(text, "pct depth=%u steps=%llu%c", &depth, &steps, &tail) == 2) {
-		if (depth < 1 || depth > PCT_DEPTH_MAX) {
-			*why = "pct depth must be 1..8";
-			return -1;
-		}
-		if (steps < 1) {
-			*why = "pct steps must be at least 1";
-			return -1;
-		}
-		s->kind = STRATEGY_PCT;
-		s->pct_depth = depth;
-		s->pct_steps = steps;
-		return 0;
+	/* Exactly the form strategy_format writes: "pct depth=D steps=K". */
+	const char *p = text;
+	uint64_t depth, steps;
+	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||
+	    !skip_literal(&p, " steps=") || !parse_decimal(&p, &steps) || *p != '\0') {
+		*why = "strategy is 'random' or 'pct depth=D steps=K'";
+		return -1;
 	}
-	*why = "strategy is 'random' or 'pct depth=D steps=K'";
-	return -1;
+	if (depth < 1 || depth > PCT_DEPTH_MAX) {
+		*why = "pct depth must be 1..8";
+		return -1;
+	}
+	if (steps < 1) {
+		*why = "pct steps must be at least 1";
+		return -1;
+	}
+	s->kind = STRATEGY_PCT;
+	s->pct_depth = (uint32_t)depth;
+	s->pct_steps = steps;
+	return 0;
 }
 
 void decision_log_free(struct decision_log *log)
@@ -135,6 +163,18 @@ static uint32_t uniform_below(struct decider *d, uint32_t n)
 	return (uint32_t)(m >> 32);
 }
 
+/* Uniform in [0, n) for 64-bit n, by rejection (no modulo bias). */
+static uint64_t uniform_below64(struct decider *d, uint64_t n)
+{
+	assert(n >= 1);
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+	uint64_t x;
+	do
+		x = decider_next_u64(d);
+	while (x >= limit);
+	return x % n;
+}
+
 /* ---- lifecycle --------------------------------------------------------------- */
 
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
@@ -146,9 +186,16 @@ void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 	for (int i = 0; i < 4; i++)
 		d->prng[i] = splitmix64(&x);
 	if (s->kind == STRATEGY_PCT) {
-		assert(s->pct_depth >= 1 && s->pct_depth <= PCT_DEPTH_MAX && s->pct_steps >= 1);
-		for (uint32_t i = 0; i + 1 < s->pct_depth; i++)
-			d->pct_change_step[i] = 1 + decider_next_u64(d) % s->pct_steps;
+		/* Out-of-range parameters are clamped, never trusted: they size
+		 * the arrays below. */
+		if (d->strategy.pct_depth < 1)
+			d->strategy.pct_depth = 1;
+		if (d->strategy.pct_depth > PCT_DEPTH_MAX)
+			d->strategy.pct_depth = PCT_DEPTH_MAX;
+		if (d->strategy.pct_steps < 1)
+			d->strategy.pct_steps = 1;
+		for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++)
+			d->pct_change_step[i] = 1 + uniform_below64(d, d->strategy.pct_steps);
 	}
 }
 
@@ -210,7 +257,15 @@ static uint32_t replay_choice(struct decider *d, struct decision *now)
 static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 {
 	now->choice = choice;
-	decision_log_push(&d->recorded, now);
+	if (decision_log_push(&d->recorded, now) != 0 && !d->divergence.diverged) {
+		/* A run whose decisions cannot all be recorded cannot be
+		 * replayed: stop it rather than hand out a trace with a hole. */
+		d->divergence.diverged = true;
+		d->divergence.step = now->step;
+		d->divergence.actual = *now;
+		snprintf(d->divergence.why, sizeof(d->divergence.why),
+			 "out of host memory recording the decisions");
+	}
 	d->step++;
 	return choice;
 }
@@ -227,33 +282,34 @@ uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, ui
 
 static uint32_t pct_priority_of(struct decider *d, uint32_t agent)
 {
-	assert(agent < PCT_AGENTS_MAX);
+	if (agent >= PCT_AGENTS_MAX)
+		agent = PCT_AGENTS_MAX - 1;	/* never outside the array */
 	if (d->pct_priority[agent] == 0) {
-		/* A random rank above every change-point priority (1..d-1):
-		 * drawing lazily as agents appear is a random permutation. */
+		/* A random rank above every change-point priority (1..d-1),
+		 * drawn as the agent first appears; ties (1 in 2^24) go to the
+		 * lower agent id. */
 		d->pct_priority[agent] =
 			d->strategy.pct_depth + 1 + (uint32_t)(decider_next_u64(d) >> 40);
 	}
 	return d->pct_priority[agent];
 }
 
+/* PCT (Burckhardt et al.): run the highest-priority option; when the agent
+ * chosen executes scheduling step k_i (counted over scheduling choices
+ * only, from 1), its priority drops to i, below every initial priority. */
 static uint32_t pct_choose(struct decider *d, uint32_t n, const uint32_t *agent)
 {
-	uint64_t step = d->step + 1;	/* PCT counts steps from 1 */
-	for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++) {
-		if (d->pct_change_step[i] == step && d->pct_have_last) {
-			pct_priority_of(d, d->pct_last_agent);
-			d->pct_priority[d->pct_last_agent] = i + 1;
-		}
-	}
+	uint64_t step = ++d->pct_sched_steps;
 	uint32_t best = 0;
 	for (uint32_t i = 1; i < n; i++) {
 		uint32_t pi = pct_priority_of(d, agent[i]), pb = pct_priority_of(d, agent[best]);
 		if (pi > pb || (pi == pb && agent[i] < agent[best]))
 			best = i;
 	}
-	d->pct_last_agent = agent[best];
-	d->pct_have_last = true;
+	uint32_t chosen = agent[best] < PCT_AGENTS_MAX ? agent[best] : PCT_AGENTS_MAX - 1;
+	for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++)
+		if (d->pct_change_step[i] == step)
+			d->pct_priority[chosen] = i + 1;
 	return best;
 }
 

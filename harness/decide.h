@@ -42,8 +42,10 @@ struct strategy {
 	uint64_t pct_steps;	/* k: change points fall in [1, k] */
 };
 
-/* Formats "random" or "pct depth=3 steps=200"; parses the same back.
- * Parse returns 0, or -1 with *why set to a static reason. */
+/* Formats "random" or "pct depth=3 steps=200"; parses exactly that form
+ * back (depth 1..8, steps >= 1). Parse returns 0, or -1 with *why set
+ * to a static reason. A replay has no strategy of its own: a trace keeps
+ * the strategy of the run it recorded. */
 void strategy_format(const struct strategy *s, char *buf, size_t len);
 int strategy_parse(const char *text, struct strategy *s, const char **why);
 
@@ -86,11 +88,8 @@ struct decider {
 	struct decision_log recorded;	/* what this run decided */
 	/* PCT state. */
 	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
-	uint32_t pct_next_initial;	/* agents get d, d+1, ... in random order */
-	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* sorted; d - 1 of them */
-	uint32_t pct_changes_done;
-	uint32_t pct_last_agent;
-	bool pct_have_last;
+	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
+	uint64_t pct_sched_steps;	/* scheduling choices made so far */
 	/* Replay source (STRATEGY_REPLAY). */
 	const struct decision_log *replay;
 	struct divergence divergence;

@@ -23,11 +23,20 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 				     size_t *size_old);
 #endif
 
+#ifdef FIBER_ASAN
+/* The fiber being left, for asan_after on the other side of the switch. */
+static _Thread_local struct fiber *asan_leaving;
+#endif
+
 static void asan_before(struct fiber *from, const struct fiber *to)
 {
 #ifdef FIBER_ASAN
-	/* The thread's own context has no stack of ours: ASan knows it. */
-	__sanitizer_start_switch_fiber(&from->asan_fake_stack, to->stack, to->stack_bytes);
+	asan_leaving = from;
+	if (to->stack != NULL)
+		__sanitizer_start_switch_fiber(&from->asan_fake_stack, to->stack, to->stack_bytes);
+	else
+		__sanitizer_start_switch_fiber(&from->asan_fake_stack, to->thread_stack_bottom,
+					       to->thread_stack_bytes);
 #else
 	(void)from;
 	(void)to;
@@ -37,7 +46,14 @@ static void asan_before(struct fiber *from, const struct fiber *to)
 static void asan_after(struct fiber *self)
 {
 #ifdef FIBER_ASAN
-	__sanitizer_finish_switch_fiber(self->asan_fake_stack, NULL, NULL);
+	const void *bottom_old;
+	size_t size_old;
+	__sanitizer_finish_switch_fiber(self->asan_fake_stack, &bottom_old, &size_old);
+	struct fiber *left = asan_leaving;
+	if (left != NULL && left->stack == NULL && left->thread_stack_bytes == 0) {
+		left->thread_stack_bottom = bottom_old;
+		left->thread_stack_bytes = size_old;
+	}
 #else
 	(void)self;
 #endif

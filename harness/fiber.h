@@ -33,6 +33,11 @@ struct fiber {
 	ucontext_t uc;
 #endif
 	void *asan_fake_stack;
+	/* The adopted thread's own stack, learnt from AddressSanitizer the first
+	 * time we leave it, so that switching back announces the right stack
+	 * (LeakSanitizer scans it for roots). */
+	const void *thread_stack_bottom;
+	size_t thread_stack_bytes;
 	fiber_fn fn;
 	void *arg;
 };

@@ -505,8 +505,8 @@ static int parse_strategy(struct reader *r, struct trace_header *h)
 		return fail(r, "expected 'strategy random' or 'strategy pct depth=D steps=K'");
 	if (strategy_parse(r->rest, &h->strategy, &why) != 0)
 		return fail(r, "%s", why);
-	/* strategy_parse lets through text it would not write ("depth=+3",
-	 * "steps=-1"): one strategy, one spelling. */
+	/* strategy_parse reads leading zeros ("steps=05") that strategy_format
+	 * never writes: one strategy, one spelling. */
 	strategy_format(&h->strategy, canonical, sizeof(canonical));
 	if (strcmp(canonical, r->rest) != 0)
 		return fail(r, "strategy '%s' is not written as '%s'", quote(r->rest, q, sizeof(q)),

@@ -45,6 +45,12 @@ static void on_span(void *ctx, const struct ac97_span *s)
 static void on_event(void *ctx, const struct ac97_event *ev)
 {
 	struct rig *r = ctx;
+	if (ev->kind == AC97_EV_DMA) {
+		/* How DMA is split into ranges depends on the bulk path; what it
+		 * moves does not. */
+		r->dma_bytes[ev->engine][ev->code != 0] += ev->b;
+		return;
+	}
 	if (r->n_events < RIG_EVENTS_MAX)
 		r->events[r->n_events++] = *ev;
 	uint64_t fields[6] = { ev->tick, (uint64_t)ev->kind, (uint64_t)(int64_t)ev->engine, ev->code,

@@ -31,7 +31,8 @@ struct rig {
 	uint64_t po_frames;
 	struct ac97_event events[RIG_EVENTS_MAX];
 	size_t n_events;
-	uint64_t event_fnv;	/* over every event, so two runs can be compared */
+	uint64_t event_fnv;	/* over every event but DMA ranges, to compare runs */
+	uint64_t dma_bytes[AC97_ENGINE_COUNT][2];	/* [engine][write]: bytes moved */
 };
 
 void rig_init(struct rig *r, const struct ac97_config *cfg);	/* cfg NULL: defaults */

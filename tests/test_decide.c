@@ -330,35 +330,33 @@ START_TEST(pct_depth1_highest_priority)
 }
 END_TEST
 
-/* The model of decide.c's PCT for two agents always offered: step s (from
- * 1) first applies every change point i with pct_change_step[i] == s to
- * the agent that ran step s - 1 (none at step 1), giving it priority i + 1,
- * then runs the higher-priority agent. Returns the agent expected at each
- * step, given the one the decider preferred at step 1. */
+/* The model of PCT (Burckhardt et al.) for two agents always offered: at
+ * step s (from 1) the higher-priority agent runs, and if s is a change
+ * point k_i the agent that ran it drops to priority i + 1. Returns the
+ * agent expected at each step, given the one the decider preferred first. */
 static void model_two_agents(const struct decider *d, uint32_t first, uint32_t other,
 			     uint32_t steps, uint32_t *expect)
 {
 	uint64_t prio[2] = { 1000, 999 };	/* above every change priority */
 	uint32_t who[2] = { first, other };
-	int last = -1;
 	for (uint32_t s = 1; s <= steps; s++) {
+		int run = prio[0] >= prio[1] ? 0 : 1;
+		expect[s - 1] = who[run];
 		for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++)
-			if (d->pct_change_step[i] == s && last >= 0)
-				prio[last] = i + 1;
-		last = prio[0] >= prio[1] ? 0 : 1;
-		expect[s - 1] = who[last];
+			if (d->pct_change_step[i] == s)
+				prio[run] = i + 1;
 	}
 }
 
 START_TEST(pct_change_points_fire)
 {
-	/* Goal: with depth 2, the agent PCT runs first keeps running until the
-	 * drawn change step c, and from step c on the other agent runs (the
-	 * agent that ran step c - 1 is demoted, so c = 1 changes nothing);
-	 * with depth 3 both change points act as decide.c's algorithm says. */
+	/* Goal: with depth 2, the agent PCT runs first runs steps 1..c (c the
+	 * drawn change step), is demoted after step c, and the other agent
+	 * runs from step c + 1 on, whatever c is (1 included); with depth 3
+	 * both change points act as the algorithm says. */
 	enum { K = 10, STEPS = 2 * K };
 	uint32_t seen_change[K + 1] = { 0 };
-	uint32_t switched = 0, kept = 0;
+	uint32_t switched = 0;
 	for (uint32_t depth = 2; depth <= 3; depth++) {
 		struct strategy s = pct(depth, K);
 		for (uint64_t seed = 0; seed < 1000; seed++) {
@@ -381,22 +379,18 @@ START_TEST(pct_change_points_fire)
 			if (depth == 2) {
 				uint64_t c = d.pct_change_step[0];
 				seen_change[c]++;
-				/* The same, spelled out: the switch is exactly at step c. */
+				/* The same, spelled out: the switch is right after step c. */
 				for (uint32_t i = 0; i < STEPS; i++)
-					ck_assert_uint_eq(got[i] == got[0], c == 1 || i + 1 < c);
-				if (c == 1)
-					kept++;
-				else
-					switched++;
+					ck_assert_uint_eq(got[i] == got[0], i + 1 <= c);
+				switched++;
 			}
 			decider_free(&d);
 		}
 	}
-	/* Change points are spread over 1..K, so both outcomes were seen. */
+	/* Change points are spread over 1..K, and every one of them acted. */
 	for (uint32_t c = 1; c <= K; c++)
 		ck_assert_uint_gt(seen_change[c], 50);
-	ck_assert_uint_gt(switched, 0);
-	ck_assert_uint_gt(kept, 0);
+	ck_assert_uint_eq(switched, 1000);
 }
 END_TEST
 

@@ -385,8 +385,8 @@ static uint64_t busy_scenario(bool bulk_disabled)
 			rig_wr(&r, AC97_BAR_NABM, PO_LVI, 8, (civ + 6) % 32);
 		}
 	}
-	uint64_t counts[4] = { r.data_frames[AC97_PO], r.fill_frames[AC97_PO],
-			       r.underrun_frames[AC97_PO], r.data_fnv[AC97_PO] };
+	uint64_t counts[5] = { r.data_frames[AC97_PO], r.fill_frames[AC97_PO],
+			       r.underrun_frames[AC97_PO], r.data_fnv[AC97_PO], r.dma_bytes[AC97_PO][0] };
 	h = rig_fnv(h, counts, sizeof(counts));
 	h = rig_fnv(h, &r.event_fnv, sizeof(r.event_fnv));
 	ck_assert_uint_gt(r.underrun_frames[AC97_PO], 0);
