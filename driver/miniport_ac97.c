@@ -1,0 +1,682 @@
+/*
+ * miniport_ac97.c - the reference AC'97 WavePci miniport (see the header
+ * for the invariants it keeps and the shape of its revoke).
+ *
+ * Locking: s->lock covers the shadow list, the BDL and every register write
+ * of the stream's engine. It is never held across PortGetMapping or
+ * PortReleaseMapping; after retaking it, the code re-reads what it needs
+ * (head, count, CIV) instead of trusting anything from before the drop.
+ * The ISR takes no spin lock: it only reads and clears status, which the
+ * controller makes safe (SR's status bits are write-1-to-clear).
+ *
+ * Not done here: power management, formats other than 16-bit PCM, the
+ * modem codec, S/PDIF.
+ */
+#include "miniport_ac97.h"
+
+#include <string.h>
+
+/* ---- registers ----------------------------------------------------------------- */
+
+static PORT_ADDRESS reg(const struct ac97_stream *s, uint32_t off)
+{
+	return s->adapter->res.nabmbar + (PORT_ADDRESS)s->engine * AC97_ENGINE_STRIDE + off;
+}
+
+static const uint8_t cr_enables = AC97_CR_IOCE | AC97_CR_LVBIE | AC97_CR_FEIE;
+
+void miniport_config_default(struct miniport_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->descriptor_max_bytes = 0xFFFEu * 2u;	/* 65534 samples, even */
+	cfg->timer_period_ms = 5;
+}
+
+/* Codec (mixer) register access: wait for CAS (bounded), then access. */
+static bool mixer_wait(const struct ac97_adapter *a)
+{
+	for (int i = 0; i < 100; i++) {
+		if ((READ_PORT_UCHAR(a->res.nabmbar + AC97_CAS) & 1u) == 0)
+			return true;
+		KeStallExecutionProcessor(25);
+	}
+	return false;
+}
+
+static bool mixer_write(const struct ac97_adapter *a, uint32_t off, uint16_t value)
+{
+	if (!mixer_wait(a))
+		return false;
+	WRITE_PORT_USHORT(a->res.nambar + off, value);
+	return true;
+}
+
+static bool mixer_read(const struct ac97_adapter *a, uint32_t off, uint16_t *value)
+{
+	if (!mixer_wait(a))
+		return false;
+	*value = READ_PORT_USHORT(a->res.nambar + off);
+	return true;
+}
+
+/* ---- the interrupt ---------------------------------------------------------------- */
+
+static bool ac97_isr(KINTERRUPT *intr, void *ctx)
+{
+	(void)intr;
+	struct ac97_adapter *a = ctx;
+	uint32_t gsta = READ_PORT_ULONG(a->res.nabmbar + AC97_GLOB_STA);
+	static const uint32_t int_bit[AC97_ENGINE_COUNT] = {
+		[AC97_PI] = AC97_GS_PIINT, [AC97_PO] = AC97_GS_POINT, [AC97_MC] = AC97_GS_MINT,
+	};
+	bool claimed = false;
+	for (int e = 0; e < AC97_ENGINE_COUNT; e++) {
+		if (!(gsta & int_bit[e]))
+			continue;
+		/* Clear every status bit seen, stream or not: an engine with
+		 * status and no stream would hold the level-triggered line up. */
+		PORT_ADDRESS sr = a->res.nabmbar + (PORT_ADDRESS)e * AC97_ENGINE_STRIDE + AC97_SR;
+		uint16_t st = READ_PORT_USHORT(sr) & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE);
+		if (st == 0)
+			continue;
+		WRITE_PORT_USHORT(sr, st);
+		claimed = true;
+		if (a->streams[e] != NULL)
+			a->streams[e]->service_pending = true;
+	}
+	if (claimed)
+		KeInsertQueueDpc(&a->dpc, NULL, NULL);
+	return claimed;
+}
+
+static void ac97_dpc(KDPC *dpc, void *ctx, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)arg1;
+	(void)arg2;
+	struct ac97_adapter *a = ctx;
+	for (int e = 0; e < AC97_ENGINE_COUNT; e++) {
+		struct ac97_stream *s = a->streams[e];
+		if (s != NULL && s->service_pending) {
+			s->service_pending = false;
+			PortNotify(s->port);
+		}
+	}
+}
+
+static void timer_dpc(KDPC *dpc, void *ctx, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)arg1;
+	(void)arg2;
+	struct ac97_stream *s = ctx;
+	PortNotify(s->port);
+}
+
+/* ---- the adapter ---------------------------------------------------------------- */
+
+NTSTATUS ac97_adapter_start(struct ac97_adapter *a, const CM_RESOURCES *res,
+			    const struct miniport_config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg;
+	a->res = *res;
+	WRITE_PORT_ULONG(a->res.nabmbar + AC97_GLOB_CNT, AC97_GC_COLD);
+	/* The codec has a second to come out of reset. */
+	int waited_us = 0;
+	while (!(READ_PORT_ULONG(a->res.nabmbar + AC97_GLOB_STA) & AC97_GS_S0CR)) {
+		if (waited_us >= 1000000)
+			return STATUS_UNSUCCESSFUL;
+		KeStallExecutionProcessor(100);
+		waited_us += 100;
+	}
+	if (!mixer_write(a, CODEC_MASTER_VOL, 0x0000) || !mixer_write(a, CODEC_PCM_OUT_VOL, 0x0808) ||
+	    !mixer_write(a, CODEC_RECORD_GAIN, 0x0000) ||
+	    !mixer_write(a, CODEC_RECORD_GAIN_MIC, 0x0000))
+		return STATUS_UNSUCCESSFUL;
+	KeInitializeDpc(&a->dpc, ac97_dpc, a);
+	NTSTATUS st = IoConnectInterrupt(&a->interrupt, ac97_isr, a);
+	if (!NT_SUCCESS(st))
+		return st;
+	a->started = true;
+	return STATUS_SUCCESS;
+}
+
+void ac97_adapter_stop(struct ac97_adapter *a)
+{
+	if (!a->started)
+		return;
+	IoDisconnectInterrupt(&a->interrupt);
+	KeRemoveQueueDpc(&a->dpc);
+	WRITE_PORT_ULONG(a->res.nabmbar + AC97_GLOB_CNT, 0);
+	a->started = false;
+}
+
+/* ---- the descriptor list ---------------------------------------------------------- */
+
+static uint32_t tail_of(const struct ac97_stream *s)
+{
+	return (s->head + s->count) % MINIPORT_BDL_ENTRIES;
+}
+
+static void write_descriptor(struct ac97_stream *s, uint32_t slot, PHYSICAL_ADDRESS addr,
+			     uint32_t bytes, bool ioc)
+{
+	uint32_t dw1 = (bytes / 2) | (ioc ? AC97_BD_IOC : 0);
+	uint8_t *d = s->bdl + AC97_BD_BYTES * slot;
+	for (int i = 0; i < 4; i++) {
+		d[i] = (uint8_t)(addr >> (8 * i));
+		d[4 + i] = (uint8_t)(dw1 >> (8 * i));
+	}
+}
+
+static void write_null_descriptor(struct ac97_stream *s, uint32_t slot)
+{
+	write_descriptor(s, slot, s->null_physical, 0, false);
+}
+
+/* Largest piece of a mapping one descriptor takes: whole frames. */
+static uint32_t piece_bytes(const struct ac97_stream *s, uint32_t left)
+{
+	uint32_t frame = 2u * s->channels;
+	uint32_t max = s->adapter->cfg.descriptor_max_bytes / frame * frame;
+	return left < max ? left : max;
+}
+
+/* Queues pieces of the split remainder while descriptors are free. */
+static void queue_split(struct ac97_stream *s)
+{
+	while (s->split_active && s->count < MINIPORT_BDL_IN_USE_MAX) {
+		uint32_t n = piece_bytes(s, s->split_bytes_left);
+		uint32_t slot = tail_of(s);
+		bool last = n == s->split_bytes_left;
+		write_descriptor(s, slot, s->split_physical, n, !s->adapter->cfg.timer_service);
+		s->shadow[slot] = (struct ac97_shadow){
+			.tag = s->split_tag, .physical = s->split_physical, .bytes = n, .last_part = last,
+		};
+		s->count++;
+		s->split_physical += n;
+		s->split_bytes_left -= n;
+		s->split_active = !last;
+	}
+}
+
+static void set_lvi(struct ac97_stream *s)
+{
+	if (s->count == 0 || s->hold_lvi)
+		return;
+	WRITE_PORT_UCHAR(reg(s, AC97_LVI), (uint8_t)((tail_of(s) + MINIPORT_BDL_ENTRIES - 1) %
+						    MINIPORT_BDL_ENTRIES));
+}
+
+/* Entries that still carry audio (not played, not revoked). */
+static uint32_t entries_pending(const struct ac97_stream *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->count; i++) {
+		const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		n += !sh->tombstone && !sh->completed;
+	}
+	return n;
+}
+
+/* Starts DMA from a reset engine when there is enough queued (invariant 7). */
+static void maybe_start(struct ac97_stream *s)
+{
+	if (s->dma_started || s->state != KSSTATE_RUN || s->count == 0)
+		return;
+	uint32_t pending = entries_pending(s);
+	if (pending < 2 && !(pending >= 1 && s->port_empty))
+		return;
+	set_lvi(s);
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
+	s->dma_started = true;
+}
+
+/* Resets the engine and lays the list out again from slot 0: what a
+ * revoke of the current entry needs, and what a stopped stream does before
+ * it runs again. The first `played` entries have been played: they stay,
+ * as zero-length descriptors marked completed, so that their releases
+ * still go in order; revoked entries (tombstones) go. */
+static void reset_and_rebuild(struct ac97_stream *s, uint32_t played)
+{
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), 0);
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RR | cr_enables);
+	struct ac97_shadow keep[MINIPORT_BDL_ENTRIES];
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->count; i++) {
+		struct ac97_shadow sh = s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		if (sh.tombstone)
+			continue;
+		if (i < played)
+			sh.completed = true;
+		keep[n++] = sh;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		s->shadow[i] = keep[i];
+		if (keep[i].completed)
+			write_null_descriptor(s, i);
+		else
+			write_descriptor(s, i, keep[i].physical, keep[i].bytes,
+					 !s->adapter->cfg.timer_service);
+	}
+	s->head = 0;
+	s->count = n;
+	s->dma_started = false;
+	s->hold_lvi = false;
+	WRITE_PORT_ULONG(reg(s, AC97_BDBAR), s->bdl_physical);
+}
+
+/* ---- producer ------------------------------------------------------------------ */
+
+/* Takes mappings from the port while descriptors are free. Called with the
+ * lock held; returns with it held. */
+static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
+{
+	const struct miniport_quirks *q = &s->adapter->cfg.quirks;
+	if (s->producing && !q->no_producer_guard) {
+		s->produce_again = true;	/* the running producer goes again */
+		return;
+	}
+	s->producing = true;
+	do {
+		s->produce_again = false;
+		queue_split(s);
+		while (!s->split_active && s->count < MINIPORT_BDL_IN_USE_MAX &&
+		       (s->state == KSSTATE_PAUSE || s->state == KSSTATE_RUN)) {
+			MAPPING_TAG tag = q->slot_index_tags ? tail_of(s) : s->next_tag++;
+			PHYSICAL_ADDRESS phys;
+			void *virt;
+			uint32_t bytes, flags;
+			NTSTATUS st;
+			if (q->lock_held_across_port_calls) {
+				st = PortGetMapping(s->port, tag, &phys, &virt, &bytes, &flags);
+			} else {
+				KeReleaseSpinLock(&s->lock, *old_irql);
+				st = PortGetMapping(s->port, tag, &phys, &virt, &bytes, &flags);
+				KeAcquireSpinLock(&s->lock, old_irql);
+			}
+			if (st == STATUS_NOT_FOUND) {
+				s->port_empty = true;
+				break;
+			}
+			if (!NT_SUCCESS(st))
+				break;
+			s->port_empty = false;
+			uint32_t frame = 2u * s->channels;
+			if (bytes % frame != 0)
+				KeBugCheckEx(BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, bytes, frame, 0, 0);
+			/* Re-read after the drop: the list may have moved. */
+			s->split_active = true;
+			s->split_tag = tag;
+			s->split_physical = phys;
+			s->split_bytes_left = bytes;
+			queue_split(s);
+		}
+		set_lvi(s);
+		maybe_start(s);
+	} while (s->produce_again);
+	s->producing = false;
+}
+
+/* ---- consumer -------------------------------------------------------------------- */
+
+/* How many entries from head are done, from CIV and CELV (invariant 4). */
+static uint32_t entries_done(struct ac97_stream *s)
+{
+	if (!s->dma_started)
+		return 0;
+	uint8_t civ = READ_PORT_UCHAR(reg(s, AC97_CIV)) & 0x1F;
+	uint16_t sr = READ_PORT_USHORT(reg(s, AC97_SR));
+	uint32_t d = (civ + MINIPORT_BDL_ENTRIES - s->head) % MINIPORT_BDL_ENTRIES;
+	if (d >= s->count)
+		return s->count;	/* past everything listed: all of it is done */
+	if (sr & AC97_SR_CELV)
+		d++;			/* halted at LVI with it done */
+	return d;
+}
+
+/* When the engine halted at the end of the current entry on purpose (to
+ * get past a revoked, prefetched one), rewrite what was revoked and let it
+ * run on: the next descriptor is fetched afresh. */
+static void finish_hold(struct ac97_stream *s)
+{
+	if (!s->hold_lvi)
+		return;
+	uint16_t sr = READ_PORT_USHORT(reg(s, AC97_SR));
+	if (!(sr & AC97_SR_CELV))
+		return;
+	for (uint32_t i = 0; i < s->count; i++) {
+		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
+		if (s->shadow[slot].tombstone)
+			write_null_descriptor(s, slot);
+	}
+	s->hold_lvi = false;
+	set_lvi(s);
+}
+
+static void consume_locked(struct ac97_stream *s, KIRQL *old_irql)
+{
+	const struct miniport_quirks *q = &s->adapter->cfg.quirks;
+	if (s->consuming) {
+		s->consume_again = true;
+		return;
+	}
+	s->consuming = true;
+	do {
+		s->consume_again = false;
+		finish_hold(s);
+		for (;;) {
+			/* Derived again after every drop of the lock. */
+			uint32_t done = entries_done(s);
+			if (done == 0 && !(s->count > 0 && s->shadow[s->head].completed))
+				break;
+			struct ac97_shadow sh = s->shadow[s->head];
+			s->head = (s->head + 1) % MINIPORT_BDL_ENTRIES;
+			s->count--;
+			if (sh.tombstone || !sh.last_part) {
+				if (!sh.tombstone)
+					s->bytes_done += sh.bytes;
+				continue;
+			}
+			s->bytes_done += sh.bytes;
+			if (q->lock_held_across_port_calls) {
+				PortReleaseMapping(s->port, sh.tag);
+			} else {
+				KeReleaseSpinLock(&s->lock, *old_irql);
+				PortReleaseMapping(s->port, sh.tag);
+				KeAcquireSpinLock(&s->lock, old_irql);
+			}
+		}
+	} while (s->consume_again);
+	s->consuming = false;
+}
+
+/* ---- the stream as the port calls it ------------------------------------------- */
+
+static void service(void *stream)
+{
+	struct ac97_stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	consume_locked(s, &old);
+	produce_locked(s, &old);
+	KeReleaseSpinLock(&s->lock, old);
+}
+
+static void mapping_available(void *stream)
+{
+	struct ac97_stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	produce_locked(s, &old);
+	KeReleaseSpinLock(&s->lock, old);
+}
+
+static NTSTATUS set_state(void *stream, KSSTATE state)
+{
+	struct ac97_stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	KSSTATE was = s->state;
+	s->state = state;
+	switch (state) {
+	case KSSTATE_STOP:
+		/* Stop and reset; the port revokes what is still acquired. */
+		reset_and_rebuild(s, entries_done(s));
+		if (s->adapter->cfg.timer_service)
+			KeCancelTimer(&s->timer);
+		break;
+	case KSSTATE_ACQUIRE:
+		break;
+	case KSSTATE_PAUSE:
+		if (was == KSSTATE_RUN && s->dma_started)
+			WRITE_PORT_UCHAR(reg(s, AC97_CR), cr_enables);	/* RPBM off: pause */
+		produce_locked(s, &old);
+		break;
+	case KSSTATE_RUN:
+		if (s->dma_started)
+			WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);	/* resume */
+		produce_locked(s, &old);
+		maybe_start(s);
+		if (s->adapter->cfg.timer_service) {
+			int64_t due = -(int64_t)s->adapter->cfg.timer_period_ms * 10000;
+			KeSetTimerEx(&s->timer, due, (int32_t)s->adapter->cfg.timer_period_ms, &s->timer_dpc);
+		}
+		break;
+	}
+	KeReleaseSpinLock(&s->lock, old);
+	return STATUS_SUCCESS;
+}
+
+/* Pauses DMA for a revoke and says whether it was running. The engine
+ * halts at once (RPBM clear); DCH confirms it. */
+static bool pause_for_revoke(struct ac97_stream *s)
+{
+	if (!s->dma_started)
+		return false;
+	uint8_t cr = READ_PORT_UCHAR(reg(s, AC97_CR));
+	if (!(cr & AC97_CR_RPBM))
+		return false;
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), cr_enables);
+	for (int i = 0; i < 16 && !(READ_PORT_USHORT(reg(s, AC97_SR)) & AC97_SR_DCH); i++)
+		KeStallExecutionProcessor(1);
+	return true;
+}
+
+static bool in_range(const struct ac97_stream *s, MAPPING_TAG tag, MAPPING_TAG first,
+		     MAPPING_TAG last)
+{
+	/* reactos-revoke-short: its loop stopped before LastTag. */
+	if (s->adapter->cfg.quirks.revoke_stops_before_last)
+		return tag >= first && tag < last;
+	return tag >= first && tag <= last;
+}
+
+/* Is tag still in the list (not yet released or revoked)? */
+static bool listed(const struct ac97_stream *s, MAPPING_TAG tag)
+{
+	if (s->split_active && s->split_tag == tag)
+		return true;
+	for (uint32_t i = 0; i < s->count; i++) {
+		const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		if (!sh->tombstone && sh->tag == tag)
+			return true;
+	}
+	return false;
+}
+
+static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG last,
+				uint32_t *revoked)
+{
+	struct ac97_stream *s = stream;
+	const struct miniport_quirks *q = &s->adapter->cfg.quirks;
+	KIRQL old;
+	*revoked = 0;
+	if (first > last)
+		return STATUS_INVALID_PARAMETER;
+	KeAcquireSpinLock(&s->lock, &old);
+	/* wdk81-revoke-unsuccessful: finding FirstTag gone (released in the
+	 * meantime), it gave up and revoked nothing. */
+	if (q->revoke_unsuccessful_if_first_released && !listed(s, first)) {
+		KeReleaseSpinLock(&s->lock, old);
+		return STATUS_UNSUCCESSFUL;
+	}
+	/* wdk81-single-entry-revoke: with one entry listed, it was dropped
+	 * whatever the tags said. */
+	if (q->single_entry_revoke_ignores_tags && s->count == 1 && !s->split_active &&
+	    !s->shadow[s->head].tombstone) {
+		first = last = s->shadow[s->head].tag;
+	}
+	/* Only what is still listed counts: some of the range may have been
+	 * released since the port chose it (the release won that race). */
+	bool any = s->split_active && in_range(s, s->split_tag, first, last);
+	for (uint32_t i = 0; i < s->count && !any; i++) {
+		const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		any = !sh->tombstone && in_range(s, sh->tag, first, last);
+	}
+	if (!any) {
+		KeReleaseSpinLock(&s->lock, old);
+		return STATUS_SUCCESS;
+	}
+	bool was_running = pause_for_revoke(s);
+	uint32_t cur = 0;	/* list position of the entry at CIV */
+	bool cur_done = true;
+	if (s->dma_started) {
+		uint8_t civ = READ_PORT_UCHAR(reg(s, AC97_CIV)) & 0x1F;
+		uint16_t sr = READ_PORT_USHORT(reg(s, AC97_SR));
+		cur = (civ + MINIPORT_BDL_ENTRIES - s->head) % MINIPORT_BDL_ENTRIES;
+		cur_done = (sr & AC97_SR_CELV) != 0 || cur >= s->count;
+	}
+	bool cur_revoked = false, piv_revoked = false;
+	MAPPING_TAG counted_last = 0;
+	bool counted_any = false;
+	for (uint32_t i = 0; i < s->count; i++) {
+		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
+		struct ac97_shadow *sh = &s->shadow[slot];
+		if (sh->tombstone || !in_range(s, sh->tag, first, last))
+			continue;
+		if (!counted_any || sh->tag != counted_last) {
+			(*revoked)++;	/* a mapping split in pieces counts once */
+			counted_last = sh->tag;
+			counted_any = true;
+		}
+		sh->tombstone = true;
+		if (!s->dma_started || i < cur || (i == cur && cur_done)) {
+			sh->completed = true;	/* played already or never queued to DMA */
+		} else if (i == cur) {
+			cur_revoked = true;
+		} else if (i == cur + 1 && !cur_done) {
+			piv_revoked = true;	/* prefetched: cannot be rewritten now */
+		} else {
+			write_null_descriptor(s, slot);
+		}
+	}
+	if (s->split_active && in_range(s, s->split_tag, first, last)) {
+		if (!counted_any || s->split_tag != counted_last)
+			(*revoked)++;
+		s->split_active = false;
+	}
+	if (cur_revoked || q->revoke_resets_dma) {
+		/* The current buffer is revoked: only a reset gets the engine
+		 * off it. Its FIFO content is the revoked mapping's own. (The
+		 * wdk81 variant resets on every revoke: the current buffer, if it
+		 * survives, starts again from its beginning.) */
+		reset_and_rebuild(s, s->dma_started ? cur + (cur_done ? 1 : 0) : 0);
+		maybe_start(s);
+	} else if (piv_revoked) {
+		/* Stop at the end of the current buffer; finish_hold resumes. */
+		s->hold_lvi = true;
+		WRITE_PORT_UCHAR(reg(s, AC97_LVI), (uint8_t)((s->head + cur) % MINIPORT_BDL_ENTRIES));
+		if (was_running)
+			WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
+	} else if (was_running) {
+		WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
+	}
+	KeReleaseSpinLock(&s->lock, old);
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS get_position(void *stream, uint64_t *position_bytes)
+{
+	struct ac97_stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	uint64_t pos = s->bytes_done;
+	if (s->dma_started && s->count > 0) {
+		/* CIV and PICB are two reads: take them again until CIV holds
+		 * still around PICB, so they describe one moment. */
+		uint8_t civ, civ2;
+		uint16_t picb;
+		int tries = 0;
+		do {
+			civ = READ_PORT_UCHAR(reg(s, AC97_CIV)) & 0x1F;
+			picb = READ_PORT_USHORT(reg(s, AC97_PICB));
+			civ2 = READ_PORT_UCHAR(reg(s, AC97_CIV)) & 0x1F;
+		} while (civ != civ2 && ++tries < 8);
+		uint32_t d = (civ + MINIPORT_BDL_ENTRIES - s->head) % MINIPORT_BDL_ENTRIES;
+		for (uint32_t i = 0; i < d && i < s->count; i++) {
+			const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+			if (!sh->tombstone)
+				pos += sh->bytes;
+		}
+		if (d < s->count) {
+			const struct ac97_shadow *sh = &s->shadow[civ];
+			if (!sh->tombstone && 2u * picb <= sh->bytes)
+				pos += sh->bytes - 2u * picb;
+		}
+	}
+	if (pos < s->last_position)
+		pos = s->last_position;	/* never backwards, whatever a revoke did */
+	s->last_position = pos;
+	KeReleaseSpinLock(&s->lock, old);
+	*position_bytes = pos;
+	return STATUS_SUCCESS;
+}
+
+const struct miniport_stream_ops ac97_stream_ops = {
+	.set_state = set_state,
+	.service = service,
+	.mapping_available = mapping_available,
+	.revoke_mappings = revoke_mappings,
+	.get_position = get_position,
+};
+
+/* ---- opening a stream ------------------------------------------------------------- */
+
+NTSTATUS ac97_stream_open(struct ac97_adapter *a, struct ac97_stream *s, enum ac97_engine_id engine,
+			  PORT_STREAM *ps, uint32_t channels, uint32_t rate_hz)
+{
+	if ((unsigned)engine >= AC97_ENGINE_COUNT || a->streams[engine] != NULL)
+		return STATUS_INVALID_PARAMETER;
+	if (channels != (engine == AC97_MC ? 1u : 2u))
+		return STATUS_INVALID_PARAMETER;
+	memset(s, 0, sizeof(*s));
+	s->adapter = a;
+	s->engine = engine;
+	s->port = ps;
+	s->capture = engine != AC97_PO;
+	s->channels = channels;
+	s->rate_hz = rate_hz;
+	s->state = KSSTATE_STOP;
+	s->next_tag = 1;
+	KeInitializeSpinLock(&s->lock);
+	KeInitializeTimer(&s->timer);
+	KeInitializeDpc(&s->timer_dpc, timer_dpc, s);
+	s->bdl = AllocateCommonBuffer(MINIPORT_BDL_ENTRIES * AC97_BD_BYTES + 16, &s->bdl_physical);
+	if (s->bdl == NULL)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	s->null_physical = s->bdl_physical + MINIPORT_BDL_ENTRIES * AC97_BD_BYTES;
+	/* The converter's rate, through variable rate audio when not 48 kHz. */
+	if (rate_hz != 48000) {
+		uint16_t ext;
+		if (!mixer_read(a, CODEC_EXT_AUDIO_CTRL, &ext) ||
+		    !mixer_write(a, CODEC_EXT_AUDIO_CTRL, (uint16_t)(ext | CODEC_EA_VRA | CODEC_EA_VRM)))
+			return STATUS_UNSUCCESSFUL;
+		uint32_t rate_reg = engine == AC97_PO	 ? CODEC_PCM_FRONT_DAC_RATE
+				    : engine == AC97_PI ? CODEC_PCM_LR_ADC_RATE
+							: CODEC_PCM_MIC_ADC_RATE;
+		uint16_t got;
+		if (!mixer_write(a, rate_reg, (uint16_t)rate_hz) || !mixer_read(a, rate_reg, &got) ||
+		    got != rate_hz)
+			return STATUS_INVALID_PARAMETER;	/* the codec cannot do it */
+	}
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RR);
+	WRITE_PORT_ULONG(reg(s, AC97_BDBAR), s->bdl_physical);
+	KeReleaseSpinLock(&s->lock, old);
+	a->streams[engine] = s;
+	return STATUS_SUCCESS;
+}
+
+void ac97_stream_close(struct ac97_stream *s)
+{
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	WRITE_PORT_UCHAR(reg(s, AC97_CR), 0);
+	KeReleaseSpinLock(&s->lock, old);
+	KeCancelTimer(&s->timer);
+	s->adapter->streams[s->engine] = NULL;
+	FreeCommonBuffer(s->bdl, MINIPORT_BDL_ENTRIES * AC97_BD_BYTES + 16);
+}
