@@ -36,7 +36,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ac97.h"
+#include "ac97_regs.h"
+#include "codec_regs.h"
 #include "kernel.h"
 #include "port.h"
 
