@@ -163,9 +163,16 @@ void port_action_query_position(struct port_stream *s);
 /* Inspection (for checkers, tests, teardown). */
 KSSTATE port_stream_state(const struct port_stream *s);
 uint32_t port_stream_mapping_count(const struct port_stream *s);
+/* NULL past the end. The pointer is valid until the next call into the
+ * port (the table grows as mappings are made): copy what you keep. */
 const struct port_mapping_info *port_stream_mapping(const struct port_stream *s, uint32_t index);
 uint32_t port_stream_irps_outstanding(const struct port_stream *s);
 uint64_t port_stream_bytes_submitted(const struct port_stream *s);
 bool port_stream_finished(const struct port_stream *s);	/* all audio submitted and done */
+/* IRPs done so far: completed (all mappings released) and cancelled. A
+ * script that keeps a KMixer stream fed calls port_action_submit after
+ * completions go up (submit only adds what is missing). */
+uint64_t port_stream_irps_completed(const struct port_stream *s);
+uint64_t port_stream_irps_cancelled(const struct port_stream *s);
 
 #endif
