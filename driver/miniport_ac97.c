@@ -25,6 +25,10 @@ static PORT_ADDRESS reg(const struct ac97_stream *s, uint32_t off)
 
 static const uint8_t cr_enables = AC97_CR_IOCE | AC97_CR_LVBIE | AC97_CR_FEIE;
 
+/* The ICH datasheet does not give the FIFO's depth; 64 samples bounds any
+ * part we know of generously. */
+#define FIFO_BOUND_SAMPLES 64u
+
 void miniport_config_default(struct miniport_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -329,8 +333,11 @@ static uint32_t entries_done(struct ac97_stream *s)
 	uint8_t civ = READ_PORT_UCHAR(reg(s, AC97_CIV)) & 0x1F;
 	uint16_t sr = READ_PORT_USHORT(reg(s, AC97_SR));
 	uint32_t d = (civ + MINIPORT_BDL_ENTRIES - s->head) % MINIPORT_BDL_ENTRIES;
+	/* LVI = tail - 1 keeps CIV inside the list or on a slot already
+	 * released (halted there before new entries came): outside the list
+	 * means behind it, and nothing listed is done yet. */
 	if (d >= s->count)
-		return s->count;	/* past everything listed: all of it is done */
+		return 0;
 	if (sr & AC97_SR_CELV)
 		d++;			/* halted at LVI with it done */
 	return d;
@@ -464,6 +471,13 @@ static bool pause_for_revoke(struct ac97_stream *s)
 	return true;
 }
 
+/* How long the link takes to empty a full FIFO at the stream's rate. */
+static uint32_t fifo_drain_us(const struct ac97_stream *s)
+{
+	uint32_t frames = FIFO_BOUND_SAMPLES / s->channels;
+	return (uint32_t)(((uint64_t)frames * 1000000u + s->rate_hz - 1) / s->rate_hz) + 1;
+}
+
 static bool in_range(const struct ac97_stream *s, MAPPING_TAG tag, MAPPING_TAG first,
 		     MAPPING_TAG last)
 {
@@ -543,7 +557,11 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 		}
 		sh->tombstone = true;
 		if (!s->dma_started || i < cur || (i == cur && cur_done)) {
-			sh->completed = true;	/* played already or never queued to DMA */
+			/* Played already, or DMA stopped: nothing holds a copy of
+			 * this descriptor, so it can be emptied now (a restart
+			 * from slot 0 passes over it). */
+			sh->completed = true;
+			write_null_descriptor(s, slot);
 		} else if (i == cur) {
 			cur_revoked = true;
 		} else if (i == cur + 1 && !cur_done) {
@@ -559,9 +577,13 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	}
 	if (cur_revoked || q->revoke_resets_dma) {
 		/* The current buffer is revoked: only a reset gets the engine
-		 * off it. Its FIFO content is the revoked mapping's own. (The
-		 * wdk81 variant resets on every revoke: the current buffer, if it
-		 * survives, starts again from its beginning.) */
+		 * off it. The reset empties the FIFO, which may still hold the
+		 * end of the previous (surviving, perhaps released) buffer: with
+		 * DMA paused the link keeps taking from the FIFO, so wait until
+		 * it must have played out. (The wdk81 variant resets on every
+		 * revoke: a surviving current buffer starts again.) */
+		if (was_running)
+			KeStallExecutionProcessor(fifo_drain_us(s));
 		reset_and_rebuild(s, s->dma_started ? cur + (cur_done ? 1 : 0) : 0);
 		maybe_start(s);
 	} else if (piv_revoked) {
@@ -573,7 +595,12 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	} else if (was_running) {
 		WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
 	}
+	bool streaming = s->state == KSSTATE_PAUSE || s->state == KSSTATE_RUN;
 	KeReleaseSpinLock(&s->lock, old);
+	/* A revoke can empty the hardware queue; then no interrupt will come
+	 * to ask for more. A Service pass takes the next mappings. */
+	if (streaming)
+		PortNotify(s->port);
 	return STATUS_SUCCESS;
 }
 

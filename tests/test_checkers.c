@@ -1,0 +1,1134 @@
+/*
+ * The checkers (harness/checkers.h): each one fires on a deliberately
+ * broken input and stays silent on a correct one. A passive task on a
+ * one-CPU machine plays the port and the AC-link: it reports mappings,
+ * IRPs and states through the checkers' port observer, feeds DMA ranges,
+ * faults and guest errors through their device observer, and hands spans
+ * of link audio to the device's sink; the step and end hooks run as the
+ * machine runs. The last tests drive the real device (PCM out and PCM in)
+ * through its registers instead.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkers.h"
+
+#define FX_MAPS_MAX 64u
+#define FX_POOL_BASE 0x400000u	/* fed mappings live here, one page each */
+
+struct fx;
+typedef void (*fx_script)(struct fx *f);
+
+struct fx {
+	struct machine *m;
+	struct checkers *ck;
+	struct port_observer po;
+	struct ac97_observer dob;
+	struct port_stream_config scfg;
+	struct checker_config ccfg;
+	struct port_mapping_info map[FX_MAPS_MAX];
+	uint32_t n_map;
+	uint64_t stream_bytes;	/* stream offset of the next mapping */
+	uint64_t link_request;	/* next AC-link request number of a span we make */
+	fx_script script;
+	int param;
+	struct run_result r;
+	struct checker_stats st;
+};
+
+static int16_t ramp_sample(void *ctx, uint64_t n)
+{
+	(void)ctx;
+	return (int16_t)(uint16_t)(n * 7u + 3u);
+}
+
+static void fx_task(void *arg)
+{
+	struct fx *f = arg;
+	f->script(f);
+}
+
+static void fx_init(struct fx *f, enum port_direction dir)
+{
+	memset(f, 0, sizeof(*f));
+	struct machine_config mc;
+	machine_config_default(&mc);
+	mc.n_cpus = 1;
+	f->m = machine_create(&mc);
+	ck_assert_ptr_nonnull(f->m);
+	f->scfg = (struct port_stream_config){
+		.direction = dir, .style = PORT_STYLE_KMIXER, .layout = PORT_PAGES_CONTIGUOUS,
+		.channels = 2, .rate_hz = 48000, .irp_bytes = 4096, .irps_in_flight = 2,
+		.total_bytes = 1u << 20, .sample = ramp_sample,
+	};
+	checker_config_default(&f->ccfg);
+}
+
+/* Attaches the checkers, runs script to the end, keeps the verdict. */
+static void fx_run(struct fx *f, fx_script script, int param)
+{
+	const char *why = NULL;
+	f->ck = checkers_attach_fed(f->m, &f->scfg, &f->ccfg, &why);
+	ck_assert_msg(f->ck != NULL, "%s", why ? why : "?");
+	f->po = checkers_port_observer(f->ck);
+	f->dob = checkers_device_observer(f->ck);
+	f->script = script;
+	f->param = param;
+	ck_assert_int_eq(machine_queue_passive(f->m, fx_task, f, "script"), 0);
+	machine_run(f->m, &f->r);
+	checkers_stats(f->ck, &f->st);
+	checkers_detach_free(f->ck);
+	machine_destroy(f->m);
+	f->ck = NULL;
+	f->m = NULL;
+}
+
+static void expect_pass(const struct fx *f)
+{
+	ck_assert_msg(f->r.verdict == RUN_PASS, "%s: %s: %s", run_verdict_name(f->r.verdict),
+		      f->r.checker, f->r.message);
+	ck_assert(f->st.end_checked);
+}
+
+static void expect_fail(const struct fx *f, const char *checker, const char *needle)
+{
+	ck_assert_msg(f->r.verdict == RUN_FAIL, "%s, wanted %s to fire (%s)",
+		      run_verdict_name(f->r.verdict), checker, f->r.message);
+	ck_assert_msg(strcmp(f->r.checker, checker) == 0, "%s fired, wanted %s: %s", f->r.checker,
+		      checker, f->r.message);
+	ck_assert_msg(strstr(f->r.message, needle) != NULL, "no \"%s\" in: %s", needle, f->r.message);
+}
+
+/* Runs a fresh fixture (direction dir, checker disabled if off < CHECK_COUNT). */
+static struct fx *fx_go(enum port_direction dir, fx_script script, int param, enum checker_id off)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, dir);
+	if (off < CHECK_COUNT)
+		f->ccfg.disable[off] = true;
+	fx_run(f, script, param);
+	return f;
+}
+
+/* ---- the script's vocabulary: what a port and a link would report ---------------- */
+
+static uint32_t fx_add_at(struct fx *f, uint32_t irp, uint32_t physical, uint32_t bytes)
+{
+	ck_assert_uint_lt(f->n_map, FX_MAPS_MAX);
+	uint32_t i = f->n_map++;
+	f->map[i] = (struct port_mapping_info){
+		.index = i, .irp = irp, .physical = physical, .byte_count = bytes,
+		.stream_offset_bytes = f->stream_bytes, .state = MAPPING_PENDING,
+	};
+	if (f->scfg.direction == PORT_RENDER) {	/* the audio, as the port writes it */
+		uint8_t buf[GMEM_PAGE_BYTES];
+		ck_assert_uint_le(bytes, sizeof(buf));
+		for (uint32_t j = 0; j < bytes; j++) {
+			uint64_t o = f->stream_bytes + j;
+			uint16_t s = (uint16_t)ramp_sample(NULL, o / 2);
+			buf[j] = (uint8_t)((o & 1) ? s >> 8 : s);
+		}
+		gmem_write(machine_memory(f->m), physical, buf, bytes);
+	}
+	f->stream_bytes += bytes;
+	f->po.on_mapping(f->po.ctx, &f->map[i]);
+	return i;
+}
+
+static uint32_t fx_add(struct fx *f, uint32_t irp, uint32_t bytes)
+{
+	return fx_add_at(f, irp, FX_POOL_BASE + f->n_map * GMEM_PAGE_BYTES, bytes);
+}
+
+static void fx_set(struct fx *f, uint32_t i, enum port_mapping_state st)
+{
+	if (st == MAPPING_ACQUIRED)
+		f->map[i].tag = 0x1000u + i;
+	f->map[i].state = st;
+	f->po.on_mapping(f->po.ctx, &f->map[i]);
+	KeYield();
+}
+
+static void fx_irp(struct fx *f, uint32_t irp, bool cancelled)
+{
+	f->po.on_irp(f->po.ctx, irp, !cancelled, cancelled);
+}
+
+static void fx_state(struct fx *f, KSSTATE s)
+{
+	f->po.on_state(f->po.ctx, s);
+	KeYield();
+}
+
+static void fx_event(struct fx *f, enum ac97_event_kind kind, int engine, uint32_t code,
+		     uint64_t a, uint64_t b, const char *what)
+{
+	struct ac97_event ev = { machine_now(f->m), kind, engine, code, a, b, what };
+	f->dob.on_event(f->dob.ctx, &ev);
+}
+
+/* A DMA range over bytes [from, to) of mapping i. */
+static void fx_dma(struct fx *f, uint32_t i, uint32_t from, uint32_t to, bool write)
+{
+	fx_event(f, AC97_EV_DMA, write ? AC97_PI : AC97_PO, write, f->map[i].physical + from,
+		 to - from, "dma");
+}
+
+/* Hands a span to the device's sink, crossing the link now. */
+static void fx_span(struct fx *f, enum ac97_span_kind kind, const uint8_t *pcm, uint64_t n_frames)
+{
+	uint64_t now_frame = sim_ticks_to_frames(machine_now(f->m));
+	if (f->link_request < now_frame)
+		f->link_request = now_frame;
+	struct ac97_span sp = {
+		.engine = AC97_PO, .kind = kind, .channels = 2, .n_frames = n_frames,
+		.cadence = cadence_start(0, SIM_FRAMES_PER_SECOND), .first_request = f->link_request,
+		.pcm_le = pcm,
+	};
+	f->link_request += n_frames;
+	struct ac97 *dev = machine_device(f->m);
+	dev->sink.on_span(dev->sink.ctx, &sp);
+	KeYield();
+}
+
+/* Stream bytes [from, to) cross the link (whole frames). */
+static void fx_play(struct fx *f, uint64_t from, uint64_t to)
+{
+	uint8_t buf[2 * GMEM_PAGE_BYTES];
+	ck_assert_uint_le(to - from, sizeof(buf));
+	ck_assert_uint_eq((to - from) % 4, 0);
+	for (uint64_t o = from; o < to; o++) {
+		uint16_t s = (uint16_t)ramp_sample(NULL, o / 2);
+		buf[o - from] = (uint8_t)((o & 1) ? s >> 8 : s);
+	}
+	fx_span(f, AC97_SPAN_DATA, buf, (to - from) / 4);
+}
+
+static void fx_fill(struct fx *f, uint64_t n_frames, enum ac97_span_kind kind)
+{
+	fx_span(f, kind, NULL, n_frames);
+}
+
+static void fx_run_state(struct fx *f)
+{
+	fx_state(f, KSSTATE_ACQUIRE);
+	fx_state(f, KSSTATE_PAUSE);
+	fx_state(f, KSSTATE_RUN);
+}
+
+static void fx_stop_state(struct fx *f)
+{
+	fx_state(f, KSSTATE_PAUSE);
+	fx_state(f, KSSTATE_ACQUIRE);
+	fx_state(f, KSSTATE_STOP);
+}
+
+/* Every mapping so far fetched by DMA (render). */
+static void fx_fetch_all(struct fx *f)
+{
+	for (uint32_t i = 0; i < f->n_map; i++)
+		fx_dma(f, i, 0, f->map[i].byte_count, false);
+}
+
+/* ---- audio conservation: render ------------------------------------------------------ */
+
+/* Three mappings of two IRPs, played whole with fills, underruns and spans
+ * that cross mapping boundaries, released, stopped. */
+static void script_render_clean(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_add(f, 1, 512);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_set(f, i, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_fill(f, 4, AC97_SPAN_FILL);
+	fx_play(f, 0, 600);
+	fx_fill(f, 2, AC97_SPAN_UNDERRUN);
+	fx_play(f, 600, 1500);	/* across mapping 0 -> 1 */
+	fx_play(f, 1500, 2560);	/* across 1 -> 2, to the end */
+	fx_fill(f, 8, AC97_SPAN_FILL);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_set(f, i, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_irp(f, 1, false);
+	fx_stop_state(f);
+}
+
+START_TEST(render_clean_silent)
+{
+	/* Goal: correct render audio, with fills between, passes every check
+	 * and every sample is matched. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_clean, 0, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.samples_matched, 2560 / 2);
+	ck_assert_uint_eq(f->st.fill_frames, 4 + 2 + 8);
+	ck_assert_uint_eq(f->st.mappings, 3);
+	ck_assert_uint_eq(f->st.mappings_done, 3);
+	ck_assert_uint_eq(f->st.fifo_tail_losses, 0);
+	free(f);
+}
+END_TEST
+
+/* Two mappings; the link plays the last 8 bytes of the first twice. */
+static void script_render_repeat(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_play(f, 0, 1024);
+	fx_play(f, 1016, 2048);
+}
+
+START_TEST(render_repeat_fires)
+{
+	/* Goal: audio that repeats is caught at the first repeated sample,
+	 * naming the mapping and byte that were expected. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_repeat, 0, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "expected byte 0 of 1024 of mapping 1 (tag 0x1001, IRP 0");
+	ck_assert_uint_eq(f->st.samples_matched, 512);
+	free(f);
+}
+END_TEST
+
+/* The link jumps from the middle of mapping 0 (half fetched) to mapping 1. */
+static void script_render_skip(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 512, false);
+	fx_play(f, 0, 256);
+	fx_play(f, 1024, 2048);
+}
+
+START_TEST(render_skip_fires)
+{
+	/* Goal: lost audio of a live mapping (a skip) is caught where the
+	 * mapping was left. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_skip, 0, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "expected byte 256 of 1024 of mapping 0 (tag 0x1000");
+	free(f);
+}
+END_TEST
+
+/* Mapping 1 plays a prefix, is revoked; mapping 2 follows. */
+static void script_render_revoked(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 1, 1024);
+	fx_add(f, 2, 1024);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_set(f, i, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_play(f, 0, 1024 + 300);
+	fx_set(f, 1, MAPPING_REVOKING);
+	fx_set(f, 1, MAPPING_REVOKED);
+	fx_irp(f, 1, true);
+	fx_play(f, 2048, 3072);
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_set(f, 2, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_irp(f, 2, false);
+	fx_stop_state(f);
+}
+
+START_TEST(render_revoked_prefix_silent)
+{
+	/* Goal: a revoked mapping may contribute a prefix and nothing more;
+	 * the cut is counted. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_revoked, 0, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.revoked_cuts, 1);
+	ck_assert_uint_eq(f->st.samples_matched, (1024 + 300 + 1024) / 2);
+	free(f);
+}
+END_TEST
+
+/* Mapping 0, fetched whole, loses its last param bytes (a FIFO reset);
+ * mapping 1 follows. */
+/* Two mappings fetched; the last `param` bytes of mapping 0 never play,
+ * with a STOP (which resets the engine and empties the FIFO) in between. */
+static void script_render_tail_across_stop(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_play(f, 0, 1024 - (uint32_t)f->param);
+	fx_stop_state(f);
+	fx_run_state(f);
+	fx_play(f, 1024, 2048);
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_set(f, 1, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+/* The same loss with no STOP: a reset in the middle of the stream. */
+static void script_render_tail_mid_stream(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_play(f, 0, 1024 - (uint32_t)f->param);
+	fx_play(f, 1024, 2048);
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_set(f, 1, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+START_TEST(render_fifo_tail_silent)
+{
+	/* Goal: a fetched tail that fits in the FIFO (32 bytes by default) may
+	 * be lost to the reset of a STOP; it is counted, not failed. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_tail_across_stop, 24, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.fifo_tail_losses, 1);
+	free(f);
+}
+END_TEST
+
+START_TEST(render_tail_mid_stream_fires)
+{
+	/* Goal: the same 24-byte tail lost with no STOP (a reset in the middle
+	 * of the stream, e.g. in a revoke, without letting the FIFO play out)
+	 * is lost audio. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_tail_mid_stream, 24, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "expected byte 1000 of 1024 of mapping 0");
+	free(f);
+}
+END_TEST
+
+START_TEST(render_tail_beyond_fifo_fires)
+{
+	/* Goal: a lost tail longer than the FIFO is lost audio, STOP or not. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_tail_across_stop, 40, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "expected byte 984 of 1024 of mapping 0");
+	free(f);
+}
+END_TEST
+
+/* Mapping 0 acquired, mapping 1 still PENDING; the link plays past 0. */
+static void script_render_beyond(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 1024, false);	/* fetching mapping 1 would be a DMA failure */
+	fx_play(f, 0, 1024 + 16);
+}
+
+START_TEST(render_beyond_mappings_fires)
+{
+	/* Goal: data beyond the mappings handed out fails, even when it is
+	 * the right audio (the next mapping was never acquired). */
+	struct fx *f = fx_go(PORT_RENDER, script_render_beyond, 0, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "data beyond the mappings handed out");
+	ck_assert(strstr(f->r.message, "mapping 1 (tag 0x0, IRP 0, PENDING)") != NULL);
+	free(f);
+}
+END_TEST
+
+/* Mapping 0 is fetched, played except its last param bytes, released. */
+static void script_render_end(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	fx_play(f, 0, 1024 - (uint32_t)f->param);
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+START_TEST(render_released_unplayed_fires)
+{
+	/* Goal: at the end, a released mapping that did not cross the link in
+	 * full (beyond what the FIFO may still hold) fails. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_end, 512, CHECK_COUNT);
+	expect_fail(f, "audio-conservation",
+		    "mapping 0 (tag 0x1000, IRP 0, RELEASED) released but only 512 of 1024 bytes");
+	free(f);
+}
+END_TEST
+
+START_TEST(render_released_in_fifo_silent)
+{
+	/* Goal: at the end, a released mapping whose last bytes (fetched, no
+	 * more than the FIFO holds) have not crossed yet passes. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_end, 32, CHECK_COUNT);
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+/* ---- audio conservation: capture ----------------------------------------------------- */
+
+/* Fills mapping i with positions from *pos on, jumping by `jump` instead
+ * of 1 at sample `at`; then reports the DMA write. */
+static void fx_capture_fill(struct fx *f, uint32_t i, uint16_t *pos, uint32_t at, uint16_t jump)
+{
+	uint8_t buf[GMEM_PAGE_BYTES];
+	uint32_t n = f->map[i].byte_count / 2;
+	for (uint32_t k = 0; k < n; k++) {
+		if (k == at)
+			*pos = (uint16_t)(*pos + jump - 1);
+		buf[2 * k] = (uint8_t)*pos;
+		buf[2 * k + 1] = (uint8_t)(*pos >> 8);
+		(*pos)++;
+	}
+	gmem_write(machine_memory(f->m), f->map[i].physical, buf, 2 * n);
+	fx_dma(f, i, 0, f->map[i].byte_count, true);
+}
+
+/* Three capture mappings from position 65000 (so the 16-bit positions
+ * wrap); in mapping 1 (positions from 65512, i.e. 0xffe8), param says what
+ * happens: 0 = at sample 100 a gap of 3 whole frames, 1 = at sample 100
+ * back to 65000, 2 = at sample 101 (after a left sample) a jump of 3,
+ * 3 = at sample 100 the same position again. */
+static void script_capture(struct fx *f)
+{
+	static const struct {
+		uint32_t at;
+		uint16_t jump;
+	} breakage[] = { { 100, 7 }, { 100, (uint16_t)(65000 - 76 + 1) }, { 101, 3 }, { 100, 0 } };
+	fx_run_state(f);
+	for (uint32_t i = 0; i < 3; i++) {
+		fx_add(f, 0, 1024);
+		fx_set(f, i, MAPPING_ACQUIRED);
+	}
+	uint16_t pos = 65000;
+	for (uint32_t i = 0; i < 3; i++) {
+		fx_capture_fill(f, i, &pos, i == 1 ? breakage[f->param].at : UINT32_MAX,
+				breakage[f->param].jump);
+		fx_set(f, i, MAPPING_RELEASED);
+	}
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+START_TEST(capture_clean_silent)
+{
+	/* Goal: captured positions that run on (wrapping at 16 bits) with a
+	 * gap of whole dropped frames pass; every sample is decoded. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_capture, 0, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.samples_captured, 3 * 512);
+	ck_assert_uint_eq(f->st.capture_gaps, 1);
+	ck_assert_uint_eq(f->st.mappings_done, 3);
+	free(f);
+}
+END_TEST
+
+START_TEST(capture_repeat_fires)
+{
+	/* Goal: captured audio that goes back (a buffer captured twice, a
+	 * restart) fails, naming the mapping, offset and both positions. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_capture, 1, CHECK_COUNT);
+	expect_fail(f, "audio-conservation",
+		    "capture mapping 1 (tag 0x1001, IRP 0, RELEASED) byte 200 of 1024: position "
+		    "0xfde8 after 0x004b goes back");
+	free(f);
+}
+END_TEST
+
+START_TEST(capture_torn_frame_fires)
+{
+	/* Goal: a jump that splits a frame (not whole frames dropped) fails. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_capture, 2, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "breaks a frame apart");
+	free(f);
+}
+END_TEST
+
+START_TEST(capture_same_position_fires)
+{
+	/* Goal: the same position twice in a row fails. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_capture, 3, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "repeats the previous position");
+	free(f);
+}
+END_TEST
+
+/* ---- dma-after-release ------------------------------------------------------------------ */
+
+/* param: 0 = DMA on an acquired mapping and on memory of no mapping;
+ * 1 = DMA on a released mapping; 2 = a DMA fault; 3 = a page reused by a
+ * later acquired mapping (passes), and two mappings sharing a page, one
+ * released (DMA on the released half fails); 4 = a page reused by a
+ * PENDING mapping. */
+static void script_dma(struct fx *f)
+{
+	fx_run_state(f);
+	uint32_t page = FX_POOL_BASE;
+	fx_add_at(f, 0, page, 2048);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 64, false);
+	fx_event(f, AC97_EV_DMA, AC97_PO, 0, 0x1000, 64, "common buffer");
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	switch (f->param) {
+	case 1:
+		fx_dma(f, 0, 100, 164, false);
+		break;
+	case 2:
+		fx_event(f, AC97_EV_DMA_FAULT, AC97_PO, 0, page + 8, 3, "DMA read of unmapped memory");
+		break;
+	case 3:
+		fx_add_at(f, 1, page, 1024);	/* the same page, a later IRP */
+		fx_add_at(f, 1, page + 2048, 2048);	/* shares the page with mapping 0 */
+		fx_set(f, 1, MAPPING_ACQUIRED);
+		fx_set(f, 2, MAPPING_ACQUIRED);
+		fx_dma(f, 1, 0, 1024, false);
+		fx_dma(f, 2, 0, 2048, false);
+		fx_event(f, AC97_EV_DMA, AC97_PO, 0, page + 1000, 1100, "1 then 0 then 2");
+		break;
+	case 4:
+		fx_add_at(f, 1, page, 1024);
+		fx_dma(f, 1, 0, 16, false);
+		break;
+	default:
+		break;
+	}
+	if (f->param == 3) {
+		fx_set(f, 1, MAPPING_RELEASED);
+		fx_set(f, 2, MAPPING_RELEASED);
+		fx_irp(f, 1, false);
+	}
+	fx_stop_state(f);
+}
+
+static struct fx *dma_run(int param)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, PORT_RENDER);
+	f->ccfg.disable[CHECK_AUDIO] = true;	/* nothing crosses the link here */
+	f->ccfg.disable[CHECK_TEARDOWN] = param == 4;
+	fx_run(f, script_dma, param);
+	return f;
+}
+
+START_TEST(dma_live_silent)
+{
+	/* Goal: DMA on an acquired mapping or on memory that is no mapping
+	 * (common buffers) passes; the ranges are counted. */
+	struct fx *f = dma_run(0);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.dma_ranges, 2);
+	ck_assert_uint_eq(f->st.dma_ranges_on_mappings, 1);
+	free(f);
+}
+END_TEST
+
+START_TEST(dma_after_release_fires)
+{
+	/* Goal: DMA touching a released mapping fails, naming it, its state
+	 * and the bytes. */
+	struct fx *f = dma_run(1);
+	expect_fail(f, "dma-after-release",
+		    "PO DMA read of [0x400064, 0x4000a4)");
+	ck_assert(strstr(f->r.message, "bytes 100..163 of mapping 0 (tag 0x1000, IRP 0, RELEASED)") !=
+		  NULL);
+	free(f);
+}
+END_TEST
+
+START_TEST(dma_fault_fires)
+{
+	/* Goal: a DMA fault (memory already given back) fails, naming what
+	 * was last there. */
+	struct fx *f = dma_run(2);
+	expect_fail(f, "dma-after-release", "DMA read of unmapped memory at 0x400008");
+	ck_assert(strstr(f->r.message, "last there: mapping 0 (tag 0x1000") != NULL);
+	free(f);
+}
+END_TEST
+
+START_TEST(dma_newest_mapping_decides)
+{
+	/* Goal: on a reused or shared page the newest mapping covering each
+	 * byte decides: a range over a reused page and the live half of a
+	 * shared one fails only for the bytes of the released mapping. */
+	struct fx *f = dma_run(3);
+	expect_fail(f, "dma-after-release", "[0x400400, 0x400800)");
+	ck_assert(strstr(f->r.message, "mapping 0 (tag 0x1000, IRP 0, RELEASED)") != NULL);
+	free(f);
+	f = dma_run(4);
+	expect_fail(f, "dma-after-release", "mapping 1 (tag 0x0, IRP 1, PENDING)");
+	free(f);
+}
+END_TEST
+
+/* ---- device-misuse ------------------------------------------------------------------------- */
+
+static PORT_ADDRESS nabm(const struct fx *f, uint32_t off)
+{
+	return machine_resources(f->m)->nabmbar + off;
+}
+
+static void put_bd(struct fx *f, uint32_t bdl, uint32_t i, uint32_t addr, uint32_t samples, bool ioc)
+{
+	uint8_t raw[8];
+	uint32_t dw1 = samples | (ioc ? AC97_BD_IOC : 0) | AC97_BD_BUP;
+	for (int k = 0; k < 4; k++) {
+		raw[k] = (uint8_t)(addr >> (8 * k));
+		raw[4 + k] = (uint8_t)(dw1 >> (8 * k));
+	}
+	gmem_write(machine_memory(f->m), bdl + 8u * i, raw, sizeof(raw));
+}
+
+/* PCM out running (link down, so nothing is played) on three descriptors;
+ * then param: 0 rewrites the one after PIV (fine), 1 the prefetched one,
+ * 2 the current one, 3 moves LVI to a never-written entry, 4 sets LVI =
+ * CIV and then rewrites PIV (fine: the prefetched copy is dropped), 5
+ * writes RR while running, 6 feeds an ro-write guest error (not misuse). */
+static void script_descriptors(struct fx *f)
+{
+	PHYSICAL_ADDRESS bdl, data;
+	ck_assert_ptr_nonnull(AllocateCommonBuffer(256, &bdl));
+	ck_assert_ptr_nonnull(AllocateCommonBuffer(4096, &data));
+	for (uint32_t i = 0; i < 3; i++)
+		put_bd(f, bdl, i, data + 1024 * i, 512, true);
+	uint32_t po = AC97_ENGINE_STRIDE * AC97_PO;
+	WRITE_PORT_ULONG(nabm(f, po + AC97_BDBAR), bdl);
+	WRITE_PORT_UCHAR(nabm(f, po + AC97_LVI), 2);
+	WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RPBM);
+	KeStallExecutionProcessor(10);
+	switch (f->param) {
+	case 0: put_bd(f, bdl, 2, data + 3072, 256, false); break;
+	case 1: put_bd(f, bdl, 1, data + 3072, 512, true); break;
+	case 2: put_bd(f, bdl, 0, data, 510, true); break;
+	case 3: WRITE_PORT_UCHAR(nabm(f, po + AC97_LVI), 5); break;
+	case 4:
+		WRITE_PORT_UCHAR(nabm(f, po + AC97_LVI), 0);
+		put_bd(f, bdl, 1, data + 3072, 16, false);
+		break;
+	case 5: WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RR); break;
+	case 6: fx_event(f, AC97_EV_GUEST_ERROR, AC97_PO, AC97_GE_RO_WRITE, 0, 0, "ro"); break;
+	default: break;
+	}
+	KeStallExecutionProcessor(10);
+	WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), 0);
+	KeStallExecutionProcessor(10);
+	WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RR);
+}
+
+START_TEST(descriptors_kept_silent)
+{
+	/* Goal: a running engine whose loaded and prefetched descriptors stay
+	 * as loaded passes (rewriting later entries, or PIV once LVI = CIV,
+	 * and harmless guest errors are fine); the step hook did compare. */
+	for (int param = 0; param <= 6; param += (param == 0 ? 4 : 2)) {
+		struct fx *f = fx_go(PORT_RENDER, script_descriptors, param, CHECK_COUNT);
+		expect_pass(f);
+		ck_assert_uint_gt(f->st.descriptor_checks, 2);
+		free(f);
+	}
+}
+END_TEST
+
+START_TEST(descriptor_rewrite_fires)
+{
+	/* Goal: rewriting the prefetched or the current descriptor while the
+	 * engine runs fails, saying which and what changed. */
+	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 1, CHECK_COUNT);
+	expect_fail(f, "device-misuse", "PO: the prefetched (PIV) descriptor 1");
+	ck_assert(strstr(f->r.message, "memory now says addr") != NULL);
+	free(f);
+	f = fx_go(PORT_RENDER, script_descriptors, 2, CHECK_COUNT);
+	expect_fail(f, "device-misuse", "the current (CIV) descriptor 0");
+	ck_assert(strstr(f->r.message, "512 samples") != NULL);
+	free(f);
+}
+END_TEST
+
+START_TEST(lvi_unwritten_fires)
+{
+	/* Goal: LVI naming a descriptor that was never written fails. */
+	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 3, CHECK_COUNT);
+	expect_fail(f, "device-misuse", "LVI = 5 names descriptor 5");
+	free(f);
+}
+END_TEST
+
+START_TEST(guest_error_fires)
+{
+	/* Goal: a guest error that is a driver bug (RR while running) fails
+	 * with its name. */
+	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 5, CHECK_COUNT);
+	expect_fail(f, "device-misuse", "rr-while-running");
+	free(f);
+}
+END_TEST
+
+/* ---- teardown ------------------------------------------------------------------------------ */
+
+/* param: 0 = a mapping and its IRP left acquired/open, 1 = the stream left
+ * in ACQUIRE, 2 = a mapping released and then revoked, 3 = clean. */
+static void script_teardown(struct fx *f)
+{
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	switch (f->param) {
+	case 0:
+		break;
+	case 1:
+		fx_set(f, 0, MAPPING_RELEASED);
+		fx_irp(f, 0, false);
+		fx_state(f, KSSTATE_ACQUIRE);
+		break;
+	case 2:
+		fx_set(f, 0, MAPPING_RELEASED);
+		fx_set(f, 0, MAPPING_REVOKED);
+		fx_irp(f, 0, false);
+		break;
+	default:
+		fx_set(f, 0, MAPPING_RELEASED);
+		fx_irp(f, 0, false);
+		break;
+	}
+}
+
+static struct fx *teardown_run(int param, bool ends_early)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, PORT_RENDER);
+	f->ccfg.disable[CHECK_AUDIO] = true;
+	f->ccfg.ends_early = ends_early;
+	fx_run(f, script_teardown, param);
+	return f;
+}
+
+START_TEST(teardown_clean_silent)
+{
+	/* Goal: every mapping ended once, every IRP done, STOP: passes. */
+	struct fx *f = teardown_run(3, false);
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(teardown_leak_fires)
+{
+	/* Goal: a mapping still acquired and its IRP still open at the end
+	 * are reported by tag and IRP; a scenario that ends early on purpose
+	 * can skip the check. */
+	struct fx *f = teardown_run(0, false);
+	expect_fail(f, "teardown", "mapping 0 (tag 0x1000, IRP 0, ACQUIRED) not released");
+	ck_assert(strstr(f->r.message, "IRP 0 neither completed nor cancelled") != NULL);
+	free(f);
+	f = teardown_run(0, true);
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(teardown_state_and_twice_fire)
+{
+	/* Goal: a stream not back in STOP, and a mapping that ended twice,
+	 * are teardown failures. */
+	struct fx *f = teardown_run(1, false);
+	expect_fail(f, "teardown", "stream left in ACQUIRE, not STOP");
+	free(f);
+	f = teardown_run(2, false);
+	expect_fail(f, "teardown", "mapping 0 (tag 0x1000, IRP 0, REVOKED) ended 2 times");
+	free(f);
+}
+END_TEST
+
+/* ---- stall ---------------------------------------------------------------------------------- */
+
+/* In RUN with mapping 0 pending. param: 0 = nothing happens for 60 ms,
+ * then the stream stops; 1 = a mapping is acquired, played and released
+ * every 20 ms for 200 ms; 2 = the script ends in RUN (every CPU idle);
+ * 3 = 100 ms in PAUSE, then the IRP is cancelled. */
+static void script_stall(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	switch (f->param) {
+	case 0:
+		KeStallExecutionProcessor(60000);
+		break;
+	case 1:
+		for (uint32_t i = 0; i < 10; i++) {
+			fx_add(f, 0, 1024);
+			fx_set(f, i, MAPPING_ACQUIRED);
+			fx_dma(f, i, 0, 1024, false);
+			KeStallExecutionProcessor(10000);
+			fx_play(f, f->map[i].stream_offset_bytes, f->map[i].stream_offset_bytes + 1024);
+			KeStallExecutionProcessor(10000);
+			fx_set(f, i, MAPPING_RELEASED);
+		}
+		fx_set(f, 10, MAPPING_DROPPED);
+		fx_irp(f, 0, true);
+		fx_stop_state(f);
+		return;
+	case 2:
+		return;
+	default:
+		fx_state(f, KSSTATE_PAUSE);
+		KeStallExecutionProcessor(100000);
+		break;
+	}
+	fx_set(f, 0, MAPPING_DROPPED);
+	fx_irp(f, 0, true);
+	fx_stop_state(f);
+}
+
+START_TEST(stall_running_fires)
+{
+	/* Goal: RUN with a mapping available and nothing moving for longer
+	 * than the limit (50 ms) fails, naming what waits. */
+	struct fx *f = fx_go(PORT_RENDER, script_stall, 0, CHECK_COUNT);
+	expect_fail(f, "stall", "1 mappings pending, 0 acquired");
+	ck_assert(strstr(f->r.message, "first waiting: mapping 0 (tag 0x0, IRP 0, PENDING)") != NULL);
+	free(f);
+}
+END_TEST
+
+START_TEST(stall_progress_silent)
+{
+	/* Goal: progress every 20 ms keeps the stall check quiet, and a paused
+	 * stream may wait as long as it likes. */
+	struct fx *f = fx_go(PORT_RENDER, script_stall, 1, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_gt(f->st.last_progress_tick, 150u * SIM_TICKS_PER_SECOND / 1000u);
+	free(f);
+	f = fx_go(PORT_RENDER, script_stall, 3, CHECK_COUNT);
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(stall_at_end_fires)
+{
+	/* Goal: the run ending (every CPU idle) with the stream in RUN and a
+	 * mapping pending is a stall (a lost wakeup), reported before teardown. */
+	struct fx *f = fx_go(PORT_RENDER, script_stall, 2, CHECK_COUNT);
+	expect_fail(f, "stall", "every CPU is idle and nothing is queued, with the stream in RUN");
+	free(f);
+}
+END_TEST
+
+/* ---- configuration ---------------------------------------------------------------------------- */
+
+struct broken {
+	enum port_direction dir;
+	fx_script script;
+	int param;
+	enum checker_id id;
+};
+
+START_TEST(each_checker_can_be_disabled)
+{
+	/* Goal: with its checker disabled, each broken input above no longer
+	 * fails with that checker; names map to ids and back. */
+	const struct broken cases[] = {
+		{ PORT_RENDER, script_render_repeat, 0, CHECK_AUDIO },
+		{ PORT_RENDER, script_render_end, 512, CHECK_AUDIO },
+		{ PORT_CAPTURE, script_capture, 1, CHECK_AUDIO },
+		{ PORT_RENDER, script_descriptors, 1, CHECK_DEVICE_MISUSE },
+		{ PORT_RENDER, script_descriptors, 5, CHECK_DEVICE_MISUSE },
+		{ PORT_RENDER, script_teardown, 0, CHECK_TEARDOWN },
+		{ PORT_RENDER, script_stall, 0, CHECK_STALL },
+		{ PORT_RENDER, script_stall, 2, CHECK_STALL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx *f = fx_go(cases[i].dir, cases[i].script, cases[i].param, cases[i].id);
+		ck_assert_msg(strcmp(f->r.checker, checker_name(cases[i].id)) != 0, "case %zu: %s",
+			      i, f->r.message);
+		free(f);
+	}
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, PORT_RENDER);
+	f->ccfg.disable[CHECK_DMA_LIVE] = true;
+	f->ccfg.disable[CHECK_AUDIO] = true;
+	fx_run(f, script_dma, 1);
+	expect_pass(f);
+	free(f);
+	for (unsigned id = 0; id < CHECK_COUNT; id++)
+		ck_assert_int_eq(checker_from_name(checker_name((enum checker_id)id)), id);
+	ck_assert_int_eq(checker_from_name("nope"), CHECK_COUNT);
+	ck_assert_str_eq(checker_name(CHECK_COUNT), "?");
+}
+END_TEST
+
+START_TEST(attach_rejects_what_it_cannot_check)
+{
+	/* Goal: a render stream without a sample function, or with 3
+	 * channels, is refused with a reason; defaults are 50 ms, all on. */
+	struct fx f;
+	fx_init(&f, PORT_RENDER);
+	const char *why = NULL;
+	f.scfg.sample = NULL;
+	ck_assert_ptr_null(checkers_attach_fed(f.m, &f.scfg, NULL, &why));
+	ck_assert_ptr_nonnull(strstr(why, "sample function"));
+	f.scfg.sample = ramp_sample;
+	f.scfg.channels = 3;
+	ck_assert_ptr_null(checkers_attach_fed(f.m, &f.scfg, NULL, &why));
+	ck_assert_ptr_nonnull(strstr(why, "channels"));
+	machine_destroy(f.m);
+	struct checker_config c;
+	checker_config_default(&c);
+	ck_assert_uint_eq(c.stall_limit_ticks, 50u * SIM_TICKS_PER_SECOND / 1000u);
+	for (unsigned id = 0; id < CHECK_COUNT; id++)
+		ck_assert(!c.disable[id]);
+	ck_assert(!c.ends_early);
+}
+END_TEST
+
+/* ---- the real device ----------------------------------------------------------------------- */
+
+/* Two 4096-byte mappings played (render) or filled (capture) by the device
+ * through one list; param 1 points both descriptors at mapping 0. */
+static void script_device(struct fx *f)
+{
+	bool render = f->scfg.direction == PORT_RENDER;
+	uint32_t base = AC97_ENGINE_STRIDE * (render ? AC97_PO : AC97_PI);
+	WRITE_PORT_ULONG(nabm(f, AC97_GLOB_CNT), AC97_GC_COLD);
+	KeStallExecutionProcessor(2000);
+	if (!render) {	/* record gain 0 dB, unmuted: the pattern lands bit-exact */
+		WRITE_PORT_USHORT(machine_resources(f->m)->nambar + 0x1C, 0x0000);
+		KeStallExecutionProcessor(100);
+	}
+	PHYSICAL_ADDRESS bdl;
+	ck_assert_ptr_nonnull(AllocateCommonBuffer(256, &bdl));
+	fx_run_state(f);
+	for (uint32_t i = 0; i < 2; i++) {
+		fx_add(f, 0, 4096);
+		fx_set(f, i, MAPPING_ACQUIRED);
+		put_bd(f, bdl, i, f->map[f->param ? 0 : i].physical, 2048, true);
+	}
+	WRITE_PORT_ULONG(nabm(f, base + AC97_BDBAR), bdl);
+	WRITE_PORT_UCHAR(nabm(f, base + AC97_LVI), 1);
+	WRITE_PORT_UCHAR(nabm(f, base + AC97_CR), AC97_CR_RPBM);
+	for (int k = 0; k < 100 && !(READ_PORT_USHORT(nabm(f, base + AC97_SR)) & AC97_SR_DCH); k++)
+		KeStallExecutionProcessor(1000);
+	KeStallExecutionProcessor(1000);	/* the FIFO drains */
+	for (uint32_t i = 0; i < 2; i++)
+		fx_set(f, i, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	WRITE_PORT_UCHAR(nabm(f, base + AC97_CR), 0);
+	WRITE_PORT_UCHAR(nabm(f, base + AC97_CR), AC97_CR_RR);
+	fx_stop_state(f);
+}
+
+START_TEST(device_render_silent)
+{
+	/* Goal: audio played by the real device from two acquired mappings
+	 * passes every check, every sample matched at the link. */
+	struct fx *f = fx_go(PORT_RENDER, script_device, 0, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.samples_matched, 4096);
+	ck_assert_uint_gt(f->st.dma_ranges_on_mappings, 0);
+	ck_assert_uint_gt(f->st.fill_frames, 0);
+	free(f);
+}
+END_TEST
+
+START_TEST(device_render_repeat_fires)
+{
+	/* Goal: the device playing mapping 0 twice (a stale descriptor) fails
+	 * audio conservation at mapping 1's first byte. */
+	struct fx *f = fx_go(PORT_RENDER, script_device, 1, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "expected byte 0 of 4096 of mapping 1 (tag 0x1001");
+	free(f);
+}
+END_TEST
+
+START_TEST(device_capture_silent)
+{
+	/* Goal: audio captured by the real device from the position pattern
+	 * into two mappings passes, every sample decoded. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_device, 0, CHECK_COUNT);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.samples_captured, 4096);
+	ck_assert_uint_eq(f->st.mappings_done, 2);
+	free(f);
+}
+END_TEST
+
+START_TEST(device_capture_overwrite_fires)
+{
+	/* Goal: the device capturing twice into mapping 0 (and never into
+	 * mapping 1) fails when mapping 1 is released. */
+	struct fx *f = fx_go(PORT_CAPTURE, script_device, 1, CHECK_COUNT);
+	expect_fail(f, "audio-conservation", "capture mapping 1 (tag 0x1001, IRP 0, RELEASED) byte 0");
+	free(f);
+}
+END_TEST
+
+Suite *suite_checkers(void);
+Suite *suite_checkers(void)
+{
+	Suite *s = suite_create("harness/checkers");
+	TCase *tc = tcase_create("audio");
+	tcase_add_test(tc, render_clean_silent);
+	tcase_add_test(tc, render_repeat_fires);
+	tcase_add_test(tc, render_skip_fires);
+	tcase_add_test(tc, render_revoked_prefix_silent);
+	tcase_add_test(tc, render_fifo_tail_silent);
+	tcase_add_test(tc, render_tail_mid_stream_fires);
+	tcase_add_test(tc, render_tail_beyond_fifo_fires);
+	tcase_add_test(tc, render_beyond_mappings_fires);
+	tcase_add_test(tc, render_released_unplayed_fires);
+	tcase_add_test(tc, render_released_in_fifo_silent);
+	tcase_add_test(tc, capture_clean_silent);
+	tcase_add_test(tc, capture_repeat_fires);
+	tcase_add_test(tc, capture_torn_frame_fires);
+	tcase_add_test(tc, capture_same_position_fires);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dma");
+	tcase_add_test(tc, dma_live_silent);
+	tcase_add_test(tc, dma_after_release_fires);
+	tcase_add_test(tc, dma_fault_fires);
+	tcase_add_test(tc, dma_newest_mapping_decides);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("misuse");
+	tcase_add_test(tc, descriptors_kept_silent);
+	tcase_add_test(tc, descriptor_rewrite_fires);
+	tcase_add_test(tc, lvi_unwritten_fires);
+	tcase_add_test(tc, guest_error_fires);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("teardown_stall");
+	tcase_add_test(tc, teardown_clean_silent);
+	tcase_add_test(tc, teardown_leak_fires);
+	tcase_add_test(tc, teardown_state_and_twice_fire);
+	tcase_add_test(tc, stall_running_fires);
+	tcase_add_test(tc, stall_progress_silent);
+	tcase_add_test(tc, stall_at_end_fires);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("config_device");
+	tcase_add_test(tc, each_checker_can_be_disabled);
+	tcase_add_test(tc, attach_rejects_what_it_cannot_check);
+	tcase_add_test(tc, device_render_silent);
+	tcase_add_test(tc, device_render_repeat_fires);
+	tcase_add_test(tc, device_capture_silent);
+	tcase_add_test(tc, device_capture_overwrite_fires);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
