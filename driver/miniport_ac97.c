@@ -29,6 +29,9 @@ static const uint8_t cr_enables = AC97_CR_IOCE | AC97_CR_LVBIE | AC97_CR_FEIE;
  * part we know of generously. */
 #define FIFO_BOUND_SAMPLES 64u
 
+#define BOUNCE_OFFSET (MINIPORT_BDL_ENTRIES * AC97_BD_BYTES + 16u)
+#define COMMON_BYTES (BOUNCE_OFFSET + MINIPORT_BDL_ENTRIES * 4u)
+
 void miniport_config_default(struct miniport_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -196,13 +199,69 @@ static void queue_split(struct ac97_stream *s)
 		bool last = n == s->split_bytes_left;
 		write_descriptor(s, slot, s->split_physical, n, !s->adapter->cfg.timer_service);
 		s->shadow[slot] = (struct ac97_shadow){
-			.tag = s->split_tag, .physical = s->split_physical, .bytes = n, .last_part = last,
+			.tag = s->split_tag, .physical = s->split_physical, .bytes = n,
+			.last_part = last && s->split_releases,
 		};
 		s->count++;
 		s->split_physical += n;
 		s->split_bytes_left -= n;
 		s->split_active = !last;
 	}
+}
+
+/* A mapping from the port, cut into whole frames. A frame that straddles
+ * two mappings (a buffer starting half a frame into a page) goes out as a
+ * bounce frame built from the carried sample and the new mapping's first:
+ * never an odd-length descriptor, never a sample dropped. Called with a
+ * free descriptor (the producer asks for a mapping only then). */
+static void queue_mapping(struct ac97_stream *s, MAPPING_TAG tag, PHYSICAL_ADDRESS phys,
+			  uint8_t *virt, uint32_t bytes)
+{
+	uint32_t frame = 2u * s->channels;
+	if (s->carry_lost && !s->carry) {
+		/* The mapping that held this frame's first half was revoked: keep
+		 * the frames aligned by pairing the orphan half with silence. */
+		memset(s->carry_sample, 0, sizeof(s->carry_sample));
+		s->carry = true;
+		s->carry_tag = tag;
+	}
+	s->carry_lost = false;
+	if (s->carry) {
+		uint32_t slot = tail_of(s);
+		uint8_t *bf = s->bounce + frame * slot;
+		memcpy(bf, s->carry_sample, 2);
+		memcpy(bf + 2, virt, 2);
+		write_descriptor(s, slot, s->bounce_physical + frame * slot, frame,
+				 !s->adapter->cfg.timer_service);
+		bool orphan = s->carry_tag == tag;	/* the first half was revoked */
+		s->shadow[slot] = (struct ac97_shadow){
+			.tag = s->carry_tag, .physical = s->bounce_physical + frame * slot,
+			.bytes = frame, .last_part = !orphan || bytes == 2, .bounce = true,
+			.tag2 = tag, .tag2_ends = !orphan && bytes == 2,
+		};
+		s->count++;
+		s->carry = false;
+		phys += 2;
+		virt += 2;
+		bytes -= 2;
+		if (bytes == 0)
+			return;
+	}
+	uint32_t whole = bytes / frame * frame;
+	uint32_t rest = bytes - whole;	/* 0, or one sample of a stereo frame */
+	if (rest != 0) {
+		s->carry = true;
+		s->carry_tag = tag;
+		memcpy(s->carry_sample, virt + whole, 2);
+	}
+	if (whole == 0)
+		return;
+	s->split_active = true;
+	s->split_tag = tag;
+	s->split_physical = phys;
+	s->split_bytes_left = whole;
+	s->split_releases = rest == 0;
+	queue_split(s);
 }
 
 static void set_lvi(struct ac97_stream *s)
@@ -307,15 +366,12 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			if (!NT_SUCCESS(st))
 				break;
 			s->port_empty = false;
-			uint32_t frame = 2u * s->channels;
-			if (bytes % frame != 0)
-				KeBugCheckEx(BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, bytes, frame, 0, 0);
-			/* Re-read after the drop: the list may have moved. */
-			s->split_active = true;
-			s->split_tag = tag;
-			s->split_physical = phys;
-			s->split_bytes_left = bytes;
-			queue_split(s);
+			/* Capture cannot bounce (the halves would have to be copied
+			 * out after DMA): its buffers must hold whole frames. */
+			if (s->capture && bytes % (2u * s->channels) != 0)
+				KeBugCheckEx(BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, bytes,
+					     2u * s->channels, 0, 0);
+			queue_mapping(s, tag, phys, virt, bytes);
 		}
 		set_lvi(s);
 		maybe_start(s);
@@ -389,9 +445,13 @@ static void consume_locked(struct ac97_stream *s, KIRQL *old_irql)
 			s->bytes_done += sh.bytes;
 			if (q->lock_held_across_port_calls) {
 				PortReleaseMapping(s->port, sh.tag);
+				if (sh.bounce && sh.tag2_ends)
+					PortReleaseMapping(s->port, sh.tag2);
 			} else {
 				KeReleaseSpinLock(&s->lock, *old_irql);
 				PortReleaseMapping(s->port, sh.tag);
+				if (sh.bounce && sh.tag2_ends)
+					PortReleaseMapping(s->port, sh.tag2);
 				KeAcquireSpinLock(&s->lock, old_irql);
 			}
 		}
@@ -490,7 +550,7 @@ static bool in_range(const struct ac97_stream *s, MAPPING_TAG tag, MAPPING_TAG f
 /* Is tag still in the list (not yet released or revoked)? */
 static bool listed(const struct ac97_stream *s, MAPPING_TAG tag)
 {
-	if (s->split_active && s->split_tag == tag)
+	if ((s->split_active && s->split_tag == tag) || (s->carry && s->carry_tag == tag))
 		return true;
 	for (uint32_t i = 0; i < s->count; i++) {
 		const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
@@ -524,7 +584,8 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	}
 	/* Only what is still listed counts: some of the range may have been
 	 * released since the port chose it (the release won that race). */
-	bool any = s->split_active && in_range(s, s->split_tag, first, last);
+	bool any = (s->split_active && in_range(s, s->split_tag, first, last)) ||
+		   (s->carry && in_range(s, s->carry_tag, first, last));
 	for (uint32_t i = 0; i < s->count && !any; i++) {
 		const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
 		any = !sh->tombstone && in_range(s, sh->tag, first, last);
@@ -548,6 +609,14 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	for (uint32_t i = 0; i < s->count; i++) {
 		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
 		struct ac97_shadow *sh = &s->shadow[slot];
+		if (!sh->tombstone && sh->bounce && sh->tag2_ends &&
+		    in_range(s, sh->tag2, first, last)) {
+			/* The second mapping was only this frame's second half: it
+			 * is revoked (that half may still play: a prefix), and
+			 * the frame stays for the first mapping. */
+			sh->tag2_ends = false;
+			(*revoked)++;
+		}
 		if (sh->tombstone || !in_range(s, sh->tag, first, last))
 			continue;
 		if (!counted_any || sh->tag != counted_last) {
@@ -573,7 +642,15 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	if (s->split_active && in_range(s, s->split_tag, first, last)) {
 		if (!counted_any || s->split_tag != counted_last)
 			(*revoked)++;
+		counted_last = s->split_tag;
+		counted_any = true;
 		s->split_active = false;
+	}
+	if (s->carry && in_range(s, s->carry_tag, first, last)) {
+		if (!counted_any || s->carry_tag != counted_last)
+			(*revoked)++;
+		s->carry = false;
+		s->carry_lost = true;
 	}
 	if (cur_revoked || q->revoke_resets_dma) {
 		/* The current buffer is revoked: only a reset gets the engine
@@ -670,10 +747,14 @@ NTSTATUS ac97_stream_open(struct ac97_adapter *a, struct ac97_stream *s, enum ac
 	KeInitializeSpinLock(&s->lock);
 	KeInitializeTimer(&s->timer);
 	KeInitializeDpc(&s->timer_dpc, timer_dpc, s);
-	s->bdl = AllocateCommonBuffer(MINIPORT_BDL_ENTRIES * AC97_BD_BYTES + 16, &s->bdl_physical);
+	/* One common buffer: the BDL, a word for zero-length descriptors to
+	 * point at, and a bounce frame per descriptor slot. */
+	s->bdl = AllocateCommonBuffer(COMMON_BYTES, &s->bdl_physical);
 	if (s->bdl == NULL)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	s->null_physical = s->bdl_physical + MINIPORT_BDL_ENTRIES * AC97_BD_BYTES;
+	s->bounce = s->bdl + BOUNCE_OFFSET;
+	s->bounce_physical = s->bdl_physical + BOUNCE_OFFSET;
 	/* The converter's rate, through variable rate audio when not 48 kHz. */
 	if (rate_hz != 48000) {
 		uint16_t ext;
@@ -705,5 +786,5 @@ void ac97_stream_close(struct ac97_stream *s)
 	KeReleaseSpinLock(&s->lock, old);
 	KeCancelTimer(&s->timer);
 	s->adapter->streams[s->engine] = NULL;
-	FreeCommonBuffer(s->bdl, MINIPORT_BDL_ENTRIES * AC97_BD_BYTES + 16);
+	FreeCommonBuffer(s->bdl, COMMON_BYTES);
 }

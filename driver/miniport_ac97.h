@@ -72,6 +72,13 @@ struct ac97_shadow {
 	bool last_part;		/* the mapping is released when this part is done */
 	bool tombstone;		/* revoked: the descriptor carries nothing */
 	bool completed;		/* known played (kept across a rebuild) */
+	/* A bounce frame: the last sample of mapping `tag` and the first of
+	 * mapping `tag2`, copied into the stream's bounce memory because a
+	 * frame straddles the two. When `tag2_ends` the second mapping was that
+	 * one sample and is released with this part too. */
+	bool bounce;
+	bool tag2_ends;
+	MAPPING_TAG tag2;
 };
 
 struct ac97_adapter;
@@ -95,6 +102,16 @@ struct ac97_stream {
 	MAPPING_TAG split_tag;
 	PHYSICAL_ADDRESS split_physical;
 	uint32_t split_bytes_left;
+	bool split_releases;	/* its last piece releases it (no carry follows) */
+	/* A mapping that ended in the middle of a frame (render): its last
+	 * sample, copied when the mapping was taken so that nothing reads the
+	 * mapping after a revoke, waits for the next mapping's first. */
+	bool carry;
+	MAPPING_TAG carry_tag;
+	uint8_t carry_sample[2];
+	bool carry_lost;	/* a revoke took the carried sample: pair with zero */
+	uint8_t *bounce;	/* one frame per descriptor slot */
+	PHYSICAL_ADDRESS bounce_physical;
 	bool producing, produce_again;
 	bool consuming, consume_again;
 	bool port_empty;	/* the last GetMapping said STATUS_NOT_FOUND */

@@ -883,6 +883,11 @@ static const char *validate(const struct port_stream_config *cfg, const struct g
 		return "total_bytes must be positive";
 	if (cfg->first_page_offset_bytes >= PAGE_BYTES || cfg->first_page_offset_bytes % 2u != 0)
 		return "first_page_offset_bytes must be even and below 4096";
+	/* A capture mapping that ends mid-frame would need the driver to copy
+	 * halves out after DMA; the reference miniport bounces render frames
+	 * only, so capture buffers start on a frame. */
+	if (cfg->direction == PORT_CAPTURE && cfg->first_page_offset_bytes % (2u * cfg->channels) != 0)
+		return "a capture buffer must start on a frame (first_page_offset_bytes)";
 	if (cfg->style == PORT_STYLE_KMIXER && cfg->irps_in_flight == 0)
 		return "irps_in_flight must be at least 1";
 	if (cfg->direction == PORT_RENDER && cfg->sample == NULL)

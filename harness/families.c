@@ -164,6 +164,18 @@ static void build_split(struct scenario *sc, uint32_t v)
 		add(sc, SA_CANCEL_IRP, MS(60) + MS(11) * (v % 5), 0, 0);
 }
 
+/* 16: buffers that start half a frame into a page, so every page-sized
+ * mapping ends in the middle of a frame: bounce frames, nothing dropped. */
+static void build_partial_frames(struct scenario *sc, uint32_t v)
+{
+	base(sc, "partial-frames", v);
+	sc->stream.first_page_offset_bytes = 2;
+	sc->stream.layout = v % 2 ? PORT_PAGES_CONTIGUOUS : PORT_PAGES_SCATTERED;
+	sc->stream.irp_bytes = (1 + v % 3) * PAGE;
+	sc->stream.total_bytes = 16 * PAGE;
+	sc->miniport.descriptor_max_bytes = v % 4 == 3 ? 2048 : 0xFFFEu * 2u;
+}
+
 /* 18: pause and resume while running (RPBM cleared and set again). */
 static void build_pause_resume(struct scenario *sc, uint32_t v)
 {
@@ -261,6 +273,7 @@ const struct family families[] = {
 	{ 13, "coalesced", "coalesced interrupts: CIV moved by several (13)", 8, build_coalesced },
 	{ 14, "short", "end of stream, first start with one entry (14, 17)", 6, build_short },
 	{ 15, "split", "full BDL, mappings split with the remainder queued later (15, 16)", 6, build_split },
+	{ 16, "partial-frames", "mappings ending mid-frame: bounce frames (16)", 8, build_partial_frames },
 	{ 18, "pause-resume", "RPBM cleared and set again while running (18)", 10, build_pause_resume },
 	{ 19, "position", "position read while buffers complete (19)", 10, build_position },
 	{ 20, "stop-restart", "stop with mappings queued, then run again (20)", 6, build_stop_restart },

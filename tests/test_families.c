@@ -68,6 +68,7 @@ FAMILY_TEST(stray_status, "stray-status")
 FAMILY_TEST(coalesced, "coalesced")
 FAMILY_TEST(short_stream, "short")
 FAMILY_TEST(split, "split")
+FAMILY_TEST(partial_frames, "partial-frames")
 FAMILY_TEST(pause_resume, "pause-resume")
 FAMILY_TEST(position, "position")
 FAMILY_TEST(stop_restart, "stop-restart")
@@ -184,6 +185,7 @@ Suite *suite_families(void)
 	tcase_add_test(tc, coalesced);
 	tcase_add_test(tc, short_stream);
 	tcase_add_test(tc, split);
+	tcase_add_test(tc, partial_frames);
 	tcase_add_test(tc, pause_resume);
 	tcase_add_test(tc, position);
 	tcase_add_test(tc, stop_restart);
