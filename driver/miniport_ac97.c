@@ -264,12 +264,64 @@ static void queue_mapping(struct ac97_stream *s, MAPPING_TAG tag, PHYSICAL_ADDRE
 	queue_split(s);
 }
 
+static void write_lvi(struct ac97_stream *s, uint8_t lvi)
+{
+	WRITE_PORT_UCHAR(reg(s, AC97_LVI), lvi);
+	s->lvi_written = lvi;
+	s->lvi_valid = true;
+}
+
 static void set_lvi(struct ac97_stream *s)
 {
 	if (s->count == 0 || s->hold_lvi)
 		return;
-	WRITE_PORT_UCHAR(reg(s, AC97_LVI), (uint8_t)((tail_of(s) + MINIPORT_BDL_ENTRIES - 1) %
-						    MINIPORT_BDL_ENTRIES));
+	write_lvi(s, (uint8_t)((tail_of(s) + MINIPORT_BDL_ENTRIES - 1) % MINIPORT_BDL_ENTRIES));
+}
+
+/* The invariants of the header, checked whenever the lock is let go (the
+ * quirky variants are exempt from those their quirk breaks on purpose). */
+static void check_invariants(const struct ac97_stream *s)
+{
+	const struct miniport_quirks *q = &s->adapter->cfg.quirks;
+	uint32_t why = 0;
+	if (s->count > MINIPORT_BDL_IN_USE_MAX)
+		why = 1;	/* 1: at most 31 in use */
+	bool have_prev = false;
+	MAPPING_TAG prev = 0;
+	for (uint32_t i = 0; i < s->count && why == 0; i++) {
+		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
+		const struct ac97_shadow *sh = &s->shadow[slot];
+		const uint8_t *d = s->bdl + AC97_BD_BYTES * slot;
+		uint32_t addr = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+				(uint32_t)d[3] << 24;
+		uint32_t len = (uint32_t)d[4] | (uint32_t)d[5] << 8;
+		bool null = sh->tombstone || sh->completed;
+		/* 2: descriptor and shadow describe the same piece (a revoked
+		 * prefetched entry is emptied only once the engine let go of it) */
+		if (!null && (addr != sh->physical || 2u * len != sh->bytes))
+			why = 2;
+		if (null && !s->hold_lvi && len != 0)
+			why = 2;
+		/* 9 (and GetMapping order): tags only grow along the list */
+		if (!sh->tombstone && !q->slot_index_tags) {
+			if (have_prev && sh->tag < prev)
+				why = 9;
+			prev = sh->tag;
+			have_prev = true;
+		}
+	}
+	/* 3: while entries exist, LVI = tail - 1 (but while halting at CIV) */
+	if (why == 0 && s->count > 0 && s->lvi_valid && !s->hold_lvi &&
+	    s->lvi_written != (tail_of(s) + MINIPORT_BDL_ENTRIES - 1) % MINIPORT_BDL_ENTRIES)
+		why = 3;
+	if (why != 0)
+		KeBugCheckEx(MINIPORT_BUGCHECK_INVARIANT, why, s->head, s->count, s->engine);
+}
+
+static void unlock(struct ac97_stream *s, KIRQL old)
+{
+	check_invariants(s);
+	KeReleaseSpinLock(&s->lock, old);
 }
 
 /* Entries that still carry audio (not played, not revoked). */
@@ -327,7 +379,9 @@ static void reset_and_rebuild(struct ac97_stream *s, uint32_t played)
 	s->count = n;
 	s->dma_started = false;
 	s->hold_lvi = false;
+	s->lvi_valid = false;	/* RR put LVI back to 0 */
 	WRITE_PORT_ULONG(reg(s, AC97_BDBAR), s->bdl_physical);
+	set_lvi(s);
 }
 
 /* ---- producer ------------------------------------------------------------------ */
@@ -345,6 +399,7 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 	do {
 		s->produce_again = false;
 		queue_split(s);
+		set_lvi(s);
 		while (!s->split_active && s->count < MINIPORT_BDL_IN_USE_MAX &&
 		       (s->state == KSSTATE_PAUSE || s->state == KSSTATE_RUN)) {
 			MAPPING_TAG tag = q->slot_index_tags ? tail_of(s) : s->next_tag++;
@@ -355,7 +410,7 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			if (q->lock_held_across_port_calls) {
 				st = PortGetMapping(s->port, tag, &phys, &virt, &bytes, &flags);
 			} else {
-				KeReleaseSpinLock(&s->lock, *old_irql);
+				unlock(s, *old_irql);
 				st = PortGetMapping(s->port, tag, &phys, &virt, &bytes, &flags);
 				KeAcquireSpinLock(&s->lock, old_irql);
 			}
@@ -372,6 +427,7 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 				KeBugCheckEx(BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, bytes,
 					     2u * s->channels, 0, 0);
 			queue_mapping(s, tag, phys, virt, bytes);
+			set_lvi(s);	/* invariant 3 holds at every drop of the lock */
 		}
 		set_lvi(s);
 		maybe_start(s);
@@ -448,7 +504,7 @@ static void consume_locked(struct ac97_stream *s, KIRQL *old_irql)
 				if (sh.bounce && sh.tag2_ends)
 					PortReleaseMapping(s->port, sh.tag2);
 			} else {
-				KeReleaseSpinLock(&s->lock, *old_irql);
+				unlock(s, *old_irql);
 				PortReleaseMapping(s->port, sh.tag);
 				if (sh.bounce && sh.tag2_ends)
 					PortReleaseMapping(s->port, sh.tag2);
@@ -468,7 +524,7 @@ static void service(void *stream)
 	KeAcquireSpinLock(&s->lock, &old);
 	consume_locked(s, &old);
 	produce_locked(s, &old);
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 }
 
 static void mapping_available(void *stream)
@@ -477,7 +533,7 @@ static void mapping_available(void *stream)
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
 	produce_locked(s, &old);
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 }
 
 static NTSTATUS set_state(void *stream, KSSTATE state)
@@ -512,7 +568,7 @@ static NTSTATUS set_state(void *stream, KSSTATE state)
 		}
 		break;
 	}
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 	return STATUS_SUCCESS;
 }
 
@@ -573,7 +629,7 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	/* wdk81-revoke-unsuccessful: finding FirstTag gone (released in the
 	 * meantime), it gave up and revoked nothing. */
 	if (q->revoke_unsuccessful_if_first_released && !listed(s, first)) {
-		KeReleaseSpinLock(&s->lock, old);
+		unlock(s, old);
 		return STATUS_UNSUCCESSFUL;
 	}
 	/* wdk81-single-entry-revoke: with one entry listed, it was dropped
@@ -591,7 +647,7 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 		any = !sh->tombstone && in_range(s, sh->tag, first, last);
 	}
 	if (!any) {
-		KeReleaseSpinLock(&s->lock, old);
+		unlock(s, old);
 		return STATUS_SUCCESS;
 	}
 	bool was_running = pause_for_revoke(s);
@@ -666,14 +722,14 @@ static NTSTATUS revoke_mappings(void *stream, MAPPING_TAG first, MAPPING_TAG las
 	} else if (piv_revoked) {
 		/* Stop at the end of the current buffer; finish_hold resumes. */
 		s->hold_lvi = true;
-		WRITE_PORT_UCHAR(reg(s, AC97_LVI), (uint8_t)((s->head + cur) % MINIPORT_BDL_ENTRIES));
+		write_lvi(s, (uint8_t)((s->head + cur) % MINIPORT_BDL_ENTRIES));
 		if (was_running)
 			WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
 	} else if (was_running) {
 		WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RPBM | cr_enables);
 	}
 	bool streaming = s->state == KSSTATE_PAUSE || s->state == KSSTATE_RUN;
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 	/* A revoke can empty the hardware queue; then no interrupt will come
 	 * to ask for more. A Service pass takes the next mappings. */
 	if (streaming)
@@ -713,7 +769,7 @@ static NTSTATUS get_position(void *stream, uint64_t *position_bytes)
 	if (pos < s->last_position)
 		pos = s->last_position;	/* never backwards, whatever a revoke did */
 	s->last_position = pos;
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 	*position_bytes = pos;
 	return STATUS_SUCCESS;
 }
@@ -773,7 +829,7 @@ NTSTATUS ac97_stream_open(struct ac97_adapter *a, struct ac97_stream *s, enum ac
 	KeAcquireSpinLock(&s->lock, &old);
 	WRITE_PORT_UCHAR(reg(s, AC97_CR), AC97_CR_RR);
 	WRITE_PORT_ULONG(reg(s, AC97_BDBAR), s->bdl_physical);
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 	a->streams[engine] = s;
 	return STATUS_SUCCESS;
 }
@@ -783,7 +839,7 @@ void ac97_stream_close(struct ac97_stream *s)
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
 	WRITE_PORT_UCHAR(reg(s, AC97_CR), 0);
-	KeReleaseSpinLock(&s->lock, old);
+	unlock(s, old);
 	KeCancelTimer(&s->timer);
 	s->adapter->streams[s->engine] = NULL;
 	FreeCommonBuffer(s->bdl, COMMON_BYTES);

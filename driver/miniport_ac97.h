@@ -43,6 +43,9 @@
 
 #define MINIPORT_BDL_ENTRIES 32u
 #define MINIPORT_BDL_IN_USE_MAX 31u
+/* The bug check the driver raises when its own invariants break (as a
+ * checked build's ASSERT would stop Windows). */
+#define MINIPORT_BUGCHECK_INVARIANT 0x0000AC97u
 
 /* Switches for the driver variants of known historical bugs (issue 6 and
  * ../shared/reference/wavepci.md); all false in the reference driver. */
@@ -118,6 +121,8 @@ struct ac97_stream {
 	bool dma_started;	/* RPBM set since the last reset */
 	bool hold_lvi;		/* halting at CIV to get past a revoked PIV */
 	bool service_pending;	/* the ISR saw this engine's status */
+	uint8_t lvi_written;	/* the last LVI the driver wrote */
+	bool lvi_valid;
 	MAPPING_TAG next_tag;
 	uint64_t bytes_done;	/* bytes of entries released, revoked or completed */
 	uint64_t last_position;
