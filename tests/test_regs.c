@@ -23,6 +23,7 @@
 #include <sndfile.h>
 
 #include "fnv1a.h"
+#include "prog.h"
 #include "regs_script.h"
 
 extern char **environ;
@@ -709,58 +710,16 @@ END_TEST
 
 /* ---- the program ---- */
 
-struct exec_result {
-	int status;	/* exit status, or -1 if it did not exit normally */
-	char out[8192];
-	char err[8192];
-};
-
-static void slurp(FILE *f, char *buf, size_t cap)
+/* Runs $AC97SIM with the given arguments (NULL-terminated). */
+static void exec_program(struct prog_result *res, const char *const *args)
 {
-	rewind(f);
-	size_t n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-}
-
-/* Runs $AC97SIM with the given arguments (NULL-terminated after argv[0]). */
-static void exec_program(struct exec_result *res, const char *const *args)
-{
-	const char *prog = getenv("AC97SIM");
-	ck_assert_msg(prog != NULL && prog[0] != '\0',
-		      "AC97SIM is not set: run the suites with 'make test'");
-	char *argv[16];
-	size_t argc = 0;
-	argv[argc++] = (char *)prog;
-	for (size_t i = 0; args[i] != NULL && argc < 15; i++)
-		argv[argc++] = (char *)args[i];
-	argv[argc] = NULL;
-	FILE *out = tmpfile();
-	FILE *err = tmpfile();
-	ck_assert_ptr_nonnull(out);
-	ck_assert_ptr_nonnull(err);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fileno(out), 1);
-	posix_spawn_file_actions_adddup2(&fa, fileno(err), 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	ck_assert_msg(rc == 0, "cannot run %s: %s", prog, strerror(rc));
-	int wstatus;
-	while (waitpid(pid, &wstatus, 0) < 0)
-		ck_assert_int_eq(errno, EINTR);
-	res->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-	slurp(out, res->out, sizeof(res->out));
-	slurp(err, res->err, sizeof(res->err));
-	fclose(out);
-	fclose(err);
+	prog_run(res, args, NULL);
 }
 
 START_TEST(prog_regs_fixture)
 {
 	/* goal: ac97sim regs on a fixture exits as its # expect-exit: line says and prints its output */
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "regs", FIXTURE_DIR "/demo_tone.regs", NULL });
 	ck_assert_msg(res.status == fixture_expect_exit(FIXTURE_DIR "/demo_tone.regs"),
 		      "exit %d\n%s%s", res.status, res.out, res.err);
@@ -778,7 +737,7 @@ START_TEST(prog_version)
 	ck_assert_ptr_nonnull(fgets(want, sizeof(want), f));
 	fclose(f);
 	want[strcspn(want, "\r\n")] = '\0';
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "--version", NULL });
 	ck_assert_int_eq(res.status, 0);
 	char prefix[96];
@@ -792,7 +751,7 @@ END_TEST
 START_TEST(prog_help)
 {
 	/* goal: help, --help and COMMAND --help print usage on stdout and exit 0 */
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "help", NULL });
 	ck_assert_int_eq(res.status, 0);
 	ck_assert_msg(strstr(res.out, "usage: ac97sim") != NULL && strstr(res.out, "regs") != NULL,
@@ -812,7 +771,7 @@ END_TEST
 START_TEST(prog_bad_usage)
 {
 	/* goal: an unknown subcommand, no subcommand, or a bad regs option exits 2 with ac97sim: on stderr */
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "frobnicate", NULL });
 	ck_assert_int_eq(res.status, 2);
 	ck_assert_msg(strncmp(res.err, "ac97sim: unknown command 'frobnicate'", 37) == 0, "err: %s",
@@ -834,7 +793,7 @@ END_TEST
 START_TEST(prog_missing_file)
 {
 	/* goal: a missing script exits 2 with ac97sim: SCRIPT: reason */
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "regs", "no/such/script.regs", NULL });
 	ck_assert_int_eq(res.status, 2);
 	ck_assert_str_eq(res.err, "ac97sim: no/such/script.regs: No such file or directory\n");
@@ -850,7 +809,7 @@ START_TEST(prog_malformed_script)
 	ck_assert_ptr_nonnull(f);
 	fputs("out\nwrite nabm 0x15 7 0\n", f);
 	fclose(f);
-	struct exec_result res;
+	struct prog_result res;
 	exec_program(&res, (const char *const[]){ "regs", path, NULL });
 	char want[256];
 	snprintf(want, sizeof(want), "ac97sim: %s:2: bad WIDTH 7 (want 8, 16 or 32)\n", path);

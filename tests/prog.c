@@ -1,0 +1,60 @@
+#include "prog.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+static void slurp(FILE *f, char *buf, size_t cap)
+{
+	rewind(f);
+	size_t n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+}
+
+void prog_run(struct prog_result *res, const char *const *args, const char *const *extra_env)
+{
+	const char *prog = getenv("AC97SIM");
+	ck_assert_msg(prog != NULL && prog[0] != '\0',
+		      "AC97SIM is not set: run the suites with 'make test'");
+	char *argv[32];
+	size_t argc = 0;
+	argv[argc++] = (char *)prog;
+	for (size_t i = 0; args[i] != NULL && argc < 31; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+	char *envp[256];
+	size_t envc = 0;
+	for (size_t i = 0; extra_env != NULL && extra_env[i] != NULL && envc < 64; i++)
+		envp[envc++] = (char *)extra_env[i];
+	for (size_t i = 0; environ[i] != NULL && envc < 255; i++)
+		envp[envc++] = environ[i];
+	envp[envc] = NULL;
+	FILE *out = tmpfile();
+	FILE *err = tmpfile();
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(err);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fileno(out), 1);
+	posix_spawn_file_actions_adddup2(&fa, fileno(err), 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, prog, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	ck_assert_msg(rc == 0, "cannot run %s: %s", prog, strerror(rc));
+	int wstatus;
+	while (waitpid(pid, &wstatus, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	res->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	slurp(out, res->out, sizeof(res->out));
+	slurp(err, res->err, sizeof(res->err));
+	fclose(out);
+	fclose(err);
+}

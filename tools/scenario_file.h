@@ -1,0 +1,28 @@
+/*
+ * scenario_file.h - scenario files: INI text (read with libinih) that
+ * describes a struct scenario (harness/scenario.h). Every key is documented
+ * in docs/scenario-format.md. Unknown sections or keys, bad values and
+ * missing files are errors reported as "FILE:LINE: reason".
+ */
+#ifndef AC97SIM_SCENARIO_FILE_H
+#define AC97SIM_SCENARIO_FILE_H
+
+#include <stddef.h>
+
+#include "scenario.h"
+
+/* What a loaded scenario owns besides the struct (audio samples read from
+ * a file named in it). Free with scenario_file_free. */
+struct scenario_file {
+	struct scenario sc;
+	int16_t *samples;	/* sc.samples points here for source = file */
+	char path[512];
+};
+
+/* Reads path into sf. Returns 0, or -1 with err set to "FILE:LINE:
+ * reason" (or "FILE: reason" for an unreadable file). Relative file names
+ * inside the scenario (audio) are taken from the scenario file's folder. */
+int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len);
+void scenario_file_free(struct scenario_file *sf);
+
+#endif
