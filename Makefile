@@ -40,7 +40,7 @@ ALL_CFLAGS = $(STD) $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SA
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-BUILD_ID := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+BUILD_ID := $(shell git describe --always --dirty=-dirty --abbrev=12 2>/dev/null || echo unknown)
 
 EMU_SRC := $(sort $(wildcard emu/*.c))
 DRIVER_SRC := $(sort $(wildcard driver/*.c))
@@ -73,7 +73,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/tools/version.o: VERSION
+# The build id is the commit: a stamp that changes only when it does, so
+# version.o (and every trace's build line) follows HEAD.
+$(BUILD)/build_id.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BUILD_ID)' | cmp -s - $@ || echo '$(BUILD_ID)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/tools/version.o: VERSION $(BUILD)/build_id.stamp
 $(BUILD)/tools/version.o: CPPFLAGS += -DAC97SIM_VERSION='"$(VERSION)"' -DAC97SIM_BUILD_ID='"$(BUILD_ID)"'
 
 define make_lib

@@ -143,6 +143,12 @@ struct run_ctx {
 	struct ac97_sink also;
 	uint64_t link_frames;
 	uint64_t audio_fnv;
+	/* Capture from samples: the tape's position, in frames. */
+	uint64_t tape_frames;
+	/* Capture with a capture_sink: the checkers' port observer, called first. */
+	struct port_observer checkers_obs;
+	uint8_t *capture_bytes;
+	uint32_t capture_cap_bytes;
 };
 
 static void sleep_ticks(sim_ticks_t ticks)
@@ -259,6 +265,86 @@ static void on_span(void *ctx, const struct ac97_span *span)
 		c->also.on_span(c->also.ctx, span);
 }
 
+/* ---- capture from samples ------------------------------------------------- */
+
+/* The device's input for SOURCE_SAMPLES capture (see scenario.h): the next
+ * frames of the tape, whatever the position the device names. */
+static void tape_read(void *ctx, enum ac97_engine_id engine, uint64_t first_frame,
+		      int16_t *dst, uint64_t n_frames, uint32_t channels)
+{
+	struct run_ctx *c = ctx;
+	const struct scenario *sc = c->sc;
+	(void)first_frame;
+	uint32_t src_ch = sc->stream.channels ? sc->stream.channels : 1;
+	for (uint64_t f = 0; f < n_frames; f++) {
+		uint64_t frame = c->tape_frames;
+		for (uint32_t ch = 0; ch < channels; ch++) {
+			uint64_t i = frame * src_ch + (ch < src_ch ? ch : src_ch - 1);
+			dst[f * channels + ch] =
+				engine == sc->engine && i < sc->n_samples ? sc->samples[i] : 0;
+		}
+		if (engine == sc->engine)
+			c->tape_frames++;
+	}
+}
+
+static void tap_mapping(void *ctx, const struct port_mapping_info *m)
+{
+	struct run_ctx *c = ctx;
+	if (c->checkers_obs.on_mapping != NULL)
+		c->checkers_obs.on_mapping(c->checkers_obs.ctx, m);
+	if (m->state != MAPPING_RELEASED)
+		return;
+	if (m->byte_count > c->capture_cap_bytes) {
+		uint8_t *p = realloc(c->capture_bytes, m->byte_count);
+		if (p == NULL)
+			machine_fail(c->m, "setup", "out of host memory for %u captured bytes",
+				     (unsigned)m->byte_count);
+		c->capture_bytes = p;
+		c->capture_cap_bytes = m->byte_count;
+	}
+	gmem_read(machine_memory(c->m), m->physical, c->capture_bytes, m->byte_count);
+	c->sc->capture_sink.on_released(c->sc->capture_sink.ctx, m, c->capture_bytes);
+}
+
+static void tap_irp(void *ctx, uint32_t irp, bool completed, bool cancelled)
+{
+	struct run_ctx *c = ctx;
+	if (c->checkers_obs.on_irp != NULL)
+		c->checkers_obs.on_irp(c->checkers_obs.ctx, irp, completed, cancelled);
+}
+
+static void tap_state(void *ctx, KSSTATE state)
+{
+	struct run_ctx *c = ctx;
+	if (c->checkers_obs.on_state != NULL)
+		c->checkers_obs.on_state(c->checkers_obs.ctx, state);
+}
+
+static void tap_position(void *ctx, uint64_t position_bytes)
+{
+	struct run_ctx *c = ctx;
+	if (c->checkers_obs.on_position != NULL)
+		c->checkers_obs.on_position(c->checkers_obs.ctx, position_bytes);
+}
+
+/* Capture runs: the tape as the device's input (after the checkers put
+ * their pattern there) and the capture sink behind the checkers' port
+ * observer. */
+static void hook_capture(struct run_ctx *c, struct checkers *ch)
+{
+	const struct scenario *sc = c->sc;
+	if (sc->stream.direction != PORT_CAPTURE)
+		return;
+	if (sc->source == SOURCE_SAMPLES)
+		ac97_set_source(machine_device(c->m), (struct ac97_source){ tape_read, c });
+	if (sc->capture_sink.on_released != NULL) {
+		c->checkers_obs = checkers_port_observer(ch);
+		struct port_observer tap = { tap_mapping, tap_irp, tap_state, tap_position, c };
+		port_stream_set_observer(c->ps, &tap);
+	}
+}
+
 int scenario_run(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
 		 const struct decision_log *replay, FILE *log_text,
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
@@ -307,7 +393,11 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	}
 	/* Ours first: the checkers keep the sink they find and call it. */
 	ac97_set_sink(machine_device(m), (struct ac97_sink){ on_span, c });
-	struct checkers *ch = checkers_attach(m, c->ps, &sc->checkers, why);
+	/* Capture from samples replaces the pattern audio-conservation reads. */
+	struct checker_config ck = sc->checkers;
+	if (sc->stream.direction == PORT_CAPTURE && sc->source == SOURCE_SAMPLES)
+		ck.disable[CHECK_AUDIO] = true;
+	struct checkers *ch = checkers_attach(m, c->ps, &ck, why);
 	if (ch == NULL) {
 		port_stream_destroy(c->ps);
 		machine_destroy(m);
@@ -315,6 +405,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		free(args);
 		return -1;
 	}
+	hook_capture(c, ch);
 	machine_queue_passive(m, script, c, "stream script");
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		args[2 * i] = c;
@@ -333,6 +424,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	checkers_detach_free(ch);
 	port_stream_destroy(c->ps);
 	machine_destroy(m);
+	free(c->capture_bytes);
 	free(c);
 	free(args);
 	return 0;

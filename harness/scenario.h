@@ -44,10 +44,27 @@ struct scenario_action {
 #define SCENARIO_ACTIONS_MAX 32u
 #define SCENARIO_NAME_MAX 64u
 
-/* The audio a render stream carries. */
+/* The audio a stream carries: render, what its IRPs hold; capture, the
+ * signal at the codec's input (PCM in, or the mic for AC97_MC).
+ *
+ * SOURCE_SAMPLES on a capture stream: the input plays `samples`
+ * (stream.channels interleaved) like a tape that moves only while the
+ * engine takes frames: the n-th frame the codec's ADC hands to the running
+ * engine is frame n of samples (silence past the end), so with the record
+ * gain at 0 dB the stream's bytes are the samples, in order, unless the
+ * device drops frames (a full FIFO). The checkers' capture check needs its
+ * own position pattern as the input, so for such a run audio-conservation
+ * is off and the caller compares what landed (capture_sink) with samples. */
 enum scenario_source {
-	SOURCE_PATTERN,		/* a position-keyed pattern: sample n = hash(n) */
+	SOURCE_PATTERN,		/* render: sample n = hash(n); capture: the checkers' pattern */
 	SOURCE_SAMPLES,		/* samples supplied by the caller (a file) */
+};
+
+/* Capture: what landed in a mapping, when the port reports it RELEASED
+ * (bytes valid during the call). Called inside the run. */
+struct scenario_capture_sink {
+	void (*on_released)(void *ctx, const struct port_mapping_info *m, const uint8_t *bytes);
+	void *ctx;
 };
 
 struct scenario {
@@ -67,6 +84,8 @@ struct scenario {
 	uint64_t max_steps;
 	sim_ticks_t max_ticks;
 	uint32_t irq_defer_max;
+	/* Not part of the scenario's identity (never hashed): an observer. */
+	struct scenario_capture_sink capture_sink;	/* capture streams; may be zero */
 };
 
 /* A render scenario of KMixer style at 48 kHz: 3 IRPs of 4 pages in flight,

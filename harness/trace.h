@@ -37,7 +37,7 @@
 struct trace_header {
 	uint32_t format;
 	char build_id[64];
-	char scenario_name[128];
+	char scenario_name[512];	/* the scenario file as given */
 	uint64_t scenario_hash;
 	struct strategy strategy;
 	uint64_t seed;

@@ -648,14 +648,14 @@ END_TEST
 
 START_TEST(reject_scenario_name)
 {
-	/* Goal: a scenario name is 1..127 bytes with no space or control
-	 * character. */
-	char text[512], name[129];
-	memset(name, 'n', 128);
-	name[128] = '\0';
+	/* Goal: a scenario name (the scenario file's path) is 1..511 bytes
+	 * with no space or control character. */
+	char text[1024], name[513];
+	memset(name, 'n', 512);
+	name[512] = '\0';
 	snprintf(text, sizeof(text), MAGIC BUILD "scenario 0123456789abcdef %s\n", name);
-	expect_error(text, "t.trace:3: scenario name longer than 127 bytes");
-	name[127] = '\0';
+	expect_error(text, "t.trace:3: scenario name longer than 511 bytes");
+	name[511] = '\0';
 	snprintf(text, sizeof(text), MAGIC BUILD "scenario 0123456789abcdef %s\n", name);
 	expect_error(text, "t.trace:3: missing header line 'strategy'");
 	expect_error(MAGIC BUILD "scenario 0123456789abcdef two words\n",

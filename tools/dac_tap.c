@@ -40,10 +40,17 @@ static bool reserve(struct dac_tap *t, uint64_t more)
 static void on_span(void *ctx, const struct ac97_span *span)
 {
 	struct dac_tap *t = ctx;
-	if (span->engine != AC97_PO || span->n_frames == 0 || !reserve(t, span->n_frames))
+	if (span->engine != AC97_PO || span->n_frames == 0)
 		return;
-	if (t->rate_hz == 0)
+	/* The recording starts with the stream's first data: before it the
+	 * link idles, at whatever rate the converter had then. */
+	if (t->rate_hz == 0) {
+		if (span->kind != AC97_SPAN_DATA)
+			return;
 		t->rate_hz = span->cadence.rate_hz;
+	}
+	if (!reserve(t, span->n_frames))
+		return;
 	int16_t *out = t->pcm + 2 * t->frames;
 	for (uint64_t i = 0; i < span->n_frames; i++) {
 		int16_t in[2];

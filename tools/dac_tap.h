@@ -2,7 +2,8 @@
  * dac_tap.h - what a listener hears: a sink for the AC-link spans of PCM
  * out that turns them into the codec's analogue output (volume as the
  * reference driver leaves it: 0 dB, unmuted), frames of silence or BUP
- * fill included, collected in memory at the stream's rate.
+ * fill included, collected in memory from the stream's first data frame
+ * on, at that frame's rate.
  */
 #ifndef AC97SIM_DAC_TAP_H
 #define AC97SIM_DAC_TAP_H
@@ -16,7 +17,7 @@ struct dac_tap {
 	struct codec codec;
 	int16_t *pcm;		/* interleaved stereo */
 	uint64_t frames, capacity_frames;
-	uint32_t rate_hz;	/* of the first span seen (0: none yet) */
+	uint32_t rate_hz;	/* of the first data span (0: none yet) */
 	bool out_of_memory;
 };
 

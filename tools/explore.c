@@ -352,8 +352,11 @@ int cmd_explore(int argc, char **argv)
 		struct strategy fst = strategy_for(&o, lowest_fail, k);
 		struct decision_log decisions = { 0 };
 		runs_one(&sf, &fst, lowest_fail, NULL, NULL, NULL, &fail, &decisions, &why);
-		snprintf(trace_path, sizeof(trace_path), "%s/%s-seed%" PRIu64 ".trace", o.trace_dir,
-			 basename_of(o.scenario), lowest_fail);
+		const char *base = basename_of(o.scenario);
+		const char *dot = strrchr(base, '.');
+		int stem = dot != NULL && dot != base ? (int)(dot - base) : (int)strlen(base);
+		snprintf(trace_path, sizeof(trace_path), "%s/%.*s-seed%" PRIu64 ".trace", o.trace_dir,
+			 stem, base, lowest_fail);
 		struct trace_header h;
 		runs_trace_header(&sf, &fst, lowest_fail, &fail.result, &h);
 		if (trace_write_file(trace_path, &h, &decisions, err, sizeof(err)) != 0) {

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "codec.h"
+#include "play.h"
 #include "regs_script.h"
+#include "runs.h"
 #include "version.h"
 
 enum { EXIT_PASS = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2 };
@@ -35,9 +38,19 @@ static void help_regs(FILE *f);
 static void help_version(FILE *f);
 
 static const struct subcommand subcommands[] = {
+	{ "capture", "--in FILE --out WAV", "record a sound file through PCM in or the mic",
+	  cmd_capture, help_capture },
+	{ "explore", "SCENARIO [--runs N] [--jobs J]", "run many schedules, find a failing one",
+	  cmd_explore, help_explore },
 	{ "help", "[COMMAND]", "show this help, or the help of COMMAND", cmd_help, help_help },
+	{ "play", "FILE [--out WAV]", "play a sound file through driver, device and codec",
+	  cmd_play, help_play },
 	{ "regs", "SCRIPT [--wav FILE]", "run a register script against the device", cmd_regs,
 	  help_regs },
+	{ "replay", "TRACE [--listen] [--out WAV]", "replay a recorded run exactly", cmd_replay,
+	  help_replay },
+	{ "run", "SCENARIO [--seed N | --trace F]", "run a scenario once: verdict and hash",
+	  cmd_run, help_run },
 	{ "version", "", "print the version, build id and codec part", cmd_version,
 	  help_version },
 };
@@ -66,9 +79,9 @@ static void usage(FILE *f)
 		   "\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
-		char head[64];
+		char head[96];
 		snprintf(head, sizeof(head), "%s %s", subcommands[i].name, subcommands[i].synopsis);
-		fprintf(f, "  %-28s %s\n", head, subcommands[i].summary);
+		fprintf(f, "  %-37s %s\n", head, subcommands[i].summary);
 	}
 	fprintf(f, "\n"
 		   "'ac97sim COMMAND --help' describes a command.\n"
@@ -224,6 +237,13 @@ int main(int argc, char **argv)
 	if (sc == NULL) {
 		fprintf(stderr, "ac97sim: unknown command '%s' (try 'ac97sim help')\n", first);
 		return EXIT_USAGE;
+	}
+	/* --help anywhere after the command: its help, for every command. */
+	for (int i = 2; i < argc; i++) {
+		if (is_help_flag(argv[i])) {
+			sc->help(stdout);
+			return EXIT_PASS;
+		}
 	}
 	return sc->run(argc - 1, argv + 1);
 }
