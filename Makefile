@@ -147,8 +147,8 @@ bench: $(BENCH)
 	$(BENCH)
 
 demo: $(PROGRAM)
-	$(PROGRAM) regs fixtures/regs/demo_tone.regs --wav $(BUILD)/demo_tone.wav
-	@echo "demo: one second of 440 Hz through PCM out and the codec: $(BUILD)/demo_tone.wav"
+	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav
+	$(PROGRAM) explore fixtures/scenarios/release-vs-revoke-0.ini --runs 500
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin
