@@ -66,7 +66,7 @@ DETHASH := $(BUILD)/tests/det/dethash
 TEST_RUNNER := $(BUILD)/tests/check_ac97sim
 BENCH := $(BUILD)/bench/ac97bench
 
-.PHONY: all check test bench install clean demo determinism
+.PHONY: all check test bench install clean demo determinism update-traces
 all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
 
 $(BUILD)/%.o: %.c
@@ -149,6 +149,11 @@ bench: $(BENCH)
 demo: $(PROGRAM)
 	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav
 	$(PROGRAM) explore fixtures/scenarios/release-vs-revoke-0.ini --runs 500
+
+# Records fixtures/traces again: only when a change to the model is meant
+# to change the runs (the suites fail on any difference until then).
+update-traces: $(PROGRAM)
+	sh fixtures/traces/record.sh $(PROGRAM)
 
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin

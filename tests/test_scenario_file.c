@@ -123,6 +123,19 @@ static void write_wav(const char *path, uint32_t channels, uint32_t rate_hz, uin
 	free(pcm);
 }
 
+/* The whole text of a small file, NUL-terminated. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	char *text = calloc(1, 1u << 16);
+	ck_assert_ptr_nonnull(text);
+	size_t n = fread(text, 1, (1u << 16) - 1u, f);
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
 #define MS(x) ((sim_ticks_t)(x) * (SIM_TICKS_PER_SECOND / 1000u))
 
 /* ---- keys and values -------------------------------------------------------------- */
@@ -795,7 +808,7 @@ START_TEST(docs_name_every_key)
 		const char *part = strstr(doc, heading);
 		ck_assert_msg(part != NULL, "no heading for [%s]", sections[i]);
 		part += strlen(heading);
-		const char *next = strstr(part, "\n### ");
+		const char *next = strstr(part, "\n#");
 		size_t part_len = next != NULL ? (size_t)(next - part) : strlen(part);
 		uint32_t keys = 0;
 		for (const char *p = list + 7; *p != ')' && *p != '\0';) {
@@ -995,19 +1008,6 @@ static int list_ini(const char *dir, struct dirent ***names)
 	int n = scandir(dir, names, is_ini, alphasort);
 	ck_assert_msg(n >= 0, "cannot list %s", dir);
 	return n;
-}
-
-/* The whole text of a small file, NUL-terminated. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	char *text = calloc(1, 1u << 16);
-	ck_assert_ptr_nonnull(text);
-	size_t n = fread(text, 1, (1u << 16) - 1u, f);
-	fclose(f);
-	text[n] = '\0';
-	return text;
 }
 
 /* The value of a "; NAME: value" header line, or NULL. */

@@ -27,6 +27,7 @@
  */
 #include "scenario_file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -439,6 +440,7 @@ static bool set_codec_ready_delay(struct loader *L, const char *v)
 
 static const char *const direction_names[] = { "render", "capture", NULL };
 static const char *const engine_names[] = { "pi", "po", "mc", NULL };	/* enum ac97_engine_id */
+_Static_assert(AC97_PI == 0 && AC97_PO == 1 && AC97_MC == 2, "engine_names follows the enum");
 static const char *const style_names[] = { "kmixer", "dsound", NULL };
 static const char *const layout_names[] = { "scattered", "contiguous", NULL };
 
@@ -633,9 +635,17 @@ static const char *const action_kind_names[] = {
 	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine", NULL,
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run", NULL };	/* KSSTATE */
+_Static_assert(SA_CANCEL_IRP == 0 && SA_SET_STATE == 1 && SA_QUERY_POSITION == 2 &&
+		       SA_STALL_BUS == 3 && SA_STRAY_ENGINE == 4 && SA_ACTION_KIND_COUNT == 5,
+	       "action_kind_names follows the enum");
+_Static_assert(KSSTATE_STOP == 0 && KSSTATE_ACQUIRE == 1 && KSSTATE_PAUSE == 2 && KSSTATE_RUN == 3,
+	       "state_names follows KSSTATE");
 
+/* The action the open [action] section fills. */
 static struct scenario_action *current_action(struct loader *L)
 {
+	assert(L->action_open);
+	assert(L->sc->n_actions > 0 && L->sc->n_actions <= SCENARIO_ACTIONS_MAX);
 	return &L->sc->actions[L->sc->n_actions - 1u];
 }
 
@@ -794,8 +804,8 @@ static bool open_section(struct loader *L, const char *line, size_t n)
 		return false;
 	enum section_id id = section_of(name, name_len);
 	if (id == SEC_NONE) {
-		char raw[SHOWN_MAX + 1], q[64];
-		size_t k = name_len < SHOWN_MAX ? name_len : SHOWN_MAX;
+		char raw[SHOWN_MAX + 2], q[64];	/* one more than shown: "..." */
+		size_t k = name_len <= SHOWN_MAX ? name_len : SHOWN_MAX + 1u;
 		memcpy(raw, name, k);
 		raw[k] = '\0';
 		return fail_at(L, L->line,
@@ -910,6 +920,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (L->key_line[k] != 0)
 		return fail_at(L, L->line, "duplicate key '%s' in [%s] (first set on line %" PRIu32 ")",
 			       keys[k].name, section_names[L->section], L->key_line[k]);
+	assert(keys[k].set != NULL);
 	L->key_line[k] = L->line;
 	L->key = keys[k].name;
 	return keys[k].set(L, value) ? 1 : 0;
