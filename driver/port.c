@@ -135,6 +135,7 @@ struct port_stream {
 	uint64_t acquired_hi;	/* end of the furthest acquired mapping */
 	uint64_t completions, cancellations;
 	bool available_owed;	/* a GetMapping was refused */
+	uint32_t refusals_left;	/* fault injection: refuse this many more */
 	uint64_t last_position;
 	uint32_t *perm;		/* scattered: the pool in a seeded order */
 	uint32_t perm_cursor;
@@ -593,6 +594,18 @@ NTSTATUS PortGetMapping(PORT_STREAM *ps, MAPPING_TAG tag, PHYSICAL_ADDRESS *phys
 			    byte_count ? "ok" : "NULL", flags ? "ok" : "NULL");
 	while (s->next_acquire < s->n_maps && s->maps[s->next_acquire].state == MAPPING_DROPPED)
 		s->next_acquire++;
+	if (s->refusals_left > 0 && s->next_acquire < s->n_maps) {
+		/* Fault injection: refused although a mapping is there, as
+		 * portcls does while it cannot hand one out; MappingAvailable
+		 * follows from the port's DPC once the refusals are spent. */
+		s->refusals_left--;
+		s->available_owed = true;
+		note(EVK_PORT_CALL, tag, s->refusals_left, "GetMapping(tag 0x%llx): refused "
+		     "(fault injection, STATUS_NOT_FOUND), MappingAvailable owed", ull(tag));
+		if (s->refusals_left == 0)
+			KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
+		return STATUS_NOT_FOUND;
+	}
 	if (s->next_acquire == s->n_maps) {
 		s->available_owed = true;
 		note(EVK_PORT_CALL, tag, s->n_maps, "GetMapping(tag 0x%llx): none available "
@@ -1088,6 +1101,12 @@ NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target)
 	}
 	s->changing_state = false;
 	return STATUS_SUCCESS;
+}
+
+void port_action_refuse_mappings(struct port_stream *s, uint32_t count)
+{
+	s->refusals_left += count;
+	note(EVK_NOTE, count, 0, "port: the next %u GetMapping calls will be refused", count);
 }
 
 void port_action_query_position(struct port_stream *s)

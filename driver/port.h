@@ -159,6 +159,10 @@ void port_action_submit(struct port_stream *s);	/* fill up to irps_in_flight */
 bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding);
 NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target);
 void port_action_query_position(struct port_stream *s);
+/* Fault injection: the next `count` GetMapping calls return
+ * STATUS_NOT_FOUND although mappings are there; MappingAvailable follows
+ * (from the port's DPC) once they are spent. */
+void port_action_refuse_mappings(struct port_stream *s, uint32_t count);
 
 /* Inspection (for checkers, tests, teardown). */
 KSSTATE port_stream_state(const struct port_stream *s);

@@ -17,7 +17,8 @@ static void add(struct scenario *sc, enum scenario_action_kind kind, sim_ticks_t
 {
 	if (sc->n_actions < SCENARIO_ACTIONS_MAX)
 		sc->actions[sc->n_actions++] =
-			(struct scenario_action){ kind, at, arg, duration };
+			(struct scenario_action){ .kind = kind, .at_ticks = at, .arg = arg,
+						  .duration_ticks = duration };
 }
 
 static void base(struct scenario *sc, const char *name, uint32_t variant)
@@ -227,6 +228,25 @@ static void build_stall_revoke(struct scenario *sc, uint32_t v)
 	add(sc, SA_CANCEL_IRP, MS(11) + MS(4) * (v % 5), 0, 0);
 }
 
+/* Faults: GetMapping refused while mappings are there (MappingAvailable
+ * must bring production back: 4), interrupts held back (13), a CPU taken
+ * away for a while, and a cancel at a scheduling step. */
+static void build_faults(struct scenario *sc, uint32_t v)
+{
+	base(sc, "faults", v);
+	sc->stream.irp_bytes = 2 * PAGE;
+	sc->stream.total_bytes = 16 * PAGE;
+	switch (v % 4) {
+	case 0: add(sc, SA_REFUSE_MAPPINGS, MS(5) + MS(3) * (v / 4), 3 + v / 4, 0); break;
+	case 1: add(sc, SA_DELAY_INTERRUPTS, MS(10), 0, MS(12) + MS(4) * (v / 4)); break;
+	case 2: add(sc, SA_STALL_CPU, MS(6), v / 4 % 2, MS(8)); break;
+	case 3:
+		add(sc, SA_CANCEL_IRP, 0, 1, 0);
+		sc->actions[sc->n_actions - 1].at_step = 300 + 50 * (v / 4);
+		break;
+	}
+}
+
 /* Capture through PCM in, with cancels. */
 static void build_capture(struct scenario *sc, uint32_t v)
 {
@@ -279,6 +299,7 @@ const struct family families[] = {
 	{ 20, "stop-restart", "stop with mappings queued, then run again (20)", 6, build_stop_restart },
 	{ 21, "many-tags", "more than 32 mappings, a late revoke (21)", 10, build_many_tags },
 	{ 22, "stall-revoke", "bus stalls around a revoke: no RR while running (22)", 20, build_stall_revoke },
+	{ 0, "faults", "refused GetMapping, held interrupts, a stalled CPU, a cancel at a step", 8, build_faults },
 	{ 0, "capture", "capture through PCM in and mic, with cancels", 6, build_capture },
 	{ 0, "dsound", "one looping buffer serviced by a timer DPC", 4, build_dsound },
 	{ 0, "vra", "playback at 44.1 and 22.05 kHz through VRA", 2, build_vra },

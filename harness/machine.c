@@ -47,6 +47,7 @@ struct cpu {
 	uint32_t isr_depth;
 	uint32_t dpc_depth;
 	const char *task;		/* the passive call it runs, or NULL */
+	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
 };
 
 struct task {
@@ -54,6 +55,13 @@ struct task {
 	void *arg;
 	const char *name;
 	IO_WORKITEM *item;
+};
+
+#define STEP_TASKS_MAX 32u
+
+struct step_task {
+	uint64_t step;
+	struct task task;
 };
 
 struct machine {
@@ -80,6 +88,9 @@ struct machine {
 	uint32_t timer_count;
 	uint32_t next_object_id;
 	uint32_t common_next;
+	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
+	struct step_task step_tasks[STEP_TASKS_MAX];
+	uint32_t n_step_tasks;
 	struct ac97_observer device_observer;
 	void (*step_hook)(void *ctx);
 	void *step_ctx;
@@ -285,6 +296,8 @@ static bool tasks_waiting(const struct machine *m)
 
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
+	if (m->now < c->stalled_until)
+		return false;
 	switch (c->block) {
 	case BLOCK_NONE: return true;
 	case BLOCK_IDLE: return tasks_waiting(m) || c->dpc_count > 0;
@@ -299,7 +312,7 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 static bool irq_deliverable(const struct machine *m)
 {
 	return m->interrupt != NULL && m->interrupt->connected && m->isr_cpu < 0 &&
-	       ac97_irq_line(&m->dev);
+	       m->now >= m->irq_held_until && ac97_irq_line(&m->dev);
 }
 
 static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
@@ -308,7 +321,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	bool irq = irq_deliverable(m);
 	bool force = irq && m->irq_deferred >= m->cfg.irq_defer_max;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
-		if (irq && m->cpu[i].irql < DIRQL) {
+		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
 			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
 			agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
 		}
@@ -324,6 +337,8 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	return n;
 }
 
+/* A task waiting for a step does not keep the run going: an idle machine
+ * takes no steps, so a run that ends first never reaches it. */
 static bool all_idle(const struct machine *m)
 {
 	if (tasks_waiting(m))
@@ -342,9 +357,17 @@ static bool idle_advance(struct machine *m)
 	for (uint32_t i = 0; i < m->timer_count; i++)
 		if (m->timers[i]->due_ticks < next)
 			next = m->timers[i]->due_ticks;
-	for (uint32_t i = 0; i < m->cfg.n_cpus; i++)
-		if (m->cpu[i].block == BLOCK_EVENT && m->cpu[i].wait_deadline < next)
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
+		/* A deadline already passed cannot move time on (its CPU may be
+		 * stalled, and then it is the stall's end that counts). */
+		if (m->cpu[i].block == BLOCK_EVENT && m->cpu[i].wait_deadline > m->now &&
+		    m->cpu[i].wait_deadline < next)
 			next = m->cpu[i].wait_deadline;
+		if (m->cpu[i].stalled_until > m->now && m->cpu[i].stalled_until < next)
+			next = m->cpu[i].stalled_until;
+	}
+	if (m->irq_held_until > m->now && m->irq_held_until < next && ac97_irq_line(&m->dev))
+		next = m->irq_held_until;
 	if (next == SIM_TICKS_NEVER)
 		return false;
 	if (next > m->now)
@@ -356,6 +379,22 @@ static bool idle_advance(struct machine *m)
 
 static void run_isr(struct machine *m, struct cpu *self);
 static void run_dpcs(struct machine *m, struct cpu *self);
+static int push_task(struct machine *m, struct task t);
+
+/* Tasks queued for a step join the passive queue once it is reached. */
+static void release_step_tasks(struct machine *m)
+{
+	for (uint32_t i = 0; i < m->n_step_tasks;) {
+		if (m->step_tasks[i].step > m->steps) {
+			i++;
+			continue;
+		}
+		if (push_task(m, m->step_tasks[i].task) != 0)
+			machine_fail(m, "host-memory", "out of host memory queueing a task");
+		logk(m, EV_NOTE, m->steps, 0, m->step_tasks[i].task.name);
+		m->step_tasks[i] = m->step_tasks[--m->n_step_tasks];
+	}
+}
 
 static void switch_to(struct machine *m, struct cpu *self, struct cpu *target)
 {
@@ -421,6 +460,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		}
 		if (++m->steps > m->cfg.max_steps)
 			end_run(m, RUN_LIMIT, "step-limit", "scheduling step limit reached");
+		release_step_tasks(m);
 		if (irq_deliverable(m))
 			m->irq_deferred = opt[k].action == ACT_ISR ? 0 : m->irq_deferred + 1;
 		logk(m, EV_SCHEDULE, (uint64_t)opt[k].action << 8 | opt[k].cpu, n, NULL);
@@ -664,6 +704,11 @@ void machine_bind(struct machine *m)
 
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name)
 {
+	return push_task(m, (struct task){ fn, arg, name, NULL });
+}
+
+static int push_task(struct machine *m, struct task task)
+{
 	if (m->task_head + m->task_count == m->task_capacity && m->task_head > 0) {
 		memmove(m->tasks, m->tasks + m->task_head, m->task_count * sizeof(*m->tasks));
 		m->task_head = 0;
@@ -676,8 +721,33 @@ int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, c
 		m->tasks = t;
 		m->task_capacity = cap;
 	}
-	m->tasks[m->task_head + m->task_count++] = (struct task){ fn, arg, name, NULL };
+	m->tasks[m->task_head + m->task_count++] = task;
 	return 0;
+}
+
+int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(void *arg),
+				  void *arg, const char *name)
+{
+	if (m->n_step_tasks == STEP_TASKS_MAX)
+		return -1;
+	m->step_tasks[m->n_step_tasks++] = (struct step_task){ step, { fn, arg, name, NULL } };
+	return 0;
+}
+
+void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick)
+{
+	if (until_tick > m->irq_held_until)
+		m->irq_held_until = until_tick;
+	logk(m, EV_NOTE, until_tick, 0, "interrupts held back (fault injection)");
+}
+
+void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
+{
+	if (cpu >= m->cfg.n_cpus)
+		return;
+	if (until_tick > m->cpu[cpu].stalled_until)
+		m->cpu[cpu].stalled_until = until_tick;
+	logk(m, EV_NOTE, cpu, until_tick, "CPU stalled (fault injection)");
 }
 
 void machine_run(struct machine *m, struct run_result *result)

@@ -123,6 +123,17 @@ void machine_set_device_observer(struct machine *m, struct ac97_observer obs);
 void machine_set_step_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
 void machine_set_end_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
 
+/* Fault injection, for harness code inside the run:
+ * - no interrupt is delivered before until_tick (a slow interrupt path);
+ * - cpu runs nothing, not even an ISR, before until_tick (an SMI, a
+ *   hypervisor taking the CPU away);
+ * - fn(arg) joins the passive queue once the run has taken `step`
+ *   scheduling steps (an action at a step rather than at a time). */
+void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick);
+void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick);
+int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(void *arg),
+				  void *arg, const char *name);
+
 /* Runs to the end (see RUN_*). Call once. */
 void machine_run(struct machine *m, struct run_result *result);
 

@@ -117,6 +117,8 @@ uint64_t scenario_hash(const struct scenario *sc)
 		const struct scenario_action *a = &sc->actions[i];
 		h = hash_u64(h, a->kind);
 		h = hash_u64(h, a->at_ticks);
+		if (a->at_step != 0)	/* keeps the hashes of time-only scenarios */
+			h = hash_u64(h, a->at_step);
 		h = hash_u64(h, a->arg);
 		h = hash_u64(h, a->duration_ticks);
 	}
@@ -234,10 +236,12 @@ static void action(void *arg)
 		sleep_ticks(SIM_TICKS_PER_SECOND / 10000u);
 	if (c->script_done)
 		return;
-	sim_ticks_t when = c->run_start_ticks + a->at_ticks;
-	sim_ticks_t now = now_ticks();
-	if (when > now)
-		sleep_ticks(when - now);
+	if (a->at_step == 0) {
+		sim_ticks_t when = c->run_start_ticks + a->at_ticks;
+		sim_ticks_t now = now_ticks();
+		if (when > now)
+			sleep_ticks(when - now);
+	}
 	if (!c->running)
 		return;	/* the stream ended first: nothing to race */
 	switch (a->kind) {
@@ -249,6 +253,13 @@ static void action(void *arg)
 		break;
 	case SA_STRAY_ENGINE:
 		stray_engine(c, (enum ac97_engine_id)a->arg);
+		break;
+	case SA_REFUSE_MAPPINGS: port_action_refuse_mappings(c->ps, a->arg); break;
+	case SA_DELAY_INTERRUPTS:
+		machine_hold_interrupts(c->m, now_ticks() + a->duration_ticks);
+		break;
+	case SA_STALL_CPU:
+		machine_stall_cpu(c->m, a->arg, now_ticks() + a->duration_ticks);
 		break;
 	case SA_ACTION_KIND_COUNT: break;
 	}
@@ -410,7 +421,11 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		args[2 * i] = c;
 		args[2 * i + 1] = (void *)(uintptr_t)i;
-		machine_queue_passive(m, action, &args[2 * i], "timed action");
+		if (sc->actions[i].at_step != 0)
+			machine_queue_passive_at_step(m, sc->actions[i].at_step, action, &args[2 * i],
+						      "action at a step");
+		else
+			machine_queue_passive(m, action, &args[2 * i], "timed action");
 	}
 	machine_run(m, &out->result);
 	out->link_frames = c->link_frames;

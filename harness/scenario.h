@@ -31,12 +31,16 @@ enum scenario_action_kind {
 	SA_QUERY_POSITION,
 	SA_STALL_BUS,		/* duration_ticks: DMA waits that long */
 	SA_STRAY_ENGINE,	/* arg: an engine no stream owns raises status */
+	SA_REFUSE_MAPPINGS,	/* arg: GetMapping refuses that many calls */
+	SA_DELAY_INTERRUPTS,	/* duration_ticks: no interrupt delivered meanwhile */
+	SA_STALL_CPU,		/* arg: which CPU runs nothing for duration_ticks */
 	SA_ACTION_KIND_COUNT
 };
 
 struct scenario_action {
 	enum scenario_action_kind kind;
 	sim_ticks_t at_ticks;	/* after the stream starts running */
+	uint64_t at_step;	/* when non-zero: at this scheduling step instead */
 	uint32_t arg;
 	sim_ticks_t duration_ticks;
 };

@@ -74,6 +74,7 @@ FAMILY_TEST(position, "position")
 FAMILY_TEST(stop_restart, "stop-restart")
 FAMILY_TEST(many_tags, "many-tags")
 FAMILY_TEST(stall_revoke, "stall-revoke")
+FAMILY_TEST(faults, "faults")
 FAMILY_TEST(capture, "capture")
 FAMILY_TEST(dsound, "dsound")
 FAMILY_TEST(vra, "vra")
@@ -191,6 +192,7 @@ Suite *suite_families(void)
 	tcase_add_test(tc, stop_restart);
 	tcase_add_test(tc, many_tags);
 	tcase_add_test(tc, stall_revoke);
+	tcase_add_test(tc, faults);
 	tcase_add_test(tc, capture);
 	tcase_add_test(tc, dsound);
 	tcase_add_test(tc, vra);

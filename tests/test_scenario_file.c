@@ -548,7 +548,7 @@ static const struct error_case error_cases[] = {
 	  "2: unknown key 'irp_size' in [stream] (keys: direction, engine, style, layout, channels, "
 	  "rate, irp_bytes, irps_in_flight, total_bytes, first_page_offset, layout_seed)" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nfile = x\n",
-	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine)" },
+	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine, at_step, count, cpu)" },
 	{ "[scenario]\ncpus = 2\ncpus = 3\n", "3: duplicate key 'cpus' in [scenario] (first set on line 2)" },
 	{ "[scenario]\ncpus = 2\n[stream]\n[scenario]\ncpus = 3\n",
 	  "5: duplicate key 'cpus' in [scenario] (first set on line 2)" },
@@ -650,11 +650,20 @@ static const struct error_case error_cases[] = {
 	  "4: file: a capture stream records the checkers' input pattern; [source] is for render streams" },
 	{ "[source]\nfile =\n", "2: file: the path is empty" },
 	/* actions */
-	{ "[action]\nkind = cancel-irp\n", "1: [action] needs at = TIME (after the stream starts running)" },
+	{ "[action]\nkind = cancel-irp\n", "1: [action] needs at = TIME (after the stream starts running) or at_step = N" },
 	{ "[action]\nat = 5ms\n[scenario]\n",
-	  "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus or stray-engine" },
-	{ "[action]\n", "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus or "
-			"stray-engine" },
+	  "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, stray-engine, "
+	  "refuse-mappings, delay-interrupts or stall-cpu" },
+	{ "[action]\n", "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, "
+			"stray-engine, refuse-mappings, delay-interrupts or stall-cpu" },
+	{ "[action]\nkind = cancel-irp\nat = 1ms\nat_step = 5\n",
+	  "4: at_step: give at or at_step, not both" },
+	{ "[action]\nkind = refuse-mappings\nat = 1ms\n",
+	  "1: [action] of kind refuse-mappings needs count = N (how many GetMapping calls to refuse)" },
+	{ "[action]\nkind = stall-cpu\nat = 1ms\nduration = 1ms\n",
+	  "1: [action] of kind stall-cpu needs cpu = N (which CPU stops)" },
+	{ "[action]\nkind = delay-interrupts\nat = 1ms\ncount = 2\nduration = 1ms\n",
+	  "4: count: does not apply to kind = delay-interrupts" },
 	{ "[action]\nkind = set-state\nat = 1ms\n",
 	  "1: [action] of kind set-state needs state = stop, acquire, pause or run" },
 	{ "[action]\nkind = stall-bus\nat = 1ms\n",
@@ -672,7 +681,7 @@ static const struct error_case error_cases[] = {
 	{ "[action]\nkind = set-state\nat = 1ms\nstate = walk\n",
 	  "4: state: 'walk' is not one of stop, acquire, pause, run" },
 	{ "[action]\nkind = jump\n",
-	  "2: kind: 'jump' is not one of cancel-irp, set-state, query-position, stall-bus, stray-engine" },
+	  "2: kind: 'jump' is not one of cancel-irp, set-state, query-position, stall-bus, stray-engine, refuse-mappings, delay-interrupts, stall-cpu" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nirp = 64\n", "4: irp: 64 is out of range (0..63)" },
 	/* the first error wins */
 	{ "[scenario]\ncpus = 9\nmax_time = 5\n", "2: cpus: 9 is out of range (1..8)" },

@@ -79,7 +79,8 @@ enum key_id {
 	K_SOURCE_KIND, K_SOURCE_FILE,
 	K_DESCRIPTOR_MAX_BYTES, K_TIMER_SERVICE, K_TIMER_PERIOD_MS,
 	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY,
-	K_A_KIND, K_A_AT, K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE,
+	K_A_KIND, K_A_AT, K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE, K_A_AT_STEP, K_A_COUNT,
+	K_A_CPU,
 	KEY_COUNT
 };
 #define K_ACTION_FIRST K_A_KIND
@@ -632,11 +633,13 @@ static bool set_ends_early(struct loader *L, const char *v)
 
 /* enum scenario_action_kind */
 static const char *const action_kind_names[] = {
-	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine", NULL,
+	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine",
+	"refuse-mappings", "delay-interrupts", "stall-cpu", NULL,
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run", NULL };	/* KSSTATE */
 _Static_assert(SA_CANCEL_IRP == 0 && SA_SET_STATE == 1 && SA_QUERY_POSITION == 2 &&
-		       SA_STALL_BUS == 3 && SA_STRAY_ENGINE == 4 && SA_ACTION_KIND_COUNT == 5,
+		       SA_STALL_BUS == 3 && SA_STRAY_ENGINE == 4 && SA_REFUSE_MAPPINGS == 5 &&
+		       SA_DELAY_INTERRUPTS == 6 && SA_STALL_CPU == 7 && SA_ACTION_KIND_COUNT == 8,
 	       "action_kind_names follows the enum");
 _Static_assert(KSSTATE_STOP == 0 && KSSTATE_ACQUIRE == 1 && KSSTATE_PAUSE == 2 && KSSTATE_RUN == 3,
 	       "state_names follows KSSTATE");
@@ -684,6 +687,25 @@ static bool set_a_engine(struct loader *L, const char *v)
 	return get_choice(L, v, engine_names, &current_action(L)->arg);
 }
 
+static bool set_a_at_step(struct loader *L, const char *v)
+{
+	uint64_t step;
+	if (!get_uint(L, v, 1, STEPS_MAX, &step))
+		return false;
+	current_action(L)->at_step = step;
+	return true;
+}
+
+static bool set_a_count(struct loader *L, const char *v)
+{
+	return get_u32(L, v, 1, 1000000u, &current_action(L)->arg);
+}
+
+static bool set_a_cpu(struct loader *L, const char *v)
+{
+	return get_u32(L, v, 0, MACHINE_CPUS_MAX - 1u, &current_action(L)->arg);
+}
+
 static const struct key_def keys[KEY_COUNT] = {
 	[K_NAME] = { SEC_SCENARIO, "name", set_name },
 	[K_CPUS] = { SEC_SCENARIO, "cpus", set_cpus },
@@ -719,6 +741,9 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_A_STATE] = { SEC_ACTION, "state", set_a_state },
 	[K_A_DURATION] = { SEC_ACTION, "duration", set_a_duration },
 	[K_A_ENGINE] = { SEC_ACTION, "engine", set_a_engine },
+	[K_A_AT_STEP] = { SEC_ACTION, "at_step", set_a_at_step },
+	[K_A_COUNT] = { SEC_ACTION, "count", set_a_count },
+	[K_A_CPU] = { SEC_ACTION, "cpu", set_a_cpu },
 };
 
 /* ---- sections ------------------------------------------------------------------ */
@@ -727,6 +752,7 @@ static const struct key_def keys[KEY_COUNT] = {
  * section starts and at the end of the file. */
 static bool close_action(struct loader *L)
 {
+	/* Which argument keys each kind takes (and needs, with what to say). */
 	static const struct {
 		enum scenario_action_kind kind;
 		enum key_id key;
@@ -736,23 +762,40 @@ static bool close_action(struct loader *L)
 		{ SA_SET_STATE, K_A_STATE, "state = stop, acquire, pause or run" },
 		{ SA_STALL_BUS, K_A_DURATION, "duration = TIME (how long DMA waits)" },
 		{ SA_STRAY_ENGINE, K_A_ENGINE, "engine = pi, po or mc" },
+		{ SA_REFUSE_MAPPINGS, K_A_COUNT, "count = N (how many GetMapping calls to refuse)" },
+		{ SA_DELAY_INTERRUPTS, K_A_DURATION, "duration = TIME (how long no interrupt comes)" },
+		{ SA_STALL_CPU, K_A_CPU, "cpu = N (which CPU stops)" },
+		{ SA_STALL_CPU, K_A_DURATION, "duration = TIME (how long the CPU runs nothing)" },
 	};
+	static const enum key_id arg_key_ids[] = { K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE,
+						   K_A_COUNT, K_A_CPU };
 	struct scenario_action *a = current_action(L);
 	uint32_t header = L->action_line[L->sc->n_actions - 1u].header;
 	L->action_open = false;
 	if (L->key_line[K_A_KIND] == 0)
 		return fail_at(L, header, "[action] needs kind = cancel-irp, set-state, "
-					  "query-position, stall-bus or stray-engine");
-	if (L->key_line[K_A_AT] == 0)
-		return fail_at(L, header, "[action] needs at = TIME (after the stream starts running)");
-	for (size_t i = 0; i < sizeof(arg_keys) / sizeof(arg_keys[0]); i++) {
-		uint32_t line = L->key_line[arg_keys[i].key];
-		if (a->kind == arg_keys[i].kind && line == 0 && arg_keys[i].needs != NULL)
+					  "query-position, stall-bus, stray-engine, refuse-mappings, "
+					  "delay-interrupts or stall-cpu");
+	if (L->key_line[K_A_AT] == 0 && L->key_line[K_A_AT_STEP] == 0)
+		return fail_at(L, header, "[action] needs at = TIME (after the stream starts running) "
+					  "or at_step = N");
+	if (L->key_line[K_A_AT] != 0 && L->key_line[K_A_AT_STEP] != 0)
+		return fail_at(L, L->key_line[K_A_AT_STEP], "at_step: give at or at_step, not both");
+	for (size_t i = 0; i < sizeof(arg_keys) / sizeof(arg_keys[0]); i++)
+		if (a->kind == arg_keys[i].kind && L->key_line[arg_keys[i].key] == 0 &&
+		    arg_keys[i].needs != NULL)
 			return fail_at(L, header, "[action] of kind %s needs %s",
 				       action_kind_names[a->kind], arg_keys[i].needs);
-		if (a->kind != arg_keys[i].kind && line != 0)
+	for (size_t k = 0; k < sizeof(arg_key_ids) / sizeof(arg_key_ids[0]); k++) {
+		uint32_t line = L->key_line[arg_key_ids[k]];
+		if (line == 0)
+			continue;
+		bool applies = false;
+		for (size_t i = 0; i < sizeof(arg_keys) / sizeof(arg_keys[0]); i++)
+			applies |= arg_keys[i].kind == a->kind && arg_keys[i].key == arg_key_ids[k];
+		if (!applies)
 			return fail_at(L, line, "%s: does not apply to kind = %s",
-				       keys[arg_keys[i].key].name, action_kind_names[a->kind]);
+				       keys[arg_key_ids[k]].name, action_kind_names[a->kind]);
 	}
 	return true;
 }
