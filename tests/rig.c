@@ -165,3 +165,55 @@ const struct ac97_event *rig_find(const struct rig *r, enum ac97_event_kind kind
 			return &r->events[i];
 	return NULL;
 }
+
+uint32_t rig_nabm_rd(struct rig *r, uint32_t off, unsigned width)
+{
+	return rig_rd(r, AC97_BAR_NABM, off, width);
+}
+
+void rig_nabm_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value)
+{
+	rig_wr(r, AC97_BAR_NABM, off, width, value);
+}
+
+uint32_t rig_nam_rd(struct rig *r, uint32_t off, unsigned width)
+{
+	return rig_rd(r, AC97_BAR_NAM, off, width);
+}
+
+void rig_nam_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value)
+{
+	rig_wr(r, AC97_BAR_NAM, off, width, value);
+}
+
+uint32_t rig_ereg_rd(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width)
+{
+	return rig_rd(r, AC97_BAR_NABM, rig_reg(e, off), width);
+}
+
+void rig_ereg_wr(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width,
+		 uint32_t value)
+{
+	rig_wr(r, AC97_BAR_NABM, rig_reg(e, off), width, value);
+}
+
+size_t rig_ge_count(const struct rig *r, enum ac97_guest_error ge, int engine)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_events; i++)
+		n += r->events[i].kind == AC97_EV_GUEST_ERROR && r->events[i].code == (uint32_t)ge &&
+		     r->events[i].engine == engine;
+	return n;
+}
+
+const struct ac97_event *rig_ge_find(const struct rig *r, enum ac97_guest_error ge, int engine,
+				     size_t nth)
+{
+	for (size_t i = 0; i < r->n_events; i++) {
+		const struct ac97_event *ev = &r->events[i];
+		if (ev->kind == AC97_EV_GUEST_ERROR && ev->code == (uint32_t)ge &&
+		    ev->engine == engine && nth-- == 0)
+			return ev;
+	}
+	return NULL;
+}

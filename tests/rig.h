@@ -56,6 +56,20 @@ const struct ac97_event *rig_find(const struct rig *r, enum ac97_event_kind kind
 				  size_t nth);
 
 uint64_t rig_fnv(uint64_t h, const void *data, size_t len);
+
+/* Register shorthands: a BAR, or one engine's register block. */
+uint32_t rig_nabm_rd(struct rig *r, uint32_t off, unsigned width);
+void rig_nabm_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value);
+uint32_t rig_nam_rd(struct rig *r, uint32_t off, unsigned width);
+void rig_nam_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value);
+uint32_t rig_ereg_rd(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width);
+void rig_ereg_wr(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width,
+		 uint32_t value);
+
+/* Guest-error events with this code and engine (-1: the device). */
+size_t rig_ge_count(const struct rig *r, enum ac97_guest_error ge, int engine);
+const struct ac97_event *rig_ge_find(const struct rig *r, enum ac97_guest_error ge, int engine,
+				     size_t nth);
 #define RIG_FNV_INIT 0xcbf29ce484222325ull
 
 /* Engine register offsets. */

@@ -48,64 +48,20 @@ static const uint32_t int_bit[AC97_ENGINE_COUNT] = {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static uint32_t nabm_rd(struct rig *r, uint32_t off, unsigned width)
-{
-	return rig_rd(r, AC97_BAR_NABM, off, width);
-}
 
-static void nabm_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value)
-{
-	rig_wr(r, AC97_BAR_NABM, off, width, value);
-}
 
-static uint32_t nam_rd(struct rig *r, uint32_t off, unsigned width)
-{
-	return rig_rd(r, AC97_BAR_NAM, off, width);
-}
 
-static void nam_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value)
-{
-	rig_wr(r, AC97_BAR_NAM, off, width, value);
-}
 
-static uint32_t ereg_rd(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width)
-{
-	return rig_rd(r, AC97_BAR_NABM, rig_reg(e, off), width);
-}
 
-static void ereg_wr(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width,
-		    uint32_t value)
-{
-	rig_wr(r, AC97_BAR_NABM, rig_reg(e, off), width, value);
-}
 
-static size_t ge_count(const struct rig *r, enum ac97_guest_error ge, int engine)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_events; i++)
-		n += r->events[i].kind == AC97_EV_GUEST_ERROR && r->events[i].code == (uint32_t)ge &&
-		     r->events[i].engine == engine;
-	return n;
-}
 
-static const struct ac97_event *ge_find(const struct rig *r, enum ac97_guest_error ge,
-					int engine, size_t nth)
-{
-	for (size_t i = 0; i < r->n_events; i++) {
-		const struct ac97_event *ev = &r->events[i];
-		if (ev->kind == AC97_EV_GUEST_ERROR && ev->code == (uint32_t)ge &&
-		    ev->engine == engine && nth-- == 0)
-			return ev;
-	}
-	return NULL;
-}
 
 static void start_engine_on(struct rig *r, enum ac97_engine_id e, uint32_t list, uint8_t lvi,
 			    uint8_t cr_extra)
 {
-	ereg_wr(r, e, AC97_BDBAR, 32, list);
-	ereg_wr(r, e, AC97_LVI, 8, lvi);
-	ereg_wr(r, e, AC97_CR, 8, AC97_CR_RPBM | cr_extra);
+	rig_ereg_wr(r, e, AC97_BDBAR, 32, list);
+	rig_ereg_wr(r, e, AC97_LVI, 8, lvi);
+	rig_ereg_wr(r, e, AC97_CR, 8, AC97_CR_RPBM | cr_extra);
 }
 
 static void start_engine(struct rig *r, enum ac97_engine_id e, uint8_t lvi, uint8_t cr_extra)
@@ -153,8 +109,8 @@ static void capture_link_up(struct rig *r)
 {
 	ac97_set_source(&r->dev, (struct ac97_source){ ramp_source, NULL });
 	rig_link_up(r);
-	nam_wr(r, CODEC_RECORD_GAIN, 16, 0x0000);
-	nam_wr(r, CODEC_RECORD_GAIN_MIC, 16, 0x0000);
+	rig_nam_wr(r, CODEC_RECORD_GAIN, 16, 0x0000);
+	rig_nam_wr(r, CODEC_RECORD_GAIN_MIC, 16, 0x0000);
 }
 
 /* Index into r->po_* of the first DATA frame at or after index from. */
@@ -192,15 +148,15 @@ static uint16_t enabled_status(uint32_t sr, uint32_t cr)
 static bool invariants_hold(struct rig *r, char *why, size_t why_len)
 {
 	bool line = false;
-	uint32_t gsta = nabm_rd(r, AC97_GLOB_STA, 32);
+	uint32_t gsta = rig_nabm_rd(r, AC97_GLOB_STA, 32);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
 		const struct bm_engine *be = &r->dev.engine[e];
 		const char *name = ac97_engine_name(e);
-		uint32_t civ = ereg_rd(r, e, AC97_CIV, 8), lvi = ereg_rd(r, e, AC97_LVI, 8);
-		uint32_t piv = ereg_rd(r, e, AC97_PIV, 8), cr = ereg_rd(r, e, AC97_CR, 8);
-		uint32_t sr = ereg_rd(r, e, AC97_SR, 16), picb = ereg_rd(r, e, AC97_PICB, 16);
-		uint32_t bdbar = ereg_rd(r, e, AC97_BDBAR, 32);
+		uint32_t civ = rig_ereg_rd(r, e, AC97_CIV, 8), lvi = rig_ereg_rd(r, e, AC97_LVI, 8);
+		uint32_t piv = rig_ereg_rd(r, e, AC97_PIV, 8), cr = rig_ereg_rd(r, e, AC97_CR, 8);
+		uint32_t sr = rig_ereg_rd(r, e, AC97_SR, 16), picb = rig_ereg_rd(r, e, AC97_PICB, 16);
+		uint32_t bdbar = rig_ereg_rd(r, e, AC97_BDBAR, 32);
 		uint32_t len = be->loaded ? be->cur.len_samples : 0;
 		const char *bad = NULL;
 		if (civ >= 32)
@@ -238,7 +194,7 @@ static bool invariants_hold(struct rig *r, char *why, size_t why_len)
 			 line);
 		return false;
 	}
-	if (nabm_rd(r, AC97_GLOB_CNT, 32) & ~0x3Bu) {
+	if (rig_nabm_rd(r, AC97_GLOB_CNT, 32) & ~0x3Bu) {
 		snprintf(why, why_len, "GLOB_CNT reads reserved or WARM bits");
 		return false;
 	}
@@ -279,13 +235,13 @@ START_TEST(zero_length_with_ioc)
 	uint64_t before = r.po_frames;
 	start_engine(&r, AC97_PO, 1, AC97_CR_IOCE);
 	rig_advance_to(&r, 12811);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00000100u);	/* CIV 0, LVI 1, SR 0 */
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00000100u);	/* CIV 0, LVI 1, SR 0 */
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
 	rig_advance_to(&r, 12812);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 48);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_BCIS);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 48);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_BCIS);
 	ck_assert(ac97_irq_line(&r.dev));
 	const struct ac97_event *done = rig_find(&r, AC97_EV_BUFFER_DONE, AC97_PO, 0);
 	ck_assert_ptr_nonnull(done);
@@ -317,12 +273,12 @@ START_TEST(zero_length_with_ioc_capture)
 	rig_bd(&r, LIST, 1, BUF1, 64, false, false);
 	start_engine(&r, AC97_PI, 1, AC97_CR_IOCE);
 	rig_advance_to(&r, 13067);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_CIV, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_SR, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_CIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_SR, 16), 0);
 	rig_advance_to(&r, 13068);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_CIV, 8), 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_PICB, 16), 62);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_SR, 16), AC97_SR_BCIS);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_CIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_PICB, 16), 62);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_SR, 16), AC97_SR_BCIS);
 	ck_assert(ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(mem_le16(&r, BUF1), 4);
 	ck_assert_uint_eq(mem_le16(&r, BUF1 + 2), 5);
@@ -350,9 +306,9 @@ START_TEST(zero_length_all_32)
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_BUFFER_DONE, AC97_PO), 32);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_BUFFER_DONE, AC97_PO, 31)->tick, 12812);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_BUFFER_DONE, AC97_PO, 31)->a, 31);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x000F1F1Fu);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x000F1F1Fu);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 0);
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
 	rig_advance_to(&r, 1000 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 0);
@@ -376,9 +332,9 @@ START_TEST(zero_length_all_32_capture)
 		rig_bd(&r, LIST, i, BUF0 + 8 * i, 0, false, false);
 	start_engine(&r, AC97_PI, 31, 0);
 	rig_advance_to(&r, 13067);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_SR, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_SR, 16), 0);
 	rig_advance_to(&r, 13068);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_CIV, 32), 0x00071F1Fu);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_CIV, 32), 0x00071F1Fu);
 	rig_advance_to(&r, 1000 * FRAME);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_BUFFER_DONE, AC97_PI), 32);
 	for (uint32_t i = 0; i < 0x100; i += 2)
@@ -404,12 +360,12 @@ START_TEST(zero_length_at_lvi)
 	rig_bd(&r, LIST, 1, BUF1, 0, false, false);
 	start_engine(&r, AC97_PO, 1, AC97_CR_LVBIE);
 	rig_advance_to(&r, 18955);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_advance_to(&r, 18956);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070101u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070101u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 0);
 	ck_assert(ac97_irq_line(&r.dev));
 	const struct ac97_event *h = rig_find(&r, AC97_EV_HALTED, AC97_PO, 0);
 	ck_assert_ptr_nonnull(h);
@@ -443,16 +399,16 @@ START_TEST(odd_length_stream)
 	rig_fill_ramp(&r, BUF1, 65, 63);
 	uint64_t before = r.po_frames;
 	start_engine(&r, AC97_PO, 1, 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_ODD_LENGTH, AC97_PO), 2);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 0)->a, 0);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 1)->a, 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 1)->tick, T_LINK_UP);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_ODD_LENGTH, AC97_PO), 2);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 0)->a, 0);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 1)->a, 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_ODD_LENGTH, AC97_PO, 1)->tick, T_LINK_UP);
 	rig_advance_to(&r, 74 * FRAME + LAT - 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 1);
 	rig_advance_to(&r, 74 * FRAME + LAT);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
 	rig_advance_to(&r, 200 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 64);
 	ck_assert_uint_eq(r.underrun_frames[AC97_PO], 0);
@@ -477,9 +433,9 @@ START_TEST(odd_length_mono_is_fine)
 	rig_bd(&r, LIST, 0, BUF0, 63, false, false);
 	start_engine(&r, AC97_MC, 0, 0);
 	rig_advance_to(&r, 113 * FRAME + LAT - 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_MC, AC97_PICB, 16), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_MC, AC97_PICB, 16), 1);
 	rig_advance_to(&r, 113 * FRAME + LAT);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_MC, AC97_SR, 16),
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_MC, AC97_SR, 16),
 			  AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, AC97_MC), 0);
 	rig_free(&r);
@@ -498,9 +454,9 @@ START_TEST(addr_bit0_ignored)
 	rig_fill_ramp(&r, BUF0, 64, 1000);
 	uint64_t before = r.po_frames;
 	start_engine(&r, AC97_PO, 0, 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_ADDR_BIT0, AC97_PO), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_ADDR_BIT0, AC97_PO, 0)->a, 0);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_ADDR_BIT0, AC97_PO, 0)->tick, T_LINK_UP);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_ADDR_BIT0, AC97_PO), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_ADDR_BIT0, AC97_PO, 0)->a, 0);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_ADDR_BIT0, AC97_PO, 0)->tick, T_LINK_UP);
 	rig_advance_to(&r, 200 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 32);
 	uint64_t n0 = first_data_frame(&r, before);
@@ -545,13 +501,13 @@ START_TEST(reserved_descriptor_bits)
 	rig_link_up(&r);
 	rig_bd(&r, LIST, 0, BUF0, AC97_BD_RESERVED | 64, true, false);
 	start_engine(&r, AC97_PO, 0, 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_BD_RESERVED_BITS, AC97_PO), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_BD_RESERVED_BITS, AC97_PO, 0)->a, 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_BD_RESERVED_BITS, AC97_PO), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_BD_RESERVED_BITS, AC97_PO, 0)->a, 0);
 	rig_advance_to(&r, 18955);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
 	rig_advance_to(&r, 18956);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
 	rig_free(&r);
 }
 END_TEST
@@ -580,7 +536,7 @@ START_TEST(buffer_outside_memory)
 	ck_assert_uint_eq(r.dev.faults[0].addr, 0xFFFF0000u);
 	ck_assert(!r.dev.faults[0].write);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_DMA_FAULT, AC97_PO), 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 32);
 	uint8_t zeros[128] = { 0 };
 	ck_assert_uint_eq(r.data_fnv[AC97_PO], rig_fnv(RIG_FNV_INIT, zeros, sizeof(zeros)));
@@ -625,7 +581,7 @@ START_TEST(buffer_on_unmapped_pages_one_fault_per_page)
 		rig_bd(&r, LIST, 0, 0x40000, 4096, false, false);
 		start_engine(&r, AC97_PO, 0, 0);
 		rig_advance_to(&r, 2200 * FRAME);
-		ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16) & AC97_SR_DCH, AC97_SR_DCH);
+		ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16) & AC97_SR_DCH, AC97_SR_DCH);
 		ck_assert_uint_eq(r.dev.faults_total, 2);
 		ck_assert_uint_eq(r.dev.faults[0].tick, 12812);
 		ck_assert_uint_eq(r.dev.faults[0].addr, 0x40000);
@@ -700,7 +656,7 @@ START_TEST(capture_to_unmapped_writes_nothing)
 	ck_assert_uint_eq(r.dev.faults[1].bd_index, 1);
 	ck_assert_uint_eq(r.dev.faults[1].addr, 0x53000);
 	ck_assert(r.dev.faults[1].write);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_SR, 16),
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_SR, 16),
 			  AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI);
 	gmem_set_mapped(&r.mem, 0x50000, 0x4000, true);
 	for (uint32_t i = 0; i < 4096; i += 2)
@@ -734,8 +690,8 @@ START_TEST(bdl_on_unmapped_page)
 	ck_assert_uint_eq(r.dev.faults[1].bd_index, 1);
 	ck_assert_uint_eq(r.dev.faults[1].addr, LIST + 8);
 	rig_advance_to(&r, 12812);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070101u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070101u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 2);
 	rig_advance_to(&r, 200 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 0);
 	ck_assert_uint_eq(r.dev.faults_total, 2);
@@ -763,22 +719,22 @@ START_TEST(lvi_civ_minus_1_all_32_valid)
 		rig_bd(&r, LIST, i, BUF0 + 0x100 * i, 16, false, false);
 	start_engine(&r, AC97_PO, 31, 0);
 	rig_advance_to(&r, 76299);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 31);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 31);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
 	rig_advance_to(&r, 76300);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00071F1Fu);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00071F1Fu);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 0);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_BUFFER_DONE, AC97_PO), 32);
 	rig_advance_to(&r, 400 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 256);
-	ereg_wr(&r, AC97_PO, AC97_LVI, 8, 30);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00041E00u);	/* CIV 0, LVBCI */
+	rig_ereg_wr(&r, AC97_PO, AC97_LVI, 8, 30);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00041E00u);	/* CIV 0, LVBCI */
 	rig_advance_to(&r, 640 * FRAME + LAT - 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 30);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_LVBCI);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 30);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_LVBCI);
 	rig_advance_to(&r, 640 * FRAME + LAT);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00071E1Eu);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 31);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00071E1Eu);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 31);
 	rig_advance_to(&r, 700 * FRAME);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_BUFFER_DONE, AC97_PO), 63);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 256 + 248);
@@ -800,15 +756,15 @@ START_TEST(lvi_rewritten_unchanged_while_halted)
 	rig_bd(&r, LIST, 1, BUF1, 64, false, false);
 	start_engine(&r, AC97_PO, 0, 0);
 	rig_advance_to(&r, 100 * FRAME);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x07);
-	ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x07);
+	rig_ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 1);
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, 0);
-	ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070000u);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, 0);
+	rig_ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00070000u);
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
 	rig_advance_to(&r, 300 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 32);
@@ -835,14 +791,14 @@ START_TEST(rr_while_running)
 	rig_advance_to(&r, 60 * FRAME + 100);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 10);
 	uint64_t mark = r.po_frames;
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 1);
-	const struct ac97_event *ev = ge_find(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO, 0);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 1);
+	const struct ac97_event *ev = rig_ge_find(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO, 0);
 	ck_assert_uint_eq(ev->a, AC97_CR_RR);
 	ck_assert_uint_eq(ev->tick, 60 * FRAME + 100);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 32), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 32), 0);
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
 	rig_advance_to(&r, 100 * FRAME);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 10);
@@ -866,21 +822,21 @@ START_TEST(rr_with_rpbm)
 	rig_init(&r, NULL);
 	rig_link_up(&r);
 	rig_bd(&r, LIST, 0, BUF0, 256, false, false);
-	ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR | AC97_CR_RPBM | AC97_CR_IOCE);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), AC97_CR_IOCE);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_DCH);
+	rig_ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR | AC97_CR_RPBM | AC97_CR_IOCE);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), AC97_CR_IOCE);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_DCH);
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RR_WITH_RPBM, AC97_PO), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RR_WITH_RPBM, AC97_PO, 0)->a, 0x13);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RR_WITH_RPBM, AC97_PO), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RR_WITH_RPBM, AC97_PO, 0)->a, 0x13);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 0);
 	start_engine(&r, AC97_PO, 0, 0);
 	rig_advance_to(&r, 60 * FRAME);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, 0xFF);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), 0x1C);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RR_WITH_RPBM, AC97_PO), 2);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 1);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, 0xFF);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), 0x1C);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RR_WITH_RPBM, AC97_PO), 2);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RR_WHILE_RUNNING, AC97_PO), 1);
 	rig_free(&r);
 }
 END_TEST
@@ -992,12 +948,12 @@ START_TEST(every_width_every_offset_nabm)
 				uint32_t value = sweep_values[v];
 				if (widths[w] < 32)
 					value &= (1u << widths[w]) - 1;
-				nabm_wr(&r, off, widths[w], value);
+				rig_nabm_wr(&r, off, widths[w], value);
 				uint8_t img[AC97_NABM_BYTES];
 				reset_image(img);
 				apply_nabm_write(img, off, widths[w] / 8, value);
 				for (uint32_t at = 0; at < AC97_NABM_BYTES; at += 4) {
-					uint32_t got = nabm_rd(&r, at, 32);
+					uint32_t got = rig_nabm_rd(&r, at, 32);
 					uint32_t want = image_value(img, at, 4);
 					ck_assert_msg(got == want,
 						      "write %u bits of 0x%x at 0x%02x: dword 0x%02x "
@@ -1068,12 +1024,12 @@ START_TEST(every_width_every_offset_nam)
 					if (n == 4)
 						model_codec_write16(&m, off + 2, (uint16_t)(value >> 16));
 				}
-				nam_wr(&r, off, widths[w], value);
+				rig_nam_wr(&r, off, widths[w], value);
 				for (uint32_t at = 0; at < AC97_NAM_BYTES; at += 2) {
 					uint32_t want = at >= 0x80 || codec_link_powered_down(&m)
 								? 0xFFFFu
 								: codec_read(&m, at);
-					uint32_t got = nam_rd(&r, at, 16);
+					uint32_t got = rig_nam_rd(&r, at, 16);
 					ck_assert_msg(got == want,
 						      "write %u bits of 0x%x at 0x%02x: reg 0x%02x "
 						      "reads 0x%04x, want 0x%04x",
@@ -1099,22 +1055,22 @@ START_TEST(bad_widths)
 	rig_link_up(&r);
 	static const unsigned bad[] = { 0, 1, 7, 12, 24, 33, 64, ~0u };
 	for (unsigned i = 0; i < 8; i++) {
-		ck_assert_uint_eq(nabm_rd(&r, rig_reg(AC97_PO, AC97_SR), bad[i]), 0xFFFFFFFFu);
-		ck_assert_uint_eq(nam_rd(&r, CODEC_MASTER_VOL, bad[i]), 0xFFFFFFFFu);
-		nabm_wr(&r, rig_reg(AC97_PO, AC97_CR), bad[i], 0xFFFFFFFFu);
-		nabm_wr(&r, AC97_GLOB_CNT, bad[i], 0);
-		nam_wr(&r, CODEC_MASTER_VOL, bad[i], 0x1F1F);
+		ck_assert_uint_eq(rig_nabm_rd(&r, rig_reg(AC97_PO, AC97_SR), bad[i]), 0xFFFFFFFFu);
+		ck_assert_uint_eq(rig_nam_rd(&r, CODEC_MASTER_VOL, bad[i]), 0xFFFFFFFFu);
+		rig_nabm_wr(&r, rig_reg(AC97_PO, AC97_CR), bad[i], 0xFFFFFFFFu);
+		rig_nabm_wr(&r, AC97_GLOB_CNT, bad[i], 0);
+		rig_nam_wr(&r, CODEC_MASTER_VOL, bad[i], 0x1F1F);
 	}
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_BAD_WIDTH, -1), 8 * 5);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_BAD_WIDTH, -1, 5 * 3)->a, 12);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_BAD_WIDTH, -1), 8 * 5);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_BAD_WIDTH, -1, 5 * 3)->a, 12);
 	uint8_t img[AC97_NABM_BYTES];
 	reset_image(img);
 	img[AC97_GLOB_CNT] = AC97_GC_COLD;
 	img[AC97_GLOB_STA + 1] = AC97_GS_S0CR >> 8;
 	for (uint32_t at = 0; at < AC97_NABM_BYTES; at += 4)
 		if (at != AC97_CAS)
-			ck_assert_uint_eq(nabm_rd(&r, at, 32), image_value(img, at, 4));
-	ck_assert_uint_eq(nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
+			ck_assert_uint_eq(rig_nabm_rd(&r, at, 32), image_value(img, at, 4));
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
 	assert_invariants(&r);
 	rig_free(&r);
 }
@@ -1129,19 +1085,19 @@ START_TEST(word_write_over_piv_cr)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ereg_wr(&r, AC97_PO, AC97_PIV, 16, 0x1C07);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x1C00);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_PIV));
+	rig_ereg_wr(&r, AC97_PO, AC97_PIV, 16, 0x1C07);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x1C00);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_PIV));
 	rig_bd(&r, LIST, 0, BUF0, 64, false, false);
 	rig_bd(&r, LIST, 1, BUF1, 64, false, false);
 	start_engine(&r, AC97_PO, 1, 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x0101);
-	ereg_wr(&r, AC97_PO, AC97_PIV, 16, 0x1D1F);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x1D01);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 2);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x0101);
+	rig_ereg_wr(&r, AC97_PO, AC97_PIV, 16, 0x1D1F);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 16), 0x1D01);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 2);
 	rig_free(&r);
 }
 END_TEST
@@ -1163,16 +1119,16 @@ START_TEST(dword_write_at_04)
 		rig_bd(&r, LIST, 1, BUF1, 64, false, false);
 		start_engine(&r, AC97_PO, 0, 0);
 		rig_advance_to(&r, 100 * FRAME);
-		ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
+		ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
 		if (!running)
-			ereg_wr(&r, AC97_PO, AC97_CR, 8, 0);
-		ereg_wr(&r, AC97_PO, AC97_CIV, 32, 0x001C051Fu);
-		ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32),
+			rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, 0);
+		rig_ereg_wr(&r, AC97_PO, AC97_CIV, 32, 0x001C051Fu);
+		ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32),
 				  running ? 0x00000501u : 0x00010500u);
-		ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 1);
-		ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_CIV));
+		ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 1);
+		ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_CIV));
 		if (running)
-			ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
+			ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
 		assert_invariants(&r);
 		rig_free(&r);
 	}
@@ -1191,36 +1147,36 @@ START_TEST(writes_to_reserved_and_ro_bits)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	nabm_wr(&r, AC97_CAS, 8, 0xFF);	/* CAS is free at 12800 (see nabm_regs) */
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
-	nam_rd(&r, 0x80, 16);	/* sets RCS */
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	ereg_wr(&r, AC97_PO, AC97_CIV, 8, 0xFF);
-	ereg_wr(&r, AC97_PO, AC97_PICB, 16, 0xFFFF);
-	ereg_wr(&r, AC97_PO, AC97_PIV, 8, 0xFF);
-	ereg_wr(&r, AC97_PO, AC97_SR + 1, 8, 0xFF);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 32), 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 4);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 1)->a, rig_reg(AC97_PO, AC97_PICB));
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 3)->a, rig_reg(AC97_PO, AC97_SR));
-	nabm_wr(&r, AC97_GLOB_STA + 2, 8, 0xFF);
-	nabm_wr(&r, AC97_GLOB_STA + 3, 8, 0xFF);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | 0x40);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, -1), 4);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, -1, 0)->a, AC97_CAS);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, -1, 1)->a, AC97_GLOB_STA);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	nabm_wr(&r, AC97_GLOB_STA, 32, 0xFFFFFFFFu);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, 0xE0);
-	ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0xE0);
-	ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, 0x7);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 4);
+	rig_nabm_wr(&r, AC97_CAS, 8, 0xFF);	/* CAS is free at 12800 (see nabm_regs) */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
+	rig_nam_rd(&r, 0x80, 16);	/* sets RCS */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	rig_ereg_wr(&r, AC97_PO, AC97_CIV, 8, 0xFF);
+	rig_ereg_wr(&r, AC97_PO, AC97_PICB, 16, 0xFFFF);
+	rig_ereg_wr(&r, AC97_PO, AC97_PIV, 8, 0xFF);
+	rig_ereg_wr(&r, AC97_PO, AC97_SR + 1, 8, 0xFF);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 32), 0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 4);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 1)->a, rig_reg(AC97_PO, AC97_PICB));
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 3)->a, rig_reg(AC97_PO, AC97_SR));
+	rig_nabm_wr(&r, AC97_GLOB_STA + 2, 8, 0xFF);
+	rig_nabm_wr(&r, AC97_GLOB_STA + 3, 8, 0xFF);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | 0x40);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, -1), 4);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, -1, 0)->a, AC97_CAS);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, -1, 1)->a, AC97_GLOB_STA);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	rig_nabm_wr(&r, AC97_GLOB_STA, 32, 0xFFFFFFFFu);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, 0xE0);
+	rig_ereg_wr(&r, AC97_PO, AC97_LVI, 8, 0xE0);
+	rig_ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, 0x7);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 4);
 	rig_free(&r);
 }
 END_TEST
@@ -1245,24 +1201,24 @@ START_TEST(cold_reset_mid_playback)
 	start_engine(&r, AC97_PO, 0, 0);
 	rig_advance_to(&r, 60 * FRAME + 100);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 10);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 988);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 988);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, 0);
 	uint64_t frames = r.po_frames;
 	ck_assert_uint_eq(ac97_next_event_tick(&r.dev), SIM_TICKS_NEVER);
 	rig_advance_to(&r, 1000 * FRAME);
 	ck_assert_uint_eq(r.po_frames, frames);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 988);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0);	/* CIV, LVI 0; SR 0 */
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), AC97_CR_RPBM);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 988);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0);	/* CIV, LVI 0; SR 0 */
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), AC97_CR_RPBM);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	rig_advance_to(&r, 1049 * FRAME + LAT);
 	ck_assert_uint_eq(r.po_frames, frames + 1);
 	ck_assert_uint_eq(r.po_tick[frames], 1049 * FRAME);
 	ck_assert_uint_eq(r.po_kind[frames], AC97_SPAN_DATA);
 	ck_assert_int_eq(r.po_samples[2 * frames], 20);
 	ck_assert_int_eq(r.po_samples[2 * frames + 1], 21);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 986);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 986);
 	ck_assert_uint_eq(r.underrun_frames[AC97_PO], 0);
 	rig_free(&r);
 }
@@ -1280,19 +1236,19 @@ START_TEST(warm_reset_wakes_codec_from_pr4)
 	rig_init(&r, NULL);
 	rig_link_up(&r);
 	ck_assert_uint_eq(r.po_frames, 2);
-	nam_wr(&r, CODEC_POWERDOWN, 16, CODEC_PD_PR4_LINK);
+	rig_nam_wr(&r, CODEC_POWERDOWN, 16, CODEC_PD_PR4_LINK);
 	rig_advance_to(&r, 52 * FRAME);
 	ck_assert_uint_eq(r.po_frames, 2);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_POWERDOWN, 16), 0xFFFF);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 1);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_WARM);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_POWERDOWN, 16), 0xFFFF);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 1);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_WARM);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
 	struct codec m;
 	linked_codec(&m);
 	codec_write(&m, CODEC_POWERDOWN, CODEC_PD_PR4_LINK);
 	codec_warm_reset(&m);
-	uint32_t pd = nam_rd(&r, CODEC_POWERDOWN, 16);
+	uint32_t pd = rig_nam_rd(&r, CODEC_POWERDOWN, 16);
 	ck_assert_uint_eq(pd, codec_read(&m, CODEC_POWERDOWN));
 	ck_assert_uint_eq(pd & CODEC_PD_PR4_LINK, 0);
 	rig_advance_to(&r, 60 * FRAME);
@@ -1312,26 +1268,26 @@ START_TEST(cold_reset_toggles)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_advance_to(&r, 1000);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	rig_advance_to(&r, 5000);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, 0);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, 0);
 	rig_advance_to(&r, 6000);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	rig_advance_to(&r, 8000);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
 	rig_advance_to(&r, 13288);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
 	rig_advance_to(&r, 18287);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
 	rig_advance_to(&r, 18288);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 	rig_free(&r);
 
 	rig_init(&r, NULL);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_WARM);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_WARM);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
 	rig_advance_to(&r, 3 * 12288);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
 	rig_free(&r);
 }
 END_TEST
@@ -1348,18 +1304,18 @@ START_TEST(codec_access_while_cas_held)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	size_t busy0 = ge_count(&r, AC97_GE_CODEC_BUSY, -1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
-	nam_wr(&r, CODEC_MASTER_VOL, 16, 0x0102);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0);
+	size_t busy0 = rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
+	rig_nam_wr(&r, CODEC_MASTER_VOL, 16, 0x0102);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0);
 	rig_advance_to(&r, 12900);
-	nam_wr(&r, CODEC_AUX_OUT_VOL, 16, 0x0304);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_CODEC_BUSY, -1, busy0)->a, CODEC_AUX_OUT_VOL);
+	rig_nam_wr(&r, CODEC_AUX_OUT_VOL, 16, 0x0304);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_CODEC_BUSY, -1, busy0)->a, CODEC_AUX_OUT_VOL);
 	rig_advance_to(&r, 60 * FRAME);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0102);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_AUX_OUT_VOL, 16), 0x0304);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0102);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_AUX_OUT_VOL, 16), 0x0304);
 	rig_free(&r);
 }
 END_TEST
@@ -1375,14 +1331,14 @@ START_TEST(codec_odd_offsets)
 	rig_init(&r, NULL);
 	rig_link_up(&r);
 	for (uint32_t off = 1; off < 0x80; off += 2)
-		ck_assert_uint_eq(nam_rd(&r, off, 16), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
-	nam_wr(&r, 0x03, 16, 0x1F1F);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_AUX_OUT_VOL, 16), codec_reset_value(CODEC_AUX_OUT_VOL));
-	ck_assert_uint_eq(nam_rd(&r, 0x7D, 8), codec_reset_value(CODEC_VENDOR_ID1) >> 8);
-	ck_assert_uint_eq(nam_rd(&r, 0x7C, 8), codec_reset_value(CODEC_VENDOR_ID1) & 0xFF);
-	ck_assert_uint_eq(nam_rd(&r, 0x01, 32), 0);
+		ck_assert_uint_eq(rig_nam_rd(&r, off, 16), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	rig_nam_wr(&r, 0x03, 16, 0x1F1F);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_AUX_OUT_VOL, 16), codec_reset_value(CODEC_AUX_OUT_VOL));
+	ck_assert_uint_eq(rig_nam_rd(&r, 0x7D, 8), codec_reset_value(CODEC_VENDOR_ID1) >> 8);
+	ck_assert_uint_eq(rig_nam_rd(&r, 0x7C, 8), codec_reset_value(CODEC_VENDOR_ID1) & 0xFF);
+	ck_assert_uint_eq(rig_nam_rd(&r, 0x01, 32), 0);
 	rig_free(&r);
 }
 END_TEST
@@ -1401,18 +1357,18 @@ START_TEST(codec_past_7e)
 	rig_init(&r, NULL);
 	rig_link_up(&r);
 	uint16_t vid2 = codec_reset_value(CODEC_VENDOR_ID2);
-	ck_assert_uint_eq(nam_rd(&r, 0x7F, 16), 0);
-	ck_assert_uint_eq(nam_rd(&r, 0x7F, 8), (uint32_t)vid2 >> 8);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_VENDOR_ID2, 32), vid2 | 0xFFFF0000u);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_NO_SECONDARY, -1), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_NO_SECONDARY, -1, 0)->a, 0x80);
-	nam_wr(&r, CODEC_VENDOR_ID2, 32, 0x12345678u);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_VENDOR_ID2, 16), vid2);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_NO_SECONDARY, -1), 2);
-	ck_assert_uint_eq(nam_rd(&r, 0xFF, 16), 0xFFFF);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_BAD_OFFSET, -1), 1);
+	ck_assert_uint_eq(rig_nam_rd(&r, 0x7F, 16), 0);
+	ck_assert_uint_eq(rig_nam_rd(&r, 0x7F, 8), (uint32_t)vid2 >> 8);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_VENDOR_ID2, 32), vid2 | 0xFFFF0000u);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_NO_SECONDARY, -1), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_NO_SECONDARY, -1, 0)->a, 0x80);
+	rig_nam_wr(&r, CODEC_VENDOR_ID2, 32, 0x12345678u);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_VENDOR_ID2, 16), vid2);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_NO_SECONDARY, -1), 2);
+	ck_assert_uint_eq(rig_nam_rd(&r, 0xFF, 16), 0xFFFF);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_BAD_OFFSET, -1), 1);
 	rig_free(&r);
 }
 END_TEST
@@ -1428,14 +1384,14 @@ START_TEST(codec_secondary_absent)
 	rig_init(&r, NULL);
 	rig_link_up(&r);
 	for (uint32_t off = 0x80; off < 0x100; off += 2)
-		ck_assert_uint_eq(nam_rd(&r, off, 16), 0xFFFF);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_NO_SECONDARY, -1), 64);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_NO_SECONDARY, -1, 63)->a, 0xFE);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	nam_wr(&r, 0x80 + CODEC_MASTER_VOL, 16, 0x1F1F);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_NO_SECONDARY, -1), 65);
-	ck_assert_uint_eq(nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S1CR, 0);
+		ck_assert_uint_eq(rig_nam_rd(&r, off, 16), 0xFFFF);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_NO_SECONDARY, -1), 64);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_NO_SECONDARY, -1, 63)->a, 0xFE);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	rig_nam_wr(&r, 0x80 + CODEC_MASTER_VOL, 16, 0x1F1F);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_NO_SECONDARY, -1), 65);
+	ck_assert_uint_eq(rig_nam_rd(&r, CODEC_MASTER_VOL, 16), 0x0000);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S1CR, 0);
 	rig_free(&r);
 }
 END_TEST
@@ -1453,13 +1409,13 @@ START_TEST(rate_zero_with_vra)
 	rig_link_up(&r);
 	rig_bd(&r, LIST, 0, BUF0, 65534, false, false);
 	start_engine(&r, AC97_PO, 0, 0);
-	nam_wr(&r, CODEC_EXT_AUDIO_CTRL, 16, CODEC_EA_VRA);
-	nam_wr(&r, CODEC_PCM_FRONT_DAC_RATE, 16, 0);
+	rig_nam_wr(&r, CODEC_EXT_AUDIO_CTRL, 16, CODEC_EA_VRA);
+	rig_nam_wr(&r, CODEC_PCM_FRONT_DAC_RATE, 16, 0);
 	struct codec m;
 	linked_codec(&m);
 	codec_write(&m, CODEC_EXT_AUDIO_CTRL, CODEC_EA_VRA);
 	codec_write(&m, CODEC_PCM_FRONT_DAC_RATE, 0);
-	uint32_t rate = nam_rd(&r, CODEC_PCM_FRONT_DAC_RATE, 16);
+	uint32_t rate = rig_nam_rd(&r, CODEC_PCM_FRONT_DAC_RATE, 16);
 	ck_assert_uint_eq(rate, codec_read(&m, CODEC_PCM_FRONT_DAC_RATE));
 	ck_assert_uint_eq(rate, 8000);
 	ck_assert_uint_eq(codec_rate_hz(&r.dev.codec, CODEC_CONV_DAC_FRONT), 8000);
@@ -1468,7 +1424,7 @@ START_TEST(rate_zero_with_vra)
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 8000);
 	ck_assert_uint_eq(r.fill_frames[AC97_PO], fill0);
 	ck_assert_uint_eq(r.underrun_frames[AC97_PO], 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0);
 	rig_free(&r);
 }
 END_TEST
@@ -1498,11 +1454,11 @@ START_TEST(rate_out_of_range)
 		{ CODEC_PCM_FRONT_DAC_RATE, CODEC_EA_VRA | CODEC_EA_VRM, 0xFFFF, 48000 },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		nam_wr(&r, CODEC_EXT_AUDIO_CTRL, 16, cases[i].ea);
-		nam_wr(&r, cases[i].off, 16, cases[i].value);
+		rig_nam_wr(&r, CODEC_EXT_AUDIO_CTRL, 16, cases[i].ea);
+		rig_nam_wr(&r, cases[i].off, 16, cases[i].value);
 		codec_write(&m, CODEC_EXT_AUDIO_CTRL, cases[i].ea);
 		codec_write(&m, cases[i].off, cases[i].value);
-		uint32_t got = nam_rd(&r, cases[i].off, 16);
+		uint32_t got = rig_nam_rd(&r, cases[i].off, 16);
 		ck_assert_uint_eq(got, codec_read(&m, cases[i].off));
 		ck_assert_msg(got == cases[i].want, "case %u: 0x%02x = %u reads %u, want %u", i,
 			      cases[i].off, cases[i].value, got, cases[i].want);
@@ -1535,14 +1491,14 @@ START_TEST(two_engines_interrupting_at_once)
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_advance_to(&r, 13324);
 	ck_assert(ac97_irq_line(&r.dev));
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32),
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32),
 			  AC97_GS_S0CR | AC97_GS_PIINT | AC97_GS_MINT);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 1);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_IRQ, -1, 0)->tick, 13324);
-	ereg_wr(&r, AC97_PI, AC97_SR, 16, 0x1C);
+	rig_ereg_wr(&r, AC97_PI, AC97_SR, 16, 0x1C);
 	ck_assert(ac97_irq_line(&r.dev));
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_MINT);
-	ereg_wr(&r, AC97_MC, AC97_SR, 16, 0x1C);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_MINT);
+	rig_ereg_wr(&r, AC97_MC, AC97_SR, 16, 0x1C);
 	ck_assert(!ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 2);
 	rig_free(&r);
@@ -1560,12 +1516,12 @@ START_TEST(ioce_enabled_while_bcis_pending)
 	rig_bd(&r, LIST, 0, BUF0, 4, true, false);
 	start_engine(&r, AC97_PI, 0, 0);
 	rig_advance_to(&r, 100 * FRAME);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_SR, 16) & AC97_SR_BCIS, AC97_SR_BCIS);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_SR, 16) & AC97_SR_BCIS, AC97_SR_BCIS);
 	ck_assert(!ac97_irq_line(&r.dev));
-	ereg_wr(&r, AC97_PI, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
+	rig_ereg_wr(&r, AC97_PI, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
 	ck_assert(ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_IRQ, -1, 0)->tick, 100 * FRAME);
-	ereg_wr(&r, AC97_PI, AC97_SR, 8, AC97_SR_BCIS);
+	rig_ereg_wr(&r, AC97_PI, AC97_SR, 8, AC97_SR_BCIS);
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_free(&r);
 }
@@ -1593,7 +1549,7 @@ START_TEST(bcis_uncleared_for_a_long_time)
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_IRQ, -1, 0)->tick, 535052);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_HALTED, AC97_PO, 0)->tick, 16787980);
 	ck_assert(ac97_irq_line(&r.dev));
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x000F1F1Fu);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x000F1F1Fu);
 	rig_free(&r);
 }
 END_TEST
@@ -1618,10 +1574,10 @@ START_TEST(bdbar_changed_while_running)
 	uint64_t before = r.po_frames;
 	start_engine(&r, AC97_PO, 3, 0);
 	rig_advance_to(&r, 15000);
-	ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST_B);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), LIST_B);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_BDBAR_WHILE_RUNNING, AC97_PO), 1);
-	const struct ac97_event *ev = ge_find(&r, AC97_GE_BDBAR_WHILE_RUNNING, AC97_PO, 0);
+	rig_ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST_B);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), LIST_B);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_BDBAR_WHILE_RUNNING, AC97_PO), 1);
+	const struct ac97_event *ev = rig_ge_find(&r, AC97_GE_BDBAR_WHILE_RUNNING, AC97_PO, 0);
 	ck_assert_uint_eq(ev->a, LIST_B);
 	ck_assert_uint_eq(ev->tick, 15000);
 	rig_advance_to(&r, 400 * FRAME);
@@ -1663,7 +1619,7 @@ START_TEST(config_dma_latency_zero)
 		rig_bd(&r, LIST, 0, BUF0, 64, false, false);
 		start_engine(&r, AC97_PO, 0, 0);
 		rig_advance_to(&r, 200 * FRAME);
-		int ok = ereg_rd(&r, AC97_PO, AC97_SR, 16) ==
+		int ok = rig_ereg_rd(&r, AC97_PO, AC97_SR, 16) ==
 			 (AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI);
 		_exit(ok ? 0 : 3);
 	}
@@ -1756,16 +1712,16 @@ static void fz_nabm_write(struct rig *r, uint64_t *s)
 			cr |= AC97_CR_RR;
 		if (fz_below(s, 10) == 0)
 			cr |= (uint8_t)(fz_below(s, 8) << 5);
-		ereg_wr(r, e, AC97_CR, 8, cr);
+		rig_ereg_wr(r, e, AC97_CR, 8, cr);
 	} else if (p < 45) {
-		ereg_wr(r, e, AC97_LVI, 8, fz_below(s, 256));
+		rig_ereg_wr(r, e, AC97_LVI, 8, fz_below(s, 256));
 	} else if (p < 60) {
-		ereg_wr(r, e, AC97_SR, fz_below(s, 2) ? 16 : 8, fz_below(s, 0x10000));
+		rig_ereg_wr(r, e, AC97_SR, fz_below(s, 2) ? 16 : 8, fz_below(s, 0x10000));
 	} else if (p < 70) {
 		uint32_t v = FUZZ_LIST_BASE * (1 + fz_below(s, FUZZ_LISTS)) + fz_below(s, 8);
 		if (fz_below(s, 10) == 0)
 			v = (uint32_t)fz_next(s);
-		ereg_wr(r, e, AC97_BDBAR, 32, v);
+		rig_ereg_wr(r, e, AC97_BDBAR, 32, v);
 	} else if (p < 78) {
 		uint32_t v = AC97_GC_COLD | fz_below(s, 2) * AC97_GC_GIE;
 		if (fz_below(s, 5) == 0)
@@ -1776,11 +1732,11 @@ static void fz_nabm_write(struct rig *r, uint64_t *s)
 			v |= AC97_GC_ACLINK_OFF;
 		if (fz_below(s, 30) == 0)
 			v |= (uint32_t)fz_next(s) & ~0x3Fu;
-		nabm_wr(r, AC97_GLOB_CNT, 32, v);
+		rig_nabm_wr(r, AC97_GLOB_CNT, 32, v);
 	} else if (p < 82) {
-		nabm_wr(r, AC97_GLOB_STA, fz_width(s), (uint32_t)fz_next(s));
+		rig_nabm_wr(r, AC97_GLOB_STA, fz_width(s), (uint32_t)fz_next(s));
 	} else {
-		nabm_wr(r, fz_below(s, AC97_NABM_BYTES + 8), fz_width(s), (uint32_t)fz_next(s));
+		rig_nabm_wr(r, fz_below(s, AC97_NABM_BYTES + 8), fz_width(s), (uint32_t)fz_next(s));
 	}
 }
 
@@ -1790,17 +1746,17 @@ static void fz_nam_write(struct rig *r, uint64_t *s)
 	if (p < 30) {
 		static const uint32_t rates[] = { CODEC_PCM_FRONT_DAC_RATE, CODEC_PCM_LR_ADC_RATE,
 						  CODEC_PCM_MIC_ADC_RATE };
-		nam_wr(r, rates[fz_below(s, 3)], 16, fz_below(s, 0x10000));
+		rig_nam_wr(r, rates[fz_below(s, 3)], 16, fz_below(s, 0x10000));
 	} else if (p < 45) {
-		nam_wr(r, CODEC_EXT_AUDIO_CTRL, 16, fz_below(s, 0x10000));
+		rig_nam_wr(r, CODEC_EXT_AUDIO_CTRL, 16, fz_below(s, 0x10000));
 	} else if (p < 50) {
 		/* Powerdown: mostly harmless bits, sometimes PR4 or the rest. */
 		uint32_t v = fz_below(s, 4) == 0 ? fz_below(s, 0x10000) : fz_below(s, 2) * 0x1000u;
-		nam_wr(r, CODEC_POWERDOWN, 16, v);
+		rig_nam_wr(r, CODEC_POWERDOWN, 16, v);
 	} else if (p < 85) {
-		nam_wr(r, fz_below(s, 0x40) * 2, 16, fz_below(s, 0x10000));
+		rig_nam_wr(r, fz_below(s, 0x40) * 2, 16, fz_below(s, 0x10000));
 	} else {
-		nam_wr(r, fz_below(s, AC97_NAM_BYTES + 8), fz_width(s), (uint32_t)fz_next(s));
+		rig_nam_wr(r, fz_below(s, AC97_NAM_BYTES + 8), fz_width(s), (uint32_t)fz_next(s));
 	}
 }
 

@@ -36,48 +36,11 @@ static const uint32_t int_bit[AC97_ENGINE_COUNT] = {
 	[AC97_PI] = AC97_GS_PIINT, [AC97_PO] = AC97_GS_POINT, [AC97_MC] = AC97_GS_MINT,
 };
 
-static uint32_t nabm_rd(struct rig *r, uint32_t off, unsigned width)
-{
-	return rig_rd(r, AC97_BAR_NABM, off, width);
-}
 
-static void nabm_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value)
-{
-	rig_wr(r, AC97_BAR_NABM, off, width, value);
-}
 
-static uint32_t ereg_rd(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width)
-{
-	return rig_rd(r, AC97_BAR_NABM, rig_reg(e, off), width);
-}
 
-static void ereg_wr(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned width,
-		    uint32_t value)
-{
-	rig_wr(r, AC97_BAR_NABM, rig_reg(e, off), width, value);
-}
 
-/* Guest-error events with this code and engine (-1: the device). */
-static size_t ge_count(const struct rig *r, enum ac97_guest_error ge, int engine)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_events; i++)
-		n += r->events[i].kind == AC97_EV_GUEST_ERROR && r->events[i].code == (uint32_t)ge &&
-		     r->events[i].engine == engine;
-	return n;
-}
 
-static const struct ac97_event *ge_find(const struct rig *r, enum ac97_guest_error ge,
-					int engine, size_t nth)
-{
-	for (size_t i = 0; i < r->n_events; i++) {
-		const struct ac97_event *ev = &r->events[i];
-		if (ev->kind == AC97_EV_GUEST_ERROR && ev->code == (uint32_t)ge &&
-		    ev->engine == engine && nth-- == 0)
-			return ev;
-	}
-	return NULL;
-}
 
 /* The reset value of a codec register, from the codec model itself: the
  * controller's job is to reset the codec, not to know its values. */
@@ -91,9 +54,9 @@ static uint16_t codec_reset_value(uint32_t offset)
 /* Starts engine e on the list at LIST with LVI = lvi and CR = RPBM | extra. */
 static void start_engine(struct rig *r, enum ac97_engine_id e, uint8_t lvi, uint8_t cr_extra)
 {
-	ereg_wr(r, e, AC97_BDBAR, 32, LIST);
-	ereg_wr(r, e, AC97_LVI, 8, lvi);
-	ereg_wr(r, e, AC97_CR, 8, AC97_CR_RPBM | cr_extra);
+	rig_ereg_wr(r, e, AC97_BDBAR, 32, LIST);
+	rig_ereg_wr(r, e, AC97_LVI, 8, lvi);
+	rig_ereg_wr(r, e, AC97_CR, 8, AC97_CR_RPBM | cr_extra);
 }
 
 /* Leaves engine e halted at LVI = 0 after a 4-sample buffer with IOC, CR =
@@ -105,7 +68,7 @@ static void run_tiny_buffer(struct rig *r, enum ac97_engine_id e, uint8_t cr_ext
 	rig_bd(r, LIST, 0, BUF0, 4, true, false);
 	start_engine(r, e, 0, cr_extra);
 	rig_advance_to(r, 100 * FRAME);
-	ck_assert_uint_eq(ereg_rd(r, e, AC97_SR, 16),
+	ck_assert_uint_eq(rig_ereg_rd(r, e, AC97_SR, 16),
 			  AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI | AC97_SR_BCIS);
 }
 
@@ -147,7 +110,7 @@ START_TEST(reset_values_every_width_every_offset)
 		unsigned n = widths[w] / 8;
 		for (uint32_t off = 0; off < AC97_NABM_BYTES + 4; off++) {
 			uint32_t want = image_value(img, off, n);
-			uint32_t got = nabm_rd(&r, off, widths[w]);
+			uint32_t got = rig_nabm_rd(&r, off, widths[w]);
 			ck_assert_msg(got == want, "width %u offset 0x%02x: got 0x%x want 0x%x",
 				      widths[w], off, got, want);
 			if (off <= AC97_CAS && off + n > AC97_CAS)
@@ -169,25 +132,25 @@ START_TEST(reset_values_named)
 	rig_init(&r, NULL);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 16), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 8), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 8), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 8), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 16), 0);	/* CIV | LVI << 8 */
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 32), 0x00010000u);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x0001);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 8), 0x01);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR + 1, 8), 0x00);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 16), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 32), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 8), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 16), 0);	/* PIV | CR << 8 */
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 16), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 8), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 8), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 8), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 16), 0);	/* CIV | LVI << 8 */
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 32), 0x00010000u);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x0001);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 8), 0x01);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR + 1, 8), 0x00);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 16), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 32), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 8), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 16), 0);	/* PIV | CR << 8 */
 	}
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_free(&r);
 }
@@ -210,34 +173,34 @@ START_TEST(dword_reads_compose_live_registers)
 	start_engine(&r, AC97_PO, 3, AC97_CR_IOCE);
 	rig_advance_to(&r, 74 * FRAME + LAT);
 	enum ac97_engine_id e = AC97_PO;
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 32), 0x00080301u);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 32), 0x11020040u);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 16), 0x0301);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x0008);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 16), 0x0040);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 16), 0x1102);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 8), 0x01);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 8), 0x03);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 8), 0x08);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR + 1, 8), 0x00);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 8), 0x40);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB + 1, 8), 0x00);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 8), 0x02);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x11);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 32), 0x00080301u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 32), 0x11020040u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 16), 0x0301);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x0008);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 16), 0x0040);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 16), 0x1102);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 8), 0x01);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 8), 0x03);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 8), 0x08);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR + 1, 8), 0x00);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 8), 0x40);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB + 1, 8), 0x00);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 8), 0x02);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x11);
 	/* Unaligned: LVI | SR.lo << 8 = 0x0803; SR | PICB << 16 = 0x00400008;
 	 * PICB.hi | PIV << 8 | CR << 16 | hole << 24 = 0x00110200; PIV | CR << 8
 	 * | two hole bytes = 0x00001102. */
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 16), 0x0803);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 32), 0x00400008u);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB + 1, 32), 0x00110200u);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 32), 0x00001102u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 16), 0x0803);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 32), 0x00400008u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB + 1, 32), 0x00110200u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 32), 0x00001102u);
 	/* BDBAR = 0x1000: dword 0x00001000, word +02 = 0, byte +01 = 0x10. */
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), LIST);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR + 2, 16), 0);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR + 1, 8), 0x10);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), LIST);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR + 2, 16), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR + 1, 8), 0x10);
 	/* The other engines are untouched: +04 = 0x00010000. */
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_MC, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_MC, AC97_CIV, 32), 0x00010000u);
 	rig_free(&r);
 }
 END_TEST
@@ -255,17 +218,17 @@ START_TEST(bdbar_low_bits_read_zero)
 	rig_init(&r, NULL);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
-		ereg_wr(&r, e, AC97_BDBAR, 32, 0xFFFFFFFFu);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0xFFFFFFF8u);
-		ereg_wr(&r, e, AC97_BDBAR, 8, 0x07);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0xFFFFFF00u);
-		ereg_wr(&r, e, AC97_BDBAR + 2, 16, 0xABCD);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCDFF00u);
-		ereg_wr(&r, e, AC97_BDBAR + 1, 8, 0x12);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCD1200u);
-		ereg_wr(&r, e, AC97_BDBAR, 16, 0x3457);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCD3450u);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_BDBAR, 8), 0x50);
+		rig_ereg_wr(&r, e, AC97_BDBAR, 32, 0xFFFFFFFFu);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0xFFFFFFF8u);
+		rig_ereg_wr(&r, e, AC97_BDBAR, 8, 0x07);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0xFFFFFF00u);
+		rig_ereg_wr(&r, e, AC97_BDBAR + 2, 16, 0xABCD);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCDFF00u);
+		rig_ereg_wr(&r, e, AC97_BDBAR + 1, 8, 0x12);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCD1200u);
+		rig_ereg_wr(&r, e, AC97_BDBAR, 16, 0x3457);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 32), 0xABCD3450u);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_BDBAR, 8), 0x50);
 	}
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, AC97_PI) +
 				  rig_count(&r, AC97_EV_GUEST_ERROR, AC97_PO) +
@@ -289,24 +252,24 @@ START_TEST(ro_registers_ignore_writes)
 	start_engine(&r, AC97_PO, 3, AC97_CR_IOCE);
 	rig_advance_to(&r, 74 * FRAME + LAT);
 	enum ac97_engine_id e = AC97_PO;
-	ereg_wr(&r, e, AC97_CIV, 8, 0x1F);
-	ereg_wr(&r, e, AC97_PICB, 16, 0x1234);
-	ereg_wr(&r, e, AC97_PICB, 8, 0x77);
-	ereg_wr(&r, e, AC97_PICB + 1, 8, 0x77);
-	ereg_wr(&r, e, AC97_PIV, 8, 0x1F);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 8), 1);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 16), 64);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PIV, 8), 2);
+	rig_ereg_wr(&r, e, AC97_CIV, 8, 0x1F);
+	rig_ereg_wr(&r, e, AC97_PICB, 16, 0x1234);
+	rig_ereg_wr(&r, e, AC97_PICB, 8, 0x77);
+	rig_ereg_wr(&r, e, AC97_PICB + 1, 8, 0x77);
+	rig_ereg_wr(&r, e, AC97_PIV, 8, 0x1F);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 16), 64);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PIV, 8), 2);
 	/* Five writes, each wholly inside one read-only register. */
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 5);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_CIV));
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 1)->a, rig_reg(AC97_PO, AC97_PICB));
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 4)->a, rig_reg(AC97_PO, AC97_PIV));
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 5);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 0)->a, rig_reg(AC97_PO, AC97_CIV));
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 1)->a, rig_reg(AC97_PO, AC97_PICB));
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, AC97_PO, 4)->a, rig_reg(AC97_PO, AC97_PIV));
 	/* A dword at +08 covers PICB (RO), PIV (RO) and CR: CR takes 0x11 (the
 	 * value it has, so nothing restarts) and two more RO_WRITE errors. */
-	ereg_wr(&r, e, AC97_PICB, 32, 0x111F5555u);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_PICB, 32), 0x11020040u);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 7);
+	rig_ereg_wr(&r, e, AC97_PICB, 32, 0x111F5555u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_PICB, 32), 0x11020040u);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 7);
 	rig_free(&r);
 }
 END_TEST
@@ -321,12 +284,12 @@ START_TEST(lvi_keeps_bits_4_0)
 	rig_init(&r, NULL);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
-		ereg_wr(&r, e, AC97_LVI, 8, 0xFF);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 8), 0x1F);
-		ereg_wr(&r, e, AC97_LVI, 8, 0x25);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 8), 0x05);
-		ereg_wr(&r, e, AC97_LVI, 8, 0xE0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_LVI, 8), 0x00);
+		rig_ereg_wr(&r, e, AC97_LVI, 8, 0xFF);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 8), 0x1F);
+		rig_ereg_wr(&r, e, AC97_LVI, 8, 0x25);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 8), 0x05);
+		rig_ereg_wr(&r, e, AC97_LVI, 8, 0xE0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_LVI, 8), 0x00);
 		ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, e), 0);
 	}
 	rig_free(&r);
@@ -350,9 +313,9 @@ static void po_all_sticky_bits(struct rig *r, uint8_t cr_extra)
 	rig_advance_to(r, 60 * FRAME + 100);
 	ac97_stall_bus_until(&r->dev, 80 * FRAME);
 	rig_advance_to(r, 182 * FRAME + LAT - 1);
-	ck_assert_uint_eq(ereg_rd(r, AC97_PO, AC97_SR, 16), AC97_SR_FIFOE);
+	ck_assert_uint_eq(rig_ereg_rd(r, AC97_PO, AC97_SR, 16), AC97_SR_FIFOE);
 	rig_advance_to(r, 182 * FRAME + LAT);
-	ck_assert_uint_eq(ereg_rd(r, AC97_PO, AC97_SR, 16), 0x1F);
+	ck_assert_uint_eq(rig_ereg_rd(r, AC97_PO, AC97_SR, 16), 0x1F);
 }
 
 START_TEST(sr_rwc_bits_clear_on_one_survive_zero)
@@ -367,19 +330,19 @@ START_TEST(sr_rwc_bits_clear_on_one_survive_zero)
 	rig_init(&r, NULL);
 	po_all_sticky_bits(&r, 0);
 	enum ac97_engine_id e = AC97_PO;
-	ereg_wr(&r, e, AC97_SR, 16, 0x0000);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x1F);
-	ereg_wr(&r, e, AC97_SR, 16, AC97_SR_DCH | AC97_SR_CELV);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x1F);
-	ereg_wr(&r, e, AC97_SR, 8, AC97_SR_LVBCI);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x1B);
-	ereg_wr(&r, e, AC97_SR, 16, AC97_SR_BCIS);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x13);
-	ereg_wr(&r, e, AC97_SR, 8, AC97_SR_FIFOE);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x03);
-	ereg_wr(&r, e, AC97_SR, 16, 0xFFFF);
-	ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x03);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 0);
+	rig_ereg_wr(&r, e, AC97_SR, 16, 0x0000);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x1F);
+	rig_ereg_wr(&r, e, AC97_SR, 16, AC97_SR_DCH | AC97_SR_CELV);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x1F);
+	rig_ereg_wr(&r, e, AC97_SR, 8, AC97_SR_LVBCI);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x1B);
+	rig_ereg_wr(&r, e, AC97_SR, 16, AC97_SR_BCIS);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x13);
+	rig_ereg_wr(&r, e, AC97_SR, 8, AC97_SR_FIFOE);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x03);
+	rig_ereg_wr(&r, e, AC97_SR, 16, 0xFFFF);
+	ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x03);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, AC97_PO), 0);
 	rig_free(&r);
 }
 END_TEST
@@ -394,13 +357,13 @@ START_TEST(sr_reserved_bits_read_zero)
 	rig_init(&r, NULL);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
-		ereg_wr(&r, e, AC97_SR, 16, 0xFFFF);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x0001);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CIV, 32), 0x00010000u);
-		ereg_wr(&r, e, AC97_SR + 1, 8, 0xFF);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x0001);
-		ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, e), 1);
-		ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, e, 0)->a, rig_reg(e, AC97_SR));
+		rig_ereg_wr(&r, e, AC97_SR, 16, 0xFFFF);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x0001);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CIV, 32), 0x00010000u);
+		rig_ereg_wr(&r, e, AC97_SR + 1, 8, 0xFF);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x0001);
+		ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, e), 1);
+		ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, e, 0)->a, rig_reg(e, AC97_SR));
 	}
 	rig_free(&r);
 }
@@ -421,21 +384,21 @@ START_TEST(cr_bits_read_back)
 		enum ac97_engine_id e = engines[i];
 		static const uint8_t bits[] = { AC97_CR_LVBIE, AC97_CR_FEIE, AC97_CR_IOCE };
 		for (unsigned b = 0; b < 3; b++) {
-			ereg_wr(&r, e, AC97_CR, 8, bits[b]);
-			ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), bits[b]);
+			rig_ereg_wr(&r, e, AC97_CR, 8, bits[b]);
+			ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), bits[b]);
 		}
-		ereg_wr(&r, e, AC97_CR, 8, 0xE0);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x00);
-		ereg_wr(&r, e, AC97_CR, 8, 0xFC);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x1C);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), AC97_SR_DCH);
-		ereg_wr(&r, e, AC97_BDBAR, 32, LIST);
-		ereg_wr(&r, e, AC97_CR, 8, 0x1C | AC97_CR_RPBM);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x1D);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), 0x0000);
-		ereg_wr(&r, e, AC97_CR, 8, 0x1C);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x1C);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_SR, 16), AC97_SR_DCH);
+		rig_ereg_wr(&r, e, AC97_CR, 8, 0xE0);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x00);
+		rig_ereg_wr(&r, e, AC97_CR, 8, 0xFC);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x1C);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), AC97_SR_DCH);
+		rig_ereg_wr(&r, e, AC97_BDBAR, 32, LIST);
+		rig_ereg_wr(&r, e, AC97_CR, 8, 0x1C | AC97_CR_RPBM);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x1D);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), 0x0000);
+		rig_ereg_wr(&r, e, AC97_CR, 8, 0x1C);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x1C);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), AC97_SR_DCH);
 		ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, e), 0);
 	}
 	rig_free(&r);
@@ -459,21 +422,21 @@ START_TEST(rr_self_clears_and_resets_registers)
 	uint8_t enables = AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE;
 	start_engine(&r, AC97_PO, 3, enables);
 	rig_advance_to(&r, 74 * FRAME + LAT);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00080301u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00080301u);
 	ck_assert(ac97_irq_line(&r.dev));
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, enables);	/* pause: DCH */
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_DCH | AC97_SR_BCIS);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR | enables);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), enables);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 32), (uint32_t)enables << 24);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, enables);	/* pause: DCH */
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), AC97_SR_DCH | AC97_SR_BCIS);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RR | enables);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), enables);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010000u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 32), (uint32_t)enables << 24);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
 	ck_assert(!ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, AC97_PO), 0);
 	start_engine(&r, AC97_PO, 3, enables);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PIV, 8), 1);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PIV, 8), 1);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_PICB, 16), 64);
 	rig_free(&r);
 }
 END_TEST
@@ -489,11 +452,11 @@ START_TEST(rr_keeps_enables)
 	rig_init(&r, NULL);
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
 		enum ac97_engine_id e = engines[i];
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RR | AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x1C);
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RR);
-		ck_assert_uint_eq(ereg_rd(&r, e, AC97_CR, 8), 0x00);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RR | AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x1C);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RR);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_CR, 8), 0x00);
 	}
 	rig_free(&r);
 }
@@ -511,14 +474,14 @@ START_TEST(glob_cnt_writable_bits)
 	static const uint32_t bits[] = { AC97_GC_GIE, AC97_GC_COLD, AC97_GC_ACLINK_OFF,
 					 AC97_GC_PRIE, AC97_GC_SRIE };
 	for (unsigned b = 0; b < 5; b++) {
-		nabm_wr(&r, AC97_GLOB_CNT, 32, bits[b]);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), bits[b]);
+		rig_nabm_wr(&r, AC97_GLOB_CNT, 32, bits[b]);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), bits[b]);
 	}
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_WARM);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, 0x3F);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0x3B);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 8), 0x3B);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_WARM);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, 0x3F);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0x3B);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 8), 0x3B);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_GUEST_ERROR, -1), 0);
 	rig_free(&r);
 }
@@ -530,13 +493,13 @@ START_TEST(glob_cnt_warm_self_clears)
 	 * COLD# (0x02), with the codec ready (after rig_link_up) and before. */
 	struct rig r;
 	rig_init(&r, NULL);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_WARM);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_WARM);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
 	rig_free(&r);
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	nabm_wr(&r, AC97_GLOB_CNT, 8, AC97_GC_COLD | AC97_GC_WARM | AC97_GC_GIE);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD | AC97_GC_GIE);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 8, AC97_GC_COLD | AC97_GC_WARM | AC97_GC_GIE);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD | AC97_GC_GIE);
 	rig_free(&r);
 }
 END_TEST
@@ -551,17 +514,17 @@ START_TEST(glob_cnt_reserved_bits_read_zero)
 	 * reaches writable bits (the byte at +03 holds none). */
 	struct rig r;
 	rig_init(&r, NULL);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, 0xFFFFFFFFu);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0x3B);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, 0xFFFFFFC0u);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
-	nabm_wr(&r, AC97_GLOB_CNT + 3, 8, 0xFF);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_RO_WRITE, -1), 3);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, -1, 0)->a, AC97_GLOB_CNT);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, -1, 1)->a, AC97_GLOB_CNT);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_RO_WRITE, -1, 2)->a, AC97_GLOB_CNT);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, 0xFFFFFFFFu);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0x3B);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, 0xFFFFFFC0u);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT + 3, 8, 0xFF);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_RO_WRITE, -1), 3);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, -1, 0)->a, AC97_GLOB_CNT);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, -1, 1)->a, AC97_GLOB_CNT);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_RO_WRITE, -1, 2)->a, AC97_GLOB_CNT);
 	rig_free(&r);
 }
 END_TEST
@@ -576,18 +539,18 @@ START_TEST(cold_reset_s0cr_exact_tick)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_advance_to(&r, 1000);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	rig_advance_to(&r, 1000 + 12288 - 1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_CODEC_READY, -1), 0);
 	rig_advance_to(&r, 1000 + 12288);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 	const struct ac97_event *ev = rig_find(&r, AC97_EV_CODEC_READY, -1, 0);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->tick, 13288);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, CODEC_VENDOR_ID1, 16),
 			  codec_reset_value(CODEC_VENDOR_ID1));
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);	/* no RCS */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);	/* no RCS */
 	rig_free(&r);
 }
 END_TEST
@@ -602,11 +565,11 @@ START_TEST(cold_reset_s0cr_custom_delay)
 	struct rig r;
 	rig_init(&r, &cfg);
 	rig_advance_to(&r, 500);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	rig_advance_to(&r, 1499);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, 0);
 	rig_advance_to(&r, 1500);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, AC97_GS_S0CR);
 	rig_free(&r);
 }
 END_TEST
@@ -623,16 +586,16 @@ START_TEST(cold_reset_resets_codec_not_bus_master)
 	rig_wr(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16, 0x0808);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16), 0x0808);
 	ck_assert_uint_ne(codec_reset_value(CODEC_MASTER_VOL), 0x0808);
-	ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST);
-	ereg_wr(&r, AC97_PO, AC97_LVI, 8, 5);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, 0x1C);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_GIE);	/* COLD# asserted */
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_GIE);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), LIST);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010500u);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_CR, 8), 0x1C);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_GIE | AC97_GC_COLD);
+	rig_ereg_wr(&r, AC97_PO, AC97_BDBAR, 32, LIST);
+	rig_ereg_wr(&r, AC97_PO, AC97_LVI, 8, 5);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, 0x1C);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_GIE);	/* COLD# asserted */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32) & AC97_GS_S0CR, 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_GIE);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), LIST);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CIV, 32), 0x00010500u);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_CR, 8), 0x1C);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_GIE | AC97_GC_COLD);
 	rig_advance(&r, AC97_CODEC_READY_DELAY_TICKS_DEFAULT);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16),
 			  codec_reset_value(CODEC_MASTER_VOL));
@@ -656,22 +619,22 @@ START_TEST(glob_sta_int_bits_follow_sr_and_enables)
 		rig_init(&r, NULL);
 		rig_link_up(&r);
 		run_tiny_buffer(&r, e, 0);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 		ck_assert(!ac97_irq_line(&r.dev));
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | int_bit[e]);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | int_bit[e]);
 		ck_assert(ac97_irq_line(&r.dev));
-		ereg_wr(&r, e, AC97_SR, 8, AC97_SR_BCIS);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+		rig_ereg_wr(&r, e, AC97_SR, 8, AC97_SR_BCIS);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 		ck_assert(!ac97_irq_line(&r.dev));
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_LVBIE);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | int_bit[e]);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_LVBIE);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | int_bit[e]);
 		ck_assert(ac97_irq_line(&r.dev));
-		ereg_wr(&r, e, AC97_SR, 16, AC97_SR_LVBCI);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+		rig_ereg_wr(&r, e, AC97_SR, 16, AC97_SR_LVBCI);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 		ck_assert(!ac97_irq_line(&r.dev));
-		ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | 0x1C);
-		ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+		rig_ereg_wr(&r, e, AC97_CR, 8, AC97_CR_RPBM | 0x1C);
+		ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 		ck_assert(!ac97_irq_line(&r.dev));
 		rig_free(&r);
 	}
@@ -688,16 +651,16 @@ START_TEST(rcs_on_read_with_no_codec_ready)
 	struct rig r;
 	rig_init(&r, NULL);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16), 0xFFFF);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_RCS);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_CODEC_NOT_READY, -1, 0)->a, CODEC_MASTER_VOL);
-	nabm_wr(&r, AC97_GLOB_STA, 32, 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_RCS);
-	nabm_wr(&r, AC97_GLOB_STA, 32, AC97_GS_RCS);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_RCS);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_CODEC_NOT_READY, -1, 0)->a, CODEC_MASTER_VOL);
+	rig_nabm_wr(&r, AC97_GLOB_STA, 32, 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_RCS);
+	rig_nabm_wr(&r, AC97_GLOB_STA, 32, AC97_GS_RCS);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
 	rig_wr(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16, 0x0000);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 2);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), 0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_NOT_READY, -1), 2);
 	rig_free(&r);
 }
 END_TEST
@@ -711,13 +674,13 @@ START_TEST(rcs_on_read_of_secondary_codec)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, 0x80 + CODEC_VENDOR_ID1, 16), 0xFFFF);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_NO_SECONDARY, -1), 1);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_NO_SECONDARY, -1, 0)->a, 0x80 + CODEC_VENDOR_ID1);
-	nabm_wr(&r, AC97_GLOB_STA + 1, 8, 0x80);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_RCS);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_NO_SECONDARY, -1), 1);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_NO_SECONDARY, -1, 0)->a, 0x80 + CODEC_VENDOR_ID1);
+	rig_nabm_wr(&r, AC97_GLOB_STA + 1, 8, 0x80);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 	rig_free(&r);
 }
 END_TEST
@@ -734,11 +697,11 @@ START_TEST(cas_first_read_zero_then_one)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_advance(&r, 100 * FRAME);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_free(&r);
 }
 END_TEST
@@ -752,20 +715,20 @@ START_TEST(cas_freed_at_end_of_next_frame)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);	/* the driver takes it */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);	/* the driver takes it */
 	rig_wr(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16, 0x0000);
 	rig_advance_to(&r, 52 * FRAME - 1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_advance_to(&r, 52 * FRAME);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_advance_to(&r, 52 * FRAME + 100);
 	rig_wr(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16, 0x0000);
 	rig_advance_to(&r, 54 * FRAME - 1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_advance_to(&r, 54 * FRAME);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_BUSY, -1), 1);	/* rig_link_up's */
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1), 1);	/* rig_link_up's */
 	rig_free(&r);
 }
 END_TEST
@@ -779,20 +742,20 @@ START_TEST(codec_access_in_flight_logged)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	size_t busy0 = ge_count(&r, AC97_GE_CODEC_BUSY, -1);	/* 1, from rig_link_up */
+	size_t busy0 = rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1);	/* 1, from rig_link_up */
 	rig_wr(&r, AC97_BAR_NAM, CODEC_MASTER_VOL, 16, 0x0000);
 	rig_advance_to(&r, 52 * FRAME - 1);
 	rig_wr(&r, AC97_BAR_NAM, CODEC_AUX_OUT_VOL, 16, 0x0404);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
-	const struct ac97_event *ev = ge_find(&r, AC97_GE_CODEC_BUSY, -1, busy0);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
+	const struct ac97_event *ev = rig_ge_find(&r, AC97_GE_CODEC_BUSY, -1, busy0);
 	ck_assert_uint_eq(ev->tick, 52 * FRAME - 1);
 	ck_assert_uint_eq(ev->a, CODEC_AUX_OUT_VOL);
 	rig_advance_to(&r, 53 * FRAME - 1);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 1);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 1);
 	rig_advance_to(&r, 53 * FRAME);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_CAS, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_CAS, 8), 0);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, CODEC_AUX_OUT_VOL, 16), 0x0404);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_CODEC_BUSY, -1), busy0 + 1);
 	rig_free(&r);
 }
 END_TEST
@@ -818,15 +781,15 @@ START_TEST(irq_line_is_or_over_engines)
 	rig_advance_to(&r, 12812);
 	ck_assert(ac97_irq_line(&r.dev));
 	rig_advance_to(&r, 13324);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32),
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32),
 			  AC97_GS_S0CR | AC97_GS_POINT | AC97_GS_PIINT);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 1);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_IRQ, -1, 0)->tick, 12812);
-	ereg_wr(&r, AC97_PO, AC97_SR, 16, AC97_SR_BCIS);
+	rig_ereg_wr(&r, AC97_PO, AC97_SR, 16, AC97_SR_BCIS);
 	ck_assert(ac97_irq_line(&r.dev));
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_PIINT);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR | AC97_GS_PIINT);
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 1);
-	ereg_wr(&r, AC97_PI, AC97_SR, 16, AC97_SR_BCIS);
+	rig_ereg_wr(&r, AC97_PI, AC97_SR, 16, AC97_SR_BCIS);
 	ck_assert(!ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 2);
 	ck_assert_uint_eq(rig_find(&r, AC97_EV_IRQ, -1, 1)->a, 0);
@@ -844,12 +807,12 @@ START_TEST(irq_enable_ioce_with_bcis_pending)
 	rig_link_up(&r);
 	run_tiny_buffer(&r, AC97_PO, 0);
 	ck_assert(!ac97_irq_line(&r.dev));
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_IOCE);
 	ck_assert(ac97_irq_line(&r.dev));
 	const struct ac97_event *ev = rig_find(&r, AC97_EV_IRQ, -1, 0);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->tick, 100 * FRAME);
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_free(&r);
 }
@@ -867,17 +830,17 @@ START_TEST(irq_each_source_with_its_enable)
 	static const uint8_t en[] = { AC97_CR_LVBIE, AC97_CR_FEIE, AC97_CR_IOCE };
 	static const uint16_t st[] = { AC97_SR_LVBCI, AC97_SR_FIFOE, AC97_SR_BCIS };
 	for (unsigned i = 0; i < 3; i++) {
-		ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | en[i]);
+		rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | en[i]);
 		ck_assert(ac97_irq_line(&r.dev));
-		ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
+		rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM);
 		ck_assert(!ac97_irq_line(&r.dev));
 	}
 	/* With all enables on, clearing the bits one by one keeps the line up
 	 * until the last one goes. */
-	ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | 0x1C);
+	rig_ereg_wr(&r, AC97_PO, AC97_CR, 8, AC97_CR_RPBM | 0x1C);
 	for (unsigned i = 0; i < 3; i++) {
 		ck_assert(ac97_irq_line(&r.dev));
-		ereg_wr(&r, AC97_PO, AC97_SR, 16, st[i]);
+		rig_ereg_wr(&r, AC97_PO, AC97_SR, 16, st[i]);
 	}
 	ck_assert(!ac97_irq_line(&r.dev));
 	rig_free(&r);
@@ -893,15 +856,15 @@ START_TEST(gie_does_not_gate_dma_interrupts)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
 	ck_assert(!ac97_irq_line(&r.dev));
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	run_tiny_buffer(&r, AC97_PO, AC97_CR_IOCE);
 	ck_assert(ac97_irq_line(&r.dev));
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD | AC97_GC_GIE);
 	ck_assert(ac97_irq_line(&r.dev));
-	nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
+	rig_nabm_wr(&r, AC97_GLOB_CNT, 32, AC97_GC_COLD);
 	ck_assert(ac97_irq_line(&r.dev));
 	ck_assert_uint_eq(rig_count(&r, AC97_EV_IRQ, -1), 1);
 	rig_free(&r);
@@ -922,20 +885,20 @@ START_TEST(outside_bar_reads_all_ones)
 	struct rig r;
 	rig_init(&r, NULL);
 	rig_link_up(&r);
-	ck_assert_uint_eq(nabm_rd(&r, 0x40, 8), 0xFF);
-	ck_assert_uint_eq(nabm_rd(&r, 0x3F, 16), 0xFF00);
-	ck_assert_uint_eq(nabm_rd(&r, 0x3E, 32), 0xFFFF0000u);
-	ck_assert_uint_eq(nabm_rd(&r, 0x3D, 32), 0xFF000000u);
-	ck_assert_uint_eq(nabm_rd(&r, 0x40, 32), 0xFFFFFFFFu);
-	ck_assert_uint_eq(nabm_rd(&r, 0xFFFFFFFCu, 32), 0xFFFFFFFFu);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x40, 8), 0xFF);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x3F, 16), 0xFF00);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x3E, 32), 0xFFFF0000u);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x3D, 32), 0xFF000000u);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x40, 32), 0xFFFFFFFFu);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0xFFFFFFFCu, 32), 0xFFFFFFFFu);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, 0x100, 16), 0xFFFF);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, 0xFE, 32), 0xFFFFFFFFu);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, 0x100, 8), 0xFF);
 	ck_assert_uint_eq(rig_rd(&r, AC97_BAR_NAM, 0xFFFFFFFFu, 32), 0xFFFFFFFFu);
-	ck_assert_uint_eq(ge_count(&r, AC97_GE_BAD_OFFSET, -1), 10);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_BAD_OFFSET, -1, 3)->a, 0x3D);
-	ck_assert_uint_eq(ge_find(&r, AC97_GE_BAD_OFFSET, -1, 9)->a, 0xFFFFFFFFu);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
+	ck_assert_uint_eq(rig_ge_count(&r, AC97_GE_BAD_OFFSET, -1), 10);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_BAD_OFFSET, -1, 3)->a, 0x3D);
+	ck_assert_uint_eq(rig_ge_find(&r, AC97_GE_BAD_OFFSET, -1, 9)->a, 0xFFFFFFFFu);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_STA, 32), AC97_GS_S0CR);
 	rig_free(&r);
 }
 END_TEST
@@ -949,19 +912,19 @@ START_TEST(holes_read_zero_and_ignore_writes)
 	rig_init(&r, NULL);
 	static const uint32_t holes[] = { 0x0C, 0x1C, 0x38, 0x3C };
 	for (unsigned i = 0; i < 4; i++) {
-		nabm_wr(&r, holes[i], 32, 0xFFFFFFFFu);
-		ck_assert_uint_eq(nabm_rd(&r, holes[i], 32), 0);
-		ck_assert_uint_eq(nabm_rd(&r, holes[i] + 1, 16), 0);
-		ck_assert_uint_eq(nabm_rd(&r, holes[i] + 3, 8), 0);
+		rig_nabm_wr(&r, holes[i], 32, 0xFFFFFFFFu);
+		ck_assert_uint_eq(rig_nabm_rd(&r, holes[i], 32), 0);
+		ck_assert_uint_eq(rig_nabm_rd(&r, holes[i] + 1, 16), 0);
+		ck_assert_uint_eq(rig_nabm_rd(&r, holes[i] + 3, 8), 0);
 	}
-	nabm_wr(&r, 0x35, 8, 0xFF);
-	nabm_wr(&r, 0x36, 16, 0xFFFF);
-	ck_assert_uint_eq(nabm_rd(&r, 0x35, 8), 0);
-	ck_assert_uint_eq(nabm_rd(&r, 0x36, 16), 0);
+	rig_nabm_wr(&r, 0x35, 8, 0xFF);
+	rig_nabm_wr(&r, 0x36, 16, 0xFFFF);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x35, 8), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, 0x36, 16), 0);
 	/* Neighbours: PI CR (+0B) 0, PO BDBAR (0x10) 0, GLOB_CNT 0. */
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PI, AC97_CR, 8), 0);
-	ck_assert_uint_eq(ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
-	ck_assert_uint_eq(nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PI, AC97_CR, 8), 0);
+	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_BDBAR, 32), 0);
+	ck_assert_uint_eq(rig_nabm_rd(&r, AC97_GLOB_CNT, 32), 0);
 	rig_free(&r);
 }
 END_TEST

@@ -19,6 +19,7 @@
  *   from its index (even left, odd right, as in the usual L, R, ... order).
  */
 #include "audio_file.h"
+#include "errf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,18 +40,6 @@
 
 enum side { SIDE_LEFT = 1, SIDE_RIGHT = 2, SIDE_BOTH = 3 };
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	if (err == NULL || err_len == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
 
 /* libsndfile's messages end with a full stop or a newline; drop them so
  * that ours read as one line. */
@@ -162,11 +151,11 @@ static int check_path(const char *path, char *err, size_t err_len)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		set_err(err, err_len, "%s: cannot open (%s)", path, strerror(errno));
+		errf(err, err_len, "%s: cannot open (%s)", path, strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		set_err(err, err_len, "%s: is a directory, not a sound file", path);
+		errf(err, err_len, "%s: is a directory, not a sound file", path);
 		return -1;
 	}
 	return 0;
@@ -177,7 +166,7 @@ static int read_frames(SNDFILE *f, const char *path, uint32_t in_ch, const uint8
 {
 	int16_t *chunk = malloc((size_t)READ_CHUNK_FRAMES * in_ch * sizeof(*chunk));
 	if (chunk == NULL) {
-		set_err(err, err_len, "%s: out of memory", path);
+		errf(err, err_len, "%s: out of memory", path);
 		return -1;
 	}
 	uint64_t cap_frames = 0;
@@ -187,13 +176,13 @@ static int read_frames(SNDFILE *f, const char *path, uint32_t in_ch, const uint8
 		if (got <= 0)
 			break;
 		if (clip->frames + (uint64_t)got > AUDIO_CLIP_FRAMES_MAX) {
-			set_err(err, err_len, "%s: too long: more than %" PRIu64 " frames", path,
+			errf(err, err_len, "%s: too long: more than %" PRIu64 " frames", path,
 				(uint64_t)AUDIO_CLIP_FRAMES_MAX);
 			rc = -1;
 			break;
 		}
 		if (!grow(clip, clip->frames + (uint64_t)got, &cap_frames)) {
-			set_err(err, err_len, "%s: out of memory", path);
+			errf(err, err_len, "%s: out of memory", path);
 			rc = -1;
 			break;
 		}
@@ -204,7 +193,7 @@ static int read_frames(SNDFILE *f, const char *path, uint32_t in_ch, const uint8
 	if (rc == 0 && sf_error(f) != SF_ERR_NO_ERROR) {
 		char why[160];
 		trimmed(sf_strerror(f), why, sizeof(why));
-		set_err(err, err_len, "%s: cannot decode (%s)", path, why);
+		errf(err, err_len, "%s: cannot decode (%s)", path, why);
 		rc = -1;
 	}
 	free(chunk);
@@ -216,7 +205,7 @@ int audio_clip_read(const char *path, uint32_t channels, struct audio_clip *clip
 {
 	memset(clip, 0, sizeof(*clip));
 	if (channels != 1 && channels != 2) {
-		set_err(err, err_len, "%s: cannot convert to %u channels (1 or 2)", path,
+		errf(err, err_len, "%s: cannot convert to %u channels (1 or 2)", path,
 			(unsigned)channels);
 		return -1;
 	}
@@ -228,17 +217,17 @@ int audio_clip_read(const char *path, uint32_t channels, struct audio_clip *clip
 	if (f == NULL) {
 		char why[160];
 		trimmed(sf_strerror(NULL), why, sizeof(why));
-		set_err(err, err_len, "%s: not a sound file libsndfile reads (%s)", path, why);
+		errf(err, err_len, "%s: not a sound file libsndfile reads (%s)", path, why);
 		return -1;
 	}
 	if (info.channels < 1 || (uint32_t)info.channels > AUDIO_CHANNELS_MAX) {
-		set_err(err, err_len, "%s: %d channels: not supported (1 to %u)", path, info.channels,
+		errf(err, err_len, "%s: %d channels: not supported (1 to %u)", path, info.channels,
 			AUDIO_CHANNELS_MAX);
 		sf_close(f);
 		return -1;
 	}
 	if (info.samplerate < 1 || (uint32_t)info.samplerate > AUDIO_RATE_MAX_HZ) {
-		set_err(err, err_len, "%s: sample rate %d Hz is out of range (1 to %u)", path,
+		errf(err, err_len, "%s: sample rate %d Hz is out of range (1 to %u)", path,
 			info.samplerate, AUDIO_RATE_MAX_HZ);
 		sf_close(f);
 		return -1;
@@ -247,7 +236,7 @@ int audio_clip_read(const char *path, uint32_t channels, struct audio_clip *clip
 	uint32_t in_ch = (uint32_t)info.channels;
 	uint8_t *sides = calloc(in_ch, 1);
 	if (sides == NULL) {
-		set_err(err, err_len, "%s: out of memory", path);
+		errf(err, err_len, "%s: out of memory", path);
 		sf_close(f);
 		return -1;
 	}
@@ -283,13 +272,13 @@ struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t
 				   char *err, size_t err_len)
 {
 	if (channels < 1 || channels > 8 || rate_hz < 1 || rate_hz > AUDIO_RATE_MAX_HZ) {
-		set_err(err, err_len, "%s: cannot write %u channels at %u Hz", path,
+		errf(err, err_len, "%s: cannot write %u channels at %u Hz", path,
 			(unsigned)channels, (unsigned)rate_hz);
 		return NULL;
 	}
 	struct wav_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
-		set_err(err, err_len, "%s: out of memory", path);
+		errf(err, err_len, "%s: out of memory", path);
 		return NULL;
 	}
 	SF_INFO info;
@@ -301,7 +290,7 @@ struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t
 	if (w->f == NULL) {
 		char why[160];
 		trimmed(sf_strerror(NULL), why, sizeof(why));
-		set_err(err, err_len, "%s: cannot write a WAV file (%s)", path, why);
+		errf(err, err_len, "%s: cannot write a WAV file (%s)", path, why);
 		free(w);
 		return NULL;
 	}

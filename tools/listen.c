@@ -7,6 +7,7 @@
  * queued. A device that stops taking audio for LISTEN_STUCK_MS of wall
  * time ends the playing with an error rather than hanging.
  */
+#include "errf.h"
 #include "listen.h"
 
 #include <stdarg.h>
@@ -29,18 +30,6 @@ struct listener {
 	uint32_t device_buffer_frames;
 };
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	if (err == NULL || err_len == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
 
 /* A device buffer of about 20 ms: the power of two at or above rate / 50. */
 static Uint16 buffer_frames_for(uint32_t rate_hz)
@@ -54,20 +43,20 @@ static Uint16 buffer_frames_for(uint32_t rate_hz)
 struct listener *listen_open(uint32_t rate_hz, uint32_t channels, char *err, size_t err_len)
 {
 	if (rate_hz == 0 || rate_hz > INT32_MAX || channels < 1 || channels > 2) {
-		set_err(err, err_len, "cannot play %u channels at %u Hz", (unsigned)channels,
+		errf(err, err_len, "cannot play %u channels at %u Hz", (unsigned)channels,
 			(unsigned)rate_hz);
 		return NULL;
 	}
 	struct listener *l = SDL_calloc(1, sizeof(*l));
 	if (l == NULL) {
-		set_err(err, err_len, "out of memory");
+		errf(err, err_len, "out of memory");
 		return NULL;
 	}
 	/* SDL's events, which audio brings up, would otherwise catch SIGINT
 	 * and SIGTERM for an event loop we do not have: Ctrl-C must stop us. */
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	if (SDL_Init(SDL_INIT_AUDIO) != 0) {
-		set_err(err, err_len, "%s", SDL_GetError());
+		errf(err, err_len, "%s", SDL_GetError());
 		SDL_free(l);
 		SDL_Quit();
 		return NULL;
@@ -82,7 +71,7 @@ struct listener *listen_open(uint32_t rate_hz, uint32_t channels, char *err, siz
 	want.callback = NULL;	/* SDL_QueueAudio */
 	l->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, 0);
 	if (l->dev == 0) {
-		set_err(err, err_len, "%s", SDL_GetError());
+		errf(err, err_len, "%s", SDL_GetError());
 		SDL_free(l);
 		SDL_Quit();
 		return NULL;
@@ -115,7 +104,7 @@ int listen_play(struct listener *l, const int16_t *frames, uint64_t n_frames,
 				n = n_frames - fed;
 			if (SDL_QueueAudio(l->dev, frames + fed * l->channels,
 					   (Uint32)(n * frame_bytes)) != 0) {
-				set_err(err, err_len, "%s", SDL_GetError());
+				errf(err, err_len, "%s", SDL_GetError());
 				SDL_PauseAudioDevice(l->dev, 1);
 				return -1;
 			}
@@ -132,7 +121,7 @@ int listen_play(struct listener *l, const int16_t *frames, uint64_t n_frames,
 			heard_before = heard;
 			last_move_ms = now_ms;
 		} else if (now_ms - last_move_ms > LISTEN_STUCK_MS) {
-			set_err(err, err_len, "the audio device stopped taking audio");
+			errf(err, err_len, "the audio device stopped taking audio");
 			SDL_PauseAudioDevice(l->dev, 1);
 			return -1;
 		}
