@@ -132,18 +132,31 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	return -1;
 }
 
+struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k)
+{
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	if (seed % 4 != 0) {
+		st.kind = STRATEGY_PCT;
+		st.pct_depth = (uint32_t)(seed % 4);
+		st.pct_steps = k;
+	}
+	return st;
+}
+
+uint64_t runs_pct_steps(uint64_t steps_of_one_run)
+{
+	return steps_of_one_run + steps_of_one_run / 4 + 16;
+}
+
 /* The strategy seed s runs with. */
 static struct strategy strategy_for(const struct explore_opts *o, uint64_t s, uint64_t k)
 {
+	if (strcmp(o->strategy, "portfolio") == 0)
+		return runs_portfolio_strategy(s, k);
 	struct strategy st = { .kind = STRATEGY_RANDOM };
-	uint32_t depth = 0;
-	if (strcmp(o->strategy, "pct") == 0)
-		depth = (uint32_t)o->depth;
-	else if (strcmp(o->strategy, "portfolio") == 0)
-		depth = (uint32_t)(s % 4);
-	if (depth > 0) {
+	if (strcmp(o->strategy, "pct") == 0) {
 		st.kind = STRATEGY_PCT;
-		st.pct_depth = depth;
+		st.pct_depth = (uint32_t)o->depth;
 		st.pct_steps = k;
 	}
 	return st;
@@ -236,7 +249,7 @@ int cmd_explore(int argc, char **argv)
 		scenario_file_free(&sf);
 		return RUNS_EXIT_USAGE;
 	}
-	uint64_t k = first.result.steps + first.result.steps / 4 + 16;
+	uint64_t k = runs_pct_steps(first.result.steps);
 
 	double t0 = wall_seconds();
 	bool tty = isatty(2) && !o.quiet;

@@ -43,6 +43,12 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);
 
+/* explore's default portfolio: seed s runs random walk when s % 4 == 0
+ * and PCT of depth s % 4 (with step estimate k) otherwise. */
+struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k);
+/* explore's PCT step estimate from one run's steps. */
+uint64_t runs_pct_steps(uint64_t steps_of_one_run);
+
 /* A number for a command-line flag: decimal or 0x hex, whole string. */
 bool runs_parse_u64(const char *text, uint64_t *out);
 
