@@ -40,31 +40,37 @@ static bool reserve(struct dac_tap *t, uint64_t more)
 static void on_span(void *ctx, const struct ac97_span *span)
 {
 	struct dac_tap *t = ctx;
-	if (span->engine != AC97_PO || span->n_frames == 0)
+	if (span->engine != AC97_PO || span->n_frames == 0 || t->out_of_memory)
 		return;
 	/* The recording starts with the stream's first data: before it the
 	 * link idles, at whatever rate the converter had then. */
-	if (t->rate_hz == 0) {
+	if (!t->started) {
 		if (span->kind != AC97_SPAN_DATA)
 			return;
+		t->started = true;
 		t->rate_hz = span->cadence.rate_hz;
 	}
+	if (span->cadence.rate_hz != t->rate_hz)
+		t->other_rate = true;
 	if (!reserve(t, span->n_frames))
 		return;
+	uint32_t ch = span->channels;
 	int16_t *out = t->pcm + 2 * t->frames;
 	for (uint64_t i = 0; i < span->n_frames; i++) {
 		int16_t in[2];
 		if (span->kind == AC97_SPAN_DATA) {
-			const uint8_t *p = span->pcm_le + 4 * i;
+			const uint8_t *p = span->pcm_le + i * ch * 2;
 			in[0] = (int16_t)(uint16_t)(p[0] | p[1] << 8);
-			in[1] = (int16_t)(uint16_t)(p[2] | p[3] << 8);
+			in[1] = ch >= 2 ? (int16_t)(uint16_t)(p[2] | p[3] << 8) : in[0];
 		} else {
 			in[0] = span->fill[0];
-			in[1] = span->fill[1];
+			in[1] = span->fill[ch >= 2 ? 1 : 0];
 		}
 		codec_dac_output(&t->codec, in, out + 2 * i, 1);
 	}
 	t->frames += span->n_frames;
+	if (span->kind == AC97_SPAN_DATA)
+		t->data_end_frames = t->frames;
 }
 
 struct ac97_sink dac_tap_sink(struct dac_tap *t)

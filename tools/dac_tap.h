@@ -17,7 +17,10 @@ struct dac_tap {
 	struct codec codec;
 	int16_t *pcm;		/* interleaved stereo */
 	uint64_t frames, capacity_frames;
-	uint32_t rate_hz;	/* of the first data span (0: none yet) */
+	uint64_t data_end_frames;	/* frames up to the end of the last data span */
+	uint32_t rate_hz;	/* of the first data span */
+	bool started;		/* a data span has come */
+	bool other_rate;	/* a span at another rate came after the start */
 	bool out_of_memory;
 };
 

@@ -24,6 +24,7 @@
 
 #include "audio_file.h"
 #include "codec.h"
+#include "dac_tap.h"
 #include "listen.h"
 #include "scenario.h"
 
@@ -129,78 +130,6 @@ int play_option_value(const char *cmd, const char *name, const char *what, int a
 		return -1;
 	}
 	return 1;
-}
-
-/* ---- the DAC output ----------------------------------------------------------------- */
-
-struct dac_out {
-	struct codec codec;	/* as the reference driver leaves it */
-	int16_t *pcm;		/* interleaved stereo */
-	uint64_t frames, capacity_frames;
-	uint64_t data_end_frames;	/* frames up to the end of the last DATA span */
-	uint32_t rate_hz;	/* of the first DATA span */
-	bool started;
-	bool other_rate;	/* a span at another rate came after the start */
-	bool out_of_memory;
-};
-
-static void dac_out_init(struct dac_out *d)
-{
-	memset(d, 0, sizeof(*d));
-	codec_reset(&d->codec);
-	codec_write(&d->codec, CODEC_MASTER_VOL, 0x0000);
-	codec_write(&d->codec, CODEC_PCM_OUT_VOL, 0x0808);
-}
-
-static bool dac_reserve(struct dac_out *d, uint64_t more)
-{
-	if (d->frames + more <= d->capacity_frames)
-		return true;
-	uint64_t cap = d->capacity_frames ? d->capacity_frames : 65536;
-	while (cap < d->frames + more)
-		cap *= 2;
-	int16_t *p = realloc(d->pcm, (size_t)cap * 2 * sizeof(*p));
-	if (p == NULL) {
-		d->out_of_memory = true;
-		return false;
-	}
-	d->pcm = p;
-	d->capacity_frames = cap;
-	return true;
-}
-
-static void dac_on_span(void *ctx, const struct ac97_span *span)
-{
-	struct dac_out *d = ctx;
-	if (span->engine != AC97_PO || span->n_frames == 0 || d->out_of_memory)
-		return;
-	if (!d->started) {
-		if (span->kind != AC97_SPAN_DATA)
-			return;	/* the link idling before the stream */
-		d->started = true;
-		d->rate_hz = span->cadence.rate_hz;
-	}
-	if (span->cadence.rate_hz != d->rate_hz)
-		d->other_rate = true;
-	if (!dac_reserve(d, span->n_frames))
-		return;
-	uint32_t ch = span->channels;
-	int16_t *out = d->pcm + 2 * d->frames;
-	for (uint64_t i = 0; i < span->n_frames; i++) {
-		int16_t in[2];
-		if (span->kind == AC97_SPAN_DATA) {
-			const uint8_t *p = span->pcm_le + i * ch * 2;
-			in[0] = (int16_t)(uint16_t)(p[0] | p[1] << 8);
-			in[1] = ch >= 2 ? (int16_t)(uint16_t)(p[2] | p[3] << 8) : in[0];
-		} else {
-			in[0] = span->fill[0];
-			in[1] = span->fill[ch >= 2 ? 1 : 0];
-		}
-		codec_dac_output(&d->codec, in, out + 2 * i, 1);
-	}
-	d->frames += span->n_frames;
-	if (span->kind == AC97_SPAN_DATA)
-		d->data_end_frames = d->frames;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -351,7 +280,7 @@ static void on_progress(void *ctx, uint64_t done_frames, uint64_t total_frames)
 	listen_progress_line(stderr, p->name, done_frames, total_frames, p->rate_hz);
 }
 
-static int write_wav(const char *path, const struct dac_out *d, uint32_t rate_hz)
+static int write_wav(const char *path, const struct dac_tap *d, uint32_t rate_hz)
 {
 	char err[ERR_MAX];
 	struct wav_writer *w = wav_writer_open(path, 2, rate_hz, err, sizeof(err));
@@ -367,7 +296,7 @@ static int write_wav(const char *path, const struct dac_out *d, uint32_t rate_hz
 	return 0;
 }
 
-static void listen_to(const struct play_opts *o, const struct dac_out *d, uint32_t rate_hz)
+static void listen_to(const struct play_opts *o, const struct dac_tap *d, uint32_t rate_hz)
 {
 	char err[ERR_MAX];
 	struct listener *l = listen_open(rate_hz, 2, err, sizeof(err));
@@ -433,7 +362,7 @@ static int prepare(const struct play_opts *o, struct audio_clip *clip, int16_t *
 /* Reports the run; returns PLAY_PASS or PLAY_FAILED. */
 static int report(const struct play_opts *o, const struct audio_clip *clip,
 		  const struct scenario *sc, const struct scenario_outcome *out,
-		  const struct dac_out *d)
+		  const struct dac_tap *d)
 {
 	const struct run_result *r = &out->result;
 	int status = PLAY_PASS;
@@ -472,7 +401,7 @@ int cmd_play(int argc, char **argv)
 	struct audio_clip clip;
 	int16_t *padded = NULL;
 	struct scenario *sc = malloc(sizeof(*sc));
-	struct dac_out *d = malloc(sizeof(*d));
+	struct dac_tap *d = malloc(sizeof(*d));
 	memset(&clip, 0, sizeof(clip));
 	if (sc == NULL || d == NULL) {
 		fprintf(stderr, "ac97sim: play: out of memory\n");
@@ -480,11 +409,11 @@ int cmd_play(int argc, char **argv)
 		free(d);
 		return PLAY_USAGE;
 	}
-	dac_out_init(d);
+	dac_tap_init(d);
 	status = prepare(&o, &clip, &padded, sc);
 	if (status < 0) {
 		struct strategy st = { .kind = STRATEGY_RANDOM };
-		struct ac97_sink sink = { dac_on_span, d };
+		struct ac97_sink sink = dac_tap_sink(d);
 		struct scenario_outcome out;
 		const char *why = NULL;
 		if (scenario_run(sc, &st, o.seed, NULL, NULL, &sink, &out, NULL, &why) != 0) {
@@ -500,7 +429,7 @@ int cmd_play(int argc, char **argv)
 				listen_to(&o, d, clip.rate_hz);
 		}
 	}
-	free(d->pcm);
+	dac_tap_free(d);
 	free(d);
 	free(sc);
 	free(padded);
