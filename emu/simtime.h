@@ -47,4 +47,22 @@ static inline uint64_t sim_ticks_to_us(sim_ticks_t t)
 	return t / 12288u * 1000u + (t % 12288u) * 1000u / 12288u;
 }
 
+/* Windows kernel time (KeQueryInterruptTime, timeouts) counts 100 ns units:
+ * 12288 ticks per 10000 units, exact for whole milliseconds. */
+static inline sim_ticks_t sim_100ns_to_ticks(uint64_t t100)
+{
+	return t100 / 10000u * 12288u + (t100 % 10000u) * 12288u / 10000u;
+}
+
+static inline uint64_t sim_ticks_to_100ns(sim_ticks_t t)
+{
+	return t / 12288u * 10000u + (t % 12288u) * 10000u / 12288u;
+}
+
+/* Rounded up, so that a wait converted from ticks is never shorter. */
+static inline uint64_t sim_ticks_to_100ns_ceil(sim_ticks_t t)
+{
+	return t / 12288u * 10000u + ((t % 12288u) * 10000u + 12287u) / 12288u;
+}
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "fiber.h"
 #include "kernel_backend.h"
+#include "simtime.h"
 
 #define FIBER_STACK_BYTES (256u * 1024u)
 #define DPC_QUEUE_MAX 64u
@@ -138,11 +139,6 @@ static struct cpu *cur(struct machine *m)
 {
 	assert(m->current >= 0 && (uint32_t)m->current < m->cfg.n_cpus);
 	return &m->cpu[m->current];
-}
-
-static sim_ticks_t ticks_from_100ns(uint64_t t)
-{
-	return t / 10000u * 12288u + (t % 10000u) * 12288u / 10000u;
 }
 
 static void logk(struct machine *m, enum ev_kind kind, uint64_t a, uint64_t b, const char *text)
@@ -953,8 +949,8 @@ static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32
 	sched_point(m, m->cfg.costs.kernel_call);
 	bool was = timer->set;
 	sim_ticks_t due = due_time_100ns < 0
-				  ? m->now + ticks_from_100ns((uint64_t)-(due_time_100ns + 1) + 1)
-				  : ticks_from_100ns((uint64_t)due_time_100ns);
+				  ? m->now + sim_100ns_to_ticks((uint64_t)-(due_time_100ns + 1) + 1)
+				  : sim_100ns_to_ticks((uint64_t)due_time_100ns);
 	timer->due_ticks = due > m->now ? due : m->now;
 	timer->period_ticks = (sim_ticks_t)period_ms * (SIM_TICKS_PER_SECOND / 1000u);
 	timer->dpc = dpc;
@@ -1003,8 +999,8 @@ static NTSTATUS k_event_wait(void *self, KEVENT *event, const int64_t *timeout_1
 	sim_ticks_t deadline = SIM_TICKS_NEVER;
 	if (timeout_100ns != NULL)
 		deadline = *timeout_100ns < 0
-				   ? m->now + ticks_from_100ns((uint64_t)-(*timeout_100ns + 1) + 1)
-				   : ticks_from_100ns((uint64_t)*timeout_100ns);
+				   ? m->now + sim_100ns_to_ticks((uint64_t)-(*timeout_100ns + 1) + 1)
+				   : sim_100ns_to_ticks((uint64_t)*timeout_100ns);
 	logk(m, EV_KERNEL, event->k.id, 0, "KeWaitForSingleObject");
 	while (!event->signalled && m->now < deadline) {
 		c->block = BLOCK_EVENT;
@@ -1125,7 +1121,7 @@ static uint64_t k_interrupt_time(void *self)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	return m->now / 12288u * 10000u + (m->now % 12288u) * 10000u / 12288u;
+	return sim_ticks_to_100ns(m->now);
 }
 
 static void k_yield(void *self)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fnv1a.h"
+#include "simtime.h"
 
 const char *const scenario_drivers[] = {
 	"reference",
@@ -157,16 +158,14 @@ static void sleep_ticks(sim_ticks_t ticks)
 {
 	KEVENT never;
 	KeInitializeEvent(&never, NotificationEvent, false);
-	/* 100 ns units, rounded up so that a sleep is never shorter. */
-	int64_t t100 = (int64_t)((ticks * 10000u + 12287u) / 12288u);
+	int64_t t100 = (int64_t)sim_ticks_to_100ns_ceil(ticks);
 	int64_t timeout = -(t100 > 0 ? t100 : 1);
 	KeWaitForSingleObject(&never, &timeout);
 }
 
 static sim_ticks_t now_ticks(void)
 {
-	uint64_t t100 = KeQueryInterruptTime();
-	return t100 / 10000u * 12288u + (t100 % 10000u) * 12288u / 10000u;
+	return sim_100ns_to_ticks(KeQueryInterruptTime());
 }
 
 static void script(void *arg)
