@@ -5,13 +5,22 @@
 #                     under -fsanitize=address,undefined (build-san/)
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
+#                     (STRICT=1: exit 1 when a target is missed)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
-# pkg-config.
+# pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -29,7 +38,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unu
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 INCLUDES := -Iemu -Idriver -Iharness -Itools
 
-PKGS_TOOL := sndfile sdl2 inih
+PKGS_TOOL := sndfile sdl2 inih jansson
 PKGS_TEST := check
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_TOOL) $(PKGS_TEST) 2>/dev/null)
@@ -71,7 +80,8 @@ all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # The build id is the commit: a stamp that changes only when it does, so
 # version.o (and every trace's build line) follows HEAD.
@@ -86,8 +96,9 @@ $(BUILD)/tools/version.o: CPPFLAGS += -DAC97SIM_VERSION='"$(VERSION)"' -DAC97SIM
 
 define make_lib
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 endef
 
 $(LIB_EMU): $(EMU_OBJ) ; $(make_lib)
@@ -96,38 +107,45 @@ $(LIB_HARNESS): $(HARNESS_OBJ) ; $(make_lib)
 $(LIB_TOOLS): $(TOOLS_LIB_OBJ) ; $(make_lib)
 
 $(PROGRAM): $(BUILD)/tools/main.o $(LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
 # Each tests/*.c defines one or more `Suite *suite_NAME(void)`; the list the
 # runner iterates is generated so that adding a suite touches one file.
 $(BUILD)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(dir $@)
-	sed -n 's/^Suite \*\(suite_[a-z0-9_]*\)(void)$$/X(\1)/p' $(filter-out tests/main.c,$^) > $@.tmp
-	mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)sed -n 's/^Suite \*\(suite_[a-z0-9_]*\)(void)$$/X(\1)/p' $(filter-out tests/main.c,$^) > $@.tmp
+	$(Q)mv $@.tmp $@
 
 $(BUILD)/tests/main.o: $(BUILD)/tests/suites.inc
 $(BUILD)/tests/main.o: CPPFLAGS += -I$(BUILD)/tests
 
 $(TEST_RUNNER): $(TEST_OBJ) $(LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(TEST_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(TEST_LIBS) -lm
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
 $(BENCH): $(BUILD)/bench/bench.o $(LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
-
-$(BUILD)/bench/%.o: bench/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
 # The suites run from the top of the tree so that fixtures/ is found.
 test: $(TEST_RUNNER) $(PROGRAM)
-	AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
+	@echo "== test: the Check suites ($(BUILD))"
+	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
-check: determinism
-	$(MAKE) --no-print-directory test
-	$(MAKE) --no-print-directory test SANITIZE=1
+# Each phase says its name as it starts; the last lines are Check's summary.
+check:
+	@echo "== check 1/3: determinism across compilers and optimisation levels"
+	$(Q)$(MAKE) --no-print-directory determinism
+	@echo "== check 2/3: the suites, plain build"
+	$(Q)$(MAKE) --no-print-directory test
+	@echo "== check 3/3: the suites again under -fsanitize=address,undefined"
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
 
 # The same scenarios and seeds must give the same event-log hashes whatever
 # the compiler and optimisation level: four builds, one answer.
@@ -135,6 +153,7 @@ DET_VARIANTS := gcc:-O0 gcc:-O2 clang:-O0 clang:-O2
 determinism:
 	@set -e; first=; for v in $(DET_VARIANTS); do \
 		cc=$${v%%:*}; opt=$${v#*:}; dir=build-det/$$cc$$opt; \
+		echo "  build  $$dir"; \
 		$(MAKE) --no-print-directory -s BUILD=$$dir CC=$$cc CFLAGS="$$opt -g" $$dir/tests/det/dethash; \
 		$$dir/tests/det/dethash > $$dir/hashes.txt; \
 		if [ -z "$$first" ]; then first=$$dir/hashes.txt; \
@@ -144,7 +163,7 @@ determinism:
 	done; echo "determinism: $$(wc -l < $$first) runs give identical event-log hashes with $(DET_VARIANTS)"
 
 bench: $(BENCH)
-	$(BENCH)
+	$(BENCH) $(BUILD)/bench/variants.md $(if $(filter 1,$(STRICT)),--strict)
 
 demo: $(PROGRAM)
 	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav

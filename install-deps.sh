@@ -4,7 +4,7 @@
 # sudo available); Debian 12 or later.
 set -eu
 
-PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev clang"
+PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev libjansson-dev clang"
 
 missing=""
 for p in $PACKAGES; do

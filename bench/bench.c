@@ -18,10 +18,16 @@
  * Variants: for each driver variant's scenario in fixtures/scenarios/bugs,
  * how many schedules and how many seconds explore needs to its first
  * failure, median over 5 starting seeds, for random walk and PCT of depth
- * 1-3, and the checker that catches it; written to docs/variants.md.
+ * 1-3, and the checker that catches it; also written as a Markdown table
+ * to the file named by the first argument (make bench: build/bench/
+ * variants.md; docs/variants.md is that table, copied by hand when the
+ * figures are worth keeping: the bench changes no tracked file).
  *
- * Exit 0 when every target holds, 1 when one is missed.
+ * A missed target is reported ("MISSED") but exits 0: these machines are
+ * shared, and a busy spell must not look like a regression. With --strict
+ * (make bench STRICT=1) a missed target exits 1.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,11 +271,11 @@ static uint64_t schedules_to_failure(const struct scenario_file *sf, const struc
 
 /* The table of docs/variants.md, also printed. Returns false when a
  * variant is not found within the budget by any strategy. */
-static bool variant_table(void)
+static bool variant_table(const char *doc_path)
 {
-	FILE *doc = fopen("docs/variants.md", "w");
+	FILE *doc = fopen(doc_path, "w");
 	if (doc == NULL) {
-		fprintf(stderr, "ac97bench: docs/variants.md: cannot write (run from the top)\n");
+		fprintf(stderr, "ac97bench: %s: cannot write\n", doc_path);
 		return false;
 	}
 	fprintf(doc, "# The historical driver bugs, found\n\n"
@@ -333,8 +339,9 @@ static bool variant_table(void)
 		       checker, cells[0], cells[1], cells[2], cells[3]);
 		scenario_file_free(&sf);
 	}
-	fclose(doc);
-	printf("variants: table written to docs/variants.md\n");
+	if (fclose(doc) != 0)
+		fprintf(stderr, "ac97bench: %s: write failed\n", doc_path);
+	printf("variants: table written to %s\n", doc_path);
 	return all_found;
 }
 
@@ -344,8 +351,16 @@ static int compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *doc_path = "variants.md";
+	bool strict = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			strict = true;
+		else
+			doc_path = argv[i];
+	}
 	/* Each device run is followed at once by its anchor, and the ratio
 	 * is taken per pair, then the median: a slow spell of the host hits
 	 * both halves of a pair and cancels out. */
@@ -391,6 +406,10 @@ int main(void)
 	       ok_sched ? "ok" : "MISSED");
 	printf("harness  one scheduling point costs %.0f ns = %.1f fiber switches measured here\n",
 	       per_point * 1e9, per_point / best_switch);
-	bool ok_variants = variant_table();
-	return ok_rt && ok_ratio && ok_sched && ok_variants ? 0 : 1;
+	bool ok_variants = variant_table(doc_path);
+	bool all = ok_rt && ok_ratio && ok_sched && ok_variants;
+	if (!all)
+		printf("bench: a target was missed%s\n",
+		       strict ? "" : " (reported only: run with STRICT=1 to fail on it)");
+	return all || !strict ? 0 : 1;
 }

@@ -140,14 +140,14 @@ static char *slurp(const char *path)
 
 /* ---- keys and values -------------------------------------------------------------- */
 
-START_TEST(empty_file_is_the_default_scenario)
+START_TEST(empty_sections_are_the_default_scenario)
 {
-	/* Goal: a file with no keys (comments and blank lines only) is
-	 * scenario_default() with the file's name, and the same for an empty
-	 * file and one with empty sections. */
+	/* Goal: a file of sections with no keys is scenario_default() with the
+	 * file's name (an empty file, or one of comments only, is not a
+	 * scenario at all: see every_error_with_file_and_line). */
 	static const char *const texts[] = {
-		"",
-		"; nothing\n# at all\n\n   \n",
+		"[scenario]\n",
+		"; nothing\n# at all\n[scenario]\n\n   \n",
 		"[scenario]\n[device]\n[stream]\n[source]\n[miniport]\n[checkers]\n",
 	};
 	struct tmp t;
@@ -683,6 +683,22 @@ static const struct error_case error_cases[] = {
 	{ "[action]\nkind = jump\n",
 	  "2: kind: 'jump' is not one of cancel-irp, set-state, query-position, stall-bus, stray-engine, refuse-mappings, delay-interrupts, stall-cpu" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nirp = 64\n", "4: irp: 64 is out of range (0..63)" },
+	/* a file that is not a scenario */
+	{ "", "1: no [scenario] or any other section: not a scenario file" },
+	{ "; nothing\n# at all\n\n", "3: no [scenario] or any other section: not a scenario file" },
+	/* actions checked against the scenario they act on */
+	{ "[scenario]\ncpus = 2\n[action]\nkind = stall-cpu\nat = 1ms\ncpu = 2\nduration = 1ms\n",
+	  "6: cpu: 2 is not a CPU of the scenario (cpus = 2: 0..1)" },
+	{ "[action]\nkind = stall-cpu\nat = 1ms\nduration = 1ms\ncpu = 7\n[scenario]\ncpus = 4\n",
+	  "5: cpu: 7 is not a CPU of the scenario (cpus = 4: 0..3)" },
+	{ "[stream]\nirps_in_flight = 3\n[action]\nkind = cancel-irp\nat = 1ms\nirp = 3\n",
+	  "6: irp: the stream keeps 3 IRPs outstanding (irp 0..2), so there is no IRP 3" },
+	{ "[stream]\nstyle = dsound\n[action]\nkind = cancel-irp\nat = 1ms\nirp = 1\n",
+	  "6: irp: the stream keeps 1 IRP outstanding (irp 0..0), so there is no IRP 1" },
+	{ "[scenario]\nmax_time = 1s\n[action]\nkind = query-position\nat = 1001ms\n",
+	  "5: at: 1001 ms is after the run's max_time (1 s): the action would never happen" },
+	{ "[scenario]\nmax_steps = 100\n[action]\nkind = query-position\nat_step = 200\n",
+	  "5: at_step: 200 is after the run's max_steps (100): the action would never happen" },
 	/* the first error wins */
 	{ "[scenario]\ncpus = 9\nmax_time = 5\n", "2: cpus: 9 is out of range (1..8)" },
 	{ "[scenario]\nno equals here\ncpus = 9\n", "2: expected [section] or key = value" },
@@ -748,7 +764,7 @@ START_TEST(unreadable_and_hostile_files)
 	char *text = malloc(big);
 	ck_assert_ptr_nonnull(text);
 	memset(text, '\n', big);
-	text[0] = ';';
+	memcpy(text, "[scenario]\n;", 12);
 	ck_assert_int_eq(load_len(&t, "big.ini", text, big, &sf, err), -1);
 	tmp_path(&t, "big.ini", path, sizeof(path));
 	snprintf(want, sizeof(want), "%s: too large for a scenario file (more than 1048576 bytes)", path);
@@ -947,6 +963,153 @@ static const char fuzz_base[] =
 	"[action.two]\nkind = set-state\nat = 3 frames\nstate = pause\n"
 	"[action]\nkind = stall-bus\nat = 1s\nduration = 500us\n"
 	"[action]\nkind = stray-engine\nat = 5 ms\nengine = mc\n";
+
+/* ---- documented ranges ------------------------------------------------------------ */
+
+/* A bound of a documented range, as a count of the key's base unit
+ * (numbers and sizes: themselves, bytes; times: ticks). */
+static bool parse_bound(const char *text, size_t len, bool is_time, uint64_t *out)
+{
+	char buf[64];
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	char *p = buf;
+	while (*p == ' ')
+		p++;
+	for (size_t n = strlen(p); n > 0 && p[n - 1] == ' '; n--)
+		p[n - 1] = '\0';
+	uint64_t v;
+	if (strcmp(p, "2^64-1") == 0) {
+		*out = UINT64_MAX;
+		return true;
+	}
+	if (strcmp(p, "10^12") == 0) {
+		*out = 1000000000000ull;
+		return true;
+	}
+	char *end;
+	v = strtoull(p, &end, 10);
+	if (end == p)
+		return false;
+	while (*end == ' ')
+		end++;
+	static const struct {
+		const char *unit;
+		uint64_t factor;
+		bool time;
+	} units[] = {
+		{ "", 1, false }, { "bytes", 1, false }, { "pages", 4096, false },
+		{ "tick", 1, true }, { "ticks", 1, true }, { "frame", 256, true },
+		{ "ms", 12288, true }, { "s", 12288000, true }, { "day", 86400ull * 12288000u, true },
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		if (units[i].unit[0] != '\0' && units[i].time != is_time)
+			return false;
+		*out = v * units[i].factor;
+		return true;
+	}
+	return false;
+}
+
+/* What a key needs around it so that its own range is the only limit. */
+struct range_probe {
+	const char *section, *key;
+	const char *context;	/* text before the key's line */
+	bool is_time;
+	uint32_t step;		/* values must be multiples (even ones: 2) */
+};
+
+static const struct range_probe range_probes[] = {
+	{ "scenario", "cpus", "[scenario]\n", false, 1 },
+	{ "scenario", "max_steps", "[scenario]\n", false, 1 },
+	{ "scenario", "max_time", "[scenario]\n", true, 1 },
+	{ "scenario", "irq_defer_max", "[scenario]\n", false, 1 },
+	{ "device", "fifo_samples", "[device]\n", false, 2 },
+	{ "device", "dma_latency", "[device]\n", true, 1 },
+	{ "device", "codec_ready_delay", "[device]\n", true, 1 },
+	{ "stream", "irp_bytes", "[stream]\nirps_in_flight = 1\n", false, 4 },
+	{ "stream", "irps_in_flight", "[stream]\n", false, 1 },
+	{ "stream", "first_page_offset", "[stream]\n", false, 2 },
+	{ "stream", "layout_seed", "[stream]\n", false, 1 },
+	{ "miniport", "descriptor_max_bytes", "[miniport]\n", false, 4 },
+	{ "miniport", "timer_period_ms", "[miniport]\n", false, 1 },
+	{ "checkers", "stall_limit", "[checkers]\n", true, 1 },
+	{ "action", "at", "[scenario]\nmax_time = 86400 s\n[action]\nkind = query-position\n", true, 1 },
+	{ "action", "at_step",
+	  "[scenario]\nmax_steps = 1000000000000\n[action]\nkind = query-position\n", false, 1 },
+	{ "action", "irp", "[stream]\nirps_in_flight = 64\nirp_bytes = 2 pages\n"
+			   "[action]\nkind = cancel-irp\nat = 1ms\n", false, 1 },
+	{ "action", "duration", "[action]\nkind = stall-bus\nat = 1ms\n", true, 1 },
+	{ "action", "count", "[action]\nkind = refuse-mappings\nat = 1ms\n", false, 1 },
+	{ "action", "cpu", "[scenario]\ncpus = 8\n[action]\nkind = stall-cpu\nat = 1ms\n"
+			   "duration = 1ms\n", false, 1 },
+};
+
+/* Loads context + "key = value ticks|bytes" and says whether it loads. */
+static bool takes(const struct tmp *t, const struct range_probe *p, uint64_t v)
+{
+	char text[512], err[ERR_MAX];
+	snprintf(text, sizeof(text), "%s%s = %llu%s\n", p->context, p->key, (unsigned long long)v,
+		 p->is_time ? " ticks" : "");
+	struct scenario_file sf;
+	if (load(t, text, &sf, err) != 0)
+		return false;
+	scenario_file_free(&sf);
+	return true;
+}
+
+START_TEST(documented_ranges_are_what_the_reader_takes)
+{
+	/* Goal: for every key with a numeric range in docs/scenario-format.md,
+	 * the reader takes both ends and refuses the values just outside them,
+	 * so the document and the code say the same thing. */
+	char *doc = slurp("docs/scenario-format.md");
+	struct tmp t;
+	tmp_open(&t);
+	for (size_t i = 0; i < sizeof(range_probes) / sizeof(range_probes[0]); i++) {
+		const struct range_probe *p = &range_probes[i];
+		char heading[64], row[64];
+		snprintf(heading, sizeof(heading), "\n### [%s]\n", p->section);
+		const char *part = strstr(doc, heading);
+		ck_assert_msg(part != NULL, "no heading for [%s]", p->section);
+		snprintf(row, sizeof(row), "\n| `%s` |", p->key);
+		const char *r = strstr(part, row);
+		ck_assert_msg(r != NULL, "no row for %s", p->key);
+		/* The fourth column: | key | type | default | range | meaning | */
+		const char *col = r + 1;
+		for (int c = 0; c < 3; c++) {
+			col = strchr(col + 1, '|');
+			ck_assert_ptr_nonnull(col);
+		}
+		col++;
+		size_t col_len = strcspn(col, "|,;(");
+		const char *dots = strstr(col, "..");
+		ck_assert_msg(dots != NULL && dots < col + col_len, "%s: range '%.*s' has no '..'", p->key,
+			      (int)col_len, col);
+		uint64_t lo, hi;
+		ck_assert_msg(parse_bound(col, (size_t)(dots - col), p->is_time, &lo),
+			      "%s: lower bound of '%.*s'", p->key, (int)col_len, col);
+		ck_assert_msg(parse_bound(dots + 2, (size_t)(col + col_len - dots - 2), p->is_time, &hi),
+			      "%s: upper bound of '%.*s'", p->key, (int)col_len, col);
+		ck_assert_msg(takes(&t, p, lo), "%s = %llu (the documented minimum) is refused", p->key,
+			      (unsigned long long)lo);
+		ck_assert_msg(takes(&t, p, hi), "%s = %llu (the documented maximum) is refused", p->key,
+			      (unsigned long long)hi);
+		if (lo >= p->step)
+			ck_assert_msg(!takes(&t, p, lo - p->step), "%s = %llu (below the range) is taken",
+				      p->key, (unsigned long long)(lo - p->step));
+		if (hi <= UINT64_MAX - p->step && !(p->is_time && hi > UINT64_MAX / 2))
+			ck_assert_msg(!takes(&t, p, hi + p->step), "%s = %llu (above the range) is taken",
+				      p->key, (unsigned long long)(hi + p->step));
+	}
+	free(doc);
+	tmp_close(&t);
+}
+END_TEST
 
 START_TEST(fuzz_mutations_never_crash)
 {
@@ -1222,7 +1385,7 @@ Suite *suite_scenario_file(void)
 {
 	Suite *s = suite_create("tools/scenario_file");
 	TCase *tc = tcase_create("keys");
-	tcase_add_test(tc, empty_file_is_the_default_scenario);
+	tcase_add_test(tc, empty_sections_are_the_default_scenario);
 	tcase_add_test(tc, every_key_lands_in_its_field);
 	tcase_add_test(tc, units_numbers_and_booleans);
 	tcase_add_test(tc, syntax_comments_crlf_bom_indent);
@@ -1230,6 +1393,7 @@ Suite *suite_scenario_file(void)
 	tcase_add_test(tc, actions_in_file_order_up_to_the_limit);
 	tcase_add_test(tc, audio_file_source);
 	tcase_add_test(tc, docs_name_every_key);
+	tcase_add_test(tc, documented_ranges_are_what_the_reader_takes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, every_error_with_file_and_line);

@@ -104,6 +104,19 @@ static const char *word_at(int argc, char **argv, int index)
 	return index >= 1 && index < argc ? argv[index] : "?";
 }
 
+/* How many long options word ("--name" or "--name=value") abbreviates. */
+static unsigned long_matches(const struct cli_spec *spec, const char *word)
+{
+	if (strncmp(word, "--", 2) != 0)
+		return 0;
+	const char *name = word + 2;
+	size_t len = strcspn(name, "=");
+	unsigned n = 0;
+	for (size_t i = 0; i < spec->n_options; i++)
+		n += strncmp(spec->options[i].name, name, len) == 0;
+	return n;
+}
+
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -145,8 +158,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 			if (optopt >= OPTION_ID_BASE)
 				return cli_usage_error(spec, "'%s': the option takes no value",
 						       word_at(argc, argv, optind - 1));
-			return cli_usage_error(spec, "unknown or ambiguous option '%s'",
-					       word_at(argc, argv, optind - 1));
+			const char *w = word_at(argc, argv, optind - 1);
+			return cli_usage_error(spec, long_matches(spec, w) > 1
+							     ? "ambiguous option '%s' (more than one starts so)"
+							     : "unknown option '%s'",
+					       w);
 		}
 		if (c == ':') {
 			const char *w = word_at(argc, argv, optind - 1);
@@ -179,7 +195,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 		if (optarg[0] == '\0')
 			return cli_usage_error(spec, "--%s needs a non-empty %s", o->name, o->metavar);
 		if (separate && optarg[0] == '-' && optarg[1] != '\0')
-			return cli_usage_error(spec, "--%s needs a %s, and '%s' looks like an option "
+			return cli_usage_error(spec, "--%s needs a value (%s), and '%s' looks like an option "
 					       "(write --%s=%s if that is the value)", o->name,
 					       o->metavar, optarg, o->name, optarg);
 		out->values[i] = optarg;

@@ -3,23 +3,25 @@
  * --help, so that later subcommands (run, replay, shrink, ...) slot in by
  * adding one row.
  *
- * Conventions for every subcommand: diagnostics on stderr as
- * `ac97sim: FILE:LINE: reason` or `ac97sim: reason`; exit 0 when all held,
- * 1 when a check failed, 2 for bad usage or input.
+ * Conventions for every subcommand: options through cli.h, diagnostics on
+ * stderr as `ac97sim: FILE:LINE: reason` or `ac97sim: reason`, and the
+ * exit statuses of exit_status.h.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "codec.h"
+#include "exit_status.h"
+#include "outfile.h"
 #include "play.h"
 #include "regs_script.h"
 #include "runs.h"
 #include "version.h"
-
-enum { EXIT_PASS = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2 };
 
 struct subcommand {
 	const char *name;
@@ -40,16 +42,16 @@ static void help_version(FILE *f);
 static const struct subcommand subcommands[] = {
 	{ "capture", "--in FILE --out WAV", "record a sound file through PCM in or the mic",
 	  cmd_capture, help_capture },
-	{ "explore", "SCENARIO [--runs N] [--jobs J]", "run many schedules, find a failing one",
+	{ "explore", "SCENARIO [--runs N] [--seed S]", "run many schedules, find failing ones",
 	  cmd_explore, help_explore },
 	{ "help", "[COMMAND]", "show this help, or the help of COMMAND", cmd_help, help_help },
 	{ "play", "FILE [--out WAV]", "play a sound file through driver, device and codec",
 	  cmd_play, help_play },
 	{ "regs", "SCRIPT [--wav FILE]", "run a register script against the device", cmd_regs,
 	  help_regs },
-	{ "replay", "TRACE [--listen] [--out WAV]", "replay a recorded run exactly", cmd_replay,
+	{ "replay", "TRACE [--out WAV] [--listen]", "replay a recorded run exactly", cmd_replay,
 	  help_replay },
-	{ "run", "SCENARIO [--seed N | --trace F]", "run a scenario once: verdict and hash",
+	{ "run", "SCENARIO [--seed N] [--trace-out F]", "run a scenario once: verdict and hash",
 	  cmd_run, help_run },
 	{ "version", "", "print the version, build id and codec part", cmd_version,
 	  help_version },
@@ -83,9 +85,8 @@ static void usage(FILE *f)
 		snprintf(head, sizeof(head), "%s %s", subcommands[i].name, subcommands[i].synopsis);
 		fprintf(f, "  %-37s %s\n", head, subcommands[i].summary);
 	}
-	fprintf(f, "\n"
-		   "'ac97sim COMMAND --help' describes a command.\n"
-		   "Exit status: 0 all held, 1 a check failed, 2 bad usage or input.\n");
+	fprintf(f, "\n'ac97sim COMMAND --help' describes a command.\n\n");
+	exit_status_print(f);
 }
 
 static void help_help(FILE *f)
@@ -140,17 +141,17 @@ static int cmd_version(int argc, char **argv)
 	return EXIT_PASS;
 }
 
-static void help_regs(FILE *f)
-{
-	fprintf(f,
-		"usage: ac97sim regs SCRIPT [--wav FILE]\n"
-		"\n"
+static const struct cli_option regs_options[] = {
+	{ "wav", 0, CLI_VALUE, "FILE",
+	  "write what the codec's DAC makes of PCM out as 16-bit stereo WAV" },
+};
+
+static const struct cli_spec regs_spec = {
+	.command = "regs",
+	.synopsis = "SCRIPT [--wav FILE]",
+	.description =
 		"Runs a register script against a fresh device (power-on state, 16 MiB of\n"
 		"guest memory, all mapped). SCRIPT '-' reads standard input.\n"
-		"\n"
-		"Options:\n"
-		"  --wav FILE   write what the codec's DAC makes of PCM out as 16-bit stereo WAV\n"
-		"  -h, --help   show this help\n"
 		"\n"
 		"Script, one command a line ('#' starts a comment; numbers decimal or 0x-hex):\n"
 		"  write BAR OFF WIDTH VALUE          BAR nam|nabm, WIDTH 8|16|32\n"
@@ -162,57 +163,34 @@ static void help_regs(FILE *f)
 		"  advance N ticks|frames|us\n"
 		"  irq [LEVEL]                        prints irq = 0|1; LEVEL is expected\n"
 		"  out                                prints PCM-out frames and their FNV-1a 64\n"
-		"  faults                             prints the count of DMA faults\n"
-		"\n"
-		"Exit status: 0 every expectation held, 1 one failed, 2 malformed script\n"
-		"(every bad line is reported; nothing runs) or unreadable file.\n");
+		"  faults                             prints the count of DMA faults\n",
+	.options = regs_options,
+	.n_options = sizeof(regs_options) / sizeof(regs_options[0]),
+	.operands_min = 1,
+	.operands_max = 1,
+	.epilogue = "Exit: 0 every expectation held, 1 one failed, 2 malformed script (every bad\n"
+		    "line is reported; nothing runs), an unreadable file or an unwritable --wav.\n",
+};
+
+static void help_regs(FILE *f)
+{
+	cli_help(&regs_spec, f);
 }
 
 static int cmd_regs(int argc, char **argv)
 {
-	const char *script = NULL;
+	struct cli_args a;
+	int st = cli_parse(&regs_spec, argc, argv, &a);
+	if (st != CLI_CONTINUE)
+		return st;
 	struct regs_script_opts opts = { 0 };
-	bool options_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			if (strcmp(arg, "--") == 0) {
-				options_done = true;
-			} else if (is_help_flag(arg)) {
-				help_regs(stdout);
-				return EXIT_PASS;
-			} else if (strcmp(arg, "--wav") == 0) {
-				if (i + 1 >= argc) {
-					fprintf(stderr, "ac97sim: regs: --wav needs a FILE\n");
-					return EXIT_USAGE;
-				}
-				opts.wav_path = argv[++i];
-			} else if (strncmp(arg, "--wav=", 6) == 0) {
-				opts.wav_path = arg + 6;
-			} else {
-				fprintf(stderr,
-					"ac97sim: regs: unknown option '%s' (try 'ac97sim regs --help')\n",
-					arg);
-				return EXIT_USAGE;
-			}
-			continue;
-		}
-		if (script != NULL) {
-			fprintf(stderr, "ac97sim: regs: more than one SCRIPT ('%s' and '%s')\n", script,
-				arg);
-			return EXIT_USAGE;
-		}
-		script = arg;
-	}
-	if (script == NULL) {
-		fprintf(stderr, "ac97sim: regs: missing SCRIPT (try 'ac97sim regs --help')\n");
+	opts.wav_path = cli_value(&regs_spec, &a, "wav");
+	char err[1200];
+	if (opts.wav_path != NULL && outfile_check(opts.wav_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (opts.wav_path != NULL && opts.wav_path[0] == '\0') {
-		fprintf(stderr, "ac97sim: regs: --wav needs a non-empty FILE\n");
-		return EXIT_USAGE;
-	}
-	int status = regs_script_run_file(script, &opts, stdout, stderr);
+	int status = regs_script_run_file(a.operands[0], &opts, stdout, stderr);
 	if (fflush(stdout) != 0 && status == EXIT_PASS) {
 		fprintf(stderr, "ac97sim: regs: cannot write standard output\n");
 		status = EXIT_USAGE;
@@ -226,6 +204,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	runs_program = argv[0];
+	/* A file size limit must make a write fail (and be reported, with no
+	 * partial output left), not kill the program. */
+	signal(SIGXFSZ, SIG_IGN);
 	const char *first = argv[1];
 	if (is_help_flag(first)) {
 		usage(stdout);

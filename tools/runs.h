@@ -1,8 +1,15 @@
 /*
  * runs.h - the subcommands that run scenarios: `run` (one run), `replay`
- * (a trace, exactly), `explore` (many schedules, over several processes),
- * and what they share: loading a scenario, recording a run as a trace,
- * reporting a verdict.
+ * (a trace, exactly) and `explore` (many schedules over several processes),
+ * and what they share: loading a scenario, the strategy a seed runs,
+ * recording a run as a trace and finding a trace's scenario again,
+ * reporting a verdict and its exit status.
+ *
+ * A seed names a schedule: the run of (scenario, strategy, depth, seed) is
+ * the same whatever else the command line says. PCT's step estimate k is
+ * therefore a function of the scenario alone (runs_pct_steps), never of
+ * the seeds around it; explore's portfolio gives seed s a strategy that
+ * depends on s alone (runs_portfolio_strategy).
  */
 #ifndef AC97SIM_RUNS_H
 #define AC97SIM_RUNS_H
@@ -12,6 +19,7 @@
 #include <stdio.h>
 
 #include "decide.h"
+#include "exit_status.h"
 #include "scenario.h"
 #include "scenario_file.h"
 #include "trace.h"
@@ -23,16 +31,27 @@ void help_run(FILE *f);
 void help_replay(FILE *f);
 void help_explore(FILE *f);
 
-/* Exit statuses of every subcommand. */
-enum { RUNS_EXIT_PASS = 0, RUNS_EXIT_FAILED = 1, RUNS_EXIT_USAGE = 2 };
+/* The program as the user invoked it (argv[0]), for commands we print for
+ * them to run next. Set by main. */
+extern const char *runs_program;
 
-/* Parses "random", "pct" (with depth and steps given apart) into s;
- * false for anything else. */
-bool runs_parse_strategy(const char *name, uint32_t depth, uint64_t steps, struct strategy *s);
+/* The exit status of a run's verdict (exit_status.h). */
+int runs_exit_for(enum run_verdict v);
 
-/* The trace header for a run of sf under strategy/seed with result r. */
-void runs_trace_header(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
-		       const struct run_result *r, struct trace_header *h);
+/* Loads a scenario file; on failure prints "ac97sim: FILE:LINE: reason"
+ * and returns -1. */
+int runs_load(const char *path, struct scenario_file *sf);
+
+/*
+ * PCT's k for the scenario: the scheduling steps of one calibration run
+ * (random walk, seed 0) with room to spare. A pure function of the
+ * scenario. Returns 0 when the calibration run cannot be set up (why set).
+ */
+uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why);
+
+/* explore's default portfolio: seed s runs random walk when s % 4 == 0 and
+ * PCT of depth s % 4 (with step estimate k) otherwise. */
+struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k);
 
 /* Runs sf once; decisions (if non-NULL) receives the decisions. Prints
  * nothing. Returns -1 with *why when the scenario cannot be set up. */
@@ -40,16 +59,30 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	     const struct decision_log *replay, FILE *log_text, const struct ac97_sink *sink,
 	     struct scenario_outcome *out, struct decision_log *decisions, const char **why);
 
+/* The trace header for a run of sf under strategy/seed with result r, to
+ * be written at trace_path: the scenario is named relative to the trace's
+ * folder when it can be, so that the trace replays from anywhere. */
+void runs_trace_header(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		       const struct run_result *r, const char *trace_path, struct trace_header *h);
+
+/* Writes a trace through an atomic output; prints the error and returns -1
+ * on failure. */
+int runs_write_trace(const char *path, const struct trace_header *h,
+		     const struct decision_log *log);
+
+/*
+ * Finds and loads the scenario a trace was recorded from: override when
+ * given; else the recorded name relative to the trace's folder, as
+ * recorded (relative to here, or absolute), and any scenario file in the
+ * trace's folder whose hash is the recorded one. A candidate whose hash
+ * matches wins; one that exists but changed is used with a note on
+ * stdout. Prints the error (offering --scenario) and returns -1 when none
+ * is found.
+ */
+int runs_find_scenario(const char *trace_path, const struct trace_header *h,
+		       const char *override, struct scenario_file *sf);
+
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);
-
-/* explore's default portfolio: seed s runs random walk when s % 4 == 0
- * and PCT of depth s % 4 (with step estimate k) otherwise. */
-struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k);
-/* explore's PCT step estimate from one run's steps. */
-uint64_t runs_pct_steps(uint64_t steps_of_one_run);
-
-/* A number for a command-line flag: decimal or 0x hex, whole string. */
-bool runs_parse_u64(const char *text, uint64_t *out);
 
 #endif

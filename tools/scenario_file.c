@@ -85,10 +85,11 @@ enum key_id {
 };
 #define K_ACTION_FIRST K_A_KIND
 
-/* Where an action came from, for the checks made at the end. */
+/* Where an action came from, for the checks made at the end: its header
+ * and the lines of its keys (0: not given). */
 struct action_lines {
 	uint32_t header;
-	uint32_t engine;
+	uint32_t key[KEY_COUNT - K_ACTION_FIRST];
 };
 
 struct loader {
@@ -110,6 +111,7 @@ struct loader {
 	uint32_t key_line[KEY_COUNT];	/* 0: not set (action keys: this action) */
 	struct action_lines action_line[SCENARIO_ACTIONS_MAX];
 	bool action_open;
+	uint32_t sections_seen;
 	bool source_file;	/* [source] kind = file */
 	char audio_file[AUDIO_PATH_MAX];
 };
@@ -683,7 +685,6 @@ static bool set_a_duration(struct loader *L, const char *v)
 
 static bool set_a_engine(struct loader *L, const char *v)
 {
-	L->action_line[L->sc->n_actions - 1u].engine = L->line;
 	return get_choice(L, v, engine_names, &current_action(L)->arg);
 }
 
@@ -770,7 +771,10 @@ static bool close_action(struct loader *L)
 	static const enum key_id arg_key_ids[] = { K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE,
 						   K_A_COUNT, K_A_CPU };
 	struct scenario_action *a = current_action(L);
-	uint32_t header = L->action_line[L->sc->n_actions - 1u].header;
+	struct action_lines *lines = &L->action_line[L->sc->n_actions - 1u];
+	uint32_t header = lines->header;
+	for (int k = K_ACTION_FIRST; k < KEY_COUNT; k++)
+		lines->key[k - K_ACTION_FIRST] = L->key_line[k];
 	L->action_open = false;
 	if (L->key_line[K_A_KIND] == 0)
 		return fail_at(L, header, "[action] needs kind = cancel-irp, set-state, "
@@ -845,6 +849,7 @@ static bool open_section(struct loader *L, const char *line, size_t n)
 		name_len--;
 	if (!close_section(L))
 		return false;
+	L->sections_seen++;
 	enum section_id id = section_of(name, name_len);
 	if (id == SEC_NONE) {
 		char raw[SHOWN_MAX + 2], q[64];	/* one more than shown: "..." */
@@ -1105,15 +1110,55 @@ static bool finish_source(struct loader *L)
 	return true;
 }
 
+/* The line of action i's key k (0 when it was not given). */
+static uint32_t action_key_line(const struct loader *L, uint32_t i, enum key_id k)
+{
+	return L->action_line[i].key[k - K_ACTION_FIRST];
+}
+
+/* Actions are checked against the scenario they act on: a CPU, an IRP or
+ * an engine it does not have, or a moment after the run's own limit, is a
+ * mistake in the file, not something to skip quietly at run time. */
 static bool finish_actions(struct loader *L)
 {
-	for (uint32_t i = 0; i < L->sc->n_actions; i++) {
-		const struct scenario_action *a = &L->sc->actions[i];
-		if (a->kind == SA_STRAY_ENGINE && a->arg == (uint32_t)L->sc->engine)
-			return fail_at(L, L->action_line[i].engine,
+	const struct scenario *sc = L->sc;
+	uint32_t outstanding = sc->stream.style == PORT_STYLE_KMIXER ? sc->stream.irps_in_flight : 1u;
+	for (uint32_t i = 0; i < sc->n_actions; i++) {
+		const struct scenario_action *a = &sc->actions[i];
+		char t1[48], t2[48];
+		if (a->kind == SA_STRAY_ENGINE && a->arg == (uint32_t)sc->engine)
+			return fail_at(L, action_key_line(L, i, K_A_ENGINE),
 				       "engine: %s is the stream's own engine; a stray engine is one "
 				       "no stream owns", engine_names[a->arg]);
+		if (a->kind == SA_STALL_CPU && a->arg >= sc->cpus)
+			return fail_at(L, action_key_line(L, i, K_A_CPU),
+				       "cpu: %" PRIu32 " is not a CPU of the scenario (cpus = %" PRIu32
+				       ": 0..%" PRIu32 ")", a->arg, sc->cpus, sc->cpus - 1u);
+		if (a->kind == SA_CANCEL_IRP && a->arg >= outstanding)
+			return fail_at(L, action_key_line(L, i, K_A_IRP),
+				       "irp: the stream keeps %" PRIu32 " IRP%s outstanding (irp 0..%" PRIu32
+				       "), so there is no IRP %" PRIu32, outstanding,
+				       outstanding == 1 ? "" : "s", outstanding - 1u, a->arg);
+		if (a->at_step == 0 && a->at_ticks > sc->max_ticks)
+			return fail_at(L, action_key_line(L, i, K_A_AT),
+				       "at: %s is after the run's max_time (%s): the action would "
+				       "never happen", fmt_ticks(a->at_ticks, t1, sizeof(t1)),
+				       fmt_ticks(sc->max_ticks, t2, sizeof(t2)));
+		if (a->at_step != 0 && a->at_step > sc->max_steps)
+			return fail_at(L, action_key_line(L, i, K_A_AT_STEP),
+				       "at_step: %" PRIu64 " is after the run's max_steps (%" PRIu64
+				       "): the action would never happen", a->at_step, sc->max_steps);
 	}
+	return true;
+}
+
+/* A file with no section at all is not a scenario (an empty or truncated
+ * file, the wrong file): say so rather than run the defaults. */
+static bool finish_nonempty(struct loader *L)
+{
+	if (L->sections_seen == 0)
+		return fail_at(L, L->line > 0 ? L->line : 1,
+			       "no [scenario] or any other section: not a scenario file");
 	return true;
 }
 
@@ -1138,7 +1183,7 @@ static bool finish(struct loader *L)
 {
 	if (L->key_line[K_NAME] == 0)
 		default_name(L->path, L->sc->name, sizeof(L->sc->name));
-	return close_section(L) && finish_engine(L) && finish_rate(L) && finish_sizes(L) &&
+	return close_section(L) && finish_nonempty(L) && finish_engine(L) && finish_rate(L) && finish_sizes(L) &&
 	       finish_actions(L) && finish_source(L);
 }
 

@@ -1,0 +1,268 @@
+/*
+ * runs.c - what the scenario-running commands share (runs.h).
+ */
+#include "runs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "outfile.h"
+#include "version.h"
+
+const char *runs_program = "ac97sim";
+
+int runs_exit_for(enum run_verdict v)
+{
+	switch (v) {
+	case RUN_PASS: return EXIT_PASS;
+	case RUN_FAIL: return EXIT_FAILED;
+	case RUN_LIMIT: return EXIT_LIMIT;
+	case RUN_DIVERGED: return EXIT_DIVERGED;
+	}
+	return EXIT_FAILED;
+}
+
+int runs_load(const char *path, struct scenario_file *sf)
+{
+	char err[600];
+	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+	     const struct decision_log *replay, FILE *log_text, const struct ac97_sink *sink,
+	     struct scenario_outcome *out, struct decision_log *decisions, const char **why)
+{
+	return scenario_run(&sf->sc, st, seed, replay, log_text, sink, out, decisions, why);
+}
+
+/* The calibration run's seed: fixed, so that k belongs to the scenario. */
+#define PCT_CALIBRATION_SEED 0u
+
+uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why)
+{
+	struct strategy calib = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	if (runs_one(sf, &calib, PCT_CALIBRATION_SEED, NULL, NULL, NULL, &out, NULL, why) != 0)
+		return 0;
+	/* Room for runs longer than the calibration one: change points drawn
+	 * past a run's end never fire, and PCT's guarantee needs k at least
+	 * the run's length. */
+	uint64_t steps = out.result.steps;
+	return steps + steps / 4 + 16;
+}
+
+struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k)
+{
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	if (seed % 4 != 0) {
+		st.kind = STRATEGY_PCT;
+		st.pct_depth = (uint32_t)(seed % 4);
+		st.pct_steps = k;
+	}
+	return st;
+}
+
+/* ---- traces and where their scenario is ---------------------------------------- */
+
+/* The folder of path as an absolute, resolved name; false if it has none. */
+static bool real_folder(const char *path, char *out)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return realpath(dir, out) != NULL;
+}
+
+/* to (absolute) as seen from the folder from (absolute), e.g. "../s/x.ini". */
+static bool relative_to(const char *from, const char *to, char *out, size_t len)
+{
+	size_t common = 0;
+	for (size_t i = 0;; i++) {
+		if (from[i] == '\0' && (to[i] == '/' || to[i] == '\0')) {
+			common = i;
+			break;
+		}
+		if (from[i] != to[i])
+			break;
+		if (from[i] == '/')
+			common = i;
+	}
+	if (strcmp(from, "/") == 0)
+		common = 0;
+	size_t at = 0;
+	for (const char *p = from + common; *p; p++) {
+		if (*p != '/')
+			continue;
+		int n = snprintf(out + at, len - at, "../");
+		if (n < 0 || (size_t)n >= len - at)
+			return false;
+		at += (size_t)n;
+	}
+	const char *rest = to + common + (to[common] == '/');
+	int n = snprintf(out + at, len - at, "%s", rest);
+	return n >= 0 && (size_t)n < len - at;
+}
+
+void runs_trace_header(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		       const struct run_result *r, const char *trace_path, struct trace_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->format = TRACE_FORMAT_VERSION;
+	snprintf(h->build_id, sizeof(h->build_id), "%s", ac97sim_build_id());
+	/* The scenario as seen from the trace's folder, so that the pair can
+	 * move together; as given when that cannot be worked out. */
+	char trace_dir[PATH_MAX], scenario_abs[PATH_MAX], rel[PATH_MAX];
+	if (trace_path != NULL && real_folder(trace_path, trace_dir) &&
+	    realpath(sf->path, scenario_abs) != NULL &&
+	    relative_to(trace_dir, scenario_abs, rel, sizeof(rel)) &&
+	    strlen(rel) < sizeof(h->scenario_name) && strchr(rel, ' ') == NULL)
+		snprintf(h->scenario_name, sizeof(h->scenario_name), "%s", rel);
+	else
+		snprintf(h->scenario_name, sizeof(h->scenario_name), "%s", sf->path);
+	h->scenario_hash = scenario_hash(&sf->sc);
+	h->strategy = *st;
+	h->seed = seed;
+	h->cpus = sf->sc.cpus;
+	snprintf(h->verdict, sizeof(h->verdict), "%s", run_verdict_name(r->verdict));
+	snprintf(h->checker, sizeof(h->checker), "%s", r->checker);
+	h->steps = r->steps;
+	h->evlog_hash = r->evlog_hash;
+}
+
+int runs_write_trace(const char *path, const struct trace_header *h,
+		     const struct decision_log *log)
+{
+	char err[PATH_MAX + 128];
+	struct outfile *o = outfile_open(path, err, sizeof(err));
+	if (o == NULL) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	FILE *f = outfile_stream(o);
+	if (f == NULL || trace_write(f, h, log) != 0)
+		outfile_set_error(o, strerror(errno != 0 ? errno : EIO));
+	if (outfile_commit(o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Loads path quietly; true when it loads and has the recorded hash. */
+static bool try_candidate(const char *path, uint64_t want, struct scenario_file *sf, bool *loaded)
+{
+	char err[600];
+	*loaded = false;
+	if (!is_file(path) || scenario_file_load(path, sf, err, sizeof(err)) != 0)
+		return false;
+	*loaded = true;
+	if (scenario_hash(&sf->sc) == want)
+		return true;
+	scenario_file_free(sf);
+	*loaded = false;
+	return false;
+}
+
+/* Any *.ini in dir with the recorded hash (in name order, for a stable
+ * answer). */
+static bool search_folder(const char *dir, uint64_t want, struct scenario_file *sf)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	bool found = false;
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t len = strlen(name);
+		char path[PATH_MAX];
+		bool loaded;
+		if (!found && len > 4 && strcmp(name + len - 4, ".ini") == 0 &&
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+			found = try_candidate(path, want, sf, &loaded);
+		free(names[i]);
+	}
+	free(names);
+	return found;
+}
+
+int runs_find_scenario(const char *trace_path, const struct trace_header *h,
+		       const char *override, struct scenario_file *sf)
+{
+	if (override != NULL) {
+		if (runs_load(override, sf) != 0)
+			return -1;
+		if (scenario_hash(&sf->sc) != h->scenario_hash)
+			printf("note: %s is not the scenario recorded (hash 0x%016" PRIx64
+			       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+			       override, scenario_hash(&sf->sc), h->scenario_hash);
+		return 0;
+	}
+	char dir[PATH_MAX], beside[PATH_MAX * 2];
+	const char *slash = strrchr(trace_path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - trace_path) : 1,
+		 slash ? trace_path : ".");
+	const char *name = h->scenario_name;
+	const char *candidates[2] = { NULL, name };
+	if (name[0] != '/') {
+		snprintf(beside, sizeof(beside), "%s/%s", dir, name);
+		candidates[0] = beside;
+	}
+	bool loaded;
+	for (int i = 0; i < 2; i++)
+		if (candidates[i] != NULL && try_candidate(candidates[i], h->scenario_hash, sf, &loaded))
+			return 0;
+	if (search_folder(dir, h->scenario_hash, sf))
+		return 0;
+	/* One that exists but changed: replay it, and say so. */
+	for (int i = 0; i < 2; i++) {
+		char err[600];
+		if (candidates[i] == NULL || !is_file(candidates[i]))
+			continue;
+		if (scenario_file_load(candidates[i], sf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ac97sim: %s\n", err);
+			return -1;
+		}
+		printf("note: the scenario changed since the recording (%s: hash 0x%016" PRIx64
+		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+		       candidates[i], scenario_hash(&sf->sc), h->scenario_hash);
+		return 0;
+	}
+	fprintf(stderr,
+		"ac97sim: %s: scenario '%s' (hash 0x%016" PRIx64 ") not found beside the trace, "
+		"from here, or in %s; give it with --scenario FILE\n",
+		trace_path, name, h->scenario_hash, dir);
+	return -1;
+}
+
+void runs_report(FILE *f, const struct scenario_outcome *out)
+{
+	const struct run_result *r = &out->result;
+	fprintf(f, "verdict: %s%s%s%s\n", run_verdict_name(r->verdict), r->checker[0] ? " (" : "",
+		r->checker, r->checker[0] ? ")" : "");
+	if (r->checker[0])
+		fprintf(f, "  %s\n", r->message);
+	fprintf(f, "steps: %" PRIu64 "  simulated: %" PRIu64 " us  events: %" PRIu64 "\n", r->steps,
+		sim_ticks_to_us(r->end_tick), r->events);
+	fprintf(f, "audio: %" PRIu64 " frames crossed the AC-link, fnv1a64 0x%016" PRIx64 "\n",
+		out->link_frames, out->audio_fnv);
+	fprintf(f, "event-log hash: 0x%016" PRIx64 "\n", r->evlog_hash);
+}
