@@ -148,6 +148,7 @@ bench: $(BENCH)
 
 demo: $(PROGRAM)
 	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav
+	$(PROGRAM) regs fixtures/regs/demo_tone.regs --wav $(BUILD)/demo_tone.wav
 	$(PROGRAM) explore fixtures/scenarios/release-vs-revoke-0.ini --runs 500
 
 # Records fixtures/traces again: only when a change to the model is meant
