@@ -123,8 +123,8 @@ $(BUILD)/bench/%.o: bench/%.c
 
 # The suites run from the top of the tree so that fixtures/ is found.
 test: $(TEST_RUNNER) $(PROGRAM)
-	AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 	sh tests/docs_examples.sh $(PROGRAM)
+	AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
 check: determinism
 	$(MAKE) --no-print-directory test
