@@ -135,6 +135,8 @@ $(BENCH): $(BUILD)/bench/bench.o $(LIBS)
 
 # The suites run from the top of the tree so that fixtures/ is found.
 test: $(TEST_RUNNER) $(PROGRAM)
+	@echo "== test: the examples in the docs ($(BUILD))"
+	$(Q)sh tests/docs_examples.sh $(PROGRAM)
 	@echo "== test: the Check suites ($(BUILD))"
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
@@ -167,6 +169,7 @@ bench: $(BENCH)
 
 demo: $(PROGRAM)
 	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav
+	$(PROGRAM) regs fixtures/regs/demo_tone.regs --wav $(BUILD)/demo_tone.wav
 	$(PROGRAM) explore fixtures/scenarios/release-vs-revoke-0.ini --runs 500
 
 # Records fixtures/traces again: only when a change to the model is meant

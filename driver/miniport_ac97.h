@@ -3,7 +3,7 @@
  * the interrupt, and one stream per bus-master engine, written only
  * against kernel.h, port.h and the controller's registers.
  *
- * What it keeps (the invariants of ../shared/reference/wavepci.md, each
+ * What it keeps (the invariants listed in docs/wavepci.md, each
  * asserted or tested):
  *  1. At most 31 of the 32 descriptors in use; tail = head + count.
  *  2. Descriptor i and shadow record i describe the same piece of the same
@@ -47,8 +47,8 @@
  * checked build's ASSERT would stop Windows). */
 #define MINIPORT_BUGCHECK_INVARIANT 0x0000AC97u
 
-/* Switches for the driver variants of known historical bugs (issue 6 and
- * ../shared/reference/wavepci.md); all false in the reference driver. */
+/* Switches for the driver variants of known historical bugs (docs/wavepci.md,
+ * "Historical bugs"); all false in the reference driver. */
 struct miniport_quirks {
 	bool lock_held_across_port_calls;	/* ddk1999-lock-held */
 	bool revoke_unsuccessful_if_first_released;	/* wdk81-revoke-unsuccessful */

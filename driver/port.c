@@ -1,6 +1,6 @@
 /*
  * port.c - the WavePci port driver model and referee (see port.h for the
- * contract; ../shared/reference/wavepci.md for where it comes from).
+ * contract; docs/wavepci.md for where it comes from).
  *
  * What is modelled: one stream's IRPs, their guest pages, the cut of each
  * IRP buffer into mappings (maximal physically contiguous runs, at most 16

@@ -10,7 +10,7 @@
  * the machine): submit IRPs, cancel one, change the state, ask the
  * position. The port calls the miniport stream's SetState, Service,
  * MappingAvailable, RevokeMappings and GetPosition exactly where portcls
- * does (see ../shared/reference/wavepci.md):
+ * does (see docs/wavepci.md):
  * - IRPs hold audio on guest pages, physically scattered by default; the
  *   port cuts them into mappings of contiguous physical runs, each at most
  *   16 pages (and a page unless pages happen to be adjacent).

@@ -30,7 +30,8 @@
  *   access that runs past the end of NAMBAR is dropped whole (the link moves
  *   whole registers), while one past the end of NABMBAR still acts on the
  *   bytes inside it. Guest-error events carry the absolute BAR offset.
- * - The interrupt line is a level recomputed after every change (STYLE 3):
+ * - The interrupt line is a level recomputed after every change, by one
+ *   function (update_irq), never tracked by hand:
  *   OR over engines of SR & enables, plus GSCI & GIE and the resume bits
  *   with their enables (never set here: GPIO and resume are not modelled).
  * - On a tick where several engines have events they are served

@@ -1,6 +1,6 @@
 /*
- * checkers.h - the oracles that referee every run of a stream (DESIGN.md,
- * "Checkers"): each watches the port model, the device and the AC-link and
+ * checkers.h - the oracles that referee every run of a stream
+ * (docs/scenario-format.md, "Checker names"): each watches the port model, the device and the AC-link and
  * fails the run with machine_fail(m, NAME, ...) the moment what it sees
  * breaks its rule. Every check is on by default and can be switched off.
  *

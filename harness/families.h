@@ -1,5 +1,5 @@
 /*
- * families.h - the race catalogue of ../shared/reference/wavepci.md as
+ * families.h - the race catalogue of docs/wavepci.md as
  * scenario families: for each entry 1-22, scenarios (variants by index)
  * that put the reference driver where that race happens. The regression
  * suite runs each under thousands of random and PCT schedules with every

@@ -5,7 +5,7 @@
  * device and codec at 0 dB.
  *
  * AC97SIM_SCHEDULES overrides the number of schedules per strategy (for a
- * quick local run); the default is the issue's 1,000.
+ * quick local run); the default is 1,000.
  */
 #include <check.h>
 #include <sndfile.h>

@@ -1,6 +1,6 @@
 /*
- * test_hostile.c - one test per entry of hardware.md's "Hostile inputs the
- * device must survive with a defined result", each asserting the result the
+ * test_hostile.c - one test per row of docs/hardware.md's "Hostile inputs"
+ * table, each asserting the result the
  * model at the top of emu/ac97.c and emu/bm_engine.c defines (stated in the
  * test's goal comment) and the guest-error event where one is documented;
  * then sweeps of every width at every offset of both BARs and a seeded fuzz
@@ -1598,13 +1598,13 @@ END_TEST
 
 START_TEST(config_dma_latency_zero)
 {
-	/* Goal: DEVICE BUG (see the report). ac97_init() says "Any latency is
-	 * accepted" and clamps only from above, so dma_latency_ticks = 0 is a
-	 * valid configuration; the device must then survive a playback: a
-	 * 64-sample buffer started at 12800 is done (SR = DCH | CELV | LVBCI)
-	 * well before 200 * 256 whatever the transfers' exact ticks. Today the
-	 * transfer is due at the very tick it was asked for and
-	 * ac97_advance_to() asserts "te > now". The scenario runs in a child
+	/* Goal: ac97_init() says "Any latency is accepted" and clamps only
+	 * from above, so dma_latency_ticks = 0 is a valid configuration; the
+	 * device must then survive a playback: a 64-sample buffer started at
+	 * 12800 is done (SR = DCH | CELV | LVBCI) well before 200 * 256
+	 * whatever the transfers' exact ticks. Each transfer is then due at
+	 * the very tick it was asked for, which once made ac97_advance_to()
+	 * assert "te > now" (a device bug this test found). The scenario runs in a child
 	 * process so that the abort cannot take a CK_FORK=no runner down. */
 	fflush(NULL);
 	pid_t pid = fork();

@@ -1,6 +1,6 @@
 /*
  * test_nabm_regs.c - every register and bit of the bus-master (NABMBAR)
- * block and the global registers, as hardware.md lists them and as the
+ * block and the global registers, as docs/hardware.md lists them and as the
  * decisions at the top of emu/ac97.c and emu/bm_engine.c settle them:
  * reset values at every width, read-only and write-1-to-clear bits, CR and
  * RR, GLOB_CNT (cold and warm reset), GLOB_STA (*INT, S0CR, RCS), CAS, the
@@ -123,7 +123,7 @@ END_TEST
 
 START_TEST(reset_values_named)
 {
-	/* Goal: the reset values of hardware.md's tables, named one by one for
+	/* Goal: the reset values of docs/hardware.md's tables, named one by one for
 	 * all three engines: BDBAR 0, CIV 0, LVI 0, SR 0x0001, PICB 0, PIV 0,
 	 * CR 0; the dword at +04 is CIV | LVI << 8 | SR << 16 = 0x00010000 and
 	 * the one at +08 is PICB | PIV << 16 | CR << 24 = 0; GLOB_CNT 0 (COLD#

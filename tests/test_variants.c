@@ -1,5 +1,5 @@
 /*
- * The historical driver bugs (issue 6): for each variant's scenario in
+ * The historical driver bugs (docs/wavepci.md, "Historical bugs"): for each variant's scenario in
  * fixtures/scenarios/bugs, `ac97sim explore` with its defaults finds the
  * bug within a stated budget of schedules and names the checker that
  * catches it, the trace it writes replays to the same failure, and the
