@@ -178,7 +178,7 @@ static const struct cli_spec capture_spec = {
 		"cannot do exactly is refused, with the list of the rates it can do, and so\n"
 		"are a truncated file and one longer than 6 hours. The stream is padded with\n"
 		"silence to whole 4 KiB pages. The file is read and the output written as the\n"
-		"run goes: memory does not grow with the file's length.\n"
+		"run goes, so the audio is never held in memory.\n"
 		"\n"
 		"Output: the frames that landed in the released capture mappings, in stream\n"
 		"order, up to the input's length, as a 16-bit WAV file (stereo, or mono with\n"

@@ -10,9 +10,11 @@
  * (codec_dac_output with the codec as the reference driver leaves it:
  * master 0 dB, PCM out 0x0808 = 0 dB, both unmuted; a variant sets the
  * same mixer), which at 0 dB is the PCM itself, bit for bit. Its frames go
- * straight to the output WAV and to the listener as they come, so memory
- * is flat whatever the file's length; the run records no decisions (play
- * writes no trace).
+ * straight to the output WAV and to the listener as they come, so the
+ * audio is never held whole; the run records no decisions (play writes no
+ * trace). What still grows with the length is the port model's and the
+ * checkers' record per mapping (about 40 MB an hour of 48 kHz stereo,
+ * measured: 22 MB peak RSS for ten minutes, 55 MB for an hour).
  *
  * Decided here:
  * - listening happens when --listen is given, or when --out is not (the
@@ -179,8 +181,9 @@ static const char play_description[] =
 	"48000 Hz go through variable rate audio (VRA); a rate the codec cannot do\n"
 	"exactly is refused, with the list of the rates it can do. A truncated file\n"
 	"(less audio than its header says) and one longer than 6 hours are refused.\n"
-	"The file is read as the run goes and the output written as it comes: memory\n"
-	"does not grow with the file's length.\n"
+	"The file is read as the run goes and the output written as it comes, so the\n"
+	"audio is never held in memory (the run's record of the port's mappings still\n"
+	"grows with the length: about 40 MB an hour at 48 kHz stereo).\n"
 	"\n"
 	"Output: what the codec's DAC makes of the PCM that crossed the AC-link, with\n"
 	"the codec's volume as the reference driver leaves it (master and PCM out at\n"
