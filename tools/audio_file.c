@@ -510,12 +510,17 @@ void audio_clip_free(struct audio_clip *clip)
 
 /* ---- the WAV writer ---------------------------------------------------------------- */
 
+/* On the first failure the partial file is removed at once (out and f
+ * NULL, the reason kept), so nothing is left behind even by a caller that
+ * never gets to commit or abort. */
 struct wav_writer {
 	struct outfile *out;
 	SNDFILE *f;
+	char *path;
 	uint32_t channels;
 	uint64_t frames;
 	bool failed;
+	char reason[REASON_MAX];
 };
 
 struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t rate_hz,
@@ -527,12 +532,17 @@ struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t
 		return NULL;
 	}
 	struct wav_writer *w = calloc(1, sizeof(*w));
-	if (w == NULL) {
+	char *copy = strdup(path);
+	if (w == NULL || copy == NULL) {
 		errf(err, err_len, "%s: out of memory", path);
+		free(w);
+		free(copy);
 		return NULL;
 	}
+	w->path = copy;
 	w->out = outfile_open(path, err, err_len);
 	if (w->out == NULL) {
+		free(w->path);
 		free(w);
 		return NULL;
 	}
@@ -548,6 +558,7 @@ struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t
 		trimmed(sf_strerror(NULL), why, sizeof(why));
 		errf(err, err_len, "%s: cannot write a WAV file (%s)", path, why);
 		outfile_abort(w->out);
+		free(w->path);
 		free(w);
 		return NULL;
 	}
@@ -557,9 +568,15 @@ struct wav_writer *wav_writer_open(const char *path, uint32_t channels, uint32_t
 
 static void writer_failed(struct wav_writer *w, const char *reason)
 {
-	if (!w->failed)
-		outfile_set_error(w->out, reason);
+	if (w->failed)
+		return;
 	w->failed = true;
+	snprintf(w->reason, sizeof(w->reason), "%s", reason);
+	if (w->f != NULL)
+		sf_close(w->f);
+	outfile_abort(w->out);
+	w->f = NULL;
+	w->out = NULL;
 }
 
 int wav_writer_write(struct wav_writer *w, const int16_t *frames, uint64_t n_frames)
@@ -599,12 +616,20 @@ int wav_writer_commit(struct wav_writer *w, char *err, size_t err_len)
 	}
 	/* sf_close writes the header's final sizes: its failure is a write
 	 * failure too. */
-	if (sf_close(w->f) != 0 && !w->failed) {
+	if (!w->failed && sf_close(w->f) != 0) {
 		char why[REASON_MAX];
 		trimmed(sf_strerror(NULL), why, sizeof(why));
+		w->f = NULL;
 		writer_failed(w, why);
 	}
-	int rc = outfile_commit(w->out, err, err_len);
+	int rc;
+	if (w->failed) {
+		errf(err, err_len, "%s: %s", w->path, w->reason);
+		rc = -1;
+	} else {
+		rc = outfile_commit(w->out, err, err_len);
+	}
+	free(w->path);
 	free(w);
 	return rc;
 }
@@ -613,8 +638,10 @@ void wav_writer_abort(struct wav_writer *w)
 {
 	if (w == NULL)
 		return;
-	sf_close(w->f);
+	if (w->f != NULL)
+		sf_close(w->f);
 	outfile_abort(w->out);
+	free(w->path);
 	free(w);
 }
 
