@@ -4,6 +4,8 @@
 # sudo available); Debian 12 or later.
 set -eu
 
+# libsdl2-dev: SDL's headers to build against; its library (libsdl2-2.0-0,
+# which it brings) is loaded at run time only by commands that listen.
 PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev libjansson-dev clang"
 
 missing=""

@@ -180,6 +180,7 @@ static uint64_t uniform_below64(struct decider *d, uint64_t n)
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 {
 	memset(d, 0, sizeof(*d));
+	d->record = true;
 	d->strategy = *s;
 	d->seed = seed;
 	uint64_t x = seed;
@@ -202,6 +203,7 @@ void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 void decider_init_replay(struct decider *d, const struct decision_log *recorded)
 {
 	memset(d, 0, sizeof(*d));
+	d->record = true;
 	d->strategy.kind = STRATEGY_REPLAY;
 	d->replay = recorded;
 }
@@ -257,7 +259,7 @@ static uint32_t replay_choice(struct decider *d, struct decision *now)
 static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 {
 	now->choice = choice;
-	if (decision_log_push(&d->recorded, now) != 0 && !d->divergence.diverged) {
+	if (d->record && decision_log_push(&d->recorded, now) != 0 && !d->divergence.diverged) {
 		/* A run whose decisions cannot all be recorded cannot be
 		 * replayed: stop it rather than hand out a trace with a hole. */
 		d->divergence.diverged = true;

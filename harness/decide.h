@@ -85,7 +85,11 @@ struct decider {
 	uint64_t seed;
 	uint64_t prng[4];	/* xoshiro256** */
 	uint64_t step;		/* decisions made so far */
-	struct decision_log recorded;	/* what this run decided */
+	/* Whether `recorded` keeps what this run decided (on after init). A
+	 * trace needs it; a long run that writes no trace turns it off so
+	 * that its memory does not grow with its length. */
+	bool record;
+	struct decision_log recorded;	/* what this run decided, when record */
 	/* PCT state. */
 	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
@@ -95,7 +99,8 @@ struct decider {
 	struct divergence divergence;
 };
 
-/* A decider for one run. A seed fans out into the PRNG with splitmix64. */
+/* A decider for one run, recording its decisions. A seed fans out into the
+ * PRNG with splitmix64. */
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed);
 void decider_init_replay(struct decider *d, const struct decision_log *recorded);
 void decider_free(struct decider *d);

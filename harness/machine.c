@@ -128,6 +128,7 @@ void machine_config_default(struct machine_config *cfg)
 	cfg->max_steps = 1000000;
 	cfg->max_ticks = 600ull * SIM_TICKS_PER_SECOND;
 	cfg->irq_defer_max = 64;
+	cfg->record_decisions = true;
 	ac97_config_default(&cfg->device);
 	cfg->nambar = 0xE000;
 	cfg->nabmbar = 0xE400;
@@ -650,6 +651,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 		decider_init_replay(&m->decider, cfg->replay);
 	else
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
+	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
 	m->isr_cpu = -1;
 	m->current = -1;

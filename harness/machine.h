@@ -73,6 +73,10 @@ struct machine_config {
 	struct ac97_config device;
 	PORT_ADDRESS nambar, nabmbar;	/* where the BARs are placed */
 	FILE *log_text;		/* event log as text, or NULL */
+	/* Keep the run's decisions for machine_decisions (default true). Off
+	 * for a run that writes no trace: its memory then stays flat however
+	 * many steps it takes. */
+	bool record_decisions;
 };
 
 void machine_config_default(struct machine_config *cfg);
@@ -137,6 +141,7 @@ int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(v
 /* Runs to the end (see RUN_*). Call once. */
 void machine_run(struct machine *m, struct run_result *result);
 
+/* The run's decisions; empty when the config's record_decisions is off. */
 const struct decision_log *machine_decisions(const struct machine *m);
 const struct divergence *machine_divergence(const struct machine *m);
 

@@ -84,10 +84,26 @@ int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index)
 	return (int16_t)(uint16_t)(z >> 40);
 }
 
+/* SOURCE_SAMPLES: from memory or from the caller's reader; 0 past the end. */
 static int16_t samples_sample(void *ctx, uint64_t sample_index)
 {
 	const struct scenario *sc = ctx;
-	return sample_index < sc->n_samples ? sc->samples[sample_index] : 0;
+	if (sample_index >= sc->n_samples)
+		return 0;
+	if (sc->reader.sample != NULL)
+		return sc->reader.sample(sc->reader.ctx, sample_index);
+	return sc->samples != NULL ? sc->samples[sample_index] : 0;
+}
+
+uint64_t scenario_samples_hash(const int16_t *samples, uint64_t n_samples)
+{
+	uint64_t h = FNV1A64_INIT;
+	for (uint64_t i = 0; i < n_samples; i++) {
+		uint16_t u = (uint16_t)samples[i];
+		uint8_t le[2] = { (uint8_t)(u & 0xFFu), (uint8_t)(u >> 8) };
+		h = fnv1a64(h, le, sizeof(le));
+	}
+	return h;
 }
 
 static uint64_t hash_u64(uint64_t h, uint64_t v)
@@ -123,8 +139,12 @@ uint64_t scenario_hash(const struct scenario *sc)
 		h = hash_u64(h, a->arg);
 		h = hash_u64(h, a->duration_ticks);
 	}
-	for (uint64_t i = 0; i < sc->n_samples; i++)
-		h = hash_u64(h, (uint16_t)sc->samples[i]);
+	/* The audio by its content hash (pattern scenarios add nothing, so
+	 * their hashes, and the traces that hold them, did not change). */
+	if (sc->source == SOURCE_SAMPLES)
+		h = hash_u64(h, sc->reader.sample != NULL
+					? sc->reader.content_hash
+					: scenario_samples_hash(sc->samples, sc->samples ? sc->n_samples : 0));
 	for (int i = 0; i < CHECK_COUNT; i++)
 		h = hash_u64(h, sc->checkers.disable[i]);
 	h = hash_u64(h, sc->checkers.stall_limit_ticks);
@@ -291,7 +311,7 @@ static void tape_read(void *ctx, enum ac97_engine_id engine, uint64_t first_fram
 		for (uint32_t ch = 0; ch < channels; ch++) {
 			uint64_t i = frame * src_ch + (ch < src_ch ? ch : src_ch - 1);
 			dst[f * channels + ch] =
-				engine == sc->engine && i < sc->n_samples ? sc->samples[i] : 0;
+				engine == sc->engine ? samples_sample((void *)sc, i) : 0;
 		}
 		if (engine == sc->engine)
 			c->tape_frames++;
@@ -371,6 +391,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	cfg.irq_defer_max = sc->irq_defer_max;
 	cfg.device = sc->device;
 	cfg.log_text = log_text;
+	cfg.record_decisions = decisions != NULL;
 	struct run_ctx *c = calloc(1, sizeof(*c));
 	void **args = calloc(SCENARIO_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args ? machine_create(&cfg) : NULL;

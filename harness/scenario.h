@@ -58,11 +58,32 @@ struct scenario_action {
  * gain at 0 dB the stream's bytes are the samples, in order, unless the
  * device drops frames (a full FIFO). The checkers' capture check needs its
  * own position pattern as the input, so for such a run audio-conservation
- * is off and the caller compares what landed (capture_sink) with samples. */
+ * is off and the caller compares what landed (capture_sink) with samples.
+ *
+ * The n_samples samples live either in memory (`samples`, short audio a
+ * caller made) or behind `reader` (when its sample function is set), which
+ * a caller streaming a file provides: the port's fill, the checkers'
+ * expected values and the capture tape all ask it for sample i, mostly in
+ * increasing order a few IRPs apart, so memory stays flat however long the
+ * audio. Either way the samples enter scenario_hash as their content hash
+ * (scenario_samples_hash), never one by one. */
 enum scenario_source {
 	SOURCE_PATTERN,		/* render: sample n = hash(n); capture: the checkers' pattern */
 	SOURCE_SAMPLES,		/* samples supplied by the caller (a file) */
 };
+
+struct scenario_sample_reader {
+	/* Sample i (interleaved) for i < n_samples; a pure function of i. */
+	int16_t (*sample)(void *ctx, uint64_t sample_index);
+	void *ctx;
+	/* scenario_samples_hash of the n_samples samples, which the reader's
+	 * owner computes once (a streaming pass). */
+	uint64_t content_hash;
+};
+
+/* FNV-1a 64 of samples as little-endian int16, in order: what identifies
+ * SOURCE_SAMPLES audio. */
+uint64_t scenario_samples_hash(const int16_t *samples, uint64_t n_samples);
 
 /* Capture: what landed in a mapping, when the port reports it RELEASED
  * (bytes valid during the call). Called inside the run. */
@@ -78,8 +99,9 @@ struct scenario {
 	enum ac97_engine_id engine;	/* PO render, PI or MC capture */
 	struct port_stream_config stream;	/* sample/sample_ctx set by the runner */
 	enum scenario_source source;
-	const int16_t *samples;		/* SOURCE_SAMPLES: interleaved */
-	uint64_t n_samples;
+	uint64_t n_samples;		/* SOURCE_SAMPLES: how many (interleaved) */
+	const int16_t *samples;		/* in memory, or NULL with reader set */
+	struct scenario_sample_reader reader;
 	char driver[32];		/* "reference" or a variant name */
 	struct miniport_config miniport;
 	struct scenario_action actions[SCENARIO_ACTIONS_MAX];
@@ -113,9 +135,11 @@ struct scenario_outcome {
 
 /* Runs sc once under strategy/seed, or replaying `replay` when non-NULL.
  * log_text (may be NULL) receives the event log; decisions (may be NULL,
- * empty) the run's decisions; sink (may be NULL) also sees every span that
- * crosses the link, e.g. to write a WAV. Returns 0, or -1 when the
- * scenario cannot be set up (then *why says why). */
+ * empty) the run's decisions, which are recorded only when it is given
+ * (a run without it keeps no decision log, so a long one stays flat in
+ * memory); sink (may be NULL) also sees every span that crosses the link,
+ * e.g. to write a WAV. Returns 0, or -1 when the scenario cannot be set up
+ * (then *why says why). */
 int scenario_run(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
 		 const struct decision_log *replay, FILE *log_text,
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,

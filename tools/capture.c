@@ -1,16 +1,27 @@
 /*
- * capture.c - `ac97sim capture` (see capture.h and help_capture below).
+ * capture.c - `ac97sim capture` (see capture.h and the help below).
  *
  * One run of a capture scenario: scenario_default turned into a capture
  * stream on PCM in (stereo) or the mic engine (mono) at the file's rate,
- * with source = SOURCE_SAMPLES, so the device's input plays the file like
- * a tape that moves only while the engine takes frames (scenario.h). The
- * checkers' own capture check needs its position pattern as the input, so
- * scenario_run switches it off for such a run and the check is made here
- * instead, from what the scenario's capture sink saw landing in each
- * released mapping: every input frame must have landed, once, in order,
- * unchanged (the reference driver leaves the record gains at 0 dB,
- * unmuted, so the ADC path is bit-exact). Every other checker stays on.
+ * with source = SOURCE_SAMPLES read through audio_source.h, so the device's
+ * input plays the file like a tape that moves only while the engine takes
+ * frames (scenario.h). The checkers' own capture check needs its position
+ * pattern as the input, so scenario_run switches it off for such a run and
+ * the check is made here instead, from what the scenario's capture sink
+ * sees landing in each released mapping: every input frame must have
+ * landed, once, in order, unchanged (the reference driver leaves the
+ * record gains at 0 dB, unmuted, so the ADC path is bit-exact). Every other
+ * checker stays on.
+ *
+ * Streaming: released mappings come in stream order (the port releases in
+ * acquisition order and hands mappings out in stream order, and fails the
+ * run otherwise), so the check walks the stream once with a cursor: a
+ * mapping that starts past the cursor leaves the frames between missing,
+ * one that starts before it holds bytes released twice (not written
+ * again). Each whole frame that landed is compared with the input there
+ * and goes to the output WAV at once; nothing is kept but the cursor and
+ * the first difference. Frames that straddle two mappings are put
+ * together from both.
  */
 #include "capture.h"
 
@@ -19,13 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio_file.h"
+#include "audio_source.h"
+#include "cli.h"
+#include "exit_status.h"
+#include "outfile.h"
 #include "play.h"
 #include "scenario.h"
 
-enum { CAPTURE_PASS = 0, CAPTURE_FAILED = 1, CAPTURE_USAGE = 2 };
-
-#define ERR_MAX 512
+#define ERR_MAX 4608
+#define OUT_CHUNK_FRAMES 4096u
 
 struct capture_opts {
 	const char *in;
@@ -36,51 +49,138 @@ struct capture_opts {
 	bool quiet;
 };
 
-/* The stream's bytes as the released mappings held them. */
+/* The check and the output, as the mappings land. */
 struct landed {
-	uint8_t *bytes;
-	uint8_t *covered;	/* 1 for each byte some released mapping held */
-	uint64_t total_bytes;
-	uint64_t outside_bytes;	/* held by mappings past the stream's end */
-	uint64_t again_bytes;	/* released a second time */
+	struct audio_source *src;
+	struct wav_writer *wav;
+	uint32_t channels, frame_bytes;
+	uint64_t input_frames;
+	uint64_t total_bytes;		/* the stream's */
+	uint64_t next_byte;		/* the cursor: stream bytes before it are settled */
+	uint8_t frame[4];		/* the frame at the cursor, as far as it landed */
+	bool frame_whole;		/* every byte of it so far landed */
+	uint64_t landed_frames;		/* whole input frames that landed (and were written) */
+	uint64_t missing;		/* input frames that did not land whole */
+	uint64_t first_missing, first_bad;	/* frame numbers, UINT64_MAX: none */
+	int16_t bad_got[2], bad_want[2];
+	uint64_t outside_bytes;		/* held by mappings past the stream's end */
+	uint64_t again_bytes;		/* released a second time */
+	int16_t out[OUT_CHUNK_FRAMES * 2];
+	uint32_t out_frames;
 };
+
+static void flush_out(struct landed *l)
+{
+	if (l->out_frames > 0 && l->wav != NULL)
+		wav_writer_write(l->wav, l->out, l->out_frames);	/* a failure shows at commit */
+	l->out_frames = 0;
+}
+
+/* Frame f of the stream is settled: it landed whole (bytes in l->frame)
+ * or not. */
+static void settle_frame(struct landed *l, uint64_t f, bool whole)
+{
+	if (f >= l->input_frames)
+		return;	/* the padding to whole pages */
+	if (!whole) {
+		l->missing++;
+		if (l->first_missing == UINT64_MAX)
+			l->first_missing = f;
+		return;
+	}
+	int16_t *d = l->out + (size_t)l->out_frames * l->channels;
+	bool same = true;
+	for (uint32_t c = 0; c < l->channels; c++) {
+		d[c] = (int16_t)(uint16_t)(l->frame[2 * c] | l->frame[2 * c + 1] << 8);
+		int16_t want = audio_source_sample(l->src, f * l->channels + c);
+		same &= d[c] == want;
+		if (l->first_bad == UINT64_MAX) {
+			l->bad_got[c] = d[c];
+			l->bad_want[c] = want;
+		}
+	}
+	if (!same && l->first_bad == UINT64_MAX)
+		l->first_bad = f;
+	l->landed_frames++;
+	if (++l->out_frames == OUT_CHUNK_FRAMES)
+		flush_out(l);
+}
+
+/* Moves the cursor to `to` over bytes that did not land. */
+static void skip_to(struct landed *l, uint64_t to)
+{
+	while (l->next_byte < to) {
+		uint64_t f = l->next_byte / l->frame_bytes, end = (f + 1) * l->frame_bytes;
+		l->frame_whole = false;
+		if (to < end) {
+			l->next_byte = to;
+			return;
+		}
+		l->next_byte = end;
+		settle_frame(l, f, false);
+		l->frame_whole = true;
+	}
+}
 
 static void on_released(void *ctx, const struct port_mapping_info *m, const uint8_t *bytes)
 {
 	struct landed *l = ctx;
-	for (uint32_t i = 0; i < m->byte_count; i++) {
-		uint64_t at = m->stream_offset_bytes + i;
-		if (at >= l->total_bytes) {
-			l->outside_bytes++;
-			continue;
+	uint64_t at = m->stream_offset_bytes;
+	uint32_t n = m->byte_count, i = 0;
+	if (at < l->next_byte) {
+		uint64_t behind = l->next_byte - at;
+		uint32_t again = behind < n ? (uint32_t)behind : n;
+		l->again_bytes += again;
+		i = again;
+	} else {
+		skip_to(l, at);
+	}
+	for (; i < n; i++) {
+		if (l->next_byte >= l->total_bytes) {
+			l->outside_bytes += n - i;
+			break;
 		}
-		l->again_bytes += l->covered[at];
-		l->covered[at] = 1;
-		l->bytes[at] = bytes[i];
+		uint32_t k = (uint32_t)(l->next_byte % l->frame_bytes);
+		l->frame[k] = bytes[i];
+		l->next_byte++;
+		if (k + 1 == l->frame_bytes) {
+			settle_frame(l, l->next_byte / l->frame_bytes - 1, l->frame_whole);
+			l->frame_whole = true;
+		}
 	}
 }
 
-void help_capture(FILE *f)
-{
-	fprintf(f,
-		"usage: ac97sim capture --in FILE --out OUT.wav [--mic] [--driver NAME]\n"
-		"                       [--seed N] [--quiet]\n"
-		"\n"
-		"Records FILE (anything libsndfile reads) through the codec's ADC and the\n"
-		"PCM-in engine (stereo; more channels are mixed to left and right, mono is\n"
-		"duplicated), or with --mic through the mic engine (mono: channels are\n"
-		"averaged), the reference AC'97 miniport (or a variant) and the WavePci port\n"
-		"model, in one run under the random schedule of seed N, and writes what\n"
-		"landed in the stream's buffers.\n"
+static const struct cli_option capture_options[] = {
+	{ "in", 'i', CLI_VALUE, "FILE", "the sound file to record" },
+	{ "out", 'o', CLI_VALUE, "OUT.wav", "where to write what was captured" },
+	{ "mic", 0, CLI_FLAG, NULL, "record through the mic engine (mono) instead of PCM in" },
+	{ "driver", 'd', CLI_VALUE, "NAME", "reference (default) or a variant (see 'ac97sim play\n"
+					    "--help')" },
+	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
+	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
+};
+
+static const struct cli_spec capture_spec = {
+	.command = "capture",
+	.synopsis = "--in FILE --out OUT.wav [--mic] [--driver NAME] [--seed N] [--quiet]",
+	.description =
+		"Records FILE (anything libsndfile reads, converted to 16 bits as 'ac97sim play\n"
+		"--help' says) through the codec's ADC and the PCM-in engine (stereo; more\n"
+		"channels are mixed to left and right, mono is duplicated), or with --mic\n"
+		"through the mic engine (mono: channels are averaged), the reference AC'97\n"
+		"miniport (or a variant) and the WavePci port model, in one run under the\n"
+		"random schedule of seed N, and writes what landed in the stream's buffers.\n"
 		"\n"
 		"The input plays like a tape that moves only while the engine takes frames:\n"
 		"the n-th frame the ADC hands to the running engine is frame n of FILE, so\n"
 		"nothing is skipped while the driver is late. The file's rate is used through\n"
 		"variable rate audio (VRA for PCM in, VRM for the mic); a rate the codec\n"
-		"cannot do exactly is refused, with the list of the rates it can do. The\n"
-		"stream is padded with silence to whole 4 KiB pages.\n"
+		"cannot do exactly is refused, with the list of the rates it can do, and so\n"
+		"are a truncated file and one longer than 6 hours. The stream is padded with\n"
+		"silence to whole 4 KiB pages. The file is read and the output written as the\n"
+		"run goes, so the audio is never held in memory.\n"
 		"\n"
-		"Output: the bytes that landed in the released capture mappings, in stream\n"
+		"Output: the frames that landed in the released capture mappings, in stream\n"
 		"order, up to the input's length, as a 16-bit WAV file (stereo, or mono with\n"
 		"--mic) at the file's rate. The reference driver leaves the record gains at\n"
 		"0 dB, unmuted, so OUT equals the input (as converted) sample for sample.\n"
@@ -90,138 +190,96 @@ void help_capture(FILE *f)
 		"capture is compared with the input: every input frame must land once, in\n"
 		"order, unchanged. A failure names the first frame that did not.\n"
 		"\n"
-		"Options:\n"
-		"  --in FILE       the sound file to record\n"
-		"  --out OUT.wav   where to write what was captured\n"
-		"  --mic           record through the mic engine (mono) instead of PCM in\n"
-		"  --driver NAME   reference (default) or a variant (see 'ac97sim play --help')\n"
-		"  --seed N        the schedule's seed, decimal or 0x-hex (default 1)\n"
-		"  --quiet         print nothing but errors\n"
-		"  -h, --help      show this help\n"
-		"\n"
 		"Unless --quiet, one line on standard output says what was recorded and the\n"
-		"run's verdict, steps and event-log hash.\n"
-		"\n"
+		"run's verdict, steps and event-log hash.\n",
+	.options = capture_options,
+	.n_options = sizeof(capture_options) / sizeof(capture_options[0]),
+	.operands_min = 0,
+	.operands_max = 0,
+	.epilogue =
 		"Exit status: 0 the run passed and the capture equals the input; 1 a checker\n"
 		"failed or the capture differs (OUT is still written); 2 bad usage, an\n"
-		"unreadable or refused FILE, or an OUT that cannot be written.\n");
+		"unreadable, truncated or refused FILE, or an OUT that cannot be written; 3\n"
+		"the run was cut by its time or step limit.\n",
+};
+
+void help_capture(FILE *f)
+{
+	cli_help(&capture_spec, f);
 }
 
-/* Returns the exit status when done (help, bad usage), or -1 to go on. */
+/* Returns the exit status when done (help, bad usage), or CLI_CONTINUE. */
 static int parse_capture(int argc, char **argv, struct capture_opts *o)
 {
+	struct cli_args a;
+	int st = cli_parse(&capture_spec, argc, argv, &a);
+	if (st != CLI_CONTINUE)
+		return st;
 	memset(o, 0, sizeof(*o));
+	o->in = cli_value(&capture_spec, &a, "in");
+	o->out = cli_value(&capture_spec, &a, "out");
+	o->driver = cli_value(&capture_spec, &a, "driver");
+	o->mic = cli_given(&capture_spec, &a, "mic");
+	o->quiet = cli_given(&capture_spec, &a, "quiet");
 	o->seed = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v = NULL;
-		int r;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			help_capture(stdout);
-			return CAPTURE_PASS;
-		} else if (strcmp(arg, "--mic") == 0) {
-			o->mic = true;
-		} else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-			o->quiet = true;
-		} else if ((r = play_option_value("capture", "--in", "FILE", argc, argv, &i, &v)) != 0) {
-			if (r < 0)
-				return CAPTURE_USAGE;
-			o->in = v;
-		} else if ((r = play_option_value("capture", "--out", "FILE", argc, argv, &i, &v)) != 0) {
-			if (r < 0)
-				return CAPTURE_USAGE;
-			o->out = v;
-		} else if ((r = play_option_value("capture", "--driver", "NAME", argc, argv, &i, &v)) !=
-			   0) {
-			if (r < 0)
-				return CAPTURE_USAGE;
-			o->driver = v;
-		} else if ((r = play_option_value("capture", "--seed", "number N", argc, argv, &i, &v)) !=
-			   0) {
-			if (r < 0)
-				return CAPTURE_USAGE;
-			if (!play_parse_u64(v, &o->seed)) {
-				fprintf(stderr,
-					"ac97sim: capture: --seed '%s' is not a number (decimal or 0x-hex)\n",
-					v);
-				return CAPTURE_USAGE;
-			}
-		} else if (arg[0] == '-') {
-			fprintf(stderr,
-				"ac97sim: capture: unknown option '%s' (try 'ac97sim capture --help')\n",
-				arg);
-			return CAPTURE_USAGE;
-		} else {
-			fprintf(stderr,
-				"ac97sim: capture: unexpected argument '%s' (the input is --in FILE)\n",
-				arg);
-			return CAPTURE_USAGE;
+	if (!cli_u64(&capture_spec, &a, "seed", 0, UINT64_MAX, &o->seed))
+		return EXIT_USAGE;
+	if (o->in == NULL || o->out == NULL)
+		return cli_usage_error(&capture_spec, "missing %s",
+				       o->in == NULL ? "--in FILE" : "--out FILE");
+	if (o->driver != NULL) {
+		struct scenario probe;
+		scenario_default(&probe);
+		if (scenario_set_driver(&probe, o->driver) != 0) {
+			char names[512];
+			play_driver_names(names, sizeof(names));
+			return cli_usage_error(&capture_spec, "unknown driver '%s' (drivers: %s)",
+					       o->driver, names);
 		}
 	}
-	if (o->in == NULL || o->out == NULL) {
-		fprintf(stderr, "ac97sim: capture: missing %s (try 'ac97sim capture --help')\n",
-			o->in == NULL ? "--in FILE" : "--out FILE");
-		return CAPTURE_USAGE;
-	}
-	return -1;
+	return CLI_CONTINUE;
 }
 
-/* Reads, checks and pads the input; fills sc. Returns CAPTURE_USAGE on a
- * bad input (reported), else -1. */
-static int prepare(const struct capture_opts *o, struct audio_clip *clip, int16_t **padded,
-		   struct scenario *sc)
+/* Opens and checks the input; NULL after saying why. */
+static struct audio_source *open_input(const struct capture_opts *o)
 {
 	char err[ERR_MAX];
 	uint32_t ch = o->mic ? 1 : 2;
 	enum codec_converter conv = o->mic ? CODEC_CONV_ADC_MIC : CODEC_CONV_ADC_LR;
-	if (audio_clip_read(o->in, ch, clip, err, sizeof(err)) != 0) {
+	struct audio_reader *r = audio_reader_open(o->in, ch, err, sizeof(err));
+	if (r == NULL) {
 		fprintf(stderr, "ac97sim: %s\n", err);
-		return CAPTURE_USAGE;
+		return NULL;
 	}
-	if (clip->frames == 0) {
-		fprintf(stderr, "ac97sim: %s: no audio in it (0 frames)\n", o->in);
-		return CAPTURE_USAGE;
+	if (!play_input_ok("capture", o->in, audio_reader_info(r), conv)) {
+		audio_reader_close(r);
+		return NULL;
 	}
-	if (!play_rate_supported(conv, clip->rate_hz)) {
-		char rates[256];
-		play_supported_rates(conv, rates, sizeof(rates));
-		fprintf(stderr,
-			"ac97sim: %s: %u Hz: the codec (%s) cannot record at this rate; "
-			"it records %s Hz\n",
-			o->in, (unsigned)clip->rate_hz, codec_part_name(), rates);
-		return CAPTURE_USAGE;
-	}
+	struct audio_source *src = audio_source_create(r);
+	if (src == NULL)
+		fprintf(stderr, "ac97sim: %s: out of memory\n", o->in);
+	return src;
+}
+
+static void set_up(const struct capture_opts *o, struct audio_source *src, struct scenario *sc)
+{
+	const struct audio_info *in = audio_source_info(src);
+	uint32_t ch = in->channels;
 	scenario_default(sc);
 	snprintf(sc->name, sizeof(sc->name), "capture");
-	if (o->driver != NULL && scenario_set_driver(sc, o->driver) != 0) {
-		char names[512];
-		play_driver_names(names, sizeof(names));
-		fprintf(stderr, "ac97sim: capture: unknown driver '%s' (drivers: %s)\n", o->driver,
-			names);
-		return CAPTURE_USAGE;
-	}
+	if (o->driver != NULL)
+		scenario_set_driver(sc, o->driver);	/* checked by parse_capture */
 	uint64_t page_frames = GMEM_PAGE_BYTES / (2u * ch);
-	uint64_t frames = (clip->frames + page_frames - 1) / page_frames * page_frames;
-	*padded = calloc((size_t)(frames * ch), sizeof(**padded));
-	if (*padded == NULL) {
-		fprintf(stderr, "ac97sim: %s: out of memory\n", o->in);
-		return CAPTURE_USAGE;
-	}
-	memcpy(*padded, clip->samples, (size_t)(clip->frames * ch) * sizeof(int16_t));
+	uint64_t frames = (in->frames + page_frames - 1) / page_frames * page_frames;
 	sc->engine = o->mic ? AC97_MC : AC97_PI;
 	sc->stream.direction = PORT_CAPTURE;
 	sc->stream.channels = ch;
-	sc->stream.rate_hz = clip->rate_hz;
+	sc->stream.rate_hz = in->rate_hz;
 	sc->stream.total_bytes = frames * ch * 2u;
 	sc->source = SOURCE_SAMPLES;
-	sc->samples = *padded;
-	sc->n_samples = frames * ch;
-	play_set_budget(sc, frames, clip->rate_hz);
-	return -1;
-}
-
-static int16_t le16(const uint8_t *p)
-{
-	return (int16_t)(uint16_t)(p[0] | p[1] << 8);
+	sc->n_samples = audio_source_samples(src);
+	sc->reader = (struct scenario_sample_reader){ audio_source_sample, src, 0 };
+	play_set_budget(sc, frames, in->rate_hz);
 }
 
 static void frame_text(const int16_t *s, uint32_t ch, char *buf, size_t len)
@@ -232,53 +290,28 @@ static void frame_text(const int16_t *s, uint32_t ch, char *buf, size_t len)
 		snprintf(buf, len, "(%d, %d)", s[0], s[1]);
 }
 
-/* Compares what landed with the input; collects the landed frames (in
- * stream order, up to the input's length) into out. Returns true when every
- * input frame landed once, unchanged. */
-static bool compare(const struct capture_opts *o, const struct audio_clip *clip,
-		    const struct landed *l, int16_t *out, uint64_t *out_frames)
+/* Says whether every input frame landed once, unchanged (and if not, the
+ * first that did not). */
+static bool judged_equal(const struct capture_opts *o, const struct landed *l, uint32_t rate_hz)
 {
-	uint32_t ch = clip->channels, fb = 2u * ch;
-	uint64_t missing = 0, first_missing = UINT64_MAX, first_bad = UINT64_MAX;
-	*out_frames = 0;
-	for (uint64_t f = 0; f < clip->frames; f++) {
-		bool whole = true;
-		for (uint32_t b = 0; b < fb; b++)
-			whole &= l->covered[f * fb + b] != 0;
-		if (!whole) {
-			missing++;
-			if (first_missing == UINT64_MAX)
-				first_missing = f;
-			continue;
-		}
-		int16_t *d = out + *out_frames * ch;
-		for (uint32_t c = 0; c < ch; c++)
-			d[c] = le16(l->bytes + f * fb + 2u * c);
-		if (first_bad == UINT64_MAX && memcmp(d, clip->samples + f * ch, fb) != 0)
-			first_bad = f;
-		(*out_frames)++;
-	}
 	char got[40], want[40];
-	if (first_bad != UINT64_MAX && (first_missing == UINT64_MAX || first_bad < first_missing)) {
-		/* The frame as landed sits at its stream position in l->bytes. */
-		int16_t s[2] = { le16(l->bytes + first_bad * fb), 0 };
-		if (ch == 2)
-			s[1] = le16(l->bytes + first_bad * fb + 2);
-		frame_text(s, ch, got, sizeof(got));
-		frame_text(clip->samples + first_bad * ch, ch, want, sizeof(want));
+	if (l->first_bad != UINT64_MAX &&
+	    (l->first_missing == UINT64_MAX || l->first_bad < l->first_missing)) {
+		frame_text(l->bad_got, l->channels, got, sizeof(got));
+		frame_text(l->bad_want, l->channels, want, sizeof(want));
 		fprintf(stderr,
 			"ac97sim: capture: %s: audio-conservation: input frame %" PRIu64 " (at %.3f s) "
 			"was captured as %s, but the input is %s: frames were lost, repeated or changed "
 			"on the way\n",
-			o->in, first_bad, (double)first_bad / clip->rate_hz, got, want);
+			o->in, l->first_bad, (double)l->first_bad / rate_hz, got, want);
 		return false;
 	}
-	if (first_missing != UINT64_MAX) {
+	if (l->first_missing != UINT64_MAX) {
 		fprintf(stderr,
 			"ac97sim: capture: %s: audio-conservation: input frame %" PRIu64 " (at %.3f s) "
 			"never landed in a released buffer (%" PRIu64 " of %" PRIu64 " frames missing)\n",
-			o->in, first_missing, (double)first_missing / clip->rate_hz, missing,
-			clip->frames);
+			o->in, l->first_missing, (double)l->first_missing / rate_hz, l->missing,
+			l->input_frames);
 		return false;
 	}
 	if (l->again_bytes != 0 || l->outside_bytes != 0) {
@@ -291,53 +324,38 @@ static bool compare(const struct capture_opts *o, const struct audio_clip *clip,
 	return true;
 }
 
-static int write_out(const char *path, const int16_t *frames, uint64_t n, uint32_t ch,
-		     uint32_t rate_hz)
-{
-	char err[ERR_MAX];
-	struct wav_writer *w = wav_writer_open(path, ch, rate_hz, err, sizeof(err));
-	if (w == NULL) {
-		fprintf(stderr, "ac97sim: %s\n", err);
-		return -1;
-	}
-	int rc = wav_writer_write(w, frames, n);
-	if (wav_writer_close(w) != 0 || rc != 0) {
-		fprintf(stderr, "ac97sim: %s: cannot write the WAV file\n", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* After a run that could be set up: checks, writes, reports. */
-static int finish(const struct capture_opts *o, const struct audio_clip *clip,
-		  const struct scenario *sc, const struct scenario_outcome *out,
-		  const struct landed *l)
+static int finish(const struct capture_opts *o, const struct scenario *sc,
+		  const struct scenario_outcome *out, struct landed *l)
 {
 	const struct run_result *r = &out->result;
-	int status = CAPTURE_PASS;
-	if (r->verdict != RUN_PASS) {
+	const struct audio_info *in = audio_source_info(l->src);
+	int status = play_exit_for(r->verdict);
+	if (r->verdict != RUN_PASS)
 		fprintf(stderr, "ac97sim: capture: %s: %s: %s: %s\n", o->in,
 			run_verdict_name(r->verdict), r->checker[0] ? r->checker : "run", r->message);
-		status = CAPTURE_FAILED;
+	/* Frames the stream never got to did not land either. */
+	skip_to(l, l->input_frames * l->frame_bytes);
+	flush_out(l);
+	bool same = judged_equal(o, l, in->rate_hz);
+	if (!same && status == EXIT_PASS)
+		status = EXIT_FAILED;
+	char err[ERR_MAX];
+	if (audio_source_error(l->src)[0] != '\0') {
+		fprintf(stderr, "ac97sim: %s\n", audio_source_error(l->src));
+		wav_writer_abort(l->wav);
+		status = EXIT_USAGE;
+	} else if (wav_writer_commit(l->wav, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		status = EXIT_USAGE;
 	}
-	int16_t *frames = malloc((size_t)(clip->frames * clip->channels) * sizeof(*frames));
-	if (frames == NULL) {
-		fprintf(stderr, "ac97sim: capture: %s: out of memory\n", o->in);
-		return CAPTURE_USAGE;
-	}
-	uint64_t n = 0;
-	bool same = compare(o, clip, l, frames, &n);
-	if (!same && status == CAPTURE_PASS)
-		status = CAPTURE_FAILED;
-	if (write_out(o->out, frames, n, clip->channels, clip->rate_hz) != 0)
-		status = CAPTURE_USAGE;
-	free(frames);
+	l->wav = NULL;
 	if (!o->quiet) {
 		printf("capture: %s: %" PRIu64 " frames at %u Hz through %s -> %s: %" PRIu64
 		       " frames landed%s; driver %s, seed %" PRIu64 ": run %s, %" PRIu64
 		       " steps, event log 0x%016" PRIx64 "\n",
-		       o->in, clip->frames, (unsigned)clip->rate_hz, o->mic ? "the mic" : "PCM in",
-		       o->out, n, same ? ", equal to the input" : ", NOT equal to the input",
+		       o->in, in->frames, (unsigned)in->rate_hz, o->mic ? "the mic" : "PCM in", o->out,
+		       l->landed_frames, same ? ", equal to the input" : ", NOT equal to the input",
 		       sc->driver, o->seed, run_verdict_name(r->verdict), r->steps, r->evlog_hash);
 		fflush(stdout);
 	}
@@ -348,44 +366,57 @@ int cmd_capture(int argc, char **argv)
 {
 	struct capture_opts o;
 	int status = parse_capture(argc, argv, &o);
-	if (status >= 0)
+	if (status != CLI_CONTINUE)
 		return status;
-	struct audio_clip clip;
-	memset(&clip, 0, sizeof(clip));
-	int16_t *padded = NULL;
-	struct landed l = { 0 };
+	char err[ERR_MAX];
+	if (outfile_check(o.out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	struct audio_source *src = open_input(&o);
+	if (src == NULL)
+		return EXIT_USAGE;
 	struct scenario *sc = malloc(sizeof(*sc));
-	if (sc == NULL) {
+	struct landed *l = calloc(1, sizeof(*l));
+	if (sc == NULL || l == NULL) {
 		fprintf(stderr, "ac97sim: capture: out of memory\n");
-		return CAPTURE_USAGE;
+		status = EXIT_USAGE;
+		goto done;
 	}
-	status = prepare(&o, &clip, &padded, sc);
-	if (status < 0) {
-		l.total_bytes = sc->stream.total_bytes;
-		l.bytes = calloc((size_t)l.total_bytes, 1);
-		l.covered = calloc((size_t)l.total_bytes, 1);
-		if (l.bytes == NULL || l.covered == NULL) {
-			fprintf(stderr, "ac97sim: capture: %s: out of memory\n", o.in);
-			status = CAPTURE_USAGE;
-		}
+	set_up(&o, src, sc);
+	const struct audio_info *in = audio_source_info(src);
+	*l = (struct landed){
+		.src = src,
+		.channels = in->channels,
+		.frame_bytes = 2u * in->channels,
+		.input_frames = in->frames,
+		.total_bytes = sc->stream.total_bytes,
+		.frame_whole = true,
+		.first_missing = UINT64_MAX,
+		.first_bad = UINT64_MAX,
+	};
+	l->wav = wav_writer_open(o.out, in->channels, in->rate_hz, err, sizeof(err));
+	if (l->wav == NULL) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		status = EXIT_USAGE;
+		goto done;
 	}
-	if (status < 0) {
-		sc->capture_sink = (struct scenario_capture_sink){ on_released, &l };
-		struct strategy st = { .kind = STRATEGY_RANDOM };
-		struct scenario_outcome out;
-		const char *why = NULL;
-		if (scenario_run(sc, &st, o.seed, NULL, NULL, NULL, &out, NULL, &why) != 0) {
-			fprintf(stderr, "ac97sim: capture: %s: cannot set up the run: %s\n", o.in,
-				why ? why : "?");
-			status = CAPTURE_USAGE;
-		} else {
-			status = finish(&o, &clip, sc, &out, &l);
-		}
+	sc->capture_sink = (struct scenario_capture_sink){ on_released, l };
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	if (scenario_run(sc, &st, o.seed, NULL, NULL, NULL, &out, NULL, &why) != 0) {
+		fprintf(stderr, "ac97sim: capture: %s: cannot set up the run: %s\n", o.in,
+			why ? why : "?");
+		status = EXIT_USAGE;
+	} else {
+		status = finish(&o, sc, &out, l);
 	}
-	free(l.bytes);
-	free(l.covered);
+done:
+	if (l != NULL)
+		wav_writer_abort(l->wav);
+	free(l);
 	free(sc);
-	free(padded);
-	audio_clip_free(&clip);
+	audio_source_close(src);
 	return status;
 }

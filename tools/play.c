@@ -1,36 +1,50 @@
 /*
- * play.c - `ac97sim play FILE` (see play.h and help_play below).
+ * play.c - `ac97sim play FILE` (see play.h and the help below).
  *
  * One run of one scenario: scenario_default, with the file's audio as the
  * render source (converted to stereo, padded with silence to whole pages)
- * at the file's rate, under the random strategy. The sink given to
- * scenario_run turns every PCM-out span into the codec's analogue output
- * with codec_dac_output, applied with a codec set up as the reference
- * driver leaves the real one (master 0 dB, PCM out 0x0808 = 0 dB, both
- * unmuted; a variant driver sets the same mixer): at 0 dB that is the PCM
- * itself, bit for bit. What is kept runs from the first frame of data the
- * stream sent to its last one, with every frame between - fill and
- * underrun frames as the silence or BUP value the link carried - at the
- * stream's rate; the link's idle frames before the stream started and
- * after it ended are not part of it.
+ * at the file's rate, under the random strategy. The file is streamed
+ * through audio_source.h (read in blocks as the port fills IRPs and the
+ * checkers look back at them), and the sink given to scenario_run is a
+ * dac_tap that turns every PCM-out span into the codec's analogue output
+ * (codec_dac_output with the codec as the reference driver leaves it:
+ * master 0 dB, PCM out 0x0808 = 0 dB, both unmuted; a variant sets the
+ * same mixer), which at 0 dB is the PCM itself, bit for bit. Its frames go
+ * straight to the output WAV and to the listener as they come, so the
+ * audio is never held whole; the run records no decisions (play writes no
+ * trace). What still grows with the length is the port model's and the
+ * checkers' record per mapping (about 40 MB an hour of 48 kHz stereo,
+ * measured: 22 MB peak RSS for ten minutes, 55 MB for an hour).
+ *
+ * Decided here:
+ * - listening happens when --listen is given, or when --out is not (the
+ *   sound is then the only output) unless --no-listen; --out alone runs as
+ *   fast as it can and opens no audio device at all;
+ * - with nothing to hear it on, play FILE (no --out) is an error that says
+ *   what to do; with --out it is a note, and the file is written;
+ * - a file longer than PLAY_SECONDS_MAX is refused before it is read;
+ * - a file that fails while being read (decoding, cut short) makes the
+ *   command exit 2 after the run, and no output file is left;
+ * - the scenario's content hash is not computed (0): play writes no trace
+ *   and prints no scenario hash, and computing it would read the file
+ *   twice.
  */
 #include "play.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "audio_file.h"
-#include "codec.h"
+#include "audio_source.h"
+#include "cli.h"
 #include "dac_tap.h"
+#include "exit_status.h"
 #include "listen.h"
+#include "outfile.h"
 #include "scenario.h"
 
-enum { PLAY_PASS = 0, PLAY_FAILED = 1, PLAY_USAGE = 2 };
-
-#define ERR_MAX 512
+#define ERR_MAX 4608
 
 /* ---- shared with capture ------------------------------------------------------------- */
 
@@ -80,24 +94,40 @@ void play_supported_rates(enum codec_converter conv, char *buf, size_t len)
 	}
 }
 
-bool play_parse_u64(const char *text, uint64_t *out)
+bool play_input_ok(const char *cmd, const char *path, const struct audio_info *in,
+		   enum codec_converter conv)
 {
-	if (text == NULL || text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
+	if (in->frames == 0) {
+		fprintf(stderr, "ac97sim: %s: no audio in it (0 frames)\n", path);
 		return false;
-	int base = 10;
-	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-		base = 16;
-		text += 2;
-		if (text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
-			return false;
 	}
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, base);
-	if (errno != 0 || end == text || *end != '\0')
+	if (!play_rate_supported(conv, in->rate_hz)) {
+		char rates[256];
+		play_supported_rates(conv, rates, sizeof(rates));
+		fprintf(stderr, "ac97sim: %s: %u Hz: the codec (%s) cannot %s this rate; it %s %s Hz\n",
+			path, (unsigned)in->rate_hz, codec_part_name(),
+			conv == CODEC_CONV_DAC_FRONT ? "play" : "record at",
+			conv == CODEC_CONV_DAC_FRONT ? "plays" : "records", rates);
 		return false;
-	*out = v;
+	}
+	if (in->frames > (uint64_t)PLAY_SECONDS_MAX * in->rate_hz) {
+		char len[32], max[32];
+		audio_length_text(in->frames, in->rate_hz, len, sizeof(len));
+		audio_length_text(PLAY_SECONDS_MAX, 1, max, sizeof(max));
+		fprintf(stderr, "ac97sim: %s: %s long; %s takes at most %s (6 hours: its output is a "
+			"WAV file, which holds at most 4 GiB)\n", path, len, cmd, max);
+		return false;
+	}
 	return true;
+}
+
+void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz)
+{
+	/* The stream script wakes every millisecond and a run takes about 3.5
+	 * scheduling points per millisecond of audio. */
+	uint64_t ms = frames * 1000u / rate_hz + 1;
+	sc->max_steps = 2000000u + ms * 20u;
+	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND + 2u * (frames * SIM_TICKS_PER_SECOND / rate_hz);
 }
 
 void play_driver_names(char *buf, size_t len)
@@ -111,28 +141,106 @@ void play_driver_names(char *buf, size_t len)
 	}
 }
 
-int play_option_value(const char *cmd, const char *name, const char *what, int argc, char **argv,
-		      int *i, const char **value)
+int play_exit_for(enum run_verdict verdict)
 {
-	const char *arg = argv[*i];
-	size_t n = strlen(name);
-	if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-		return 0;
-	if (arg[n] == '=') {
-		*value = arg + n + 1;
-	} else if (*i + 1 < argc) {
-		*value = argv[++*i];
-	} else {
-		*value = NULL;
+	switch (verdict) {
+	case RUN_PASS: return EXIT_PASS;
+	case RUN_LIMIT: return EXIT_LIMIT;
+	case RUN_DIVERGED: return EXIT_DIVERGED;
+	case RUN_FAIL: break;
 	}
-	if (*value == NULL || (*value)[0] == '\0') {
-		fprintf(stderr, "ac97sim: %s: %s needs a %s\n", cmd, name, what);
-		return -1;
-	}
-	return 1;
+	return EXIT_FAILED;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
+
+static const struct cli_option play_options[] = {
+	{ "out", 'o', CLI_VALUE, "OUT.wav", "write the output as a 16-bit stereo WAV file, as the\n"
+					    "run goes (the run does not wait for a listener)" },
+	{ "listen", 'l', CLI_FLAG, NULL, "play the output on the audio device through SDL2\n"
+					 "(the default without --out)" },
+	{ "no-listen", 0, CLI_FLAG, NULL, "do not listen, even without --out (only run and check)" },
+	{ "driver", 'd', CLI_VALUE, "NAME", "the driver: reference (default) or a variant that has\n"
+					    "a known historical bug (the names are listed below)" },
+	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
+	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
+};
+
+static const char play_description[] =
+	"Plays FILE (anything libsndfile reads: WAV, AIFF, FLAC, Ogg, ...; integer,\n"
+	"float or double samples, any channel count) through the whole stack: the\n"
+	"WavePci port model, the reference AC'97 miniport (or a variant), the ICH\n"
+	"controller and the codec, with every checker on, in one run under the\n"
+	"random schedule of seed N.\n"
+	"\n"
+	"Audio: each sample becomes 16-bit as round(x * 32768), clamped, where x is the\n"
+	"sample normalized to [-1, 1) (so 16-bit files are bit-exact and a float file\n"
+	"holding k/32768 gives k); then stereo for PCM out (mono is sent as the same\n"
+	"sample left and right; more channels are mixed to left and right), padded\n"
+	"with silence to whole 4 KiB pages, at the file's own rate. Rates other than\n"
+	"48000 Hz go through variable rate audio (VRA); a rate the codec cannot do\n"
+	"exactly is refused, with the list of the rates it can do. A truncated file\n"
+	"(less audio than its header says) and one longer than 6 hours are refused.\n"
+	"The file is read as the run goes and the output written as it comes, so the\n"
+	"audio is never held in memory (the run's record of the port's mappings still\n"
+	"grows with the length: about 40 MB an hour at 48 kHz stereo).\n"
+	"\n"
+	"Output: what the codec's DAC makes of the PCM that crossed the AC-link, with\n"
+	"the codec's volume as the reference driver leaves it (master and PCM out at\n"
+	"0 dB, unmuted, so the output is the PCM bit for bit), from the stream's first\n"
+	"frame of data to its last, fill and underrun frames between included (as the\n"
+	"silence or repeated frame the link carried), at the stream's rate.\n"
+	"\n"
+	"Listening: with --listen, or when there is no --out, the output is played on\n"
+	"the default audio device through SDL2 (loaded only then) in real time: the\n"
+	"run keeps a quarter of a second ahead of the sound, with a progress line\n"
+	"when standard error is a terminal:\n"
+	"  playing FILE: 0:03 / 0:07 [#########           ]\n"
+	"With --out alone, no audio device is opened and the run goes as fast as it\n"
+	"can. When there is no audio device, play FILE is an error (write the output\n"
+	"with --out instead), and --listen --out says 'no audio device: writing only'\n"
+	"and writes. SDL_AUDIODRIVER picks SDL's backend: 'dummy' plays to nobody;\n"
+	"'disk' writes what would be heard to the file SDL_DISKAUDIOFILE as raw\n"
+	"native-endian 16-bit stereo at the stream's rate (with silence before and\n"
+	"after), paced by SDL_DISKAUDIODELAY milliseconds per buffer.\n"
+	"\n"
+	"Unless --quiet, one line on standard output says what was played and the\n"
+	"run's verdict, steps and event-log hash.\n";
+
+static char play_epilogue[2048];
+
+static const struct cli_spec play_spec = {
+	.command = "play",
+	.synopsis = "FILE [--out OUT.wav] [--listen] [--driver NAME] [--seed N] [--quiet]",
+	.description = play_description,
+	.options = play_options,
+	.n_options = sizeof(play_options) / sizeof(play_options[0]),
+	.operands_min = 1,
+	.operands_max = 1,
+	.epilogue = play_epilogue,
+};
+
+/* The epilogue names the drivers, which live in a table. */
+static void make_epilogue(void)
+{
+	size_t o = (size_t)snprintf(play_epilogue, sizeof(play_epilogue), "Drivers (--driver NAME):\n");
+	for (size_t i = 0; scenario_drivers[i] != NULL && o < sizeof(play_epilogue); i++)
+		o += (size_t)snprintf(play_epilogue + o, sizeof(play_epilogue) - o, "  %s\n",
+				      scenario_drivers[i]);
+	if (o < sizeof(play_epilogue))
+		snprintf(play_epilogue + o, sizeof(play_epilogue) - o,
+			 "\nExit status: 0 the run passed and the output was written and played;\n"
+			 "1 a checker failed (its name and message are printed; the output is still\n"
+			 "written and played, so the glitch can be heard); 2 bad usage, an unreadable,\n"
+			 "truncated or refused FILE, an OUT that cannot be written, or no audio device\n"
+			 "to listen on without --out; 3 the run was cut by its time or step limit.\n");
+}
+
+void help_play(FILE *f)
+{
+	make_epilogue();
+	cli_help(&play_spec, f);
+}
 
 struct play_opts {
 	const char *path;
@@ -143,130 +251,61 @@ struct play_opts {
 	bool quiet;
 };
 
-void help_play(FILE *f)
-{
-	fprintf(f,
-		"usage: ac97sim play FILE [--out OUT.wav] [--driver NAME] [--seed N]\n"
-		"                         [--no-listen] [--quiet]\n"
-		"\n"
-		"Plays FILE (anything libsndfile reads: WAV, FLAC, Ogg, AIFF, ...) through the\n"
-		"whole stack: the WavePci port model, the reference AC'97 miniport (or a\n"
-		"variant), the ICH controller and the codec, with every checker on, in one\n"
-		"run under the random schedule of seed N.\n"
-		"\n"
-		"Audio: converted to 16-bit stereo for PCM out (mono is sent as the same\n"
-		"sample left and right; more channels are mixed to left and right), padded\n"
-		"with silence to whole 4 KiB pages, at the file's own rate. Rates other than\n"
-		"48000 Hz go through variable rate audio (VRA); a rate the codec cannot do\n"
-		"exactly is refused, with the list of the rates it can do.\n"
-		"\n"
-		"Output: what the codec's DAC makes of the PCM that crossed the AC-link, with\n"
-		"the codec's volume as the reference driver leaves it (master and PCM out at\n"
-		"0 dB, unmuted, so the output is the PCM bit for bit), from the stream's first\n"
-		"frame of data to its last, fill and underrun frames between included (as the\n"
-		"silence or repeated frame the link carried), at the stream's rate.\n"
-		"\n"
-		"Options:\n"
-		"  --out OUT.wav   write the output as a 16-bit stereo WAV file\n"
-		"  --driver NAME   the driver: reference (default) or a variant that has a\n"
-		"                  known historical bug (the names are listed below)\n"
-		"  --seed N        the schedule's seed, decimal or 0x-hex (default 1)\n"
-		"  --no-listen     do not play the output through SDL2\n"
-		"  --quiet         print nothing but errors\n"
-		"  -h, --help      show this help\n"
-		"\n"
-		"Listening: unless --no-listen, the output is played on the default audio\n"
-		"device through SDL2 in real time (the run itself takes a fraction of that),\n"
-		"with a progress line when standard error is a terminal:\n"
-		"  playing FILE: 0:03 / 0:07 [#########           ]\n"
-		"Without an audio device, 'no audio device: writing only' is said and the\n"
-		"rest goes on. SDL_AUDIODRIVER picks SDL's backend: 'dummy' plays to nobody;\n"
-		"'disk' writes what would be heard to the file SDL_DISKAUDIOFILE as raw\n"
-		"native-endian 16-bit stereo at the stream's rate (with silence before and\n"
-		"after), paced by SDL_DISKAUDIODELAY milliseconds per buffer.\n"
-		"\n"
-		"Unless --quiet, one line on standard output says what was played and the\n"
-		"run's verdict, steps and event-log hash.\n"
-		"\n"
-		"Drivers (--driver NAME):\n");
-	for (size_t i = 0; scenario_drivers[i] != NULL; i++)
-		fprintf(f, "  %s\n", scenario_drivers[i]);
-	fprintf(f, "\n"
-		   "Exit status: 0 the run passed and the output was written and played;\n"
-		   "1 a checker failed (its name and message are printed; the output is still\n"
-		   "written and played, so the glitch can be heard); 2 bad usage, an unreadable\n"
-		   "or refused FILE, or an OUT that cannot be written.\n");
-}
-
 /* Returns the exit status when the command is done (help, bad usage), or
- * -1 to go on. */
+ * CLI_CONTINUE. */
 static int parse_play(int argc, char **argv, struct play_opts *o)
 {
+	make_epilogue();
+	struct cli_args a;
+	int st = cli_parse(&play_spec, argc, argv, &a);
+	if (st != CLI_CONTINUE)
+		return st;
 	memset(o, 0, sizeof(*o));
+	o->path = a.operands[0];
+	o->out = cli_value(&play_spec, &a, "out");
+	o->driver = cli_value(&play_spec, &a, "driver");
+	o->quiet = cli_given(&play_spec, &a, "quiet");
 	o->seed = 1;
-	o->listen = true;
-	bool options_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v = NULL;
-		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			int r;
-			if (strcmp(arg, "--") == 0) {
-				options_done = true;
-			} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-				help_play(stdout);
-				return PLAY_PASS;
-			} else if (strcmp(arg, "--no-listen") == 0) {
-				o->listen = false;
-			} else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-				o->quiet = true;
-			} else if ((r = play_option_value("play", "--out", "FILE", argc, argv, &i, &v)) != 0) {
-				if (r < 0)
-					return PLAY_USAGE;
-				o->out = v;
-			} else if ((r = play_option_value("play", "--driver", "NAME", argc, argv, &i, &v)) !=
-				   0) {
-				if (r < 0)
-					return PLAY_USAGE;
-				o->driver = v;
-			} else if ((r = play_option_value("play", "--seed", "number N", argc, argv, &i, &v)) !=
-				   0) {
-				if (r < 0)
-					return PLAY_USAGE;
-				if (!play_parse_u64(v, &o->seed)) {
-					fprintf(stderr,
-						"ac97sim: play: --seed '%s' is not a number (decimal or 0x-hex)\n",
-						v);
-					return PLAY_USAGE;
-				}
-			} else {
-				fprintf(stderr,
-					"ac97sim: play: unknown option '%s' (try 'ac97sim play --help')\n",
-					arg);
-				return PLAY_USAGE;
-			}
-			continue;
+	if (!cli_u64(&play_spec, &a, "seed", 0, UINT64_MAX, &o->seed))
+		return EXIT_USAGE;
+	bool listen = cli_given(&play_spec, &a, "listen");
+	bool no_listen = cli_given(&play_spec, &a, "no-listen");
+	if (listen && no_listen)
+		return cli_usage_error(&play_spec, "--listen and --no-listen contradict each other");
+	o->listen = listen || (o->out == NULL && !no_listen);
+	if (o->driver != NULL) {
+		struct scenario probe;
+		scenario_default(&probe);
+		if (scenario_set_driver(&probe, o->driver) != 0) {
+			char names[512];
+			play_driver_names(names, sizeof(names));
+			return cli_usage_error(&play_spec, "unknown driver '%s' (drivers: %s)", o->driver,
+					       names);
 		}
-		if (o->path != NULL) {
-			fprintf(stderr, "ac97sim: play: more than one FILE ('%s' and '%s')\n", o->path,
-				arg);
-			return PLAY_USAGE;
-		}
-		o->path = arg;
 	}
-	if (o->path == NULL) {
-		fprintf(stderr, "ac97sim: play: missing FILE (try 'ac97sim play --help')\n");
-		return PLAY_USAGE;
-	}
-	return -1;	/* go on */
+	return CLI_CONTINUE;
 }
 
-void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz)
+/* Where the tap's frames go. */
+struct play_output {
+	const struct play_opts *o;
+	struct wav_writer *wav;		/* NULL without --out */
+	struct listener *listener;	/* NULL when not listening */
+	uint32_t rate_hz;
+	char listen_err[ERR_MAX];	/* why listening stopped, or "" */
+};
+
+static int emit(void *ctx, const int16_t *frames, uint64_t n_frames)
 {
-	/* The stream script wakes every millisecond and a run takes about 3.5
-	 * scheduling points per millisecond of audio. */
-	uint64_t ms = frames * 1000u / rate_hz + 1;
-	sc->max_steps = 2000000u + ms * 20u;
-	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND + 2u * (frames * SIM_TICKS_PER_SECOND / rate_hz);
+	struct play_output *p = ctx;
+	if (p->wav != NULL && wav_writer_write(p->wav, frames, n_frames) != 0)
+		return -1;	/* the output is lost: the command exits 2 */
+	if (p->listener != NULL &&
+	    listen_queue(p->listener, frames, n_frames, p->listen_err, sizeof(p->listen_err)) != 0) {
+		listen_close(p->listener);
+		p->listener = NULL;
+	}
+	return p->wav != NULL || p->listener != NULL ? 0 : -1;
 }
 
 struct progress_ctx {
@@ -280,114 +319,116 @@ static void on_progress(void *ctx, uint64_t done_frames, uint64_t total_frames)
 	listen_progress_line(stderr, p->name, done_frames, total_frames, p->rate_hz);
 }
 
-static int write_wav(const char *path, const struct dac_tap *d, uint32_t rate_hz)
+/* Opens the input and checks it. NULL after saying why. */
+static struct audio_source *open_input(const struct play_opts *o)
 {
 	char err[ERR_MAX];
-	struct wav_writer *w = wav_writer_open(path, 2, rate_hz, err, sizeof(err));
-	if (w == NULL) {
+	struct audio_reader *r = audio_reader_open(o->path, 2, err, sizeof(err));
+	if (r == NULL) {
 		fprintf(stderr, "ac97sim: %s\n", err);
-		return -1;
+		return NULL;
 	}
-	int rc = wav_writer_write(w, d->pcm, d->frames);
-	if (wav_writer_close(w) != 0 || rc != 0) {
-		fprintf(stderr, "ac97sim: %s: cannot write the WAV file\n", path);
-		return -1;
+	if (!play_input_ok("play", o->path, audio_reader_info(r), CODEC_CONV_DAC_FRONT)) {
+		audio_reader_close(r);
+		return NULL;
 	}
-	return 0;
-}
-
-static void listen_to(const struct play_opts *o, const struct dac_tap *d, uint32_t rate_hz)
-{
-	char err[ERR_MAX];
-	struct listener *l = listen_open(rate_hz, 2, err, sizeof(err));
-	if (l == NULL) {
-		fprintf(stderr, "ac97sim: play: no audio device: writing only (%s)\n", err);
-		return;
-	}
-	struct progress_ctx p = { o->path, rate_hz };
-	bool show = !o->quiet && isatty(2);
-	if (listen_play(l, d->pcm, d->frames, show ? on_progress : NULL, &p, err, sizeof(err)) != 0)
-		fprintf(stderr, "ac97sim: play: audio device: %s\n", err);
-	listen_close(l);
-}
-
-/* Reads, checks and pads the file; fills sc. Returns PLAY_USAGE on a bad
- * file (reported), else -1. */
-static int prepare(const struct play_opts *o, struct audio_clip *clip, int16_t **padded,
-		   struct scenario *sc)
-{
-	char err[ERR_MAX];
-	if (audio_clip_read(o->path, 2, clip, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ac97sim: %s\n", err);
-		return PLAY_USAGE;
-	}
-	if (clip->frames == 0) {
-		fprintf(stderr, "ac97sim: %s: no audio in it (0 frames)\n", o->path);
-		return PLAY_USAGE;
-	}
-	if (!play_rate_supported(CODEC_CONV_DAC_FRONT, clip->rate_hz)) {
-		char rates[256];
-		play_supported_rates(CODEC_CONV_DAC_FRONT, rates, sizeof(rates));
-		fprintf(stderr,
-			"ac97sim: %s: %u Hz: the codec (%s) cannot play this rate; "
-			"it plays %s Hz\n",
-			o->path, (unsigned)clip->rate_hz, codec_part_name(), rates);
-		return PLAY_USAGE;
-	}
-	scenario_default(sc);
-	snprintf(sc->name, sizeof(sc->name), "play");
-	if (o->driver != NULL && scenario_set_driver(sc, o->driver) != 0) {
-		char names[512];
-		play_driver_names(names, sizeof(names));
-		fprintf(stderr, "ac97sim: play: unknown driver '%s' (drivers: %s)\n", o->driver, names);
-		return PLAY_USAGE;
-	}
-	const uint64_t page_frames = GMEM_PAGE_BYTES / 4u;
-	uint64_t frames = (clip->frames + page_frames - 1) / page_frames * page_frames;
-	*padded = calloc((size_t)frames * 2, sizeof(**padded));
-	if (*padded == NULL) {
+	struct audio_source *src = audio_source_create(r);
+	if (src == NULL)
 		fprintf(stderr, "ac97sim: %s: out of memory\n", o->path);
-		return PLAY_USAGE;
-	}
-	memcpy(*padded, clip->samples, (size_t)clip->frames * 4);
-	sc->source = SOURCE_SAMPLES;
-	sc->samples = *padded;
-	sc->n_samples = 2 * frames;
-	sc->stream.rate_hz = clip->rate_hz;
-	sc->stream.total_bytes = 4 * frames;
-	play_set_budget(sc, frames, clip->rate_hz);
-	return -1;
+	return src;
 }
 
-/* Reports the run; returns PLAY_PASS or PLAY_FAILED. */
-static int report(const struct play_opts *o, const struct audio_clip *clip,
+/* Opens what the output goes to: the WAV file and/or the audio device.
+ * Returns CLI_CONTINUE, or EXIT_USAGE after saying why. */
+static int open_output(const struct play_opts *o, uint32_t rate_hz, uint64_t total_frames,
+		       struct play_output *p, struct progress_ctx *progress)
+{
+	char err[ERR_MAX];
+	if (o->listen) {
+		p->listener = listen_open(rate_hz, 2, err, sizeof(err));
+		if (p->listener == NULL && o->out == NULL) {
+			fprintf(stderr, "ac97sim: play: no audio device to listen on (%s): write the "
+				"output with --out FILE.wav, or set SDL_AUDIODRIVER=disk to have SDL "
+				"write what it would play to SDL_DISKAUDIOFILE\n", err);
+			return EXIT_USAGE;
+		}
+		if (p->listener == NULL)
+			fprintf(stderr, "ac97sim: play: no audio device: writing only (%s)\n", err);
+		else if (!o->quiet && isatty(2))
+			listen_set_progress(p->listener, on_progress, progress, total_frames);
+	}
+	if (o->out != NULL) {
+		p->wav = wav_writer_open(o->out, 2, rate_hz, err, sizeof(err));
+		if (p->wav == NULL) {
+			fprintf(stderr, "ac97sim: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	return CLI_CONTINUE;
+}
+
+/* Reports the run; returns its exit status. */
+static int report(const struct play_opts *o, const struct audio_info *in,
 		  const struct scenario *sc, const struct scenario_outcome *out,
 		  const struct dac_tap *d)
 {
 	const struct run_result *r = &out->result;
-	int status = PLAY_PASS;
-	if (r->verdict != RUN_PASS) {
+	int status = play_exit_for(r->verdict);
+	if (r->verdict != RUN_PASS)
 		fprintf(stderr, "ac97sim: play: %s: %s: %s: %s\n", o->path, run_verdict_name(r->verdict),
 			r->checker[0] ? r->checker : "run", r->message);
-		status = PLAY_FAILED;
-	}
-	if (d->other_rate || (d->started && d->rate_hz != clip->rate_hz)) {
+	if (d->other_rate || (d->started && d->rate_hz != in->rate_hz)) {
 		fprintf(stderr, "ac97sim: play: %s: the codec played at %u Hz, not %u Hz\n", o->path,
-			(unsigned)d->rate_hz, (unsigned)clip->rate_hz);
-		status = PLAY_FAILED;
+			(unsigned)d->rate_hz, (unsigned)in->rate_hz);
+		if (status == EXIT_PASS)
+			status = EXIT_FAILED;
+	}
+	if (!o->quiet) {
+		char len[32];
+		audio_length_text(in->frames, in->rate_hz, len, sizeof(len));
+		printf("play: %s: %" PRIu64 " frames (%s) at %u Hz -> %" PRIu64
+		       " frames out; driver %s, seed %" PRIu64 ": run %s, %" PRIu64
+		       " steps, event log 0x%016" PRIx64 "\n",
+		       o->path, in->frames, len, (unsigned)in->rate_hz, d->frames, sc->driver, o->seed,
+		       run_verdict_name(r->verdict), r->steps, r->evlog_hash);
+		fflush(stdout);
+	}
+	return status;
+}
+
+/* After the run: finishes the outputs. Returns EXIT_USAGE when one of them
+ * (or the input) failed, else status. */
+static int finish_outputs(const struct play_opts *o, struct audio_source *src,
+			  struct play_output *p, const struct dac_tap *d, int status)
+{
+	char err[ERR_MAX];
+	if (p->listener != NULL) {
+		if (listen_drain(p->listener, p->listen_err, sizeof(p->listen_err)) != 0)
+			fprintf(stderr, "ac97sim: play: audio device: %s\n", p->listen_err);
+		listen_close(p->listener);
+		p->listener = NULL;
+	} else if (p->listen_err[0] != '\0') {
+		fprintf(stderr, "ac97sim: play: audio device: %s\n", p->listen_err);
+	}
+	if (audio_source_error(src)[0] != '\0') {
+		fprintf(stderr, "ac97sim: %s\n", audio_source_error(src));
+		wav_writer_abort(p->wav);
+		p->wav = NULL;
+		return EXIT_USAGE;
 	}
 	if (d->out_of_memory) {
 		fprintf(stderr, "ac97sim: play: %s: out of memory for the output\n", o->path);
-		status = PLAY_FAILED;
+		wav_writer_abort(p->wav);
+		p->wav = NULL;
+		return EXIT_USAGE;
 	}
-	if (!o->quiet) {
-		uint64_t s = clip->frames / clip->rate_hz;
-		printf("play: %s: %" PRIu64 " frames (%" PRIu64 ":%02" PRIu64 ") at %u Hz -> %" PRIu64
-		       " frames out; driver %s, seed %" PRIu64 ": run %s, %" PRIu64
-		       " steps, event log 0x%016" PRIx64 "\n",
-		       o->path, clip->frames, s / 60, s % 60, (unsigned)clip->rate_hz, d->frames,
-		       sc->driver, o->seed, run_verdict_name(r->verdict), r->steps, r->evlog_hash);
-		fflush(stdout);
+	if (p->wav != NULL) {
+		int rc = wav_writer_commit(p->wav, err, sizeof(err));
+		p->wav = NULL;
+		if (rc != 0) {
+			fprintf(stderr, "ac97sim: %s\n", err);
+			return EXIT_USAGE;
+		}
 	}
 	return status;
 }
@@ -396,43 +437,60 @@ int cmd_play(int argc, char **argv)
 {
 	struct play_opts o;
 	int status = parse_play(argc, argv, &o);
-	if (status >= 0)
+	if (status != CLI_CONTINUE)
 		return status;
-	struct audio_clip clip;
-	int16_t *padded = NULL;
+	char err[ERR_MAX];
+	if (o.out != NULL && outfile_check(o.out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	struct audio_source *src = open_input(&o);
+	if (src == NULL)
+		return EXIT_USAGE;
+	const struct audio_info in = *audio_source_info(src);
+	const uint64_t page_frames = GMEM_PAGE_BYTES / 4u;
+	uint64_t frames = (in.frames + page_frames - 1) / page_frames * page_frames;
 	struct scenario *sc = malloc(sizeof(*sc));
 	struct dac_tap *d = malloc(sizeof(*d));
-	memset(&clip, 0, sizeof(clip));
+	struct play_output p = { .o = &o, .rate_hz = in.rate_hz };
+	struct progress_ctx progress = { o.path, in.rate_hz };
 	if (sc == NULL || d == NULL) {
 		fprintf(stderr, "ac97sim: play: out of memory\n");
-		free(sc);
-		free(d);
-		return PLAY_USAGE;
+		status = EXIT_USAGE;
+		goto done;
 	}
-	dac_tap_init(d);
-	status = prepare(&o, &clip, &padded, sc);
-	if (status < 0) {
-		struct strategy st = { .kind = STRATEGY_RANDOM };
-		struct ac97_sink sink = dac_tap_sink(d);
-		struct scenario_outcome out;
-		const char *why = NULL;
-		if (scenario_run(sc, &st, o.seed, NULL, NULL, &sink, &out, NULL, &why) != 0) {
-			fprintf(stderr, "ac97sim: play: %s: cannot set up the run: %s\n", o.path,
-				why ? why : "?");
-			status = PLAY_USAGE;
-		} else {
-			d->frames = d->data_end_frames;	/* the idle link after the stream */
-			status = report(&o, &clip, sc, &out, d);
-			if (o.out != NULL && write_wav(o.out, d, clip.rate_hz) != 0)
-				status = PLAY_USAGE;
-			else if (o.listen && d->frames > 0)
-				listen_to(&o, d, clip.rate_hz);
-		}
+	status = open_output(&o, in.rate_hz, frames, &p, &progress);
+	if (status != CLI_CONTINUE)
+		goto done;
+	scenario_default(sc);
+	snprintf(sc->name, sizeof(sc->name), "play");
+	if (o.driver != NULL)
+		scenario_set_driver(sc, o.driver);	/* checked by parse_play */
+	sc->source = SOURCE_SAMPLES;
+	sc->n_samples = audio_source_samples(src);
+	sc->reader = (struct scenario_sample_reader){ audio_source_sample, src, 0 };
+	sc->stream.rate_hz = in.rate_hz;
+	sc->stream.total_bytes = 4 * frames;
+	play_set_budget(sc, frames, in.rate_hz);
+	dac_tap_init_stream(d, emit, &p);
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct ac97_sink sink = dac_tap_sink(d);
+	struct scenario_outcome out;
+	const char *why = NULL;
+	if (scenario_run(sc, &st, o.seed, NULL, NULL, &sink, &out, NULL, &why) != 0) {
+		fprintf(stderr, "ac97sim: play: %s: cannot set up the run: %s\n", o.path,
+			why ? why : "?");
+		status = EXIT_USAGE;
+	} else {
+		status = report(&o, &in, sc, &out, d);
+		status = finish_outputs(&o, src, &p, d, status);
 	}
 	dac_tap_free(d);
+done:
+	listen_close(p.listener);
+	wav_writer_abort(p.wav);
 	free(d);
 	free(sc);
-	free(padded);
-	audio_clip_free(&clip);
+	audio_source_close(src);
 	return status;
 }

@@ -1,8 +1,9 @@
 /*
  * play.h - `ac97sim play FILE`: a sound file through the whole stack (the
  * port model, the reference miniport or a variant, the device, the codec),
- * written as the codec's output and heard through SDL2. Also what `play`
- * and `capture` share: which rates the codec can do, option parsing.
+ * streamed from the file to the output WAV and/or SDL2 as the run goes.
+ * Also what `play` and `capture` share: which rates the codec can do, the
+ * longest input they take, the run's budget.
  */
 #ifndef AC97SIM_PLAY_H
 #define AC97SIM_PLAY_H
@@ -12,8 +13,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "audio_file.h"
 #include "codec.h"
 #include "scenario.h"
+
+/* The longest input play and capture take: 6 hours. Their output is a
+ * 16-bit WAV file, whose sizes are 32 bits: 6 hours of stereo at 48 kHz
+ * is 4,147,200,000 bytes, under the 4 GiB a WAV file can hold at every
+ * rate the codec plays. The audio is streamed, never held; the run's
+ * bookkeeping grows by about 40 MB an hour (play.c). */
+#define PLAY_SECONDS_MAX (6u * 3600u)
 
 int cmd_play(int argc, char **argv);
 void help_play(FILE *f);
@@ -27,23 +36,22 @@ bool play_rate_supported(enum codec_converter conv, uint32_t rate_hz);
  * "8000, 11025, ... 48000" (truncated to len). */
 void play_supported_rates(enum codec_converter conv, char *buf, size_t len);
 
+/* Checks an opened input for `cmd` (play, capture): some audio, a rate the
+ * converter does exactly, at most PLAY_SECONDS_MAX long (said with its
+ * length: "FILE: 125:03 long; ..."). Prints the refusal as
+ * "ac97sim: FILE: reason" and returns false. */
+bool play_input_ok(const char *cmd, const char *path, const struct audio_info *in,
+		   enum codec_converter conv);
+
 /* Limits for a run of a stream of `frames` at rate_hz: twice its length
  * in simulated time plus a minute, and about six times the scheduling
  * points such a run takes, plus the default (a run that loops is cut). */
 void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz);
 
-/* A whole-string unsigned number, decimal or 0x-hex. */
-bool play_parse_u64(const char *text, uint64_t *out);
-
 /* The driver names scenario_set_driver knows, as "reference, ddk1999-...". */
 void play_driver_names(char *buf, size_t len);
 
-/* Fetches the value of option `name` (given as "--name VALUE" or
- * "--name=VALUE") at argv[*i]; advances *i past it. Returns 1 when argv[*i]
- * is that option (value in *value), 0 when it is not, -1 when the value is
- * missing or empty (reported on stderr as "ac97sim: CMD: --name needs a
- * VALUE"). */
-int play_option_value(const char *cmd, const char *name, const char *what, int argc, char **argv,
-		      int *i, const char **value);
+/* The exit status of a run's verdict (exit_status.h). */
+int play_exit_for(enum run_verdict verdict);
 
 #endif

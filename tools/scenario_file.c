@@ -39,6 +39,7 @@
 #include <ini.h>
 
 #include "audio_file.h"
+#include "audio_source.h"
 #include "codec.h"
 
 #define FILE_BYTES_MAX (1u << 20)
@@ -1073,6 +1074,19 @@ static void audio_path(const struct loader *L, char *out, size_t len)
 		snprintf(out, len, "%.*s/%s", (int)(slash - L->path), L->path, L->audio_file);
 }
 
+/* The file's whole length must fit in the run's simulated time. */
+static bool fits_max_time(const struct scenario *sc, uint64_t frames, uint32_t rate_hz)
+{
+	uint64_t t = sc->max_ticks;
+	uint64_t allowed = t / SIM_TICKS_PER_SECOND * rate_hz +
+			   t % SIM_TICKS_PER_SECOND * rate_hz / SIM_TICKS_PER_SECOND;
+	return frames <= allowed;
+}
+
+/* [source] file: opened through audio_source.h (streamed, never read
+ * whole), checked against the stream (rate, max_time), and read through
+ * once for its content hash, which also finds a file that cannot be
+ * decoded to its end before any run starts. */
 static bool finish_source(struct loader *L)
 {
 	struct scenario *sc = L->sc;
@@ -1088,23 +1102,41 @@ static bool finish_source(struct loader *L)
 					     "pattern; [source] is for render streams");
 	char path[AUDIO_PATH_MAX + 512], aerr[768];
 	audio_path(L, path, sizeof(path));
-	struct audio_clip clip = { 0 };
-	if (audio_clip_read(path, sc->stream.channels, &clip, aerr, sizeof(aerr)) != 0)
+	struct audio_reader *r = audio_reader_open(path, sc->stream.channels, aerr, sizeof(aerr));
+	if (r == NULL)
 		return fail_at(L, file_line, "file: %s", aerr);
-	if (clip.frames == 0 || clip.channels != sc->stream.channels || clip.samples == NULL ||
-	    clip.rate_hz != sc->stream.rate_hz) {
-		struct audio_clip c = clip;
-		audio_clip_free(&clip);
-		if (c.rate_hz != sc->stream.rate_hz)
-			return fail_at(L, file_line, "file: %s is %" PRIu32 " Hz but the stream runs at "
-				       "%" PRIu32 " Hz (set rate = %" PRIu32 " in [stream], or convert "
-				       "the file)", path, c.rate_hz, sc->stream.rate_hz, c.rate_hz);
+	const struct audio_info in = *audio_reader_info(r);
+	if (in.rate_hz != sc->stream.rate_hz) {
+		audio_reader_close(r);
+		return fail_at(L, file_line, "file: %s is %" PRIu32 " Hz but the stream runs at "
+			       "%" PRIu32 " Hz (set rate = %" PRIu32 " in [stream], or convert "
+			       "the file)", path, in.rate_hz, sc->stream.rate_hz, in.rate_hz);
+	}
+	if (in.frames == 0) {
+		audio_reader_close(r);
 		return fail_at(L, file_line, "file: %s has no audio", path);
 	}
-	L->sf->samples = clip.samples;
+	if (!fits_max_time(sc, in.frames, in.rate_hz)) {
+		char len[32], max[32];
+		audio_length_text(in.frames, in.rate_hz, len, sizeof(len));
+		audio_length_text(sc->max_ticks / SIM_TICKS_PER_SECOND, 1, max, sizeof(max));
+		audio_reader_close(r);
+		return fail_at(L, file_line, "file: %s: %s long; the scenario's max_time is %s (set "
+			       "max_time in [scenario], or cut the file)", path, len, max);
+	}
+	struct audio_source *src = audio_source_create(r);
+	if (src == NULL)
+		return fail_at(L, file_line, "file: %s: out of host memory", path);
+	uint64_t hash;
+	if (audio_source_hash(src, &hash, aerr, sizeof(aerr)) != 0) {
+		audio_source_close(src);
+		return fail_at(L, file_line, "file: %s", aerr);
+	}
+	L->sf->audio = src;
 	sc->source = SOURCE_SAMPLES;
-	sc->samples = clip.samples;
-	sc->n_samples = clip.frames * clip.channels;
+	sc->samples = NULL;
+	sc->n_samples = audio_source_samples(src);
+	sc->reader = (struct scenario_sample_reader){ audio_source_sample, src, hash };
 	if (L->key_line[K_TOTAL_BYTES] == 0)
 		sc->stream.total_bytes = sc->n_samples * 2u;
 	return true;
@@ -1265,12 +1297,10 @@ void scenario_file_free(struct scenario_file *sf)
 {
 	if (sf == NULL)
 		return;
-	if (sf->samples != NULL) {
-		struct audio_clip clip = { .samples = sf->samples };
-		audio_clip_free(&clip);
-	}
-	sf->samples = NULL;
+	audio_source_close(sf->audio);
+	sf->audio = NULL;
 	sf->sc.samples = NULL;
 	sf->sc.n_samples = 0;
+	sf->sc.reader = (struct scenario_sample_reader){ 0 };
 	sf->sc.source = SOURCE_PATTERN;
 }

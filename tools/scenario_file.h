@@ -11,17 +11,22 @@
 
 #include "scenario.h"
 
-/* What a loaded scenario owns besides the struct (audio samples read from
- * a file named in it). Free with scenario_file_free. */
+struct audio_source;
+
+/* What a loaded scenario owns besides the struct (the audio file named in
+ * it, open and streamed, never held whole). Free with scenario_file_free. */
 struct scenario_file {
 	struct scenario sc;
-	int16_t *samples;	/* sc.samples points here for source = file */
+	struct audio_source *audio;	/* sc.reader reads it for source = file */
 	char path[512];
 };
 
 /* Reads path into sf. Returns 0, or -1 with err set to "FILE:LINE:
  * reason" (or "FILE: reason" for an unreadable file). Relative file names
- * inside the scenario (audio) are taken from the scenario file's folder. */
+ * inside the scenario (audio) are taken from the scenario file's folder.
+ * An audio file longer than the scenario's max_time is refused with its
+ * length ("m:ss long"), before it is read; one that cannot be decoded to
+ * its end is refused after one streaming pass (its content hash). */
 int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len);
 void scenario_file_free(struct scenario_file *sf);
 
