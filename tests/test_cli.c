@@ -340,6 +340,16 @@ START_TEST(outputs_are_whole_or_absent)
 					    "--trace-dir", missing, NULL },
 		 NULL);
 	ck_assert_int_eq(r.status, 2);
+	prog_run(&r, (const char *const[]){ "regs", "fixtures/regs/demo_tone.regs", "--wav",
+					    "/dev/full", NULL },
+		 NULL);
+	ck_assert_msg(r.status == 2, "%s%s", r.out, r.err);
+	ck_assert_msg(strstr(r.err, "ac97sim: /dev/full: ") != NULL, "%s", r.err);
+	prog_run(&r, (const char *const[]){ "regs", "fixtures/regs/demo_tone.regs", "--wav", missing,
+					    NULL },
+		 NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.out, "out frames") == NULL, "checked before the script: %s", r.out);
 	ck_assert_int_eq(entries(dir), 0);
 
 	/* A file that cannot grow past 4 KiB: the log's write fails part way,

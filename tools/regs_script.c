@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sndfile.h>
-
 #include "ac97.h"
+#include "audio_file.h"
 #include "fnv1a.h"
 #include "gmem.h"
 #include "simtime.h"
@@ -541,30 +540,24 @@ struct runner {
 	uint64_t out_fnv;
 	/* WAV output. */
 	const char *wav_path;
-	SNDFILE *wav;
+	struct wav_writer *wav;	/* opened at the first PCM-out span */
 	bool wav_failed;
 	bool wav_full;
 	uint64_t wav_frames;
 };
 
-static void wav_fail(struct runner *r, const char *why)
-{
-	if (!r->wav_failed)
-		fprintf(r->err, "ac97sim: %s: %s\n", r->wav_path, why);
-	r->wav_failed = true;
-	r->status = REGS_SCRIPT_BAD_INPUT;
-}
-
+/* The WAV goes through audio_file.h's writer: a temporary file renamed
+ * into place only when whole (outfile.h). */
 static void wav_open(struct runner *r, uint32_t rate_hz)
 {
-	SF_INFO info;
-	memset(&info, 0, sizeof(info));
-	info.samplerate = rate_hz != 0 ? (int)rate_hz : (int)SIM_FRAMES_PER_SECOND;
-	info.channels = 2;
-	info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-	r->wav = sf_open(r->wav_path, SFM_WRITE, &info);
-	if (r->wav == NULL)
-		wav_fail(r, sf_strerror(NULL));
+	char err[1200];
+	r->wav = wav_writer_open(r->wav_path, 2, rate_hz != 0 ? rate_hz : SIM_FRAMES_PER_SECOND, err,
+				 sizeof(err));
+	if (r->wav == NULL) {
+		fprintf(r->err, "ac97sim: %s\n", err);
+		r->wav_failed = true;
+		r->status = REGS_SCRIPT_BAD_INPUT;
+	}
 }
 
 static int16_t le16_sample(const uint8_t *p)
@@ -608,10 +601,8 @@ static void wav_write_span(struct runner *r, const struct ac97_span *span)
 			}
 		}
 		codec_dac_output(&r->dev->codec, in, out, (size_t)n);
-		if (sf_writef_short(r->wav, out, (sf_count_t)n) != (sf_count_t)n) {
-			wav_fail(r, sf_strerror(r->wav));
-			return;
-		}
+		if (wav_writer_write(r->wav, out, n) != 0)
+			return;	/* the commit reports it */
 		r->wav_frames += n;
 		done_frames += n;
 	}
@@ -782,8 +773,11 @@ static int run_script(const char *name, const struct script *s,
 	if (r.wav_path != NULL) {
 		if (r.wav == NULL && !r.wav_failed)
 			wav_open(&r, SIM_FRAMES_PER_SECOND);	/* no PCM-out span came */
-		if (r.wav != NULL && sf_close(r.wav) != 0)
-			wav_fail(&r, "cannot finish the WAV file");
+		char werr[1200];
+		if (r.wav != NULL && wav_writer_commit(r.wav, werr, sizeof(werr)) != 0) {
+			fprintf(err, "ac97sim: %s\n", werr);
+			r.status = REGS_SCRIPT_BAD_INPUT;
+		}
 	}
 	fflush(out);
 	gmem_free(&r.mem);
