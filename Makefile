@@ -17,6 +17,9 @@ PKG_CONFIG ?= pkg-config
 ifeq ($(V),1)
 Q :=
 say = @true
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+say = @true
 else
 Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
@@ -144,13 +147,32 @@ test: $(TEST_RUNNER) $(PROGRAM)
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
 # Each phase says its name as it starts; the last lines are Check's summary.
+# The three phases run side by side (a machine has two cores or more), each
+# into its own log; the logs are shown whole, in order, once all are done,
+# and the last lines are Check's summaries of both builds.
+# The slowest phase (ASan) starts first.
+CHECK_PHASES := determinism test-plain test-san
 check:
-	@echo "== check 1/3: determinism across compilers and optimisation levels"
-	$(Q)$(MAKE) --no-print-directory determinism
-	@echo "== check 2/3: the suites, plain build"
-	$(Q)$(MAKE) --no-print-directory test
-	@echo "== check 3/3: the suites again under -fsanitize=address,undefined"
-	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
+	@mkdir -p build
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism || status=$$?; \
+	for p in $(CHECK_PHASES); do echo "== check: $$p"; cat build/check-$$p.log; done; \
+	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
+	exit $$status
+
+check-determinism:
+	@echo "  start  determinism"
+	@$(MAKE) --no-print-directory determinism > build/check-determinism.log 2>&1 || { echo "  FAILED determinism"; exit 1; }
+	@echo "  done   determinism"
+check-test-plain:
+	@echo "  start  suites (plain)"
+	@$(MAKE) --no-print-directory test > build/check-test-plain.log 2>&1 || { echo "  FAILED suites (plain)"; exit 1; }
+	@echo "  done   suites (plain)"
+check-test-san:
+	@echo "  start  suites (ASan/UBSan)"
+	@$(MAKE) --no-print-directory test SANITIZE=1 > build/check-test-san.log 2>&1 || { echo "  FAILED suites (ASan/UBSan)"; exit 1; }
+	@echo "  done   suites (ASan/UBSan)"
+.PHONY: $(CHECK_PHASES:%=check-%)
 
 # The same scenarios and seeds must give the same event-log hashes whatever
 # the compiler and optimisation level: four builds, one answer.
