@@ -39,7 +39,7 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-INCLUDES := -Iemu -Idriver -Iharness -Itools
+INCLUDES := -Ibase -Iemu -Idriver -Iharness -Itools
 
 PKGS_TOOL := sndfile inih jansson
 PKGS_TEST := check

@@ -56,6 +56,7 @@
 
 #include "gmem.h"
 #include "kernel_backend.h"
+#include "splitmix64.h"
 
 /* Event-log kinds: harness/evlog.h's enum ev_kind, by number, because
  * driver/ must not include harness headers. */
@@ -169,14 +170,6 @@ static const char *mapping_state_name(enum port_mapping_state st)
 }
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
-
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static bool live(enum port_mapping_state st)
 {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "splitmix64.h"
+
 static const char *const site_names[SITE_COUNT] = {
 	[SITE_SCHEDULE] = "schedule",
 	[SITE_TIMER_CPU] = "timer-cpu",
@@ -119,14 +121,6 @@ int decision_log_push(struct decision_log *log, const struct decision *d)
 }
 
 /* ---- PRNG ------------------------------------------------------------------ */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint64_t rotl(uint64_t x, int k)
 {

@@ -22,7 +22,7 @@ const char *ev_kind_name(enum ev_kind kind)
 
 void evlog_init(struct evlog *log, FILE *text)
 {
-	log->hash = EVLOG_HASH_INIT;
+	log->hash = FNV1A64_INIT;
 	log->count = 0;
 	log->text = text;
 }

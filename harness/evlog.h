@@ -35,7 +35,6 @@ struct evlog {
 	FILE *text;		/* NULL: hash only */
 };
 
-#define EVLOG_HASH_INIT 0xcbf29ce484222325ull	/* FNV1A64_INIT */
 
 void evlog_init(struct evlog *log, FILE *text);
 /* Records one event. text may be NULL; it is hashed byte by byte. */

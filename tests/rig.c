@@ -6,16 +6,6 @@
 
 #include "ac97_internal.h"
 
-uint64_t rig_fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static void on_span(void *ctx, const struct ac97_span *s)
 {
 	struct rig *r = ctx;
@@ -24,7 +14,7 @@ static void on_span(void *ctx, const struct ac97_span *s)
 	switch (s->kind) {
 	case AC97_SPAN_DATA:
 		r->data_frames[e] += s->n_frames;
-		r->data_fnv[e] = rig_fnv(r->data_fnv[e], s->pcm_le, s->n_frames * s->channels * 2);
+		r->data_fnv[e] = fnv1a64(r->data_fnv[e], s->pcm_le, s->n_frames * s->channels * 2);
 		break;
 	case AC97_SPAN_FILL: r->fill_frames[e] += s->n_frames; break;
 	case AC97_SPAN_UNDERRUN: r->underrun_frames[e] += s->n_frames; break;
@@ -55,7 +45,7 @@ static void on_event(void *ctx, const struct ac97_event *ev)
 		r->events[r->n_events++] = *ev;
 	uint64_t fields[6] = { ev->tick, (uint64_t)ev->kind, (uint64_t)(int64_t)ev->engine, ev->code,
 			       ev->a, ev->b };
-	r->event_fnv = rig_fnv(r->event_fnv, fields, sizeof(fields));
+	r->event_fnv = fnv1a64(r->event_fnv, fields, sizeof(fields));
 }
 
 void rig_init(struct rig *r, const struct ac97_config *cfg)
@@ -66,8 +56,8 @@ void rig_init(struct rig *r, const struct ac97_config *cfg)
 	ac97_config_default(&def);
 	ac97_init(&r->dev, cfg != NULL ? cfg : &def, &r->mem);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
-		r->data_fnv[i] = RIG_FNV_INIT;
-	r->event_fnv = RIG_FNV_INIT;
+		r->data_fnv[i] = FNV1A64_INIT;
+	r->event_fnv = FNV1A64_INIT;
 	r->po_samples = calloc(2 * RIG_OUT_MAX_FRAMES, sizeof(*r->po_samples));
 	r->po_kind = calloc(RIG_OUT_MAX_FRAMES, 1);
 	r->po_tick = calloc(RIG_OUT_MAX_FRAMES, sizeof(*r->po_tick));

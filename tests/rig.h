@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ac97.h"
+#include "fnv1a.h"
 
 #define RIG_EVENTS_MAX 4096
 #define RIG_OUT_MAX_FRAMES (1u << 20)
@@ -55,8 +56,6 @@ size_t rig_count(const struct rig *r, enum ac97_event_kind kind, int engine);
 const struct ac97_event *rig_find(const struct rig *r, enum ac97_event_kind kind, int engine,
 				  size_t nth);
 
-uint64_t rig_fnv(uint64_t h, const void *data, size_t len);
-
 /* Register shorthands: a BAR, or one engine's register block. */
 uint32_t rig_nabm_rd(struct rig *r, uint32_t off, unsigned width);
 void rig_nabm_wr(struct rig *r, uint32_t off, unsigned width, uint32_t value);
@@ -70,7 +69,6 @@ void rig_ereg_wr(struct rig *r, enum ac97_engine_id e, uint32_t off, unsigned wi
 size_t rig_ge_count(const struct rig *r, enum ac97_guest_error ge, int engine);
 const struct ac97_event *rig_ge_find(const struct rig *r, enum ac97_guest_error ge, int engine,
 				     size_t nth);
-#define RIG_FNV_INIT 0xcbf29ce484222325ull
 
 /* Engine register offsets. */
 static inline uint32_t rig_reg(enum ac97_engine_id e, uint32_t off)

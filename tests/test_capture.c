@@ -98,16 +98,16 @@ static uint64_t capture_scenario(bool bulk_disabled)
 	rig_init(&r, NULL);
 	r.dev.bulk_disabled = bulk_disabled;
 	capture_setup(&r, AC97_PI, 8, 1000);
-	uint64_t h = RIG_FNV_INIT;
+	uint64_t h = FNV1A64_INIT;
 	for (int step = 0; step < 200; step++) {
 		rig_advance(&r, 1000 + 7 * (sim_ticks_t)step);
 		uint32_t v = rig_rd(&r, AC97_BAR_NABM, rig_reg(AC97_PI, AC97_PICB), 32);
-		h = rig_fnv(h, &v, sizeof(v));
+		h = fnv1a64(h, &v, sizeof(v));
 		if (step == 30)
 			ac97_stall_bus_until(&r.dev, ac97_now(&r.dev) + 30 * 256);
 	}
-	h = rig_fnv(h, r.mem.bytes + BUF0, 8 * 0x1000);
-	h = rig_fnv(h, &r.event_fnv, sizeof(r.event_fnv));
+	h = fnv1a64(h, r.mem.bytes + BUF0, 8 * 0x1000);
+	h = fnv1a64(h, &r.event_fnv, sizeof(r.event_fnv));
 	ck_assert_uint_ne(rig_count(&r, AC97_EV_FIFO_ERROR, AC97_PI), 0);
 	rig_free(&r);
 	return h;

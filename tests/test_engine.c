@@ -363,7 +363,7 @@ static uint64_t busy_scenario(bool bulk_disabled)
 		rig_fill_ramp(&r, BUF0 + 0x800 * i, 200 + 2 * i, (uint16_t)(i * 1000));
 	}
 	start_po(&r, 7, AC97_CR_IOCE | AC97_CR_LVBIE | AC97_CR_FEIE);
-	uint64_t h = RIG_FNV_INIT;
+	uint64_t h = FNV1A64_INIT;
 	for (int step = 0; step < 400; step++) {
 		rig_advance(&r, 97 * 13 + (sim_ticks_t)step);
 		uint32_t regs[4] = {
@@ -372,7 +372,7 @@ static uint64_t busy_scenario(bool bulk_disabled)
 			rig_rd(&r, AC97_BAR_NABM, AC97_GLOB_STA, 32),
 			ac97_irq_line(&r.dev),
 		};
-		h = rig_fnv(h, regs, sizeof(regs));
+		h = fnv1a64(h, regs, sizeof(regs));
 		if (step == 50)
 			rig_wr(&r, AC97_BAR_NABM, PO_CR, 8, AC97_CR_IOCE);
 		if (step == 60)
@@ -387,8 +387,8 @@ static uint64_t busy_scenario(bool bulk_disabled)
 	}
 	uint64_t counts[5] = { r.data_frames[AC97_PO], r.fill_frames[AC97_PO],
 			       r.underrun_frames[AC97_PO], r.data_fnv[AC97_PO], r.dma_bytes[AC97_PO][0] };
-	h = rig_fnv(h, counts, sizeof(counts));
-	h = rig_fnv(h, &r.event_fnv, sizeof(r.event_fnv));
+	h = fnv1a64(h, counts, sizeof(counts));
+	h = fnv1a64(h, &r.event_fnv, sizeof(r.event_fnv));
 	ck_assert_uint_gt(r.underrun_frames[AC97_PO], 0);
 	ck_assert_uint_gt(rig_count(&r, AC97_EV_BUFFER_DONE, AC97_PO), 10);
 	rig_free(&r);

@@ -539,7 +539,7 @@ START_TEST(buffer_outside_memory)
 	ck_assert_uint_eq(rig_ereg_rd(&r, AC97_PO, AC97_SR, 16), 0x0F);
 	ck_assert_uint_eq(r.data_frames[AC97_PO], 32);
 	uint8_t zeros[128] = { 0 };
-	ck_assert_uint_eq(r.data_fnv[AC97_PO], rig_fnv(RIG_FNV_INIT, zeros, sizeof(zeros)));
+	ck_assert_uint_eq(r.data_fnv[AC97_PO], fnv1a64(FNV1A64_INIT, zeros, sizeof(zeros)));
 	rig_free(&r);
 
 	rig_init(&r, NULL);
@@ -590,7 +590,7 @@ START_TEST(buffer_on_unmapped_pages_one_fault_per_page)
 		ck_assert_uint_eq(r.dev.faults[1].bd_index, 0);
 		ck_assert_uint_eq(r.data_frames[AC97_PO], 2048);
 		static const uint8_t zeros[8192];
-		ck_assert_uint_eq(r.data_fnv[AC97_PO], rig_fnv(RIG_FNV_INIT, zeros, sizeof(zeros)));
+		ck_assert_uint_eq(r.data_fnv[AC97_PO], fnv1a64(FNV1A64_INIT, zeros, sizeof(zeros)));
 		rig_free(&r);
 	}
 }
@@ -1815,11 +1815,11 @@ static uint64_t fuzz_run(uint64_t seed, int steps, bool bulk_disabled)
 		for (unsigned i = 0; i < 32; i++)
 			rig_bd(&r, FUZZ_LIST_BASE * (1 + l), i, FUZZ_BUF_BASE + 0x2000 * (i % 32),
 			       64 + 2 * fz_below(&s, 1000), fz_below(&s, 2), false);
-	uint64_t h = RIG_FNV_INIT;
+	uint64_t h = FNV1A64_INIT;
 	char why[256];
 	for (int step = 0; step < steps; step++) {
 		uint32_t v = fz_step(&r, &s);
-		h = rig_fnv(h, &v, sizeof(v));
+		h = fnv1a64(h, &v, sizeof(v));
 		bool ok = invariants_hold(&r, why, sizeof(why));
 		ck_assert_msg(ok, "fuzz seed 0x%016llx step %d (tick %llu): %s",
 			      (unsigned long long)seed, step, (unsigned long long)ac97_now(&r.dev),
@@ -1827,7 +1827,7 @@ static uint64_t fuzz_run(uint64_t seed, int steps, bool bulk_disabled)
 	}
 	uint64_t tail[6] = { r.event_fnv, r.data_fnv[0], r.data_fnv[1], r.data_fnv[2],
 			     r.dev.faults_total, ac97_now(&r.dev) };
-	h = rig_fnv(h, tail, sizeof(tail));
+	h = fnv1a64(h, tail, sizeof(tail));
 	rig_free(&r);
 	return h;
 }
