@@ -266,7 +266,9 @@ static void fire_timers(struct machine *m)
 /* Simulated time reaches m->now: the device and the timers catch up. */
 static void catch_up(struct machine *m)
 {
-	ac97_advance_to(&m->dev, m->now);
+	bool moved = ac97_advance_to(&m->dev, m->now);
+	assert(moved);	/* m->now <= max_ticks <= the horizon */
+	(void)moved;
 	fire_timers(m);
 }
 
@@ -639,6 +641,10 @@ struct machine *machine_create(const struct machine_config *cfg)
 	if (m == NULL)
 		return NULL;
 	m->cfg = *cfg;
+	/* The run ends at its time limit, so a limit within the clock's
+	 * horizon keeps every catch_up an advance the device takes. */
+	if (m->cfg.max_ticks > SIM_TICKS_HORIZON)
+		m->cfg.max_ticks = SIM_TICKS_HORIZON;
 	if (gmem_init(&m->mem, GMEM_DEFAULT_BYTES) != 0) {
 		free(m);
 		return NULL;
