@@ -615,6 +615,19 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		return true;
 	}
 
+	if (!e->output && e->fill_pending && e->fifo_capacity - e->fifo_level < e->channels) {
+		/* Full until the transfer in flight lands: every frame before
+		 * then is dropped with FIFOE, as serve_input_request drops it.
+		 * A long bus stall would otherwise cost a step per frame. */
+		sim_ticks_t until = e->fill_tick - 1 < t ? e->fill_tick - 1 : t;
+		uint64_t n = requests_by(e, until);
+		if (n < BULK_MIN_REQUESTS)
+			return false;
+		set_fifo_error(dev, e, t_req);
+		e->next_request += n;
+		return true;
+	}
+
 	if (e->fill_pending || stalled || !latency_below_a_frame(dev))
 		return false;
 	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
