@@ -18,6 +18,7 @@
 #define AC97SIM_AC97_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cadence.h"
@@ -209,6 +210,12 @@ static inline bool ac97_irq_line(const struct ac97 *dev)
 {
 	return dev->irq_level;
 }
+
+/* The device's invariants (listed in ac97_check.c): true when they all
+ * hold, else false with the first that does not described in why. Reads
+ * the state without touching it, so tests and fuzzers can call it after
+ * every step. */
+bool ac97_invariants_hold(const struct ac97 *dev, char *why, size_t why_len);
 
 /* Bus stall (fault injection): DMA requests made before until_tick complete
  * only at until_tick + latency. Returns true; an until_tick past
