@@ -160,6 +160,70 @@ install: $(PROGRAM)
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 
 clean:
-	rm -rf build build-san build-det
+	rm -rf build build-san build-det build-fuzz
+
+# ---- fuzzing (fuzz/README.md) -------------------------------------------------
+#
+#   make fuzz          each fuzz/fuzz_TARGET.c as a libFuzzer binary,
+#                      build-fuzz/fuzz/fuzz-TARGET (clang, with
+#                      -fsanitize=fuzzer,address,undefined)
+#   make fuzz-run FUZZ_TARGET=device FUZZ_SECONDS=60
+#                      fuzzes one target (nice'd), new inputs kept in
+#                      build-fuzz/corpus/TARGET
+#   make fuzz-merge FUZZ_TARGET=device
+#                      minimises fixtures/fuzz/TARGET with what fuzz-run
+#                      found (-merge=1); regress-* reproducers stay
+#   make fuzz-replay   every fixtures/fuzz/TARGET file once through its
+#                      target with a plain main instead of libFuzzer, in
+#                      $(BUILD); `make check` does it plain and sanitized
+FUZZ_TARGETS := device scenario trace regs audio
+FUZZ_TARGET ?= device
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?= -timeout=25 -rss_limit_mb=2048
+FUZZ_SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SUPPORT_OBJ := $(BUILD)/fuzz/fuzz_common.o
+FUZZ_TARGET_OBJ := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%.o)
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+.SECONDARY: $(FUZZ_SUPPORT_OBJ) $(FUZZ_TARGET_OBJ) $(BUILD)/fuzz/replay_main.o
+.PHONY: fuzz fuzz-targets fuzz-run fuzz-merge fuzz-replay corpus-replay
+
+$(BUILD)/fuzz/replay-%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay_main.o $(FUZZ_SUPPORT_OBJ) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(TOOL_LIBS) -lm
+
+fuzz:
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN_FLAGS="$(FUZZ_SAN_FLAGS)" fuzz-targets
+fuzz-targets: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	@mkdir -p build-fuzz/corpus/$(FUZZ_TARGET) build-fuzz/artifacts
+	dict=fuzz/$(FUZZ_TARGET).dict; [ -f $$dict ] && dict="-dict=$$dict" || dict=; \
+	nice build-fuzz/fuzz/fuzz-$(FUZZ_TARGET) $$dict $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$(FUZZ_TARGET)- \
+		build-fuzz/corpus/$(FUZZ_TARGET) fixtures/fuzz/$(FUZZ_TARGET) < /dev/null
+
+fuzz-merge: fuzz
+	rm -rf build-fuzz/merged/$(FUZZ_TARGET) && mkdir -p build-fuzz/merged/$(FUZZ_TARGET) build-fuzz/corpus/$(FUZZ_TARGET)
+	nice build-fuzz/fuzz/fuzz-$(FUZZ_TARGET) -merge=1 $(FUZZ_FLAGS) build-fuzz/merged/$(FUZZ_TARGET) \
+		fixtures/fuzz/$(FUZZ_TARGET) build-fuzz/corpus/$(FUZZ_TARGET) < /dev/null
+	find fixtures/fuzz/$(FUZZ_TARGET) -maxdepth 1 -type f ! -name 'regress-*' -delete
+	cp build-fuzz/merged/$(FUZZ_TARGET)/* fixtures/fuzz/$(FUZZ_TARGET)/
+	@echo "fuzz-merge $(FUZZ_TARGET): $$(ls fixtures/fuzz/$(FUZZ_TARGET) | wc -l) files"
+
+fuzz-replay: $(FUZZ_REPLAYS)
+	@echo "fuzz-replay: every corpus file once through its target ($(BUILD), no fuzzing)"
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz/replay-$$t $$t fixtures/fuzz/$$t < /dev/null; done
+
+# `make check` replays the corpora in the plain and the sanitizer builds,
+# so that a crash the fuzzers once found stays fixed.
+check: corpus-replay
+corpus-replay:
+	$(MAKE) --no-print-directory fuzz-replay
+	$(MAKE) --no-print-directory fuzz-replay SANITIZE=1
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
