@@ -413,14 +413,22 @@ static bool act(struct machine *m, struct cpu *self)
 	if (a != ACT_ISR && !nested_dpcs)
 		return true;
 	/* The ISR or the DPCs run on top of whatever the CPU was waiting for;
-	 * while they run the CPU is running, and then it waits again. */
+	 * while they run the CPU is running, and then it waits again, for the
+	 * same lock or event: they may spin or poll themselves, and that
+	 * clears spin_on and wait_on. */
 	enum cpu_block saved = self->block;
+	struct k_object *saved_spin_on = self->spin_on;
+	KEVENT *saved_wait_on = self->wait_on;
+	sim_ticks_t saved_wait_deadline = self->wait_deadline;
 	self->block = BLOCK_NONE;
 	if (a == ACT_ISR)
 		run_isr(m, self);
 	else
 		run_dpcs(m, self);
 	self->block = saved;
+	self->spin_on = saved_spin_on;
+	self->wait_on = saved_wait_on;
+	self->wait_deadline = saved_wait_deadline;
 	return a != ACT_ISR;
 }
 
