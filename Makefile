@@ -194,9 +194,12 @@ $(BUILD)/fuzz/replay-%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay_main.o $(FUZ
 $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(LIBS)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(TOOL_LIBS) -lm
 
+# Under a lock: fuzz-run and fuzz-merge build first, and two of them at
+# once must not relink a binary the other is starting.
 fuzz:
-	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SAN_FLAGS="$(FUZZ_SAN_FLAGS)" fuzz-targets
+	@mkdir -p build-fuzz
+	flock build-fuzz/.build-lock $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer" SAN_FLAGS="$(FUZZ_SAN_FLAGS)" fuzz-targets
 fuzz-targets: $(FUZZ_BINS)
 
 fuzz-run: fuzz

@@ -4,8 +4,8 @@
  * path (scenario_file_load_text), with files the text names refused rather
  * than opened.
  *
- * A refused text must come with a message "fuzz.ini:LINE: reason" or
- * "fuzz.ini: reason". An accepted one is run once (seed 1, random
+ * A refused text must come with a message "fuzz.ini:LINE: reason", LINE
+ * in the text, or "fuzz.ini: reason". An accepted one is run once (seed 1, random
  * schedule) with its step and time limits cut to RUN_STEPS_MAX and
  * RUN_TICKS_MAX, so that what the reader lets through is something the
  * machine, the port and the driver can set up and run: a scenario the
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_lines.h"
 #include "scenario_file.h"
 
 #define RUN_STEPS_MAX 5000u
@@ -45,8 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[1024];
 	if (scenario_file_load_text(name, (const char *)data, size, SCENARIO_FILE_NO_FILES, &sf, err,
 				    sizeof(err)) != 0) {
-		size_t n = strlen(name);
-		if (strncmp(err, name, n) != 0 || (err[n] != ':') || strlen(err) < n + 3)
+		if (!fuzz_message_ok(err, name, fuzz_line_count(data, size)))
 			fuzz_fail("scenario", "refused without FILE:LINE: reason: '%s'", err);
 		return 0;
 	}

@@ -3,7 +3,8 @@
  * and replay.
  *
  * The input is the text of a trace, read through trace_read from a memory
- * stream. A refused text must come with "fuzz.trace:LINE: reason". An
+ * stream. A refused text must come with "fuzz.trace:LINE: reason" (LINE
+ * in the text). An
  * accepted one must survive a round trip (trace_write takes what
  * trace_read gave, and reading that back gives the same header and
  * decisions), and is then replayed against one small fixed scenario (the
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_lines.h"
 #include "scenario.h"
 #include "trace.h"
 
@@ -110,8 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = trace_read(in, name, &h, &log, err, sizeof(err));
 	fclose(in);
 	if (rc != 0) {
-		size_t n = strlen(name);
-		if (strncmp(err, name, n) != 0 || err[n] != ':' || strlen(err) < n + 3)
+		if (!fuzz_message_ok(err, name, fuzz_line_count(data, size)))
 			fuzz_fail("trace", "refused without FILE:LINE: reason: '%s'", err);
 		if (log.count != 0 || log.items != NULL)
 			fuzz_fail("trace", "a refused trace left %zu decisions", log.count);
