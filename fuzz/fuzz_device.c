@@ -36,7 +36,11 @@
  *           follows)
  *   duration: u8 class, then by class % 8: u8 ticks, u16 ticks, u8 frames,
  *           u16 frames, u8 ms, u32 ticks, u64 ticks (any: times past the
- *           horizon must be refused), or u16 ticks short of the horizon
+ *           horizon must be refused), or u16 ticks short of the horizon;
+ *           for OP_ADVANCE, class bit 3 first stops one tick short of the
+ *           next event (ac97_next_event_tick) when it comes before the
+ *           end, where nothing the guest sees but PICB may have changed:
+ *           the next event may be early, never late
  *
  * Guest memory is GUEST_BYTES: four descriptor lists at LIST_BASE, buffers
  * above; descriptor addresses mostly land in it, sometimes at its end or
@@ -257,9 +261,10 @@ static void check_agree_at_end(struct fuzz_run *f)
 
 /* ---- operations --------------------------------------------------------------- */
 
-static sim_ticks_t decode_duration(struct fuzz_run *f)
+static sim_ticks_t decode_duration(struct fuzz_run *f, bool *probe)
 {
 	uint8_t cls = fuzz_u8(&f->in);
+	*probe = (cls & 0x08u) != 0;
 	switch (cls % 8u) {
 	case 0: return fuzz_u8(&f->in);
 	case 1: return fuzz_u16(&f->in);
@@ -284,8 +289,53 @@ static sim_ticks_t time_after(const struct fuzz_run *f, sim_ticks_t d)
 	return t > f->ticks_max ? (f->ticks_max > now ? f->ticks_max : now) : t;
 }
 
-static void do_advance(struct fuzz_run *f, sim_ticks_t t)
+/* What only an event may change: everything the guest reads but PICB
+ * (which moves with every transfer) and CAS (which frees lazily). */
+#define QUIET_WORDS (AC97_ENGINE_COUNT * 5 + 4)
+static void quiet_state(const struct ac97 *dev, uint64_t out[QUIET_WORDS])
 {
+	size_t n = 0;
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
+		const struct bm_engine *e = &dev->engine[i];
+		out[n++] = e->civ;
+		out[n++] = e->lvi;
+		out[n++] = e->piv;
+		out[n++] = e->cr;
+		out[n++] = bm_engine_sr(e);
+	}
+	out[n++] = dev->glob_cnt;
+	out[n++] = dev->glob_sta_sticky;
+	out[n++] = dev->codec_ready;
+	out[n++] = ac97_irq_line(dev);
+}
+
+/* Advances to one tick before the next event, when that is before t, and
+ * checks that nothing but PICB moved on the way. */
+static void advance_short_of_next_event(struct fuzz_run *f, struct ac97 *dev, sim_ticks_t t)
+{
+	sim_ticks_t now = ac97_now(dev), te = ac97_next_event_tick(dev);
+	if (te <= now + 1 || te - 1 >= t || te - 1 > SIM_TICKS_HORIZON)
+		return;
+	uint64_t before[QUIET_WORDS], after[QUIET_WORDS];
+	quiet_state(dev, before);
+	if (!ac97_advance_to(dev, te - 1))
+		fuzz_fail("device", "op %" PRIu64 ": advance to %" PRIu64 " refused", f->op_index,
+			  te - 1);
+	quiet_state(dev, after);
+	for (size_t i = 0; i < QUIET_WORDS; i++)
+		if (before[i] != after[i])
+			fuzz_fail("device", "op %" PRIu64 ": state word %zu changed from 0x%" PRIx64
+				  " to 0x%" PRIx64 " between %" PRIu64 " and %" PRIu64
+				  ", before the next event at %" PRIu64, f->op_index, i, before[i],
+				  after[i], now, te - 1, te);
+	check_invariants(f);
+}
+
+static void do_advance(struct fuzz_run *f, sim_ticks_t t, bool probe)
+{
+	if (probe)
+		for (int i = 0; i < f->n_rigs; i++)
+			advance_short_of_next_event(f, f->rig[i].dev, t);
 	for (int i = 0; i < f->n_rigs; i++) {
 		struct ac97 *dev = f->rig[i].dev;
 		sim_ticks_t before = ac97_now(dev);
@@ -418,15 +468,15 @@ static void op_link(struct fuzz_run *f)
 		rate = raw_rate;
 	all_write(f, AC97_BAR_NABM, AC97_GLOB_CNT, 32, AC97_GC_COLD | (flags & 1u ? AC97_GC_GIE : 0u));
 	check_invariants(f);
-	do_advance(f, time_after(f, f->rig[0].dev->cfg.codec_ready_delay_ticks));
+	do_advance(f, time_after(f, f->rig[0].dev->cfg.codec_ready_delay_ticks), false);
 	check_invariants(f);
 	all_write(f, AC97_BAR_NAM, CODEC_EXT_AUDIO_CTRL, 16, (flags >> 1) & 0x9u);	/* VRA, VRM */
 	check_invariants(f);
-	do_advance(f, time_after(f, 2u * SIM_TICKS_PER_FRAME));
+	do_advance(f, time_after(f, 2u * SIM_TICKS_PER_FRAME), false);
 	check_invariants(f);
 	all_write(f, AC97_BAR_NAM, rate_regs[(flags >> 2) & 3u], 16, rate);
 	check_invariants(f);
-	do_advance(f, time_after(f, 2u * SIM_TICKS_PER_FRAME));
+	do_advance(f, time_after(f, 2u * SIM_TICKS_PER_FRAME), false);
 }
 
 static void run_op(struct fuzz_run *f)
@@ -435,6 +485,7 @@ static void run_op(struct fuzz_run *f)
 	uint32_t offset;
 	unsigned width_bits;
 	uint64_t read[2] = { 0, 0 };
+	bool probe;
 	switch ((enum op)(fuzz_u8(&f->in) % OP_COUNT)) {
 	case OP_READ:
 		decode_access(f, &bar, &offset, &width_bits);
@@ -447,8 +498,12 @@ static void run_op(struct fuzz_run *f)
 		all_write(f, bar, offset, width_bits, value);
 		break;
 	}
-	case OP_ADVANCE: do_advance(f, time_after(f, decode_duration(f))); break;
-	case OP_STALL: do_stall(f, time_after(f, decode_duration(f))); break;
+	case OP_ADVANCE: {
+		sim_ticks_t d = decode_duration(f, &probe);
+		do_advance(f, time_after(f, d), probe);
+		break;
+	}
+	case OP_STALL: do_stall(f, time_after(f, decode_duration(f, &probe))); break;
 	case OP_DESC: op_descriptor(f); break;
 	case OP_BUFFER: op_buffer(f); break;
 	case OP_PAGES: op_pages(f); break;
