@@ -220,7 +220,7 @@ fuzz-merge: fuzz
 fuzz-replay: $(FUZZ_REPLAYS)
 	@echo "fuzz-replay: every corpus file once through its target ($(BUILD), no fuzzing)"
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		$(BUILD)/fuzz/replay-$$t $$t fixtures/fuzz/$$t < /dev/null; done
+		LSAN_OPTIONS=print_suppressions=0 $(BUILD)/fuzz/replay-$$t $$t fixtures/fuzz/$$t < /dev/null; done
 
 # `make check` replays the corpora in the plain and the sanitizer builds,
 # so that a crash the fuzzers once found stays fixed.
