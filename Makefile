@@ -5,6 +5,8 @@
 #                     under -fsanitize=address,undefined (build-san/)
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
+#   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
+#                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
