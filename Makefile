@@ -6,6 +6,8 @@
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
 #                     (STRICT=1: exit 1 when a target is missed)
+#   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
+#                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
@@ -140,9 +142,12 @@ $(BENCH): $(BUILD)/bench/bench.o $(LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
 # The suites run from the top of the tree so that fixtures/ is found.
+# The fuzz corpora replay here too (plain and sanitizer builds alike), so
+# that a crash the fuzzers once found stays fixed.
 test: $(TEST_RUNNER) $(PROGRAM)
 	@echo "== test: the examples in the docs ($(BUILD))"
 	$(Q)sh tests/docs_examples.sh $(PROGRAM)
+	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	@echo "== test: the Check suites ($(BUILD))"
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
@@ -207,6 +212,66 @@ install: $(PROGRAM)
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 
 clean:
-	rm -rf build build-san build-det
+	rm -rf build build-san build-det build-fuzz
+
+# ---- fuzzing (fuzz/README.md) -------------------------------------------------
+#
+#   make fuzz          each fuzz/fuzz_TARGET.c as a libFuzzer binary,
+#                      build-fuzz/fuzz/fuzz-TARGET (clang, with
+#                      -fsanitize=fuzzer,address,undefined)
+#   make fuzz-run FUZZ_TARGET=device FUZZ_SECONDS=60
+#                      fuzzes one target (nice'd), new inputs kept in
+#                      build-fuzz/corpus/TARGET
+#   make fuzz-merge FUZZ_TARGET=device
+#                      minimises fixtures/fuzz/TARGET with what fuzz-run
+#                      found (-merge=1); regress-* reproducers stay
+#   make fuzz-replay   every fixtures/fuzz/TARGET file once through its
+#                      target with a plain main instead of libFuzzer, in
+#                      $(BUILD); `make check` does it plain and sanitized
+FUZZ_TARGETS := device scenario trace regs audio
+FUZZ_TARGET ?= device
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?= -timeout=25 -rss_limit_mb=2048
+FUZZ_SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SUPPORT_OBJ := $(BUILD)/fuzz/fuzz_common.o
+FUZZ_TARGET_OBJ := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%.o)
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+.SECONDARY: $(FUZZ_SUPPORT_OBJ) $(FUZZ_TARGET_OBJ) $(BUILD)/fuzz/replay_main.o
+.PHONY: fuzz fuzz-targets fuzz-run fuzz-merge fuzz-replay
+
+$(BUILD)/fuzz/replay-%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay_main.o $(FUZZ_SUPPORT_OBJ) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(TOOL_LIBS) -lm
+
+# Under a lock: fuzz-run and fuzz-merge build first, and two of them at
+# once must not relink a binary the other is starting.
+fuzz:
+	@mkdir -p build-fuzz
+	flock build-fuzz/.build-lock $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer" SAN_FLAGS="$(FUZZ_SAN_FLAGS)" fuzz-targets
+fuzz-targets: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	@mkdir -p build-fuzz/corpus/$(FUZZ_TARGET) build-fuzz/artifacts
+	dict=fuzz/$(FUZZ_TARGET).dict; [ -f $$dict ] && dict="-dict=$$dict" || dict=; \
+	nice build-fuzz/fuzz/fuzz-$(FUZZ_TARGET) $$dict $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$(FUZZ_TARGET)- \
+		build-fuzz/corpus/$(FUZZ_TARGET) fixtures/fuzz/$(FUZZ_TARGET) < /dev/null
+
+fuzz-merge: fuzz
+	rm -rf build-fuzz/merged/$(FUZZ_TARGET) && mkdir -p build-fuzz/merged/$(FUZZ_TARGET) build-fuzz/corpus/$(FUZZ_TARGET)
+	nice build-fuzz/fuzz/fuzz-$(FUZZ_TARGET) -merge=1 $(FUZZ_FLAGS) build-fuzz/merged/$(FUZZ_TARGET) \
+		fixtures/fuzz/$(FUZZ_TARGET) build-fuzz/corpus/$(FUZZ_TARGET) < /dev/null
+	find fixtures/fuzz/$(FUZZ_TARGET) -maxdepth 1 -type f ! -name 'regress-*' -delete
+	cp build-fuzz/merged/$(FUZZ_TARGET)/* fixtures/fuzz/$(FUZZ_TARGET)/
+	@echo "fuzz-merge $(FUZZ_TARGET): $$(ls fixtures/fuzz/$(FUZZ_TARGET) | wc -l) files"
+
+fuzz-replay: $(FUZZ_REPLAYS)
+	@echo "fuzz-replay: every corpus file once through its target ($(BUILD), no fuzzing)"
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		LSAN_OPTIONS=print_suppressions=0 $(BUILD)/fuzz/replay-$$t $$t fixtures/fuzz/$$t < /dev/null; done
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,6 +8,9 @@ set -eu
 # which it brings) is loaded at run time only by commands that listen.
 PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev libjansson-dev clang"
 
+# libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz).
+PACKAGES="$PACKAGES libclang-rt-dev"
+
 missing=""
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

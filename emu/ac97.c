@@ -171,6 +171,8 @@ sim_ticks_t ac97_dma_done_tick(const struct ac97 *dev, sim_ticks_t request_tick)
 {
 	sim_ticks_t start =
 		request_tick < dev->bus_stall_until_tick ? dev->bus_stall_until_tick : request_tick;
+	/* Requests and stalls stay near the horizon, the latency is bounded. */
+	assert(start <= SIM_TICKS_NEVER - 1 - dev->cfg.dma_latency_ticks);
 	return start + dev->cfg.dma_latency_ticks;
 }
 
@@ -243,6 +245,10 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem
 	dev->cfg.fifo_samples &= ~1u;
 	if (dev->cfg.dma_latency_ticks > AC97_DMA_LATENCY_TICKS_MAX)
 		dev->cfg.dma_latency_ticks = AC97_DMA_LATENCY_TICKS_MAX;
+	/* The ready delay is added to the time COLD# goes up: bounded, like
+	 * the latency, so that the sum cannot wrap (simtime.h, the horizon). */
+	if (dev->cfg.codec_ready_delay_ticks > AC97_CODEC_READY_DELAY_TICKS_MAX)
+		dev->cfg.codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_MAX;
 	dev->mem = mem;
 	codec_reset(&dev->codec);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
@@ -267,12 +273,15 @@ void ac97_set_observer(struct ac97 *dev, struct ac97_observer obs)
 	dev->observer = obs;
 }
 
-void ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick)
+bool ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick)
 {
+	if (until_tick > SIM_TICKS_HORIZON)
+		return false;
 	if (until_tick > dev->bus_stall_until_tick)
 		dev->bus_stall_until_tick = until_tick;
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		bm_engine_reschedule(dev, &dev->engine[i]);
+	return true;
 }
 
 sim_ticks_t ac97_next_event_tick(const struct ac97 *dev)
@@ -294,9 +303,11 @@ static void advance_engines(struct ac97 *dev, sim_ticks_t t)
 	}
 }
 
-void ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
+bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 {
 	assert(t >= dev->now_ticks);
+	if (t > SIM_TICKS_HORIZON)
+		return false;
 	/* Events can fall in the current tick (a transfer with no latency, a
 	 * codec with no ready delay); each pass does at least one of them, and
 	 * a tick holds a bounded number (a transfer per engine, 32 buffer
@@ -323,10 +334,11 @@ void ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 		update_irq(dev);
 	}
 	if (dev->now_ticks == t)
-		return;		/* the last event was at t: every engine is there */
+		return true;	/* the last event was at t: every engine is there */
 	advance_engines(dev, t);
 	dev->now_ticks = t;
 	update_irq(dev);
+	return true;
 }
 
 /* ---- NABMBAR -------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #define AC97SIM_AC97_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cadence.h"
@@ -31,13 +32,19 @@
 struct ac97_config {
 	uint32_t fifo_samples;	/* per engine, 2..AC97_FIFO_SAMPLES_MAX, even */
 	sim_ticks_t dma_latency_ticks;	/* request to data; >= a frame starves */
-	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR */
+	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR, <= a second */
 };
 #define AC97_FIFO_SAMPLES_MAX 64u
 #define AC97_FIFO_SAMPLES_DEFAULT 16u	/* 32 bytes */
 #define AC97_DMA_LATENCY_TICKS_DEFAULT 12u	/* about 1 us */
 #define AC97_DMA_LATENCY_TICKS_MAX SIM_TICKS_PER_SECOND
 #define AC97_CODEC_READY_DELAY_TICKS_DEFAULT (48u * SIM_TICKS_PER_FRAME)
+#define AC97_CODEC_READY_DELAY_TICKS_MAX SIM_TICKS_PER_SECOND
+/* The durations the device adds to a time are bounded, so that a time at
+ * the clock's horizon plus any of them stays far below SIM_TICKS_NEVER. */
+_Static_assert(AC97_DMA_LATENCY_TICKS_MAX <= SIM_TICKS_HORIZON &&
+		       AC97_CODEC_READY_DELAY_TICKS_MAX <= SIM_TICKS_HORIZON,
+	       "a time at the horizon plus a latency or delay cannot wrap");
 
 void ac97_config_default(struct ac97_config *cfg);
 
@@ -183,8 +190,9 @@ void ac97_io_write(struct ac97 *dev, enum ac97_bar bar, uint32_t offset, unsigne
 		   uint32_t value);
 
 /* Moves simulated time forward to t (never back), doing every event due at
- * or before t in order. */
-void ac97_advance_to(struct ac97 *dev, sim_ticks_t t);
+ * or before t in order, and returns true. A t past SIM_TICKS_HORIZON is
+ * refused: nothing happens and it returns false. */
+bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t);
 
 /* Earliest tick, at or after now, at which register-visible state or the
  * interrupt line may change (buffer completion, halt, FIFO error, codec
@@ -203,8 +211,15 @@ static inline bool ac97_irq_line(const struct ac97 *dev)
 	return dev->irq_level;
 }
 
+/* The device's invariants (listed in ac97_check.c): true when they all
+ * hold, else false with the first that does not described in why. Reads
+ * the state without touching it, so tests and fuzzers can call it after
+ * every step. */
+bool ac97_invariants_hold(const struct ac97 *dev, char *why, size_t why_len);
+
 /* Bus stall (fault injection): DMA requests made before until_tick complete
- * only at until_tick + latency. */
-void ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick);
+ * only at until_tick + latency. Returns true; an until_tick past
+ * SIM_TICKS_HORIZON is refused: nothing happens and it returns false. */
+bool ac97_stall_bus_until(struct ac97 *dev, sim_ticks_t until_tick);
 
 #endif

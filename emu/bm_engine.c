@@ -615,6 +615,19 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		return true;
 	}
 
+	if (!e->output && e->fill_pending && e->fifo_capacity - e->fifo_level < e->channels) {
+		/* Full until the transfer in flight lands: every frame before
+		 * then is dropped with FIFOE, as serve_input_request drops it.
+		 * A long bus stall would otherwise cost a step per frame. */
+		sim_ticks_t until = e->fill_tick - 1 < t ? e->fill_tick - 1 : t;
+		uint64_t n = requests_by(e, until);
+		if (n < BULK_MIN_REQUESTS)
+			return false;
+		set_fifo_error(dev, e, t_req);
+		e->next_request += n;
+		return true;
+	}
+
 	if (e->fill_pending || stalled || !latency_below_a_frame(dev))
 		return false;
 	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
@@ -686,10 +699,27 @@ static uint64_t div_ceil_channels(uint64_t a, uint32_t channels)
 	return channels == 1 ? a : (a + 1) >> 1;
 }
 
+/* While a transfer is in flight the link keeps taking frames from the
+ * FIFO (output) or putting them in (input): the request that finds it dry
+ * (output, once data has flowed) or full (input) sets FIFOE, which the
+ * guest sees and which may raise the interrupt. Once FIFOE is set, more of
+ * them change nothing until it is cleared (bm_engine_write_sr
+ * reschedules), so a long stall stays one event. */
+static sim_ticks_t fifo_error_tick(const struct bm_engine *e)
+{
+	if (e->cad.rate_hz == 0 || (e->sr_sticky & AC97_SR_FIFOE) || (e->output && !e->primed))
+		return SIM_TICKS_NEVER;
+	uint32_t frames_left = e->output ? e->fifo_level / e->channels
+					 : (e->fifo_capacity - e->fifo_level) / e->channels;
+	return cadence_tick_of(&e->cad, e->next_request + frames_left);
+}
+
 sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm_engine *e)
 {
-	if (e->fill_pending)
-		return e->fill_tick;
+	if (e->fill_pending) {
+		sim_ticks_t t_error = fifo_error_tick(e);
+		return t_error < e->fill_tick ? t_error : e->fill_tick;
+	}
 	if (!e->dma_active || e->cad.rate_hz == 0)
 		return SIM_TICKS_NEVER;
 	sim_ticks_t t_req = cadence_tick_of(&e->cad, e->next_request);
@@ -792,8 +822,8 @@ void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 
 void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value)
 {
-	(void)dev;
 	e->sr_sticky &= (uint16_t)~(value & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE));
+	bm_engine_reschedule(dev, e);	/* FIFOE cleared: the next FIFO error is an event */
 }
 
 void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value)

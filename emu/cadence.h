@@ -21,6 +21,17 @@
 
 #include "simtime.h"
 
+/* The largest frame number (and so request number) the cadence is asked
+ * about: the clock's horizon (simtime.h) plus a quarter of it, far more
+ * than the frames any latency, delay or buffer reaches past the horizon.
+ * Up to it, (frame + 2) * 48000 fits in 64 bits, so no product below
+ * wraps, and a frame's tick (frame * 256) does not either. */
+#define CADENCE_FRAMES_MAX (SIM_FRAMES_HORIZON + SIM_FRAMES_HORIZON / 4u)
+_Static_assert(CADENCE_FRAMES_MAX + 2u <= UINT64_MAX / SIM_FRAMES_PER_SECOND,
+	       "the cadence's products fit in 64 bits up to CADENCE_FRAMES_MAX");
+_Static_assert(CADENCE_FRAMES_MAX <= UINT64_MAX / SIM_TICKS_PER_FRAME,
+	       "a frame's tick fits in 64 bits up to CADENCE_FRAMES_MAX");
+
 struct cadence {
 	uint64_t anchor_frame;	/* AC-link frame number of the anchor */
 	uint32_t rate_hz;	/* 0 = the converter asks for nothing */
@@ -39,6 +50,7 @@ static inline struct cadence cadence_start(uint64_t anchor_frame, uint32_t rate_
 /* Requests in frames [anchor, frame). */
 static inline uint64_t cadence_requests_before(const struct cadence *c, uint64_t frame)
 {
+	assert(frame <= CADENCE_FRAMES_MAX);
 	if (c->rate_hz == 0 || frame <= c->anchor_frame)
 		return 0;
 	if (c->rate_hz == SIM_FRAMES_PER_SECOND)	/* every frame: no division */
@@ -50,6 +62,7 @@ static inline uint64_t cadence_requests_before(const struct cadence *c, uint64_t
 static inline uint64_t cadence_frame_of(const struct cadence *c, uint64_t k)
 {
 	assert(c->rate_hz != 0);
+	assert(k < CADENCE_FRAMES_MAX && c->anchor_frame <= CADENCE_FRAMES_MAX);
 	if (c->rate_hz == SIM_FRAMES_PER_SECOND)
 		return c->anchor_frame + k;
 	uint64_t need = (k + 1) * SIM_FRAMES_PER_SECOND - c->phase;
@@ -58,7 +71,9 @@ static inline uint64_t cadence_frame_of(const struct cadence *c, uint64_t k)
 
 static inline sim_ticks_t cadence_tick_of(const struct cadence *c, uint64_t k)
 {
-	return sim_frames_to_ticks(cadence_frame_of(c, k));
+	uint64_t frame = cadence_frame_of(c, k);
+	assert(frame <= CADENCE_FRAMES_MAX);
+	return sim_frames_to_ticks(frame);
 }
 
 /* Requests in frames that start at or before tick t. */

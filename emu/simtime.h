@@ -18,6 +18,27 @@ typedef uint64_t sim_ticks_t;
 #define SIM_FRAMES_PER_SECOND 48000u
 #define SIM_TICKS_NEVER UINT64_MAX
 
+/*
+ * The clock's horizon: simulated time never goes past 2^56 ticks (about 186
+ * years). Every entry point that takes a time refuses one past it
+ * (ac97_advance_to, ac97_stall_bus_until, `ac97sim regs` at parse), and
+ * every duration the model adds to a time is bounded (DMA latency and codec
+ * ready delay at most a second, clamped by ac97_init). That keeps all the
+ * timing arithmetic below the horizon plus a little, where nothing wraps:
+ * frame numbers stay under 2^48, so the cadence's frame * rate products
+ * (cadence.h) stay under 2^64, and a tick at the horizon plus any latency
+ * or delay stays far from SIM_TICKS_NEVER.
+ *
+ * A horizon rather than arithmetic that cannot wrap: the wrap is not in one
+ * product but in every "time + duration" and "frames * 256" the model does,
+ * and each would have to saturate (and every new line of timing code
+ * remember to); one bound checked where time comes in, with static asserts
+ * where the arithmetic relies on it, covers them all. No run comes near:
+ * a scenario lasts a day at most.
+ */
+#define SIM_TICKS_HORIZON (UINT64_C(1) << 56)
+#define SIM_FRAMES_HORIZON (SIM_TICKS_HORIZON / SIM_TICKS_PER_FRAME)	/* 2^48 */
+
 static inline sim_ticks_t sim_frames_to_ticks(uint64_t frames)
 {
 	return frames * SIM_TICKS_PER_FRAME;

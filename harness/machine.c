@@ -267,7 +267,9 @@ static void fire_timers(struct machine *m)
 /* Simulated time reaches m->now: the device and the timers catch up. */
 static void catch_up(struct machine *m)
 {
-	ac97_advance_to(&m->dev, m->now);
+	bool moved = ac97_advance_to(&m->dev, m->now);
+	assert(moved);	/* m->now <= max_ticks <= the horizon */
+	(void)moved;
 	fire_timers(m);
 }
 
@@ -412,14 +414,22 @@ static bool act(struct machine *m, struct cpu *self)
 	if (a != ACT_ISR && !nested_dpcs)
 		return true;
 	/* The ISR or the DPCs run on top of whatever the CPU was waiting for;
-	 * while they run the CPU is running, and then it waits again. */
+	 * while they run the CPU is running, and then it waits again, for the
+	 * same lock or event: they may spin or poll themselves, and that
+	 * clears spin_on and wait_on. */
 	enum cpu_block saved = self->block;
+	struct k_object *saved_spin_on = self->spin_on;
+	KEVENT *saved_wait_on = self->wait_on;
+	sim_ticks_t saved_wait_deadline = self->wait_deadline;
 	self->block = BLOCK_NONE;
 	if (a == ACT_ISR)
 		run_isr(m, self);
 	else
 		run_dpcs(m, self);
 	self->block = saved;
+	self->spin_on = saved_spin_on;
+	self->wait_on = saved_wait_on;
+	self->wait_deadline = saved_wait_deadline;
 	return a != ACT_ISR;
 }
 
@@ -640,6 +650,10 @@ struct machine *machine_create(const struct machine_config *cfg)
 	if (m == NULL)
 		return NULL;
 	m->cfg = *cfg;
+	/* The run ends at its time limit, so a limit within the clock's
+	 * horizon keeps every catch_up an advance the device takes. */
+	if (m->cfg.max_ticks > SIM_TICKS_HORIZON)
+		m->cfg.max_ticks = SIM_TICKS_HORIZON;
 	if (gmem_init(&m->mem, GMEM_DEFAULT_BYTES) != 0) {
 		free(m);
 		return NULL;

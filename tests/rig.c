@@ -77,12 +77,17 @@ void rig_free(struct rig *r)
 }
 
 /* The engines keep their next event; it must equal a fresh computation
- * after every step, or the device could sleep through an event. */
+ * after every step, or the device could sleep through an event. And every
+ * other invariant of the device holds after every step of every test. */
 static void rig_check_schedule(const struct rig *r)
 {
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		ck_assert_uint_eq(r->dev.engine[i].next_event_tick,
 				  bm_engine_compute_next_event(&r->dev, &r->dev.engine[i]));
+	char why[256];
+	bool ok = ac97_invariants_hold(&r->dev, why, sizeof(why));
+	ck_assert_msg(ok, "device invariant at tick %llu: %s",
+		      (unsigned long long)ac97_now(&r->dev), why);
 }
 
 uint32_t rig_rd(struct rig *r, enum ac97_bar bar, uint32_t off, unsigned width)

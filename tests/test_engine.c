@@ -433,6 +433,57 @@ START_TEST(hour_of_playback_is_cheap)
 }
 END_TEST
 
+/* Engine e running one long buffer from T_LINK_UP with FEIE, advanced to
+ * 13156 (frame 51 served and refilled), then the bus stalled for 100
+ * frames, until 38756: the transfer asked for at frame 52 lands at
+ * 38756 + 12 = 38768. */
+#define STALL_END (13156u + 100u * SIM_TICKS_PER_FRAME)
+static void run_into_a_stall(struct rig *r, enum ac97_engine_id e)
+{
+	rig_init(r, NULL);
+	rig_link_up(r);
+	rig_bd(r, LIST, 0, BUF0, 4096, false, false);
+	rig_ereg_wr(r, e, AC97_BDBAR, 32, LIST);
+	rig_ereg_wr(r, e, AC97_LVI, 8, 0);
+	rig_ereg_wr(r, e, AC97_CR, 8, AC97_CR_RPBM | AC97_CR_FEIE);
+	rig_advance_to(r, 13156);
+	ck_assert(ac97_stall_bus_until(&r->dev, STALL_END));
+	rig_advance_to(r, 52u * SIM_TICKS_PER_FRAME);
+}
+
+START_TEST(fifo_error_in_a_stall_is_the_next_event)
+{
+	/* Goal: a FIFO error that comes while a transfer is held up is the
+	 * device's next event, not the transfer's landing (found by the device
+	 * fuzzer: ac97_next_event_tick was late, so a machine idling until
+	 * then delivered the FIFOE interrupt late). PO: the 16-sample FIFO,
+	 * full after frame 51, gives 2 samples at frames 52..59 and is dry at
+	 * frame 60 (tick 15360). PI: the frame-51 transfer emptied it; frames
+	 * 52..59 fill it and frame 60 overruns. Once FIFOE is set the landing
+	 * is next; clearing FIFOE makes the next dry (full) frame the event. */
+	static const enum ac97_engine_id engines[] = { AC97_PO, AC97_PI };
+	for (size_t i = 0; i < 2; i++) {
+		enum ac97_engine_id e = engines[i];
+		struct rig r;
+		run_into_a_stall(&r, e);
+		ck_assert_uint_eq(ac97_next_event_tick(&r.dev), 60u * SIM_TICKS_PER_FRAME);
+		rig_advance_to(&r, 60u * SIM_TICKS_PER_FRAME - 1u);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16) & AC97_SR_FIFOE, 0);
+		ck_assert(!ac97_irq_line(&r.dev));
+		rig_advance_to(&r, 60u * SIM_TICKS_PER_FRAME);
+		ck_assert_uint_eq(rig_ereg_rd(&r, e, AC97_SR, 16), AC97_SR_FIFOE);
+		ck_assert(ac97_irq_line(&r.dev));
+		ck_assert_uint_eq(ac97_next_event_tick(&r.dev), STALL_END + LAT);
+		rig_ereg_wr(&r, e, AC97_SR, 16, AC97_SR_FIFOE);
+		ck_assert(!ac97_irq_line(&r.dev));
+		ck_assert_uint_eq(ac97_next_event_tick(&r.dev), 61u * SIM_TICKS_PER_FRAME);
+		rig_advance_to(&r, 61u * SIM_TICKS_PER_FRAME);
+		ck_assert(ac97_irq_line(&r.dev));
+		rig_free(&r);
+	}
+}
+END_TEST
+
 Suite *suite_engine(void);
 Suite *suite_engine(void)
 {
@@ -452,6 +503,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, po_latency_within_fifo_keeps_up);
 	tcase_add_test(tc, bulk_matches_one_step);
 	tcase_add_test(tc, hour_of_playback_is_cheap);
+	tcase_add_test(tc, fifo_error_in_a_stall_is_the_next_event);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

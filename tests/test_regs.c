@@ -216,16 +216,56 @@ END_TEST
 
 START_TEST(parse_advance_overflow)
 {
-	/* goal: an advance whose ticks overflow, or a total reaching SIM_TICKS_NEVER, is malformed */
+	/* goal: an advance whose ticks overflow, or one that takes the total past the horizon, is malformed */
 	assert_malformed_at("advance 0x100000000000000 frames\n",
 			    "ac97sim: t.regs:1: advance 72057594037927936 frames overflows");
 	assert_malformed_at("advance 18446744073709551615 us\n",
 			    "ac97sim: t.regs:1: advance 18446744073709551615 us overflows");
-	assert_malformed_at("advance 0xffffffffffffffff ticks\n",
-			    "ac97sim: t.regs:1: advance overflows simulated time");
+	assert_malformed("advance 0xffffffffffffffff ticks\n",
+			 "ac97sim: t.regs:1: advance goes past the simulated clock's horizon "
+			 "(2^56 ticks, about 186 years)\n");
 	assert_malformed_at("advance 0x8000000000000000 ticks\n"
 			    "advance 0x7fffffffffffffff ticks\n",
-			    "ac97sim: t.regs:2: advance overflows simulated time");
+			    "ac97sim: t.regs:1: advance goes past the simulated clock's horizon");
+}
+END_TEST
+
+/* Link up with VRA at 44.1 kHz and PCM out playing two buffers; then the
+ * advance lines given. */
+static const char vra_44k1_playing[] =
+	"write nabm 0x2c 32 0x2\nadvance 64 frames\n"
+	"write nam 0x2a 16 0x0001\nadvance 2 frames\n"
+	"write nam 0x2c 16 44100\nadvance 2 frames\n"
+	"bd 0x1000 0 0x10000 882 ioc\nbd 0x1000 1 0x10dc8 882 ioc\n"
+	"write nabm 0x10 32 0x1000\nwrite nabm 0x15 8 1\nwrite nabm 0x1b 8 0x01\n";
+
+START_TEST(parse_advance_horizon)
+{
+	/* goal: with VRA at 44.1 kHz, a 2^57-tick advance is refused at its line (it used to never
+	 * return), advances up to the last tick before the horizon and onto it run and return, and a
+	 * total one tick past it is refused at the line that crosses it, with nothing run */
+	char text[1024];
+	snprintf(text, sizeof(text), "%sadvance 0x200000000000000 ticks\n", vra_44k1_playing);
+	assert_malformed(text, "ac97sim: t.regs:12: advance goes past the simulated clock's horizon "
+			       "(2^56 ticks, about 186 years)\n");
+	/* 68 frames = 17408 ticks so far; 2^56 - 17408 = 0xffffffffffbc00. */
+	snprintf(text, sizeof(text),
+		 "%sadvance 0xffffffffffbbff ticks\nout\nexpect nabm 0x14 8 1\n"
+		 "advance 1 ticks\nexpect nabm 0x16 16 0x000f\n",
+		 vra_44k1_playing);
+	struct run_result r = run_text(text);
+	ck_assert_msg(r.status == 0, "status %d: %s%s", r.status, r.out, r.err);
+	/* Guest memory starts zeroed: 882 frames of 4 zero bytes went out. */
+	static const uint8_t zeros[882 * 4];
+	char want[128];
+	snprintf(want, sizeof(want), "out frames = 882 fnv1a64 = 0x%016" PRIx64 "\n",
+		 fnv1a64(FNV1A64_INIT, zeros, sizeof(zeros)));
+	ck_assert_str_eq(r.out, want);
+	ck_assert_str_eq(r.err, "");
+	free_result(&r);
+	snprintf(text, sizeof(text), "%sadvance 0xffffffffffbbff ticks\nout\nadvance 2 ticks\n",
+		 vra_44k1_playing);
+	assert_malformed_at(text, "ac97sim: t.regs:14: advance goes past the simulated clock's horizon");
 }
 END_TEST
 
@@ -728,6 +768,29 @@ START_TEST(prog_regs_fixture)
 }
 END_TEST
 
+START_TEST(prog_regs_past_horizon)
+{
+	/* goal: ac97sim regs refuses a script whose advances go past the clock's horizon: exit 2, ac97sim: SCRIPT:LINE: reason, nothing run */
+	char *path = make_temp_path(".regs");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("out\nadvance 0xff000000000000 ticks\n# more time\nadvance 0x1000000000001 ticks\n", f);
+	fclose(f);
+	struct prog_result res;
+	exec_program(&res, (const char *const[]){ "regs", path, NULL });
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "ac97sim: %s:4: advance goes past the simulated clock's horizon (2^56 ticks, about "
+		 "186 years)\n",
+		 path);
+	ck_assert_int_eq(res.status, 2);
+	ck_assert_str_eq(res.err, want);
+	ck_assert_str_eq(res.out, "");
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 START_TEST(prog_version)
 {
 	/* goal: --version prints ac97sim VERSION (build ID) and the codec part, exit 0 */
@@ -837,6 +900,7 @@ Suite *suite_regs_script(void)
 	tcase_add_test(tc, parse_bad_offset);
 	tcase_add_test(tc, parse_bad_unit);
 	tcase_add_test(tc, parse_advance_overflow);
+	tcase_add_test(tc, parse_advance_horizon);
 	tcase_add_test(tc, parse_bd_ranges);
 	tcase_add_test(tc, parse_bad_pattern);
 	tcase_add_test(tc, parse_irq_level);
@@ -876,6 +940,7 @@ Suite *suite_regs_script(void)
 	tcase_add_test(tc, prog_bad_usage);
 	tcase_add_test(tc, prog_missing_file);
 	tcase_add_test(tc, prog_malformed_script);
+	tcase_add_test(tc, prog_regs_past_horizon);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1385,6 +1385,89 @@ START_TEST(bundled_playback_is_the_recording)
 }
 END_TEST
 
+START_TEST(text_reads_like_the_file)
+{
+	/* Goal: scenario_file_load_text is the file reader on text in memory:
+	 * each error case gives the same "FILE:LINE: reason" under the name
+	 * given, and each fixture (the one naming an audio file by a path
+	 * relative to itself included) gives the same scenario. */
+	struct tmp t;
+	tmp_open(&t);
+	char name[256];
+	tmp_path(&t, "s.ini", name, sizeof(name));
+	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const char *text = error_cases[i].text;
+		struct scenario_file from_file, from_text;
+		char err_file[ERR_MAX], err_text[ERR_MAX];
+		ck_assert_int_eq(load(&t, text, &from_file, err_file), -1);
+		ck_assert_int_eq(scenario_file_load_text(name, text, strlen(text), 0, &from_text,
+							 err_text, sizeof(err_text)),
+				 -1);
+		ck_assert_str_eq(err_text, err_file);
+	}
+	tmp_close(&t);
+	struct dirent **names;
+	int n = list_ini(FIXTURE_DIR, &names);
+	for (int i = 0; i < n; i++) {
+		char path[512], err[ERR_MAX];
+		snprintf(path, sizeof(path), "%s/%s", FIXTURE_DIR, names[i]->d_name);
+		char *text = slurp(path);
+		struct scenario_file from_file, from_text;
+		ck_assert_msg(scenario_file_load(path, &from_file, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(scenario_file_load_text(path, text, strlen(text), 0, &from_text, err,
+						      sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert_str_eq(from_text.path, path);
+		ck_assert_uint_eq(scenario_hash(&from_text.sc), scenario_hash(&from_file.sc));
+		ck_assert_uint_eq(from_text.sc.n_samples, from_file.sc.n_samples);
+		scenario_file_free(&from_file);
+		scenario_file_free(&from_text);
+		free(text);
+		free(names[i]);
+	}
+	free(names);
+}
+END_TEST
+
+START_TEST(text_bounds_and_no_files)
+{
+	/* Goal: text in memory is read to len_bytes only (no terminator
+	 * needed), is held to the file size limit, and with
+	 * SCENARIO_FILE_NO_FILES a [source] file is refused at its line
+	 * without being opened. */
+	static const char text[] = "[scenario]\ncpus = 3\nTRAILING GARBAGE";
+	struct scenario_file sf;
+	char err[ERR_MAX];
+	size_t len = strlen("[scenario]\ncpus = 3\n");
+	ck_assert_msg(scenario_file_load_text("m.ini", text, len, 0, &sf, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(sf.sc.cpus, 3);
+	scenario_file_free(&sf);
+	ck_assert_int_eq(scenario_file_load_text("m.ini", text, sizeof(text) - 1, 0, &sf, err,
+						 sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "m.ini:3: expected [section] or key = value");
+	/* Empty text is no scenario (as an empty file is not). */
+	ck_assert_int_eq(scenario_file_load_text("m.ini", NULL, 0, 0, &sf, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "m.ini:1: no [scenario] or any other section: not a scenario file");
+	size_t big = (1u << 20) + 1u;
+	char *huge = malloc(big);
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, '\n', big);
+	ck_assert_int_eq(scenario_file_load_text("m.ini", huge, big, 0, &sf, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "m.ini: too large for a scenario file (more than 1048576 bytes)");
+	free(huge);
+	static const char named[] = "[stream]\nrate = 44100\n[source]\nkind = file\n"
+				    "file = /dev/stdin\n";
+	ck_assert_int_eq(scenario_file_load_text("fixtures/scenarios/m.ini", named,
+						 sizeof(named) - 1, SCENARIO_FILE_NO_FILES, &sf,
+						 err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "fixtures/scenarios/m.ini:5: file: this scenario may not name files "
+			      "(read from memory)");
+}
+END_TEST
+
 Suite *suite_scenario_file(void)
 {
 	Suite *s = suite_create("tools/scenario_file");
@@ -1404,6 +1487,7 @@ Suite *suite_scenario_file(void)
 	tcase_add_test(tc, rate_the_codec_cannot_do);
 	tcase_add_test(tc, unreadable_and_hostile_files);
 	tcase_add_test(tc, fuzz_mutations_never_crash);
+	tcase_add_test(tc, text_bounds_and_no_files);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fixtures");
@@ -1411,6 +1495,7 @@ Suite *suite_scenario_file(void)
 	tcase_add_test(tc, fixtures_cover_the_catalogue);
 	tcase_add_test(tc, bug_fixtures_fail_with_their_driver);
 	tcase_add_test(tc, bundled_playback_is_the_recording);
+	tcase_add_test(tc, text_reads_like_the_file);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

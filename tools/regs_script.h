@@ -57,8 +57,9 @@
  * malformed line (unknown command, wrong argument count, bad number or
  * overflow, WIDTH not 8/16/32, VALUE or MASK not fitting WIDTH, OFF past
  * 32 bits, bad BAR, UNIT or PATTERN, bd fields out of range, a total of
- * `advance` that would reach SIM_TICKS_NEVER, a NUL byte) is reported as
- * `ac97sim: SCRIPT:LINE: reason` on `err`, and nothing runs (status 2).
+ * `advance` past the clock's horizon SIM_TICKS_HORIZON, a NUL byte) is
+ * reported as `ac97sim: SCRIPT:LINE: reason` on `err`, and nothing runs
+ * (status 2).
  * An unreadable script gives `ac97sim: SCRIPT: reason` (status 2); so does
  * a script over REGS_SCRIPT_MAX_BYTES.
  *

@@ -114,6 +114,7 @@ struct loader {
 	bool action_open;
 	uint32_t sections_seen;
 	bool source_file;	/* [source] kind = file */
+	bool no_files;		/* SCENARIO_FILE_NO_FILES */
 	char audio_file[AUDIO_PATH_MAX];
 };
 
@@ -1100,6 +1101,9 @@ static bool finish_source(struct loader *L)
 	if (sc->stream.direction == PORT_CAPTURE)
 		return fail_at(L, file_line, "file: a capture stream records the checkers' input "
 					     "pattern; [source] is for render streams");
+	if (L->no_files)
+		return fail_at(L, file_line, "file: this scenario may not name files (read from "
+					     "memory)");
 	char path[AUDIO_PATH_MAX + 512], aerr[768];
 	audio_path(L, path, sizeof(path));
 	struct audio_reader *r = audio_reader_open(path, sc->stream.channels, aerr, sizeof(aerr));
@@ -1251,7 +1255,10 @@ static bool read_text(struct loader *L, char **text, size_t *len)
 	return true;
 }
 
-int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len)
+/* Both entry points: the scenario's text is the file at path (given_text
+ * NULL) or given_text[0..given_len), and path names it either way. */
+static int load(const char *path, const char *given_text, size_t given_len, unsigned flags,
+		struct scenario_file *sf, char *err, size_t err_len)
 {
 	if (err != NULL && err_len > 0)
 		err[0] = '\0';
@@ -1267,14 +1274,22 @@ int scenario_file_load(const char *path, struct scenario_file *sf, char *err, si
 		free(L);
 		return -1;
 	}
-	*L = (struct loader){ .path = path, .sf = sf, .sc = &sf->sc, .err = err, .err_len = err_len };
+	*L = (struct loader){ .path = path, .sf = sf, .sc = &sf->sc, .err = err, .err_len = err_len,
+			      .no_files = (flags & SCENARIO_FILE_NO_FILES) != 0 };
 	snprintf(sf->path, sizeof(sf->path), "%s", path);
 	char *text = NULL;
-	bool ok = strlen(path) < sizeof(sf->path)
-			  ? read_text(L, &text, &L->len)
-			  : fail_at(L, 0, "path too long (at most %zu characters)", sizeof(sf->path) - 1u);
+	bool ok = strlen(path) < sizeof(sf->path);
+	if (!ok)
+		fail_at(L, 0, "path too long (at most %zu characters)", sizeof(sf->path) - 1u);
+	else if (given_text == NULL)
+		ok = read_text(L, &text, &L->len);
+	else if (given_len > FILE_BYTES_MAX)
+		ok = fail_at(L, 0, "too large for a scenario file (more than %u bytes)",
+			     FILE_BYTES_MAX);
+	else
+		L->len = given_len;
 	if (ok) {
-		L->text = text;
+		L->text = given_text != NULL ? given_text : text;
 		int r = ini_parse_stream(read_line, L, on_key, L);
 		if (r == -2)
 			fail_at(L, 0, "out of host memory");
@@ -1291,6 +1306,26 @@ int scenario_file_load(const char *path, struct scenario_file *sf, char *err, si
 		return -1;
 	}
 	return 0;
+}
+
+int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len)
+{
+	return load(path, NULL, 0, 0, sf, err, err_len);
+}
+
+int scenario_file_load_text(const char *name, const char *text, size_t len_bytes, unsigned flags,
+			    struct scenario_file *sf, char *err, size_t err_len)
+{
+	if (text == NULL && len_bytes == 0)
+		text = "";
+	if (text == NULL) {
+		if (err != NULL && err_len > 0)
+			snprintf(err, err_len, "%s: no text", name ? name : "(no name)");
+		if (sf != NULL)
+			memset(sf, 0, sizeof(*sf));
+		return -1;
+	}
+	return load(name, text, len_bytes, flags, sf, err, err_len);
 }
 
 void scenario_file_free(struct scenario_file *sf)

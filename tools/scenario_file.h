@@ -28,6 +28,17 @@ struct scenario_file {
  * length ("m:ss long"), before it is read; one that cannot be decoded to
  * its end is refused after one streaming pass (its content hash). */
 int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len);
+/* The same reader on text[0..len_bytes) (need not be NUL-terminated; at
+ * most the size a file may have): name stands for FILE in messages and in
+ * sf->path, and its folder is where relative audio file names are looked
+ * for, as if the text had been read from a file so named. With
+ * SCENARIO_FILE_NO_FILES in flags, a [source] file key is refused rather
+ * than opened: for callers that must not open files the text names (the
+ * fuzzer). Returns as scenario_file_load does. */
+#define SCENARIO_FILE_NO_FILES 1u
+int scenario_file_load_text(const char *name, const char *text, size_t len_bytes, unsigned flags,
+			    struct scenario_file *sf, char *err, size_t err_len);
+
 void scenario_file_free(struct scenario_file *sf);
 
 #endif
