@@ -41,7 +41,23 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-INCLUDES := -Ibase -Iemu -Idriver -Iharness -Itools
+# Each layer compiles with only the include paths it may use, so that a
+# wrong-way include is a compile error: emu/ sees the register facts but no
+# driver header; the built-in miniports see only the driver SDK (as an
+# out-of-tree driver does); driver/ (the kernel calls and the port model)
+# sees the SDK but not the device; harness/ sees all of these; tools/, the
+# tests, the bench and the fuzz targets see everything.
+INC_BASE := -Ibase
+INC_EMU := $(INC_BASE) -Iinclude/regs -Iemu
+INC_MINIPORTS := -Iinclude/regs -Iinclude/sdk -Iminiports
+INC_DRIVER := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Idriver
+INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Iemu -Idriver -Iharness -Iharness/checkers
+INC_ALL := $(INC_HARNESS) -Itools
+INCLUDES = $(INC_ALL)
+$(BUILD)/emu/%.o: INCLUDES = $(INC_EMU)
+$(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
+$(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
+$(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
 PKGS_TOOL := sndfile inih jansson
 PKGS_TEST := check
@@ -61,22 +77,30 @@ BUILD_ID := $(shell git describe --always --dirty=-dirty --abbrev=12 2>/dev/null
 
 EMU_SRC := $(sort $(wildcard emu/*.c))
 DRIVER_SRC := $(sort $(wildcard driver/*.c))
-HARNESS_SRC := $(sort $(wildcard harness/*.c))
+MINIPORTS_SRC := $(sort $(wildcard miniports/*.c miniports/variants/*.c))
+HARNESS_SRC := $(sort $(wildcard harness/*.c harness/checkers/*.c))
 TOOLS_LIB_SRC := $(sort $(filter-out tools/main.c,$(wildcard tools/*.c)))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 
 EMU_OBJ := $(EMU_SRC:%.c=$(BUILD)/%.o)
 DRIVER_OBJ := $(DRIVER_SRC:%.c=$(BUILD)/%.o)
+MINIPORTS_OBJ := $(MINIPORTS_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 TOOLS_LIB_OBJ := $(TOOLS_LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 LIB_EMU := $(BUILD)/libac97emu.a
 LIB_DRIVER := $(BUILD)/libac97driver.a
+LIB_MINIPORTS := $(BUILD)/libac97miniports.a
 LIB_HARNESS := $(BUILD)/libac97harness.a
 LIB_TOOLS := $(BUILD)/libac97tools.a
-# Link order follows the dependency direction tools -> harness -> driver -> emu.
-LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_DRIVER) $(LIB_EMU)
+# Link order follows the dependency direction tools -> harness -> miniports
+# -> driver -> emu.
+LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_MINIPORTS) $(LIB_DRIVER) $(LIB_EMU)
+
+# The program exports the SDK's calls (and nothing else) to the driver
+# plug-ins it loads: include/sdk/exports.list.
+SDK_EXPORTS := -Wl,--dynamic-list=include/sdk/exports.list
 
 PROGRAM := $(BUILD)/ac97sim
 DETHASH := $(BUILD)/tests/det/dethash
@@ -111,12 +135,13 @@ endef
 
 $(LIB_EMU): $(EMU_OBJ) ; $(make_lib)
 $(LIB_DRIVER): $(DRIVER_OBJ) ; $(make_lib)
+$(LIB_MINIPORTS): $(MINIPORTS_OBJ) ; $(make_lib)
 $(LIB_HARNESS): $(HARNESS_OBJ) ; $(make_lib)
 $(LIB_TOOLS): $(TOOLS_LIB_OBJ) ; $(make_lib)
 
-$(PROGRAM): $(BUILD)/tools/main.o $(LIBS)
+$(PROGRAM): $(BUILD)/tools/main.o $(LIBS) include/sdk/exports.list
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) $(SDK_EXPORTS) -o $@ $(filter %.o %.a,$^) $(TOOL_LIBS) -lm
 
 # Each tests/*.c defines one or more `Suite *suite_NAME(void)`; the list the
 # runner iterates is generated so that adding a suite touches one file.
@@ -129,9 +154,9 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC)
 $(BUILD)/tests/main.o: $(BUILD)/tests/suites.inc
 $(BUILD)/tests/main.o: CPPFLAGS += -I$(BUILD)/tests
 
-$(TEST_RUNNER): $(TEST_OBJ) $(LIBS)
+$(TEST_RUNNER): $(TEST_OBJ) $(LIBS) include/sdk/exports.list
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(TEST_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) $(SDK_EXPORTS) -o $@ $(filter %.o %.a,$^) $(TOOL_LIBS) $(TEST_LIBS) -lm
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)

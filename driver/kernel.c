@@ -1,7 +1,8 @@
 /*
  * kernel.c - the kernel.h calls, each handed to the backend bound to this
  * host thread. Argument checks that do not depend on the backend (NULL
- * objects, bad widths) live here so every backend gets them.
+ * objects, bad widths) live here so every backend gets them, and so do the
+ * conversions between WDM's argument types and the backend's plain ones.
  */
 #include "kernel.h"
 
@@ -30,7 +31,7 @@ static const struct kernel_backend *ops(void)
 	return bound_ops;
 }
 
-_Noreturn static void misuse(const char *why, uintptr_t p1)
+AC97SIM_NORETURN static void misuse(const char *why, uintptr_t p1)
 {
 	const uintptr_t params[4] = { p1, 0, 0, 0 };
 	ops()->bug_check(bound_self, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, params, why);
@@ -43,9 +44,17 @@ _Noreturn static void misuse(const char *why, uintptr_t p1)
 			misuse(__func__, 0);                                           \
 	} while (0)
 
+/* A fresh object: zeroed backend storage, then the backend's own start. */
+static void init_object(struct k_object *k, enum kobject_type type, const char *name,
+			void *routine, void *context)
+{
+	memset(k, 0, sizeof(*k));
+	ops()->object_init(bound_self, k, type, name, routine, context);
+}
+
 KIRQL KeGetCurrentIrql(void) { return ops()->get_irql(bound_self); }
 
-void KeRaiseIrql(KIRQL new_irql, KIRQL *old_irql)
+void KeRaiseIrql(KIRQL new_irql, PKIRQL old_irql)
 {
 	REQUIRE(old_irql);
 	ops()->raise_irql(bound_self, new_irql, old_irql);
@@ -53,187 +62,217 @@ void KeRaiseIrql(KIRQL new_irql, KIRQL *old_irql)
 
 void KeLowerIrql(KIRQL new_irql) { ops()->lower_irql(bound_self, new_irql); }
 
-void KeInitializeSpinLock(KSPIN_LOCK *lock)
+void KeInitializeSpinLockNamed(PKSPIN_LOCK lock, const char *name)
 {
 	REQUIRE(lock);
-	memset(lock, 0, sizeof(*lock));
-	ops()->object_init(bound_self, &lock->k, "spin-lock");
+	init_object(&lock->k, KOBJ_SPIN_LOCK, name, NULL, NULL);
 }
 
-void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *old_irql)
+void KeAcquireSpinLock(PKSPIN_LOCK lock, PKIRQL old_irql)
 {
 	REQUIRE(lock);
 	REQUIRE(old_irql);
 	ops()->spin_acquire(bound_self, lock, old_irql, false);
 }
 
-void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL old_irql)
+void KeReleaseSpinLock(PKSPIN_LOCK lock, KIRQL old_irql)
 {
 	REQUIRE(lock);
 	ops()->spin_release(bound_self, lock, old_irql, false);
 }
 
-void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
+void KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK lock)
 {
 	REQUIRE(lock);
 	ops()->spin_acquire(bound_self, lock, NULL, true);
 }
 
-void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)
+void KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK lock)
 {
 	REQUIRE(lock);
 	ops()->spin_release(bound_self, lock, DISPATCH_LEVEL, true);
 }
 
-NTSTATUS IoConnectInterrupt(KINTERRUPT *interrupt, PKSERVICE_ROUTINE isr, void *context)
+NTSTATUS AcConnectInterruptNamed(PKINTERRUPT interrupt, PKSERVICE_ROUTINE isr, PVOID context,
+				 const char *name)
 {
 	if (interrupt == NULL || isr == NULL)
 		return STATUS_INVALID_PARAMETER;
-	memset(interrupt, 0, sizeof(*interrupt));
-	interrupt->isr = isr;
-	interrupt->context = context;
-	ops()->object_init(bound_self, &interrupt->k, "interrupt");
+	init_object(&interrupt->k, KOBJ_INTERRUPT, name, (void *)isr, context);
 	return ops()->connect_interrupt(bound_self, interrupt);
 }
 
-void IoDisconnectInterrupt(KINTERRUPT *interrupt)
+void AcDisconnectInterrupt(PKINTERRUPT interrupt)
 {
 	REQUIRE(interrupt);
 	ops()->disconnect_interrupt(bound_self, interrupt);
 }
 
-bool KeSynchronizeExecution(KINTERRUPT *interrupt, PKSYNCHRONIZE_ROUTINE routine, void *context)
+BOOLEAN KeSynchronizeExecution(PKINTERRUPT interrupt, PKSYNCHRONIZE_ROUTINE routine, PVOID context)
 {
 	REQUIRE(interrupt);
 	REQUIRE(routine);
 	return ops()->synchronize(bound_self, interrupt, routine, context);
 }
 
-void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *context)
+void KeInitializeDpcNamed(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID context, const char *name)
 {
 	REQUIRE(dpc);
-	memset(dpc, 0, sizeof(*dpc));
-	dpc->routine = routine;
-	dpc->context = context;
-	dpc->queued_cpu = -1;
-	ops()->object_init(bound_self, &dpc->k, "dpc");
+	init_object(&dpc->k, KOBJ_DPC, name, (void *)routine, context);
 }
 
-bool KeInsertQueueDpc(KDPC *dpc, void *arg1, void *arg2)
+BOOLEAN KeInsertQueueDpc(PRKDPC dpc, PVOID arg1, PVOID arg2)
 {
 	REQUIRE(dpc);
-	if (dpc->queued)
-		return false;
-	dpc->arg1 = arg1;
-	dpc->arg2 = arg2;
-	return ops()->dpc_insert(bound_self, dpc);
+	return ops()->dpc_insert(bound_self, dpc, arg1, arg2);
 }
 
-bool KeRemoveQueueDpc(KDPC *dpc)
+BOOLEAN KeRemoveQueueDpc(PRKDPC dpc)
 {
 	REQUIRE(dpc);
 	return ops()->dpc_remove(bound_self, dpc);
 }
 
-void KeInitializeTimer(KTIMER *timer)
+void KeInitializeTimerNamed(PKTIMER timer, const char *name)
 {
 	REQUIRE(timer);
-	memset(timer, 0, sizeof(*timer));
-	ops()->object_init(bound_self, &timer->k, "timer");
+	init_object(&timer->k, KOBJ_TIMER, name, NULL, NULL);
 }
 
-bool KeSetTimerEx(KTIMER *timer, int64_t due_time_100ns, int32_t period_ms, KDPC *dpc)
+BOOLEAN KeSetTimerEx(PKTIMER timer, LARGE_INTEGER due, LONG period_ms, PKDPC dpc)
 {
 	REQUIRE(timer);
 	if (period_ms < 0)
-		misuse("KeSetTimerEx: negative period", (uintptr_t)period_ms);
-	return ops()->timer_set(bound_self, timer, due_time_100ns, period_ms, dpc);
+		misuse("KeSetTimerEx: a negative period", (uintptr_t)(intptr_t)period_ms);
+	return ops()->timer_set(bound_self, timer, due.QuadPart, period_ms, dpc);
 }
 
-bool KeCancelTimer(KTIMER *timer)
+BOOLEAN KeSetTimer(PKTIMER timer, LARGE_INTEGER due, PKDPC dpc)
+{
+	return KeSetTimerEx(timer, due, 0, dpc);
+}
+
+BOOLEAN KeCancelTimer(PKTIMER timer)
 {
 	REQUIRE(timer);
 	return ops()->timer_cancel(bound_self, timer);
 }
 
-void KeInitializeEvent(KEVENT *event, EVENT_TYPE type, bool signalled)
+void KeInitializeEventNamed(PRKEVENT event, EVENT_TYPE type, BOOLEAN state, const char *name)
 {
 	REQUIRE(event);
-	memset(event, 0, sizeof(*event));
-	event->type = type;
-	event->signalled = signalled;
-	ops()->object_init(bound_self, &event->k, "event");
+	if (type != NotificationEvent && type != SynchronizationEvent)
+		misuse("KeInitializeEvent: not an EVENT_TYPE", (uintptr_t)type);
+	init_object(&event->k, KOBJ_EVENT, name, NULL, (void *)(uintptr_t)type);
+	if (state)
+		ops()->event_set(bound_self, event, true);
 }
 
-bool KeSetEvent(KEVENT *event)
+LONG KeSetEvent(PRKEVENT event, KPRIORITY increment, BOOLEAN wait)
 {
+	(void)increment;
+	(void)wait;
 	REQUIRE(event);
 	return ops()->event_set(bound_self, event, true);
 }
 
-bool KeResetEvent(KEVENT *event)
+LONG KeResetEvent(PRKEVENT event)
 {
 	REQUIRE(event);
 	return ops()->event_set(bound_self, event, false);
 }
 
-bool KeReadStateEvent(const KEVENT *event)
+void KeClearEvent(PRKEVENT event)
 {
-	return event != NULL && event->signalled;
+	KeResetEvent(event);
 }
 
-NTSTATUS KeWaitForSingleObject(KEVENT *event, const int64_t *timeout_100ns)
+LONG KeReadStateEvent(PRKEVENT event)
 {
 	REQUIRE(event);
-	return ops()->event_wait(bound_self, event, timeout_100ns);
+	return ops()->event_state(bound_self, event);
 }
 
-void IoInitializeWorkItem(IO_WORKITEM *item)
+NTSTATUS KeWaitForSingleObject(PVOID object, KWAIT_REASON reason, KPROCESSOR_MODE mode,
+			       BOOLEAN alertable, PLARGE_INTEGER timeout)
 {
-	REQUIRE(item);
-	memset(item, 0, sizeof(*item));
-	ops()->object_init(bound_self, &item->k, "work-item");
+	(void)reason;
+	(void)mode;
+	(void)alertable;
+	REQUIRE(object);
+	int64_t t;
+	if (timeout != NULL)
+		t = timeout->QuadPart;
+	return ops()->event_wait(bound_self, (KEVENT *)object, timeout != NULL ? &t : NULL);
 }
 
-void IoQueueWorkItem(IO_WORKITEM *item, PIO_WORKITEM_ROUTINE routine, void *context)
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT device)
 {
+	(void)device;
+	return ops()->work_item_alloc(bound_self);
+}
+
+void IoQueueWorkItem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine, WORK_QUEUE_TYPE queue,
+		     PVOID context)
+{
+	(void)queue;
 	REQUIRE(item);
 	REQUIRE(routine);
-	item->routine = routine;
-	item->context = context;
-	ops()->work_item_queue(bound_self, item);
+	ops()->work_item_queue(bound_self, item, routine, context);
 }
 
-uint8_t READ_PORT_UCHAR(PORT_ADDRESS port) { return (uint8_t)ops()->port_read(bound_self, port, 8); }
-uint16_t READ_PORT_USHORT(PORT_ADDRESS port) { return (uint16_t)ops()->port_read(bound_self, port, 16); }
-uint32_t READ_PORT_ULONG(PORT_ADDRESS port) { return ops()->port_read(bound_self, port, 32); }
-void WRITE_PORT_UCHAR(PORT_ADDRESS port, uint8_t v) { ops()->port_write(bound_self, port, 8, v); }
-void WRITE_PORT_USHORT(PORT_ADDRESS port, uint16_t v) { ops()->port_write(bound_self, port, 16, v); }
-void WRITE_PORT_ULONG(PORT_ADDRESS port, uint32_t v) { ops()->port_write(bound_self, port, 32, v); }
+void IoFreeWorkItem(PIO_WORKITEM item)
+{
+	REQUIRE(item);
+	ops()->work_item_free(bound_self, item);
+}
 
-void *AllocateCommonBuffer(uint32_t len_bytes, PHYSICAL_ADDRESS *physical)
+UCHAR READ_PORT_UCHAR(PUCHAR port)
+{
+	return (UCHAR)ops()->port_read(bound_self, (uintptr_t)port, 8);
+}
+
+USHORT READ_PORT_USHORT(PUSHORT port)
+{
+	return (USHORT)ops()->port_read(bound_self, (uintptr_t)port, 16);
+}
+
+ULONG READ_PORT_ULONG(PULONG port)
+{
+	return ops()->port_read(bound_self, (uintptr_t)port, 32);
+}
+
+void WRITE_PORT_UCHAR(PUCHAR port, UCHAR v) { ops()->port_write(bound_self, (uintptr_t)port, 8, v); }
+void WRITE_PORT_USHORT(PUSHORT port, USHORT v) { ops()->port_write(bound_self, (uintptr_t)port, 16, v); }
+void WRITE_PORT_ULONG(PULONG port, ULONG v) { ops()->port_write(bound_self, (uintptr_t)port, 32, v); }
+
+PVOID AcAllocateCommonBuffer(ULONG len_bytes, PPHYSICAL_ADDRESS physical)
 {
 	REQUIRE(physical);
-	return ops()->common_buffer_alloc(bound_self, len_bytes, physical);
+	uint32_t at = 0;
+	void *p = ops()->common_buffer_alloc(bound_self, len_bytes, &at);
+	physical->QuadPart = p != NULL ? at : 0;
+	return p;
 }
 
-void FreeCommonBuffer(void *virtual_address, uint32_t len_bytes)
+void AcFreeCommonBuffer(PVOID virtual_address, ULONG len_bytes)
 {
 	ops()->common_buffer_free(bound_self, virtual_address, len_bytes);
 }
 
-void KeStallExecutionProcessor(uint32_t microseconds) { ops()->stall(bound_self, microseconds); }
-uint64_t KeQueryInterruptTime(void) { return ops()->interrupt_time_100ns(bound_self); }
+void KeStallExecutionProcessor(ULONG microseconds) { ops()->stall(bound_self, microseconds); }
+ULONGLONG KeQueryInterruptTime(void) { return ops()->interrupt_time_100ns(bound_self); }
 void KeYield(void) { ops()->yield(bound_self); }
 
-_Noreturn void KeBugCheckEx(uint32_t code, uintptr_t p1, uintptr_t p2, uintptr_t p3, uintptr_t p4)
+AC97SIM_NORETURN void KeBugCheckEx(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3,
+				   ULONG_PTR p4)
 {
 	const uintptr_t params[4] = { p1, p2, p3, p4 };
-	ops()->bug_check(bound_self, code, params, "KeBugCheckEx called by the driver");
+	ops()->bug_check(bound_self, code, params, NULL);
 	abort();
 }
 
-void DbgPrint(const char *format, ...)
+ULONG DbgPrint(PCSTR format, ...)
 {
 	char text[256];
 	va_list ap;
@@ -241,30 +280,38 @@ void DbgPrint(const char *format, ...)
 	vsnprintf(text, sizeof(text), format, ap);
 	va_end(ap);
 	ops()->print(bound_self, text);
+	return 0;
 }
 
-void kernel_port_call(const char *name)
+void kernel_port_call(enum port_call call)
 {
-	ops()->port_call(bound_self, name);
+	ops()->port_call(bound_self, call);
 }
 
-_Noreturn void kernel_fail(const char *checker, const char *format, ...)
+AC97SIM_NORETURN void kernel_fail(const char *checker, const struct failure_def *rule,
+				  const char *format, ...)
 {
 	char text[768];
 	va_list ap;
 	va_start(ap, format);
 	vsnprintf(text, sizeof(text), format, ap);
 	va_end(ap);
-	ops()->fail(bound_self, checker, text);
+	ops()->fail(bound_self, checker, rule, text);
 	abort();
 }
 
-struct gmem *kernel_guest_memory(void)
+AC97SIM_NORETURN void kernel_out_of_memory(const char *what)
+{
+	ops()->out_of_memory(bound_self, what);
+	abort();
+}
+
+const struct guest_memory *kernel_guest_memory(void)
 {
 	return ops()->guest_memory(bound_self);
 }
 
-void kernel_note(int kind, uint64_t a, uint64_t b, const char *text)
+void kernel_publish_port(const struct port_event *ev, const void *ref)
 {
-	ops()->note(bound_self, kind, a, b, text);
+	ops()->publish_port(bound_self, ev, ref);
 }

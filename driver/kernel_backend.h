@@ -1,66 +1,113 @@
 /*
- * kernel_backend.h - what a backend supplies to make kernel.h work, and the
- * hooks the port driver model needs from it. Driver code never includes
- * this: it sees only kernel.h.
+ * kernel_backend.h - what a backend supplies to make kernel.h work, and
+ * the services the port model needs from it. Driver code never includes
+ * this: it sees only the SDK (kernel.h, wavepci.h).
+ *
+ * Kernel objects: each holds a struct k_object whose 64 bytes belong to
+ * the backend; kernel.c zeroes it and hands it over with the object's
+ * type and the name the driver's source gave it.
  */
 #ifndef AC97SIM_KERNEL_BACKEND_H
 #define AC97SIM_KERNEL_BACKEND_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "failure.h"
 #include "kernel.h"
 
-struct gmem;
+struct port_event;
+
+enum kobject_type {
+	KOBJ_SPIN_LOCK,
+	KOBJ_INTERRUPT,
+	KOBJ_DPC,
+	KOBJ_TIMER,
+	KOBJ_EVENT,
+	KOBJ_WORK_ITEM,
+	KOBJ_TYPE_COUNT
+};
+
+/* The calls into the port model that driver code makes. */
+enum port_call { PORT_CALL_GET_MAPPING, PORT_CALL_RELEASE_MAPPING, PORT_CALL_NOTIFY };
+
+/* Guest physical memory as the port model reaches it: a flat host view of
+ * [0, size_bytes), and which pages are present (an absent page is one DMA
+ * must not touch). */
+struct guest_memory {
+	uint8_t *bytes;
+	uint64_t size_bytes;
+	bool (*page_mapped)(void *mem, uint64_t addr);
+	void (*set_mapped)(void *mem, uint64_t addr, uint64_t len, bool mapped);
+	void *mem;
+};
 
 struct kernel_backend {
 	KIRQL (*get_irql)(void *self);
 	void (*raise_irql)(void *self, KIRQL new_irql, KIRQL *old_irql);
 	void (*lower_irql)(void *self, KIRQL new_irql);
-	void (*object_init)(void *self, struct k_object *k, const char *what);
+	/* routine/context: the DPC's routine, or the interrupt's ISR; NULL for
+	 * the other types. */
+	void (*object_init)(void *self, struct k_object *k, enum kobject_type type, const char *name,
+			    void *routine, void *context);
 	void (*spin_acquire)(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool at_dpc_level);
 	void (*spin_release)(void *self, KSPIN_LOCK *lock, KIRQL old_irql, bool from_dpc_level);
 	NTSTATUS (*connect_interrupt)(void *self, KINTERRUPT *interrupt);
 	void (*disconnect_interrupt)(void *self, KINTERRUPT *interrupt);
 	bool (*synchronize)(void *self, KINTERRUPT *interrupt, PKSYNCHRONIZE_ROUTINE routine,
 			    void *context);
-	bool (*dpc_insert)(void *self, KDPC *dpc);
+	bool (*dpc_insert)(void *self, KDPC *dpc, void *arg1, void *arg2);
 	bool (*dpc_remove)(void *self, KDPC *dpc);
+	/* due_time_100ns < 0: relative; >= 0: absolute. period_ms 0: one shot. */
 	bool (*timer_set)(void *self, KTIMER *timer, int64_t due_time_100ns, int32_t period_ms,
 			  KDPC *dpc);
 	bool (*timer_cancel)(void *self, KTIMER *timer);
+	/* Sets (signalled) or resets the event; returns its previous state. */
 	bool (*event_set)(void *self, KEVENT *event, bool signalled);
+	bool (*event_state)(void *self, KEVENT *event);
 	NTSTATUS (*event_wait)(void *self, KEVENT *event, const int64_t *timeout_100ns);
-	void (*work_item_queue)(void *self, IO_WORKITEM *item);
-	uint32_t (*port_read)(void *self, PORT_ADDRESS port, unsigned width_bits);
-	void (*port_write)(void *self, PORT_ADDRESS port, unsigned width_bits, uint32_t value);
-	void *(*common_buffer_alloc)(void *self, uint32_t len_bytes, PHYSICAL_ADDRESS *physical);
+	IO_WORKITEM *(*work_item_alloc)(void *self);
+	void (*work_item_queue)(void *self, IO_WORKITEM *item, PIO_WORKITEM_ROUTINE routine,
+				void *context);
+	void (*work_item_free)(void *self, IO_WORKITEM *item);
+	uint32_t (*port_read)(void *self, uintptr_t port, unsigned width_bits);
+	void (*port_write)(void *self, uintptr_t port, unsigned width_bits, uint32_t value);
+	void *(*common_buffer_alloc)(void *self, uint32_t len_bytes, uint32_t *physical);
 	void (*common_buffer_free)(void *self, void *virtual_address, uint32_t len_bytes);
 	void (*stall)(void *self, uint32_t microseconds);
 	uint64_t (*interrupt_time_100ns)(void *self);
 	void (*yield)(void *self);
-	/* Must not return. */
+	/* Must not return. why: the rule broken, when kernel.c found it (a NULL
+	 * object, a bad argument); NULL for the driver's own KeBugCheckEx. */
 	void (*bug_check)(void *self, uint32_t code, const uintptr_t params[4], const char *why);
 	void (*print)(void *self, const char *text);
-	/* The port driver model calls this on entry to each of its calls that
-	 * driver code makes (GetMapping, ReleaseMapping, ...): a scheduling
-	 * point, and the place where "spin lock held across a port call"
-	 * (Driver Verifier's 0xC4) is caught. */
-	void (*port_call)(void *self, const char *name);
-	/* Ends the run: a referee (the port model) or a checker saw misuse. */
-	void (*fail)(void *self, const char *checker, const char *message);
-	/* Guest physical memory, for the port model's IRP pages. */
-	struct gmem *(*guest_memory)(void *self);
-	/* A structured line for the event log (kind is an ev_kind of evlog.h). */
-	void (*note)(void *self, int kind, uint64_t a, uint64_t b, const char *text);
+	/* The port model calls this on entry to each call driver code makes
+	 * into it: a scheduling point, and the place where "spin lock held
+	 * across GetMapping/ReleaseMapping" (Driver Verifier's 0xC4) is caught. */
+	void (*port_call)(void *self, enum port_call call);
+	/* Ends the run: a referee (the port model) saw misuse of a rule.
+	 * Must not return. */
+	void (*fail)(void *self, const char *checker, const struct failure_def *rule,
+		     const char *message);
+	/* Ends the run: the simulator itself ran out of host memory. Must not
+	 * return. */
+	void (*out_of_memory)(void *self, const char *what);
+	const struct guest_memory *(*guest_memory)(void *self);
+	/* The port's events, onto the run's event stream. ref: the mapping's
+	 * record for PORT_EV_MAPPING (valid during the call), else NULL. */
+	void (*publish_port)(void *self, const struct port_event *ev, const void *ref);
 };
 
 /* Binds a backend to the calling host thread; NULL unbinds. Driver code
  * called with no backend bound aborts: it is a harness bug. */
 void kernel_bind(const struct kernel_backend *ops, void *self);
 
-/* The hooks for the port driver model (see the ops above). */
-void kernel_port_call(const char *name);
-_Noreturn void kernel_fail(const char *checker, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-struct gmem *kernel_guest_memory(void);
-void kernel_note(int kind, uint64_t a, uint64_t b, const char *text);
+/* The services for the port model (see the ops above). */
+void kernel_port_call(enum port_call call);
+AC97SIM_NORETURN void kernel_fail(const char *checker, const struct failure_def *rule,
+				  const char *format, ...) __attribute__((format(printf, 3, 4)));
+AC97SIM_NORETURN void kernel_out_of_memory(const char *what);
+const struct guest_memory *kernel_guest_memory(void);
+void kernel_publish_port(const struct port_event *ev, const void *ref);
 
 #endif

@@ -54,16 +54,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gmem.h"
 #include "kernel_backend.h"
 #include "splitmix64.h"
 
-/* Event-log kinds: harness/evlog.h's enum ev_kind, by number, because
- * driver/ must not include harness headers. */
-#define EVK_PORT_CALL 9	/* EV_PORT_CALL */
-#define EVK_NOTE 11	/* EV_NOTE */
-
-#define PAGE_BYTES GMEM_PAGE_BYTES
+#define PAGE_BYTES PAGE_SIZE
 #define POOL_FIRST_PAGE 1024u	/* 4 MiB */
 #define POOL_SENTINEL_PAGE 4095u	/* the last page below 16 MiB */
 #define POOL_PAGES (POOL_SENTINEL_PAGE - POOL_FIRST_PAGE)
@@ -77,7 +71,6 @@
  * and the port needs. */
 #define OWED_WAIT_100NS 100000
 #define OWED_WAIT_ROUNDS_MAX 4096u
-#define NOTE_BYTES 200
 
 enum irp_state { IRP_SUBMITTED, IRP_CANCELLING, IRP_COMPLETED, IRP_CANCELLED };
 
@@ -86,7 +79,7 @@ enum irp_state { IRP_SUBMITTED, IRP_CANCELLING, IRP_COMPLETED, IRP_CANCELLED };
 struct port_segment {
 	uint32_t buf_offset;	/* from the IRP's first audio byte */
 	uint32_t bytes;
-	PHYSICAL_ADDRESS physical;
+	uint32_t physical;
 };
 
 struct port_irp {
@@ -116,10 +109,9 @@ struct PORT_STREAM {
 struct port_stream {
 	struct PORT_STREAM handle;
 	struct port_stream_config cfg;
-	struct gmem *mem;
+	const struct guest_memory *mem;
 	const struct miniport_stream_ops *ops;
 	void *ms;
-	struct port_observer obs;
 	KSSTATE state;
 	bool changing_state;
 	KDPC service_dpc;
@@ -156,15 +148,15 @@ const char *ksstate_name(KSSTATE s)
 	return "?";
 }
 
-static const char *mapping_state_name(enum port_mapping_state st)
+const char *port_mapping_state_name(enum port_mapping_state st)
 {
 	switch (st) {
-	case MAPPING_PENDING: return "pending";
-	case MAPPING_ACQUIRED: return "acquired";
-	case MAPPING_RELEASED: return "released";
-	case MAPPING_REVOKING: return "being revoked";
-	case MAPPING_REVOKED: return "revoked";
-	case MAPPING_DROPPED: return "dropped";
+	case MAPPING_PENDING: return "PENDING";
+	case MAPPING_ACQUIRED: return "ACQUIRED";
+	case MAPPING_RELEASED: return "RELEASED";
+	case MAPPING_REVOKING: return "REVOKING";
+	case MAPPING_REVOKED: return "REVOKED";
+	case MAPPING_DROPPED: return "DROPPED";
 	}
 	return "?";
 }
@@ -176,24 +168,42 @@ static bool live(enum port_mapping_state st)
 	return st == MAPPING_ACQUIRED || st == MAPPING_REVOKING;
 }
 
-/* A log line: the port's decisions go into the run's event log, so two
- * runs that differ in what the port did differ in their hash. */
-static void note(int kind, uint64_t a, uint64_t b, const char *format, ...)
-	__attribute__((format(printf, 4, 5)));
-static void note(int kind, uint64_t a, uint64_t b, const char *format, ...)
+const char *const port_event_names[PORT_EV_COUNT] = {
+#define PORT_EVENT_NAME(id, name) [PORT_EV_##id] = name,
+	PORT_EVENT_KINDS(PORT_EVENT_NAME)
+#undef PORT_EVENT_NAME
+};
+
+const struct failure_def port_failures[PORT_FAIL_COUNT] = {
+#define PORT_FAILURE_ROW(id, name, rule) [PORT_FAIL_##id] = { name, rule },
+	PORT_FAILURES(PORT_FAILURE_ROW)
+#undef PORT_FAILURE_ROW
+};
+
+#define port_fail(id, ...) kernel_fail(PORT_CHECKER_NAME, &port_failures[PORT_FAIL_##id], __VA_ARGS__)
+
+/* What the port did goes onto the run's event stream: into the event log
+ * and its hash (so two runs in which the port did different things
+ * differ), and to the checkers. Fields per kind: port.h. */
+static void publish(uint32_t kind, uint32_t irp, uint32_t index, uint32_t result, uint64_t tag,
+		    uint64_t tag2, uint64_t a, uint64_t b)
 {
-	char text[NOTE_BYTES];
-	va_list ap;
-	va_start(ap, format);
-	vsnprintf(text, sizeof(text), format, ap);
-	va_end(ap);
-	kernel_note(kind, a, b, text);
+	struct port_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev = (struct port_event){ kind, irp, index, result, tag, tag2, a, b };
+	kernel_publish_port(&ev, NULL);
 }
 
 static void observe_mapping(const struct port_stream *s, uint32_t index)
 {
-	if (s->obs.on_mapping != NULL)
-		s->obs.on_mapping(s->obs.ctx, &s->maps[index]);
+	struct port_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PORT_EV_MAPPING;
+	ev.index = index;
+	ev.irp = s->maps[index].irp;
+	ev.result = (uint32_t)s->maps[index].state;
+	ev.tag = s->maps[index].tag;
+	kernel_publish_port(&ev, &s->maps[index]);
 }
 
 static void set_mapping_state(struct port_stream *s, uint32_t index, enum port_mapping_state st)
@@ -207,9 +217,9 @@ static void set_mapping_state(struct port_stream *s, uint32_t index, enum port_m
 static struct port_stream *stream_of(PORT_STREAM *ps, const char *call)
 {
 	if (ps == NULL)
-		kernel_fail("port-misuse", "%s called with a NULL port stream", call);
+		port_fail(PORT_MISUSE, "%s called with a NULL port stream", call);
 	if (ps->magic != PORT_MAGIC || ps->owner == NULL)
-		kernel_fail("port-misuse", "%s called with something that is not a live port stream",
+		port_fail(PORT_MISUSE, "%s called with something that is not a live port stream",
 			    call);
 	return ps->owner;
 }
@@ -222,7 +232,7 @@ static void describe_tag(const struct port_stream *s, MAPPING_TAG tag, char *buf
 		if (m->state == MAPPING_PENDING || m->state == MAPPING_DROPPED || m->tag != tag)
 			continue;
 		snprintf(buf, len, "tag 0x%llx (mapping #%u of IRP %u, %s)", ull(tag), m->index, m->irp,
-			 mapping_state_name(m->state));
+			 port_mapping_state_name(m->state));
 		return;
 	}
 	snprintf(buf, len, "tag 0x%llx (never handed out)", ull(tag));
@@ -233,16 +243,16 @@ static void check_irql(const char *call, const char *what)
 {
 	KIRQL irql = KeGetCurrentIrql();
 	if (irql > DISPATCH_LEVEL)
-		kernel_fail("port-irql", "%s%s called at IRQL %u; expected IRQL <= DISPATCH_LEVEL (2)",
+		port_fail(PORT_IRQL, "%s%s called at IRQL %u; expected IRQL <= DISPATCH_LEVEL (2)",
 			    call, what, irql);
 }
 
 static void require_miniport(const struct port_stream *s, const char *action)
 {
 	if (s == NULL)
-		kernel_fail("port-misuse", "%s on a NULL stream", action);
+		port_fail(PORT_MISUSE, "%s on a NULL stream", action);
 	if (s->ops == NULL)
-		kernel_fail("port-misuse", "%s on a stream with no miniport bound", action);
+		port_fail(PORT_MISUSE, "%s on a stream with no miniport bound", action);
 }
 
 /* Array growth. Host memory running out mid-run ends the run (it is not
@@ -251,10 +261,10 @@ static void *grow(void *array, uint32_t *cap, size_t elem, const char *what)
 {
 	uint32_t n = *cap ? *cap * 2u : 16u;
 	if (n <= *cap || (size_t)n > SIZE_MAX / elem)
-		kernel_fail("host-memory", "too many %s", what);
+		kernel_out_of_memory(what);
 	void *p = realloc(array, (size_t)n * elem);
 	if (p == NULL)
-		kernel_fail("host-memory", "out of host memory for %s", what);
+		kernel_out_of_memory(what);
 	*cap = n;
 	return p;
 }
@@ -263,17 +273,17 @@ static void *grow(void *array, uint32_t *cap, size_t elem, const char *what)
 
 static bool page_free(const struct port_stream *s, uint32_t page)
 {
-	return !gmem_page_is_mapped(s->mem, (uint64_t)page * PAGE_BYTES);
+	return !s->mem->page_mapped(s->mem->mem, (uint64_t)page * PAGE_BYTES);
 }
 
 static void page_take(struct port_stream *s, uint32_t page)
 {
-	gmem_set_mapped(s->mem, (uint64_t)page * PAGE_BYTES, PAGE_BYTES, true);
+	s->mem->set_mapped(s->mem->mem, (uint64_t)page * PAGE_BYTES, PAGE_BYTES, true);
 }
 
 static void page_give(struct port_stream *s, uint32_t page)
 {
-	gmem_set_mapped(s->mem, (uint64_t)page * PAGE_BYTES, PAGE_BYTES, false);
+	s->mem->set_mapped(s->mem->mem, (uint64_t)page * PAGE_BYTES, PAGE_BYTES, false);
 }
 
 /* Scattered: the next free pages in the stream's permutation, never one
@@ -332,7 +342,7 @@ static bool take_contiguous(struct port_stream *s, uint32_t n, uint32_t *out)
 /* Writes the stream's bytes [stream_offset, +len) at physical: render
  * audio from the sample function (16-bit little-endian, byte o of the
  * stream is a byte of sample o / 2, so odd offsets work), capture zeros. */
-static void fill_bytes(struct port_stream *s, PHYSICAL_ADDRESS physical, uint64_t stream_offset,
+static void fill_bytes(struct port_stream *s, uint32_t physical, uint64_t stream_offset,
 		       uint32_t len)
 {
 	uint8_t *dst = s->mem->bytes + physical;
@@ -374,7 +384,7 @@ static uint64_t instance_offset(const struct port_stream *s, const struct port_i
 static void make_mapping(struct port_stream *s, uint32_t id, uint32_t seq)
 {
 	if (s->n_maps == NO_INDEX - 1u)
-		kernel_fail("host-memory", "more than %u mappings in one stream", NO_INDEX - 1u);
+		kernel_out_of_memory("mappings (more than 2^32 in one stream)");
 	if (s->n_maps == s->cap_maps)
 		s->maps = grow(s->maps, &s->cap_maps, sizeof(*s->maps), "mappings");
 	struct port_irp *irp = &s->irps[id];
@@ -486,14 +496,14 @@ static void add_irp(struct port_stream *s)
 	if (pages == NULL || segs == NULL) {
 		free(pages);
 		free(segs);
-		kernel_fail("host-memory", "out of host memory for an IRP");
+		kernel_out_of_memory("an IRP");
 	}
 	bool ok = s->cfg.layout == PORT_PAGES_CONTIGUOUS ? take_contiguous(s, n_pages, pages)
 							 : take_scattered(s, n_pages, pages);
 	if (!ok) {
 		free(pages);
 		free(segs);
-		kernel_fail("port-misuse", "IRP %u needs %u %s guest pages and the pool of %u pages at "
+		port_fail(PORT_MISUSE, "IRP %u needs %u %s guest pages and the pool of %u pages at "
 			    "[4 MiB, 16 MiB) has not got them (too many streams or IRPs in flight)",
 			    s->n_irps, n_pages,
 			    s->cfg.layout == PORT_PAGES_CONTIGUOUS ? "contiguous" : "free", POOL_PAGES);
@@ -519,8 +529,7 @@ static void add_irp(struct port_stream *s)
 		.first_mapping = s->n_maps,
 	};
 	irp->n_segs = cut_segments(s, irp);
-	note(EVK_NOTE, id, irp->stream_base, "port: IRP %u submitted: %u bytes at stream offset %llu, "
-	     "%u pages, %u mappings", id, bytes, ull(irp->stream_base), n_pages, irp->n_segs);
+	publish(PORT_EV_IRP_SUBMITTED, id, irp->n_segs, n_pages, 0, 0, bytes, irp->stream_base);
 	if (s->cfg.style == PORT_STYLE_DSOUND) {
 		dsound_refill(s, id);
 	} else {
@@ -547,10 +556,7 @@ static void finish_irp(struct port_stream *s, uint32_t id, bool cancelled)
 	while (s->irp_lo < s->n_irps && (s->irps[s->irp_lo].state == IRP_COMPLETED ||
 					 s->irps[s->irp_lo].state == IRP_CANCELLED))
 		s->irp_lo++;
-	note(EVK_NOTE, id, cancelled, "port: IRP %u %s (%u mappings)", id,
-	     cancelled ? "cancelled" : "completed", irp->n_mappings);
-	if (s->obs.on_irp != NULL)
-		s->obs.on_irp(s->obs.ctx, id, !cancelled, cancelled);
+	publish(PORT_EV_IRP_DONE, id, irp->n_mappings, cancelled, 0, 0, 0, 0);
 }
 
 /* ---- the miniport's calls ------------------------------------------------------------- */
@@ -570,10 +576,11 @@ static uint32_t find_live(struct port_stream *s, MAPPING_TAG tag)
 	return NO_INDEX;
 }
 
-NTSTATUS PortGetMapping(PORT_STREAM *ps, MAPPING_TAG tag, PHYSICAL_ADDRESS *physical,
-			void **virtual_address, uint32_t *byte_count, uint32_t *flags)
+NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			PVOID *virtual_address, PULONG byte_count, PULONG flags)
 {
-	kernel_port_call("GetMapping");
+	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
+	kernel_port_call(PORT_CALL_GET_MAPPING);
 	struct port_stream *s = stream_of(ps, "GetMapping");
 	if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
 		char what[96];
@@ -581,7 +588,7 @@ NTSTATUS PortGetMapping(PORT_STREAM *ps, MAPPING_TAG tag, PHYSICAL_ADDRESS *phys
 		check_irql("GetMapping", what);
 	}
 	if (physical == NULL || virtual_address == NULL || byte_count == NULL || flags == NULL)
-		kernel_fail("port-misuse", "GetMapping(tag 0x%llx) with a NULL output pointer "
+		port_fail(PORT_MISUSE, "GetMapping(tag 0x%llx) with a NULL output pointer "
 			    "(physical %s, virtual %s, byte count %s, flags %s); expected all four",
 			    ull(tag), physical ? "ok" : "NULL", virtual_address ? "ok" : "NULL",
 			    byte_count ? "ok" : "NULL", flags ? "ok" : "NULL");
@@ -593,38 +600,36 @@ NTSTATUS PortGetMapping(PORT_STREAM *ps, MAPPING_TAG tag, PHYSICAL_ADDRESS *phys
 		 * follows from the port's DPC once the refusals are spent. */
 		s->refusals_left--;
 		s->available_owed = true;
-		note(EVK_PORT_CALL, tag, s->refusals_left, "GetMapping(tag 0x%llx): refused "
-		     "(fault injection, STATUS_NOT_FOUND), MappingAvailable owed", ull(tag));
+		publish(PORT_EV_GET_MAPPING, 0, s->next_acquire, PORT_GM_REFUSED, tag, 0,
+			s->refusals_left, 0);
 		if (s->refusals_left == 0)
 			KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
 		return STATUS_NOT_FOUND;
 	}
 	if (s->next_acquire == s->n_maps) {
 		s->available_owed = true;
-		note(EVK_PORT_CALL, tag, s->n_maps, "GetMapping(tag 0x%llx): none available "
-		     "(STATUS_NOT_FOUND), MappingAvailable owed", ull(tag));
+		publish(PORT_EV_GET_MAPPING, 0, s->n_maps, PORT_GM_NONE, tag, 0, 0, 0);
 		return STATUS_NOT_FOUND;
 	}
 	uint32_t clash = find_live(s, tag);
 	if (clash != NO_INDEX) {
 		const struct port_mapping_info *c = &s->maps[clash];
-		kernel_fail("tag-reuse", "GetMapping(tag 0x%llx) for mapping #%u of IRP %u: the tag is "
+		port_fail(TAG_REUSE, "GetMapping(tag 0x%llx) for mapping #%u of IRP %u: the tag is "
 			    "still in use by mapping #%u of IRP %u (%s); expected a tag unique among "
 			    "live mappings", ull(tag), s->next_acquire, s->maps[s->next_acquire].irp,
-			    c->index, c->irp, mapping_state_name(c->state));
+			    c->index, c->irp, port_mapping_state_name(c->state));
 	}
 	uint32_t i = s->next_acquire++;
 	struct port_mapping_info *m = &s->maps[i];
 	m->tag = tag;
-	*physical = m->physical;
+	physical->QuadPart = m->physical;
 	*virtual_address = s->mem->bytes + m->physical;
 	*byte_count = m->byte_count;
 	*flags = m->last_of_irp ? MAPPING_FLAG_LAST_OF_IRP : 0u;
 	if (m->stream_offset_bytes + m->byte_count > s->acquired_hi)
 		s->acquired_hi = m->stream_offset_bytes + m->byte_count;
-	note(EVK_PORT_CALL, tag, i, "GetMapping(tag 0x%llx): mapping #%u of IRP %u, 0x%08X + %u bytes, "
-	     "stream offset %llu%s", ull(tag), i, m->irp, (unsigned)m->physical, m->byte_count,
-	     ull(m->stream_offset_bytes), m->last_of_irp ? ", last of IRP" : "");
+	publish(PORT_EV_GET_MAPPING, m->irp, i, PORT_GM_OK, tag, m->last_of_irp,
+		m->physical | (uint64_t)m->byte_count << 32, m->stream_offset_bytes);
 	set_mapping_state(s, i, MAPPING_ACQUIRED);
 	return STATUS_SUCCESS;
 }
@@ -637,14 +642,14 @@ _Noreturn static void fail_dead_tag(const struct port_stream *s, MAPPING_TAG tag
 		if (m->tag != tag || (m->state != MAPPING_RELEASED && m->state != MAPPING_REVOKED))
 			continue;
 		if (m->state == MAPPING_RELEASED)
-			kernel_fail("double-release", "ReleaseMapping(tag 0x%llx): mapping #%u of IRP %u "
+			port_fail(DOUBLE_RELEASE, "ReleaseMapping(tag 0x%llx): mapping #%u of IRP %u "
 				    "was already released; expected a tag of an acquired mapping",
 				    ull(tag), m->index, m->irp);
-		kernel_fail("release-revoked", "ReleaseMapping(tag 0x%llx): mapping #%u of IRP %u was "
+		port_fail(RELEASE_REVOKED, "ReleaseMapping(tag 0x%llx): mapping #%u of IRP %u was "
 			    "revoked (RevokeMappings had returned); expected no release of a revoked "
 			    "mapping", ull(tag), m->index, m->irp);
 	}
-	kernel_fail("release-unknown", "ReleaseMapping(tag 0x%llx): no mapping was handed out with "
+	port_fail(RELEASE_UNKNOWN, "ReleaseMapping(tag 0x%llx): no mapping was handed out with "
 		    "that tag (%u mappings so far, next to hand out #%u); expected a tag of an acquired "
 		    "mapping", ull(tag), s->n_maps, s->next_acquire);
 }
@@ -665,17 +670,18 @@ static void check_release_order(struct port_stream *s, uint32_t i)
 				 (m->state == MAPPING_REVOKING && o->irp == m->irp);
 		if (!blocks)
 			continue;
-		kernel_fail("release-order", "ReleaseMapping(tag 0x%llx) of mapping #%u of IRP %u out of "
+		port_fail(RELEASE_ORDER, "ReleaseMapping(tag 0x%llx) of mapping #%u of IRP %u out of "
 			    "acquisition order: mapping #%u of IRP %u (tag 0x%llx, %s%s) was acquired "
 			    "earlier; expected ReleaseMapping(tag 0x%llx) first", ull(m->tag), m->index,
-			    m->irp, o->index, o->irp, ull(o->tag), mapping_state_name(o->state),
+			    m->irp, o->index, o->irp, ull(o->tag), port_mapping_state_name(o->state),
 			    o->state == MAPPING_REVOKING ? ", release owed" : "", ull(o->tag));
 	}
 }
 
-NTSTATUS PortReleaseMapping(PORT_STREAM *ps, MAPPING_TAG tag)
+NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
-	kernel_port_call("ReleaseMapping");
+	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
+	kernel_port_call(PORT_CALL_RELEASE_MAPPING);
 	struct port_stream *s = stream_of(ps, "ReleaseMapping");
 	if (KeGetCurrentIrql() > DISPATCH_LEVEL) {
 		char what[160] = " of ";
@@ -690,18 +696,17 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, MAPPING_TAG tag)
 	struct port_irp *irp = &s->irps[id];
 	enum port_mapping_state was = s->maps[i].state;
 	bool owed_landed = false;
-	const char *how = "";
+	enum port_release_how how = PORT_REL_NORMAL;
 	if (was == MAPPING_REVOKING && !irp->revoke_returned) {
 		irp->revoke_released++;
-		how = ", during RevokeMappings: accepted, not to be counted";
+		how = PORT_REL_DURING_REVOKE;
 	} else if (was == MAPPING_REVOKING) {
 		irp->owed--;
 		owed_landed = true;
-		how = ", after RevokeMappings left it out of its count: accepted";
+		how = PORT_REL_OWED;
 	}
 	irp->n_settled++;
-	note(EVK_PORT_CALL, tag, i, "ReleaseMapping(tag 0x%llx): mapping #%u of IRP %u%s", ull(tag), i,
-	     id, how);
+	publish(PORT_EV_RELEASE_MAPPING, id, i, how, tag, 0, 0, 0);
 	set_mapping_state(s, i, MAPPING_RELEASED);
 	uint32_t made = 0;
 	if (was == MAPPING_ACQUIRED && s->irps[id].state == IRP_SUBMITTED) {
@@ -713,20 +718,21 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, MAPPING_TAG tag)
 	/* Kernel calls last: the state above is complete before anything
 	 * else can run. */
 	if (owed_landed && s->irps[id].owed == 0)
-		KeSetEvent(&s->owed_event);
+		KeSetEvent(&s->owed_event, 0, FALSE);
 	if (made > 0 && s->available_owed)
 		KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
 	return STATUS_SUCCESS;
 }
 
+/* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
+ * interrupt's lock (portcls queues its service DPC from there). */
 void PortNotify(PORT_STREAM *ps)
 {
-	kernel_port_call("Notify");
+	kernel_port_call(PORT_CALL_NOTIFY);
 	struct port_stream *s = stream_of(ps, "Notify");
-	check_irql("Notify", "");
 	if (s->ops == NULL || s->ops->service == NULL)
-		kernel_fail("port-misuse", "Notify on a stream whose miniport has no Service");
-	note(EVK_PORT_CALL, 0, 0, "Notify: service DPC queued");
+		port_fail(PORT_MISUSE, "Notify on a stream whose miniport has no Service");
+	publish(PORT_EV_NOTIFY, 0, 0, 0, 0, 0, 0, 0);
 	KeInsertQueueDpc(&s->service_dpc, NULL, NULL);
 }
 
@@ -753,7 +759,7 @@ static void available_dpc_routine(KDPC *dpc, void *ctx, void *a1, void *a2)
 	if (!s->available_owed || s->ops == NULL || s->ops->mapping_available == NULL)
 		return;
 	s->available_owed = false;
-	note(EVK_NOTE, 0, 0, "port: MappingAvailable (mappings came round again)");
+	publish(PORT_EV_MAPPING_AVAILABLE, 0, 0, 1, 0, 0, 0, 0);
 	s->ops->mapping_available(s->ms);
 }
 
@@ -768,20 +774,20 @@ static void judge_revoke(struct port_stream *s, uint32_t id, NTSTATUS status, ui
 	const struct port_mapping_info *f = &s->maps[irp->revoke_first];
 	const struct port_mapping_info *l = &s->maps[irp->revoke_last];
 	if (!NT_SUCCESS(status))
-		kernel_fail("revoke-failed", "RevokeMappings(tag 0x%llx, tag 0x%llx) for IRP %u (mappings "
+		port_fail(REVOKE_FAILED, "RevokeMappings(tag 0x%llx, tag 0x%llx) for IRP %u (mappings "
 			    "#%u..#%u) returned 0x%08X; expected STATUS_SUCCESS", ull(f->tag),
 			    ull(l->tag), id, f->index, l->index, (unsigned)status);
 	uint32_t expected = irp->revoke_range - irp->revoke_released;
 	if (count > expected)
-		kernel_fail("revoke-count", "RevokeMappings(tag 0x%llx, tag 0x%llx) for IRP %u (mappings "
+		port_fail(REVOKE_COUNT, "RevokeMappings(tag 0x%llx, tag 0x%llx) for IRP %u (mappings "
 			    "#%u..#%u) reported %u revoked; expected %u: %u in the range, %u of them "
 			    "released during the call", ull(f->tag), ull(l->tag), id, f->index, l->index,
 			    count, expected, irp->revoke_range, irp->revoke_released);
 	irp->owed = expected - count;
 	irp->revoke_returned = true;
-	note(EVK_NOTE, id, count, "port: RevokeMappings(tag 0x%llx, tag 0x%llx) for IRP %u returned "
-	     "%u revoked (%u in range, %u released during the call, %u releases in flight)",
-	     ull(f->tag), ull(l->tag), id, count, irp->revoke_range, irp->revoke_released, irp->owed);
+	publish(PORT_EV_REVOKE_RETURNED, id, irp->revoke_first, (uint32_t)status, f->tag, l->tag,
+		count | (uint64_t)irp->revoke_range << 32,
+		irp->revoke_released | (uint64_t)irp->owed << 32);
 	uint32_t keep = irp->owed;
 	for (uint32_t i = irp->revoke_first; i <= irp->revoke_last; i++) {
 		if (s->maps[i].state != MAPPING_REVOKING)
@@ -807,8 +813,8 @@ static void wait_owed(struct port_stream *s, uint32_t id)
 		uint64_t now = KeQueryInterruptTime();
 		if (now >= deadline)
 			break;
-		int64_t timeout = -(int64_t)(deadline - now);
-		KeWaitForSingleObject(&s->owed_event, &timeout);
+		LARGE_INTEGER timeout = {.QuadPart = -(LONGLONG)(deadline - now)};
+		KeWaitForSingleObject(&s->owed_event, Executive, KernelMode, FALSE, &timeout);
 	}
 	if (s->irps[id].owed == 0)
 		return;
@@ -817,7 +823,7 @@ static void wait_owed(struct port_stream *s, uint32_t id)
 	for (uint32_t i = irp->revoke_first; i <= irp->revoke_last && m == NULL; i++)
 		if (s->maps[i].state == MAPPING_REVOKING)
 			m = &s->maps[i];
-	kernel_fail("revoke-count", "RevokeMappings for IRP %u (mappings #%u..#%u) reported %u fewer "
+	port_fail(REVOKE_COUNT, "RevokeMappings for IRP %u (mappings #%u..#%u) reported %u fewer "
 		    "than the %u still acquired when it returned, and no release of mapping #%u (tag "
 		    "0x%llx) followed within %u us%s; expected the count to include every mapping it "
 		    "did not release", id, irp->revoke_first, irp->revoke_last, irp->owed,
@@ -849,16 +855,16 @@ static void cancel_irp(struct port_stream *s, uint32_t id)
 			set_mapping_state(s, i, MAPPING_REVOKING);
 		}
 	}
-	note(EVK_NOTE, id, irp->revoke_range, "port: cancel IRP %u: %u acquired mappings to revoke "
-	     "(#%u..#%u)", id, irp->revoke_range, irp->revoke_first, irp->revoke_last);
+	publish(PORT_EV_CANCEL, id, irp->revoke_first, 0, 0, 0, irp->revoke_last, irp->revoke_range);
 	if (irp->revoke_range > 0) {
 		MAPPING_TAG first = s->maps[irp->revoke_first].tag;
 		MAPPING_TAG last = s->maps[irp->revoke_last].tag;
 		KeYield();	/* the window: a release may land before the call */
 		KIRQL old;
 		KeRaiseIrql(DISPATCH_LEVEL, &old);
-		uint32_t count = UINT32_MAX;	/* a miniport that never writes it is caught */
-		NTSTATUS status = s->ops->revoke_mappings(s->ms, first, last, &count);
+		ULONG count = UINT32_MAX;	/* a miniport that never writes it is caught */
+		NTSTATUS status = s->ops->revoke_mappings(s->ms, (PVOID)(uintptr_t)first,
+							  (PVOID)(uintptr_t)last, &count);
 		judge_revoke(s, id, status, count);
 		KeLowerIrql(old);
 		if (s->irps[id].owed > 0)
@@ -869,7 +875,7 @@ static void cancel_irp(struct port_stream *s, uint32_t id)
 
 /* ---- the harness side ----------------------------------------------------------------- */
 
-static const char *validate(const struct port_stream_config *cfg, const struct gmem *mem)
+static const char *validate(const struct port_stream_config *cfg, const struct guest_memory *mem)
 {
 	if (cfg == NULL)
 		return "no configuration";
@@ -911,11 +917,11 @@ static const char *validate(const struct port_stream_config *cfg, const struct g
 
 /* The region's pages go unmapped (free) the first time any stream on this
  * machine's memory needs them; the unmapped sentinel page says it is done. */
-static void pool_init(struct gmem *mem)
+static void pool_init(const struct guest_memory *mem)
 {
-	if (!gmem_page_is_mapped(mem, (uint64_t)POOL_SENTINEL_PAGE * PAGE_BYTES))
+	if (!mem->page_mapped(mem->mem, (uint64_t)POOL_SENTINEL_PAGE * PAGE_BYTES))
 		return;
-	gmem_set_mapped(mem, (uint64_t)POOL_FIRST_PAGE * PAGE_BYTES,
+	mem->set_mapped(mem->mem, (uint64_t)POOL_FIRST_PAGE * PAGE_BYTES,
 			(uint64_t)(POOL_PAGES + 1u) * PAGE_BYTES, false);
 }
 
@@ -925,7 +931,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	if (why == NULL)
 		why = &dummy;
 	*why = NULL;
-	struct gmem *mem = kernel_guest_memory();
+	const struct guest_memory *mem = kernel_guest_memory();
 	*why = validate(cfg, mem);
 	if (*why != NULL)
 		return NULL;
@@ -957,11 +963,9 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	KeInitializeDpc(&s->service_dpc, service_dpc_routine, s);
 	KeInitializeDpc(&s->available_dpc, available_dpc_routine, s);
 	KeInitializeEvent(&s->owed_event, NotificationEvent, false);
-	note(EVK_NOTE, cfg->irp_bytes, cfg->total_bytes, "port: stream created (%s, %s, %s, %u-byte "
-	     "IRPs, %llu bytes)", cfg->direction == PORT_RENDER ? "render" : "capture",
-	     cfg->style == PORT_STYLE_KMIXER ? "KMixer" : "DSound",
-	     cfg->layout == PORT_PAGES_SCATTERED ? "scattered" : "contiguous", cfg->irp_bytes,
-	     ull(cfg->total_bytes));
+	publish(PORT_EV_STREAM_CREATED, 0, 0,
+		cfg->direction | (uint32_t)cfg->style << 8 | (uint32_t)cfg->layout << 16, 0, 0,
+		cfg->irp_bytes, cfg->total_bytes);
 	return s;
 }
 
@@ -981,16 +985,6 @@ void port_stream_destroy(struct port_stream *s)
 	s->handle.magic = 0;
 	s->handle.owner = NULL;
 	free(s);
-}
-
-void port_stream_set_observer(struct port_stream *s, const struct port_observer *obs)
-{
-	if (s == NULL)
-		return;
-	if (obs == NULL)
-		memset(&s->obs, 0, sizeof(s->obs));
-	else
-		s->obs = *obs;
 }
 
 void port_stream_bind_miniport(struct port_stream *s, const struct miniport_stream_ops *ops,
@@ -1016,7 +1010,7 @@ void port_action_submit(struct port_stream *s)
 {
 	require_miniport(s, "submit");
 	if (KeGetCurrentIrql() > DISPATCH_LEVEL)
-		kernel_fail("state-order", "IRPs submitted at IRQL %u; expected <= DISPATCH_LEVEL",
+		port_fail(STATE_ORDER, "IRPs submitted at IRQL %u; expected <= DISPATCH_LEVEL",
 			    KeGetCurrentIrql());
 	uint32_t want = s->cfg.style == PORT_STYLE_KMIXER ? s->cfg.irps_in_flight : 1u;
 	uint32_t added = 0;
@@ -1031,9 +1025,9 @@ void port_action_submit(struct port_stream *s)
 	/* One MappingAvailable for the refusals since the last one. */
 	s->available_owed = false;
 	if (s->ops->mapping_available == NULL)
-		kernel_fail("port-misuse", "the miniport has no MappingAvailable and a GetMapping was "
+		port_fail(PORT_MISUSE, "the miniport has no MappingAvailable and a GetMapping was "
 			    "refused");
-	note(EVK_NOTE, added, 0, "port: MappingAvailable after %u new IRP(s)", added);
+	publish(PORT_EV_MAPPING_AVAILABLE, 0, added, 0, 0, 0, 0, 0);
 	KIRQL old;
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	s->ops->mapping_available(s->ms);
@@ -1044,7 +1038,7 @@ bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding)
 {
 	require_miniport(s, "cancel");
 	if (s->ops->revoke_mappings == NULL)
-		kernel_fail("port-misuse", "the miniport has no RevokeMappings");
+		port_fail(PORT_MISUSE, "the miniport has no RevokeMappings");
 	uint32_t n = 0;
 	for (uint32_t i = s->irp_lo; i < s->n_irps; i++) {
 		if (s->irps[i].state != IRP_SUBMITTED || n++ != nth_outstanding)
@@ -1059,30 +1053,27 @@ NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target)
 {
 	require_miniport(s, "SetState");
 	if (s->ops->set_state == NULL)
-		kernel_fail("port-misuse", "the miniport has no SetState");
+		port_fail(PORT_MISUSE, "the miniport has no SetState");
 	if ((int)target < (int)KSSTATE_STOP || (int)target > (int)KSSTATE_RUN)
-		kernel_fail("port-misuse", "SetState to %d, which is not a KSSTATE", (int)target);
+		port_fail(PORT_MISUSE, "SetState to %d, which is not a KSSTATE", (int)target);
 	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
-		kernel_fail("state-order", "SetState(%s) at IRQL %u; expected PASSIVE_LEVEL",
+		port_fail(STATE_ORDER, "SetState(%s) at IRQL %u; expected PASSIVE_LEVEL",
 			    ksstate_name(target), KeGetCurrentIrql());
 	if (s->changing_state)
-		kernel_fail("state-order", "SetState(%s) while another SetState is under way; expected "
+		port_fail(STATE_ORDER, "SetState(%s) while another SetState is under way; expected "
 			    "one at a time", ksstate_name(target));
 	s->changing_state = true;
 	for (uint32_t step = 0; step < 3u && s->state != target; step++) {
 		KSSTATE next = (KSSTATE)(target > s->state ? (int)s->state + 1 : (int)s->state - 1);
 		NTSTATUS status = s->ops->set_state(s->ms, next);
 		if (!NT_SUCCESS(status)) {
-			note(EVK_NOTE, next, (uint32_t)status, "port: SetState %s -> %s failed: 0x%08X",
-			     ksstate_name(s->state), ksstate_name(next), (unsigned)status);
+			publish(PORT_EV_STATE, 0, 0, (uint32_t)status, 0, 0, s->state, next);
 			s->changing_state = false;
 			return status;
 		}
-		note(EVK_NOTE, next, s->state, "port: state %s -> %s", ksstate_name(s->state),
-		     ksstate_name(next));
+		KSSTATE was = s->state;
 		s->state = next;
-		if (s->obs.on_state != NULL)
-			s->obs.on_state(s->obs.ctx, next);
+		publish(PORT_EV_STATE, 0, 0, STATUS_SUCCESS, 0, 0, was, next);
 		if (next != KSSTATE_STOP)
 			continue;
 		/* Every outstanding IRP, oldest first (IRPs submitted meanwhile
@@ -1099,35 +1090,33 @@ NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target)
 void port_action_refuse_mappings(struct port_stream *s, uint32_t count)
 {
 	s->refusals_left += count;
-	note(EVK_NOTE, count, 0, "port: the next %u GetMapping calls will be refused", count);
+	publish(PORT_EV_REFUSALS, 0, 0, 0, 0, 0, count, 0);
 }
 
 void port_action_query_position(struct port_stream *s)
 {
 	require_miniport(s, "GetPosition");
 	if (s->ops->get_position == NULL)
-		kernel_fail("port-misuse", "the miniport has no GetPosition");
+		port_fail(PORT_MISUSE, "the miniport has no GetPosition");
 	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
-		kernel_fail("state-order", "position asked at IRQL %u; the port asks at PASSIVE_LEVEL",
+		port_fail(STATE_ORDER, "position asked at IRQL %u; the port asks at PASSIVE_LEVEL",
 			    KeGetCurrentIrql());
-	uint64_t pos = 0;
+	ULONGLONG pos = 0;
 	NTSTATUS status = s->ops->get_position(s->ms, &pos);
 	if (!NT_SUCCESS(status)) {
-		note(EVK_NOTE, (uint32_t)status, 0, "port: GetPosition failed: 0x%08X", (unsigned)status);
+		publish(PORT_EV_POSITION, 0, 0, (uint32_t)status, 0, 0, 0, 0);
 		return;
 	}
 	if (pos < s->last_position)
-		kernel_fail("position", "GetPosition went back from %llu to %llu bytes in state %s; "
+		port_fail(POSITION, "GetPosition went back from %llu to %llu bytes in state %s; "
 			    "expected a position that never decreases until STOP", ull(s->last_position),
 			    ull(pos), ksstate_name(s->state));
 	if (pos > s->acquired_hi)
-		kernel_fail("position", "GetPosition says %llu bytes but only %llu bytes of the stream "
+		port_fail(POSITION, "GetPosition says %llu bytes but only %llu bytes of the stream "
 			    "were ever handed out by GetMapping (%u mappings); expected at most that",
 			    ull(pos), ull(s->acquired_hi), s->next_acquire);
 	s->last_position = pos;
-	note(EVK_NOTE, pos, 0, "port: position %llu bytes", ull(pos));
-	if (s->obs.on_position != NULL)
-		s->obs.on_position(s->obs.ctx, pos);
+	publish(PORT_EV_POSITION, 0, 0, STATUS_SUCCESS, 0, 0, pos, 0);
 }
 
 /* ---- inspection ------------------------------------------------------------------------ */

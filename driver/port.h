@@ -28,13 +28,16 @@
  *   revoked mappings' pages leave guest memory.
  * - SetState moves one step at a time (STOP, ACQUIRE, PAUSE, RUN); STOP
  *   cancels every outstanding IRP after the miniport's SetState.
- * - PortNotify queues the port's service DPC, which calls Service.
+ * - PortNotify queues the port's service DPC, which calls Service; it may
+ *   be called at any IRQL, from the ISR with the interrupt lock held.
  *
- * The referee fails the run (kernel_fail) the moment the miniport misuses
- * the port: a release of an unknown, already released or revoked tag, a
- * release out of acquisition order, a tag reused while live, GetMapping or
- * ReleaseMapping above DISPATCH_LEVEL, a revoke count that does not match
- * what was still acquired, RevokeMappings failing.
+ * The referee fails the run (kernel_fail, with a row of port_failures) the
+ * moment the miniport misuses the port: a release of an unknown, already
+ * released or revoked tag, a release out of acquisition order, a tag
+ * reused while live, GetMapping or ReleaseMapping above DISPATCH_LEVEL, a
+ * revoke count that does not match what was still acquired, RevokeMappings
+ * failing. What it does is published on the run's event stream as
+ * port_events (kernel_publish_port), never told to one listener.
  */
 #ifndef AC97SIM_PORT_H
 #define AC97SIM_PORT_H
@@ -42,39 +45,113 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "failure.h"
 #include "kernel.h"
+#include "wavepci.h"
 
-typedef enum { KSSTATE_STOP, KSSTATE_ACQUIRE, KSSTATE_PAUSE, KSSTATE_RUN } KSSTATE;
-
-const char *ksstate_name(KSSTATE s);
-
-/* The tag a miniport gives a mapping (a PVOID in portcls): any value, but
- * unique among live mappings. */
+/* The tag a miniport gives a mapping (a PVOID in portcls), as the port
+ * keeps it: any value, but unique among live mappings. */
 typedef uint64_t MAPPING_TAG;
 
-/* ---- the miniport stream, as the port calls it (IMiniportWavePciStream) ---- */
+static inline MAPPING_TAG mapping_tag_of(PVOID tag)
+{
+	return (MAPPING_TAG)(uintptr_t)tag;
+}
 
-struct miniport_stream_ops {
-	NTSTATUS (*set_state)(void *stream, KSSTATE state);	/* PASSIVE_LEVEL */
-	void (*service)(void *stream);				/* DISPATCH_LEVEL */
-	void (*mapping_available)(void *stream);		/* <= DISPATCH_LEVEL */
-	NTSTATUS (*revoke_mappings)(void *stream, MAPPING_TAG first, MAPPING_TAG last,
-				    uint32_t *revoked);		/* DISPATCH_LEVEL */
-	NTSTATUS (*get_position)(void *stream, uint64_t *position_bytes); /* <= DISPATCH */
+/* ---- what the port reports (published on the run's event stream) ------------- */
+
+/* X(ID, "name"): the port's events, with what struct port_event's fields
+ * hold for each (a field not named is 0). */
+#define PORT_EVENT_KINDS(X)                                                                 \
+	/* result: direction | style << 8 | layout << 16; a: irp_bytes; b: total_bytes */   \
+	X(STREAM_CREATED, "stream")                                                         \
+	/* irp; index: its mappings; result: its pages; a: bytes; b: stream offset */      \
+	X(IRP_SUBMITTED, "irp-submitted")                                                   \
+	/* irp; index: its mappings; result: 1 cancelled, 0 completed */                    \
+	X(IRP_DONE, "irp-done")                                                             \
+	/* tag; result: enum port_getmapping_result. OK: irp, index; tag2: 1 on the IRP's   \
+	 * last; a: physical | bytes << 32; b: stream offset. REFUSED: index: the next      \
+	 * mapping; a: refusals left. NONE: index: mappings made so far. */                 \
+	X(GET_MAPPING, "GetMapping")                                                        \
+	/* tag, irp, index; result: enum port_release_how */                                \
+	X(RELEASE_MAPPING, "ReleaseMapping")                                                \
+	X(NOTIFY, "Notify")                                                                 \
+	/* result: 1 after mappings came round (DSound); 0 after index new IRPs */           \
+	X(MAPPING_AVAILABLE, "MappingAvailable")                                            \
+	/* irp; index: the range's first mapping; a: its last; b: how many */                \
+	X(CANCEL, "cancel")                                                                 \
+	/* irp; index: the range's first mapping; result: the NTSTATUS; tag, tag2: the      \
+	 * range; a: count | range << 32; b: released during the call | owed << 32 */       \
+	X(REVOKE_RETURNED, "RevokeMappings")                                                \
+	/* result: the NTSTATUS; a: from; b: to (KSSTATE) */                                \
+	X(STATE, "state")                                                                   \
+	/* a: GetMapping calls to refuse */                                                  \
+	X(REFUSALS, "refusals")                                                             \
+	/* result: the NTSTATUS; a: the position in bytes */                                \
+	X(POSITION, "position")                                                             \
+	/* a mapping's state changed: index, irp, tag; result: enum port_mapping_state */   \
+	X(MAPPING, "mapping")
+
+enum port_event_kind {
+#define PORT_EVENT_ENUM(id, name) PORT_EV_##id,
+	PORT_EVENT_KINDS(PORT_EVENT_ENUM)
+#undef PORT_EVENT_ENUM
+	PORT_EV_COUNT
 };
 
-/* ---- the port stream, as the miniport calls it (IPortWavePciStream) ------ */
+extern const char *const port_event_names[PORT_EV_COUNT];
 
-typedef struct PORT_STREAM PORT_STREAM;
+enum port_getmapping_result { PORT_GM_OK, PORT_GM_NONE, PORT_GM_REFUSED };
+enum port_release_how { PORT_REL_NORMAL, PORT_REL_DURING_REVOKE, PORT_REL_OWED };
 
-#define MAPPING_FLAG_LAST_OF_IRP 1u
+/* Six words, fixed-width, no padding: hashed into the event log as they
+ * are (the publisher zeroes it first). */
+struct port_event {
+	uint32_t kind;		/* enum port_event_kind */
+	uint32_t irp;
+	uint32_t index;
+	uint32_t result;
+	uint64_t tag, tag2;
+	uint64_t a, b;
+};
 
-NTSTATUS PortGetMapping(PORT_STREAM *ps, MAPPING_TAG tag, PHYSICAL_ADDRESS *physical,
-			void **virtual_address, uint32_t *byte_count, uint32_t *flags);
-NTSTATUS PortReleaseMapping(PORT_STREAM *ps, MAPPING_TAG tag);
-/* IPortWavePci::Notify for the stream's service group: Service follows in
- * the port's DPC. Callable at IRQL <= DISPATCH_LEVEL. */
-void PortNotify(PORT_STREAM *ps);
+/* ---- how a miniport can fail the port's rules ------------------------------------ */
+
+/* X(ID, "name", "the rule, in words") */
+#define PORT_FAILURES(X)                                                                     \
+	X(DOUBLE_RELEASE, "double-release",                                                  \
+	  "ReleaseMapping names a mapping that was already released")                       \
+	X(RELEASE_UNKNOWN, "release-unknown",                                                \
+	  "ReleaseMapping names a tag that no GetMapping handed out")                        \
+	X(RELEASE_REVOKED, "release-revoked",                                                \
+	  "ReleaseMapping names a mapping whose RevokeMappings had already returned")       \
+	X(RELEASE_ORDER, "release-order",                                                    \
+	  "mappings are released in the order GetMapping handed them out")                  \
+	X(TAG_REUSE, "tag-reuse", "a GetMapping tag must be unique among the mappings still live") \
+	X(REVOKE_FAILED, "revoke-failed",                                                    \
+	  "RevokeMappings must succeed, even when part of its range was released meanwhile") \
+	X(REVOKE_COUNT, "revoke-count",                                                      \
+	  "RevokeMappings counts exactly the mappings of its range it took back, not those "  \
+	  "released before or during the call")                                              \
+	X(PORT_IRQL, "port-irql", "GetMapping and ReleaseMapping are for IRQL <= DISPATCH_LEVEL") \
+	X(PORT_MISUSE, "port-misuse",                                                        \
+	  "the port's interface is used as documented (a live stream, no NULL outputs, the "  \
+	  "methods the port needs)")                                                          \
+	X(STATE_ORDER, "state-order",                                                        \
+	  "the port's own calls come in order (one SetState at a time, at PASSIVE_LEVEL)")    \
+	X(POSITION, "position",                                                              \
+	  "GetPosition never goes back and never passes what GetMapping handed out")
+
+enum port_failure {
+#define PORT_FAILURE_ENUM(id, name, rule) PORT_FAIL_##id,
+	PORT_FAILURES(PORT_FAILURE_ENUM)
+#undef PORT_FAILURE_ENUM
+	PORT_FAIL_COUNT
+};
+
+/* The port's rules, under the checker name "port-referee". */
+extern const struct failure_def port_failures[PORT_FAIL_COUNT];
+#define PORT_CHECKER_NAME "port-referee"
 
 /* ---- the harness side ------------------------------------------------------- */
 
@@ -117,25 +194,18 @@ enum port_mapping_state {
 	MAPPING_DROPPED,	/* its IRP was cancelled before it was handed out */
 };
 
+/* "ACQUIRED", ... */
+const char *port_mapping_state_name(enum port_mapping_state s);
+
 struct port_mapping_info {
 	uint32_t index;		/* in stream order, from 0 */
 	uint32_t irp;		/* which IRP */
 	MAPPING_TAG tag;
-	PHYSICAL_ADDRESS physical;
+	uint32_t physical;	/* guest physical address (32-bit DMA) */
 	uint32_t byte_count;
 	uint64_t stream_offset_bytes;	/* where it sits in the stream */
 	enum port_mapping_state state;
 	bool last_of_irp;
-};
-
-/* Checkers watch the port through this. Every call happens at the
- * moment the event happens in the run. */
-struct port_observer {
-	void (*on_mapping)(void *ctx, const struct port_mapping_info *m);	/* state changed */
-	void (*on_irp)(void *ctx, uint32_t irp, bool completed, bool cancelled);
-	void (*on_state)(void *ctx, KSSTATE state);
-	void (*on_position)(void *ctx, uint64_t position_bytes);
-	void *ctx;
 };
 
 struct port_stream;
@@ -146,7 +216,6 @@ struct port_stream;
  * the run, or from a passive call. */
 struct port_stream *port_stream_create(const struct port_stream_config *cfg, const char **why);
 void port_stream_destroy(struct port_stream *s);
-void port_stream_set_observer(struct port_stream *s, const struct port_observer *obs);
 /* The miniport stream the port drives, and the handle driver code uses. */
 void port_stream_bind_miniport(struct port_stream *s, const struct miniport_stream_ops *ops,
 			       void *miniport_stream);

@@ -92,7 +92,7 @@ static const enum codec_converter engine_converter[AC97_ENGINE_COUNT] = {
 
 const char *ac97_engine_name(enum ac97_engine_id e)
 {
-	static const char *const names[AC97_ENGINE_COUNT] = { "PI", "PO", "MC" };
+	static const char *const names[AC97_ENGINE_COUNT] = AC97_ENGINE_NAMES;
 	return (unsigned)e < AC97_ENGINE_COUNT ? names[e] : "?";
 }
 

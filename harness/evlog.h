@@ -1,10 +1,19 @@
 /*
- * evlog.h - a run's event log: every kernel call, register access with its
- * value, interrupt, DPC, port call and checker event, with its step and
- * simulated time, folded into one 64-bit hash (FNV-1a over the fields, in
- * a fixed byte order). Nothing logged depends on wall time, host addresses
- * or host iteration order, so the same scenario, seed and build give the
- * same hash. Optionally also written as text, one event a line.
+ * evlog.h - a run's event log: every logged event (events.h: kernel calls,
+ * register accesses with their values, interrupts, DPCs, port calls,
+ * device events, failures) folded into one 64-bit hash, and optionally
+ * written as text, one event a line.
+ *
+ * The hash is FNV-1a over 64-bit words (xor a word, multiply by the FNV
+ * prime): the event's kind and CPU, its tick, its six payload words and,
+ * for events that carry a name or a note, that text's bytes. Nothing
+ * hashed depends on wall time, host addresses or host iteration order, so
+ * the same scenario, seed and build give the same hash.
+ *
+ * The text form starts with a header naming its columns; times are given
+ * in microseconds beside ticks, register accesses by register name, port
+ * calls with their tags and IRPs, kernel objects by the names the driver
+ * gave them.
  */
 #ifndef AC97SIM_EVLOG_H
 #define AC97SIM_EVLOG_H
@@ -12,34 +21,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "events.h"
 #include "simtime.h"
 
-enum ev_kind {
-	EV_KERNEL = 1,		/* a kernel call: text names it, a/b its arguments */
-	EV_PORT_READ,		/* a = port offset | width << 16, b = value */
-	EV_PORT_WRITE,
-	EV_INTERRUPT,		/* a = cpu the ISR ran on, b = claimed */
-	EV_DPC,			/* a = dpc id */
-	EV_TIMER,		/* a = timer id */
-	EV_SCHEDULE,		/* a = chosen option's agent, b = option count */
-	EV_DEVICE,		/* a device event (ac97_event) */
-	EV_PORT_CALL,		/* a call into the port driver model */
-	EV_CHECK,		/* a checker fired */
-	EV_NOTE,		/* DbgPrint and scenario notes */
-	EV_KIND_COUNT
-};
+/* The name of kernel object id, for the text form (NULL: "#id"). */
+typedef const char *(*evlog_object_name_fn)(void *ctx, uint32_t id);
 
 struct evlog {
 	uint64_t hash;
 	uint64_t count;
 	FILE *text;		/* NULL: hash only */
+	evlog_object_name_fn object_name;
+	void *object_name_ctx;
 };
 
-
 void evlog_init(struct evlog *log, FILE *text);
-/* Records one event. text may be NULL; it is hashed byte by byte. */
-void evlog_add(struct evlog *log, uint64_t step, sim_ticks_t tick, int cpu, enum ev_kind kind,
-	       uint64_t a, uint64_t b, const char *text);
-const char *ev_kind_name(enum ev_kind kind);
+
+/* Records one event (its kind must be EVF_LOGGED). */
+void evlog_add(struct evlog *log, const struct sim_event *ev);
+
+/* The text form of one event's details (no step, time or CPU). */
+void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *buf, size_t len);
 
 #endif

@@ -78,8 +78,8 @@ static void build_release_vs_revoke(struct scenario *sc, uint32_t v)
 static void build_two_consumers(struct scenario *sc, uint32_t v)
 {
 	base(sc, "two-consumers", v);
-	sc->miniport.timer_service = true;
-	sc->miniport.timer_period_ms = 1 + v % 3;
+	sc->timer_service = true;
+	sc->timer_period_ms = 1 + v % 3;
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 20 * PAGE;
@@ -134,7 +134,7 @@ static void build_stray_status(struct scenario *sc, uint32_t v)
 static void build_coalesced(struct scenario *sc, uint32_t v)
 {
 	base(sc, "coalesced", v);
-	sc->miniport.descriptor_max_bytes = 512;
+	sc->descriptor_max_bytes = 512;
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 16 * PAGE;
@@ -160,7 +160,7 @@ static void build_split(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = 16 * PAGE;
 	sc->stream.irps_in_flight = 2;
 	sc->stream.total_bytes = 48 * PAGE;
-	sc->miniport.descriptor_max_bytes = v % 2 ? 1024 : 4096;
+	sc->descriptor_max_bytes = v % 2 ? 1024 : 4096;
 	if (v % 3 == 2)
 		add(sc, SA_CANCEL_IRP, MS(60) + MS(11) * (v % 5), 0, 0);
 }
@@ -174,7 +174,7 @@ static void build_partial_frames(struct scenario *sc, uint32_t v)
 	sc->stream.layout = v % 2 ? PORT_PAGES_CONTIGUOUS : PORT_PAGES_SCATTERED;
 	sc->stream.irp_bytes = (1 + v % 3) * PAGE;
 	sc->stream.total_bytes = 16 * PAGE;
-	sc->miniport.descriptor_max_bytes = v % 4 == 3 ? 2048 : 0xFFFEu * 2u;
+	sc->descriptor_max_bytes = v % 4 == 3 ? 2048 : SCENARIO_DESCRIPTOR_MAX_BYTES_DEFAULT;
 }
 
 /* 18: pause and resume while running (RPBM cleared and set again). */
@@ -268,8 +268,8 @@ static void build_dsound(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = 8 * PAGE;
 	sc->stream.irps_in_flight = 1;
 	sc->stream.total_bytes = 32 * PAGE;
-	sc->miniport.timer_service = true;
-	sc->miniport.timer_period_ms = 2 + v % 4;
+	sc->timer_service = true;
+	sc->timer_period_ms = 2 + v % 4;
 }
 
 /* Variable rate: 44.1 kHz through VRA. */

@@ -7,7 +7,12 @@
  * on top of itself, or switches to the chosen CPU's fiber with that CPU's
  * action noted. A fiber resumes inside its own scheduling point and acts
  * on what was chosen for it. The run ends by switching to the host
- * thread's fiber, from whichever CPU ends it.
+ * thread's fiber, from whichever CPU ends it, or by a crash in driver code
+ * that the crash guard turns into a jump back to machine_run.
+ *
+ * Kernel objects: the backend's part of every object (struct k_object,
+ * 64 bytes the driver never reads) holds a struct det_object. Objects are
+ * numbered in creation order, so logs never see a host address.
  */
 #include "machine.h"
 
@@ -17,17 +22,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crash_guard.h"
 #include "fiber.h"
 #include "kernel_backend.h"
+#include "port.h"
 #include "simtime.h"
 
 #define FIBER_STACK_BYTES (256u * 1024u)
 #define DPC_QUEUE_MAX 64u
 #define LOCKS_HELD_MAX 16u
 #define TIMERS_MAX 64u
+#define WORK_ITEMS_MAX 64u
+#define OBJECTS_NAMED_MAX 1024u
 #define STORM_UNCLAIMED_MAX 64u
 #define COMMON_BUFFER_BASE 0x00100000u
 #define COMMON_BUFFER_END 0x00400000u
+
+const struct failure_def machine_failures[MACHINE_FAIL_COUNT] = {
+#define MACHINE_FAILURE_ROW(id, name, rule) [MACHINE_FAIL_##id] = { name, rule },
+	MACHINE_FAILURES(MACHINE_FAILURE_ROW)
+#undef MACHINE_FAILURE_ROW
+};
+
+const struct failure_def harness_failures[HARNESS_FAIL_COUNT] = {
+#define HARNESS_FAILURE_ROW(id, name, rule) [HARNESS_FAIL_##id] = { name, rule },
+	HARNESS_FAILURES(HARNESS_FAILURE_ROW)
+#undef HARNESS_FAILURE_ROW
+};
+
+/* What the deterministic backend keeps in a kernel object's storage. */
+struct det_object {
+	uint32_t id;		/* creation order, from 1 */
+	uint8_t type;		/* enum kobject_type */
+	KIRQL owner_old_irql;	/* spin locks */
+	int16_t owner_cpu;	/* spin locks and the interrupt's lock: -1 when free */
+	const char *name;	/* as the driver's source gave it */
+	union {
+		struct {
+			PKDEFERRED_ROUTINE routine;
+			void *context, *arg1, *arg2;
+			int16_t queued_cpu;
+			bool queued;
+		} dpc;
+		struct {
+			KDPC *dpc;
+			sim_ticks_t due_ticks, period_ticks;
+			bool set;
+		} timer;
+		struct {
+			uint8_t type;	/* EVENT_TYPE */
+			bool signalled;
+		} event;
+		struct {
+			PKSERVICE_ROUTINE isr;
+			void *context;
+			bool connected;
+		} intr;
+		struct {
+			PIO_WORKITEM_ROUTINE routine;
+			void *context;
+			bool queued, allocated;
+		} work;
+	} u;
+};
+
+_Static_assert(sizeof(struct det_object) <= sizeof(struct k_object),
+	       "the backend's object fits the SDK's storage");
+_Static_assert(_Alignof(struct det_object) <= _Alignof(struct k_object),
+	       "and is aligned as it is");
+
+/* The SDK leaves IO_WORKITEM to the backend: work items come from a pool
+ * of the machine's. */
+struct IO_WORKITEM {
+	struct k_object k;
+};
+
+static inline struct det_object *det(struct k_object *k)
+{
+	return (struct det_object *)(void *)k;
+}
 
 enum cpu_block { BLOCK_NONE, BLOCK_IDLE, BLOCK_SPIN, BLOCK_EVENT };
 enum cpu_action { ACT_NONE, ACT_RUN, ACT_ISR };
@@ -37,13 +110,13 @@ struct cpu {
 	struct fiber fiber;
 	KIRQL irql;
 	enum cpu_block block;
-	struct k_object *spin_on;	/* BLOCK_SPIN */
+	struct det_object *spin_on;	/* BLOCK_SPIN */
 	KEVENT *wait_on;		/* BLOCK_EVENT */
 	sim_ticks_t wait_deadline;
 	enum cpu_action pending;
 	KDPC *dpcs[DPC_QUEUE_MAX];
 	uint32_t dpc_count;
-	uint32_t held[LOCKS_HELD_MAX];	/* ids of the locks this CPU holds */
+	struct det_object *held[LOCKS_HELD_MAX];	/* the locks this CPU holds */
 	uint32_t held_count;
 	uint32_t isr_depth;
 	uint32_t dpc_depth;
@@ -56,6 +129,7 @@ struct task {
 	void *arg;
 	const char *name;
 	IO_WORKITEM *item;
+	PIO_WORKITEM_ROUTINE item_routine;
 };
 
 #define STEP_TASKS_MAX 32u
@@ -68,15 +142,18 @@ struct step_task {
 struct machine {
 	struct machine_config cfg;
 	struct gmem mem;
+	struct guest_memory guest;
 	struct ac97 dev;
-	CM_RESOURCES resources;
+	AC97SIM_RESOURCES resources;
 	struct decider decider;
 	struct evlog evlog;
+	struct bus bus;
 	struct fiber main_fiber;
 	struct cpu cpu[MACHINE_CPUS_MAX];
 	int current;
 	bool running;
 	bool finished;
+	bool run_end_published;
 	sim_ticks_t now;
 	uint64_t steps;
 	struct task *tasks;
@@ -88,15 +165,12 @@ struct machine {
 	KTIMER *timers[TIMERS_MAX];
 	uint32_t timer_count;
 	uint32_t next_object_id;
+	const char *object_names[OBJECTS_NAMED_MAX];	/* by id, for logs and reports */
+	IO_WORKITEM work_items[WORK_ITEMS_MAX];
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
 	struct step_task step_tasks[STEP_TASKS_MAX];
 	uint32_t n_step_tasks;
-	struct ac97_observer device_observer;
-	void (*step_hook)(void *ctx);
-	void *step_ctx;
-	void (*end_hook)(void *ctx);
-	void *end_ctx;
 	struct run_result result;
 };
 
@@ -142,15 +216,71 @@ static struct cpu *cur(struct machine *m)
 	return &m->cpu[m->current];
 }
 
-static void logk(struct machine *m, enum ev_kind kind, uint64_t a, uint64_t b, const char *text)
+/* Publishes ev as happening at tick on cpu (-1: the device, or outside
+ * the run). The device's events may lie behind the machine's clock: it
+ * catches up event by event. */
+static void publish_at(struct machine *m, struct sim_event *ev, sim_ticks_t tick, int cpu)
 {
-	evlog_add(&m->evlog, m->steps, m->now, m->running ? m->current : -1, kind, a, b, text);
+	ev->step = m->steps;
+	ev->tick = tick;
+	ev->cpu = (int16_t)cpu;
+	if (event_kind_logged((enum sim_event_kind)ev->kind))
+		evlog_add(&m->evlog, ev);
+	bus_publish(&m->bus, ev);
+}
+
+void machine_publish(struct machine *m, struct sim_event *ev)
+{
+	publish_at(m, ev, m->now, m->running ? m->current : -1);
+}
+
+/* The common case: a kernel call with an object and two arguments. */
+static void publish_kcall(struct machine *m, enum kcall call, const struct det_object *o,
+			  uint64_t arg0, uint64_t arg1)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_KCALL);
+	ev.u.kcall = (struct ev_kcall){ call, o != NULL ? o->id : 0, arg0, arg1 };
+	machine_publish(m, &ev);
+}
+
+void machine_note(struct machine *m, const char *text)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_NOTE);
+	ev.text = text;
+	machine_publish(m, &ev);
+}
+
+static void publish_fault(struct machine *m, enum fault_kind kind, uint32_t arg, sim_ticks_t until)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_FAULT);
+	ev.u.fault = (struct ev_fault){ kind, arg, until };
+	machine_publish(m, &ev);
+}
+
+static const char *object_name(void *ctx, uint32_t id)
+{
+	const struct machine *m = ctx;
+	return id < OBJECTS_NAMED_MAX ? m->object_names[id] : NULL;
+}
+
+/* "&s->lock (#16)" */
+static const char *describe_object(const struct det_object *o, char *buf, size_t len)
+{
+	if (o->name != NULL)
+		snprintf(buf, len, "%s (#%u)", o->name, (unsigned)o->id);
+	else
+		snprintf(buf, len, "#%u", (unsigned)o->id);
+	return buf;
 }
 
 static int describe_cpus(struct machine *m, char *buf, size_t len)
 {
 	static const char *const block_names[] = { "running", "idle", "spinning", "waiting" };
 	size_t at = 0;
+	char o[96];
 	for (uint32_t i = 0; i < m->cfg.n_cpus && at < len; i++) {
 		const struct cpu *c = &m->cpu[i];
 		int n = snprintf(buf + at, len - at, "\n  cpu%u: %s at IRQL %u%s%s", i,
@@ -160,33 +290,43 @@ static int describe_cpus(struct machine *m, char *buf, size_t len)
 			break;
 		at += (size_t)n;
 		if (c->block == BLOCK_SPIN && at < len)
-			at += (size_t)snprintf(buf + at, len - at, " on lock #%u", c->spin_on->id);
+			at += (size_t)snprintf(buf + at, len - at, " on lock %s",
+					       describe_object(c->spin_on, o, sizeof(o)));
 		if (c->block == BLOCK_EVENT && at < len)
-			at += (size_t)snprintf(buf + at, len - at, " for event #%u", c->wait_on->k.id);
+			at += (size_t)snprintf(buf + at, len - at, " for event %s",
+					       describe_object(det(&c->wait_on->k), o, sizeof(o)));
 		for (uint32_t h = 0; h < c->held_count && at < len; h++)
-			at += (size_t)snprintf(buf + at, len - at, "%s#%u", h ? "," : ", holds lock ",
-					       c->held[h]);
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", h ? ", " : ", holds lock ",
+					       describe_object(c->held[h], o, sizeof(o)));
 	}
 	return (int)at;
 }
 
-/* Ends the run from inside a fiber (or notes it when no fiber runs). */
-_Noreturn static void end_run(struct machine *m, enum run_verdict verdict, const char *checker,
-			      const char *message)
+/* Ends the run from inside a fiber. */
+AC97SIM_NORETURN static void end_run(struct machine *m, enum run_verdict verdict,
+				     const char *checker, const struct failure_def *rule,
+				     const char *message)
 {
 	struct run_result *r = &m->result;
 	r->verdict = verdict;
-	snprintf(r->checker, sizeof(r->checker), "%s", checker ? checker : "");
+	snprintf(r->checker, sizeof(r->checker), "%s", rule ? rule->name : "");
+	snprintf(r->group, sizeof(r->group), "%s", checker ? checker : "");
+	r->rule = rule ? rule->rule : NULL;
 	snprintf(r->message, sizeof(r->message), "%s", message ? message : "");
 	r->steps = m->steps;
 	r->end_tick = m->now;
-	if (verdict == RUN_FAIL)
-		logk(m, EV_CHECK, 0, 0, checker);
+	if (verdict == RUN_FAIL) {
+		struct sim_event ev;
+		event_init(&ev, EV_FAILURE);
+		ev.u.failure.bugcheck_code = r->bugcheck_code;
+		ev.text = rule->name;
+		machine_publish(m, &ev);
+	}
 	r->evlog_hash = m->evlog.hash;
 	r->events = m->evlog.count;
 	m->finished = true;
 	if (!m->running) {
-		fprintf(stderr, "ac97sim: %s outside a run: %s\n", checker ? checker : "failure",
+		fprintf(stderr, "ac97sim: %s outside a run: %s\n", rule ? rule->name : "failure",
 			message ? message : "");
 		abort();
 	}
@@ -194,7 +334,8 @@ _Noreturn static void end_run(struct machine *m, enum run_verdict verdict, const
 	abort();	/* an ended run is never resumed */
 }
 
-_Noreturn void machine_fail(struct machine *m, const char *checker, const char *format, ...)
+AC97SIM_NORETURN void machine_fail(struct machine *m, const char *checker,
+				   const struct failure_def *rule, const char *format, ...)
 {
 	char msg[768], full[1024];
 	va_list ap;
@@ -205,13 +346,25 @@ _Noreturn void machine_fail(struct machine *m, const char *checker, const char *
 			 " us)", msg, m->steps, m->now, sim_ticks_to_us(m->now));
 	if (n > 0 && (size_t)n < sizeof(full))
 		describe_cpus(m, full + n, sizeof(full) - (size_t)n);
-	end_run(m, RUN_FAIL, checker, full);
+	end_run(m, RUN_FAIL, checker, rule, full);
 }
 
-_Noreturn static void bugcheck(struct machine *m, uint32_t code, uintptr_t p1, const char *why)
+#define kernel_rule(m, id, ...) \
+	machine_fail((m), MACHINE_CHECKER_NAME, &machine_failures[MACHINE_FAIL_##id], __VA_ARGS__)
+#define harness_fault(m, id, ...) \
+	machine_fail((m), HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_##id], __VA_ARGS__)
+
+/* A bug check: the code picks the rule it broke. */
+AC97SIM_NORETURN static void bugcheck(struct machine *m, uint32_t code, uintptr_t p1,
+				      const char *why)
 {
 	m->result.bugcheck_code = code;
-	machine_fail(m, code == BUGCHECK_DEADLOCK ? "deadlock" : "bugcheck",
+	enum machine_failure f = code == BUGCHECK_IRQL_NOT_LESS_OR_EQUAL ? MACHINE_FAIL_IRQL
+				 : code == BUGCHECK_SPIN_LOCK_ALREADY_OWNED ||
+						 code == BUGCHECK_SPIN_LOCK_NOT_OWNED
+					 ? MACHINE_FAIL_SPIN_LOCK
+					 : MACHINE_FAIL_VERIFIER;
+	machine_fail(m, MACHINE_CHECKER_NAME, &machine_failures[f],
 		     "bug check 0x%02X (%s, p1 = 0x%" PRIxPTR ") on cpu%d", code, why, p1, m->current);
 }
 
@@ -220,9 +373,10 @@ _Noreturn static void bugcheck(struct machine *m, uint32_t code, uintptr_t p1, c
 static void queue_dpc_on(struct machine *m, struct cpu *c, KDPC *dpc)
 {
 	if (c->dpc_count == DPC_QUEUE_MAX)
-		machine_fail(m, "bugcheck", "more than %u DPCs queued on cpu%d", DPC_QUEUE_MAX, c->id);
-	dpc->queued = true;
-	dpc->queued_cpu = c->id;
+		kernel_rule(m, VERIFIER, "more than %u DPCs queued on cpu%d", DPC_QUEUE_MAX, c->id);
+	struct det_object *o = det(&dpc->k);
+	o->u.dpc.queued = true;
+	o->u.dpc.queued_cpu = (int16_t)c->id;
 	c->dpcs[c->dpc_count++] = dpc;
 }
 
@@ -238,28 +392,33 @@ static void fire_timers(struct machine *m)
 	for (;;) {
 		int best = -1;
 		for (uint32_t i = 0; i < m->timer_count; i++) {
-			KTIMER *t = m->timers[i];
-			if (t->due_ticks > m->now)
+			const struct det_object *t = det(&m->timers[i]->k);
+			if (t->u.timer.due_ticks > m->now)
 				continue;
-			if (best < 0 || t->due_ticks < m->timers[best]->due_ticks ||
-			    (t->due_ticks == m->timers[best]->due_ticks && t->k.id < m->timers[best]->k.id))
+			const struct det_object *b = best < 0 ? NULL : det(&m->timers[best]->k);
+			if (b == NULL || t->u.timer.due_ticks < b->u.timer.due_ticks ||
+			    (t->u.timer.due_ticks == b->u.timer.due_ticks && t->id < b->id))
 				best = (int)i;
 		}
 		if (best < 0)
 			return;
-		KTIMER *t = m->timers[best];
-		logk(m, EV_TIMER, t->k.id, t->due_ticks, "timer expired");
-		if (t->period_ticks != 0) {
-			t->due_ticks += t->period_ticks;
+		struct det_object *t = det(&m->timers[best]->k);
+		struct sim_event ev;
+		event_init(&ev, EV_TIMER);
+		ev.u.id = (struct ev_id){ t->id, 0, t->u.timer.due_ticks };
+		machine_publish(m, &ev);
+		if (t->u.timer.period_ticks != 0) {
+			t->u.timer.due_ticks += t->u.timer.period_ticks;
 		} else {
-			t->set = false;
+			t->u.timer.set = false;
 			remove_timer(m, (uint32_t)best);
 		}
-		if (t->dpc != NULL && !t->dpc->queued) {
+		KDPC *dpc = t->u.timer.dpc;
+		if (dpc != NULL && !det(&dpc->k)->u.dpc.queued) {
 			uint32_t c = 0;
 			if (m->cfg.n_cpus > 1)
 				c = decide_uniform(&m->decider, SITE_TIMER_CPU, m->cfg.n_cpus, m->evlog.hash);
-			queue_dpc_on(m, &m->cpu[c], t->dpc);
+			queue_dpc_on(m, &m->cpu[c], dpc);
 		}
 	}
 }
@@ -267,9 +426,7 @@ static void fire_timers(struct machine *m)
 /* Simulated time reaches m->now: the device and the timers catch up. */
 static void catch_up(struct machine *m)
 {
-	bool moved = ac97_advance_to(&m->dev, m->now);
-	assert(moved);	/* m->now <= max_ticks <= the horizon */
-	(void)moved;
+	ac97_advance_to(&m->dev, m->now);
 	fire_timers(m);
 }
 
@@ -277,7 +434,8 @@ static void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
-		end_run(m, RUN_LIMIT, "time-limit", "simulated time limit reached");
+		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
+			"simulated time limit reached");
 	catch_up(m);
 }
 
@@ -293,6 +451,11 @@ static bool tasks_waiting(const struct machine *m)
 	return m->task_count > 0;
 }
 
+static bool event_signalled(KEVENT *e)
+{
+	return det(&e->k)->u.event.signalled;
+}
+
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
 	if (m->now < c->stalled_until)
@@ -302,7 +465,7 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 	case BLOCK_IDLE: return tasks_waiting(m) || c->dpc_count > 0;
 	case BLOCK_SPIN: return c->spin_on->owner_cpu < 0;
 	case BLOCK_EVENT:
-		return c->wait_on->signalled || m->now >= c->wait_deadline ||
+		return event_signalled(c->wait_on) || m->now >= c->wait_deadline ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
 	}
 	return false;
@@ -310,7 +473,7 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 
 static bool irq_deliverable(const struct machine *m)
 {
-	return m->interrupt != NULL && m->interrupt->connected && m->isr_cpu < 0 &&
+	return m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected && m->isr_cpu < 0 &&
 	       m->now >= m->irq_held_until && ac97_irq_line(&m->dev);
 }
 
@@ -353,9 +516,11 @@ static bool all_idle(const struct machine *m)
 static bool idle_advance(struct machine *m)
 {
 	sim_ticks_t next = ac97_next_event_tick(&m->dev);
-	for (uint32_t i = 0; i < m->timer_count; i++)
-		if (m->timers[i]->due_ticks < next)
-			next = m->timers[i]->due_ticks;
+	for (uint32_t i = 0; i < m->timer_count; i++) {
+		sim_ticks_t due = det(&m->timers[i]->k)->u.timer.due_ticks;
+		if (due < next)
+			next = due;
+	}
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		/* A deadline already passed cannot move time on (its CPU may be
 		 * stalled, and then it is the stall's end that counts). */
@@ -389,8 +554,8 @@ static void release_step_tasks(struct machine *m)
 			continue;
 		}
 		if (push_task(m, m->step_tasks[i].task) != 0)
-			machine_fail(m, "host-memory", "out of host memory queueing a task");
-		logk(m, EV_NOTE, m->steps, 0, m->step_tasks[i].task.name);
+			harness_fault(m, HOST_MEMORY, "out of host memory queueing a task");
+		machine_note(m, m->step_tasks[i].task.name);
 		m->step_tasks[i] = m->step_tasks[--m->n_step_tasks];
 	}
 }
@@ -418,7 +583,7 @@ static bool act(struct machine *m, struct cpu *self)
 	 * same lock or event: they may spin or poll themselves, and that
 	 * clears spin_on and wait_on. */
 	enum cpu_block saved = self->block;
-	struct k_object *saved_spin_on = self->spin_on;
+	struct det_object *saved_spin_on = self->spin_on;
 	KEVENT *saved_wait_on = self->wait_on;
 	sim_ticks_t saved_wait_deadline = self->wait_deadline;
 	self->block = BLOCK_NONE;
@@ -433,44 +598,66 @@ static bool act(struct machine *m, struct cpu *self)
 	return a != ACT_ISR;
 }
 
+/* Every CPU idle and nothing queued: the end-of-run checks (published once,
+ * still inside the machine, so that they may fail the run; they may also
+ * run code, so the scheduling goes on afterwards). */
+static bool publish_run_end(struct machine *m)
+{
+	if (m->run_end_published)
+		return false;
+	m->run_end_published = true;
+	struct sim_event ev;
+	event_init(&ev, EV_RUN_END);
+	machine_publish(m, &ev);
+	return true;
+}
+
 static void sched_point(struct machine *m, sim_ticks_t cost)
 {
 	if (!m->running)
 		return;
 	struct cpu *self = cur(m);
 	charge(m, cost);
-	if (m->step_hook != NULL)
-		m->step_hook(m->step_ctx);
+	if (bus_wants(&m->bus, EV_STEP)) {
+		struct sim_event ev;
+		event_init(&ev, EV_STEP);
+		machine_publish(m, &ev);
+	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
 		uint32_t agent[2 * MACHINE_CPUS_MAX];
 		uint32_t n = build_options(m, opt, agent);
 		if (n == 0) {
 			if (all_idle(m)) {
-				if (m->end_hook != NULL) {
-					void (*hook)(void *) = m->end_hook;
-					m->end_hook = NULL;	/* it may run code with points */
-					hook(m->end_ctx);
+				if (publish_run_end(m))
 					continue;
-				}
-				end_run(m, RUN_PASS, NULL, NULL);
+				end_run(m, RUN_PASS, NULL, NULL, NULL);
 			}
-			if (!idle_advance(m))
-				bugcheck(m, BUGCHECK_DEADLOCK, 0, "no CPU can run and nothing is pending");
+			if (!idle_advance(m)) {
+				m->result.bugcheck_code = 0;
+				kernel_rule(m, DEADLOCK, "no CPU can run and nothing is pending");
+			}
 			continue;
 		}
 		uint32_t k = 0;
 		if (n > 1) {
 			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
 			if (decider_diverged(&m->decider))
-				end_run(m, RUN_DIVERGED, "replay", m->decider.divergence.why);
+				end_run(m, RUN_DIVERGED, HARNESS_CHECKER_NAME,
+					&harness_failures[HARNESS_FAIL_REPLAY], m->decider.divergence.why);
 		}
 		if (++m->steps > m->cfg.max_steps)
-			end_run(m, RUN_LIMIT, "step-limit", "scheduling step limit reached");
+			end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
+				"scheduling step limit reached");
 		release_step_tasks(m);
 		if (irq_deliverable(m))
 			m->irq_deferred = opt[k].action == ACT_ISR ? 0 : m->irq_deferred + 1;
-		logk(m, EV_SCHEDULE, (uint64_t)opt[k].action << 8 | opt[k].cpu, n, NULL);
+		struct sim_event ev;
+		event_init(&ev, EV_SCHEDULE);
+		ev.u.schedule = (struct ev_schedule){
+			opt[k].action == ACT_ISR ? SCHED_ISR : SCHED_RUN, opt[k].cpu, n, SITE_SCHEDULE,
+		};
+		machine_publish(m, &ev);
 		struct cpu *target = &m->cpu[opt[k].cpu];
 		target->pending = (enum cpu_action)opt[k].action;
 		if (target != self)
@@ -482,17 +669,18 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 
 /* ---- ISR and DPC dispatch ---------------------------------------------------------- */
 
-static void hold(struct machine *m, struct cpu *c, uint32_t id)
+static void hold(struct machine *m, struct cpu *c, struct det_object *lock)
 {
 	if (c->held_count == LOCKS_HELD_MAX)
-		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, id, "too many spin locks held");
-	c->held[c->held_count++] = id;
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, lock->id,
+			 "too many spin locks held");
+	c->held[c->held_count++] = lock;
 }
 
-static void unhold(struct cpu *c, uint32_t id)
+static void unhold(struct cpu *c, const struct det_object *lock)
 {
 	for (uint32_t i = 0; i < c->held_count; i++) {
-		if (c->held[i] == id) {
+		if (c->held[i] == lock) {
 			memmove(&c->held[i], &c->held[i + 1], (c->held_count - i - 1) * sizeof(c->held[0]));
 			c->held_count--;
 			return;
@@ -501,51 +689,60 @@ static void unhold(struct cpu *c, uint32_t id)
 }
 
 /* Takes a lock object for the current CPU, spinning while another holds it. */
-static void take_lock(struct machine *m, struct cpu *self, struct k_object *k)
+static void take_lock(struct machine *m, struct cpu *self, struct det_object *lock)
 {
-	while (k->owner_cpu >= 0) {
+	while (lock->owner_cpu >= 0) {
 		self->block = BLOCK_SPIN;
-		self->spin_on = k;
+		self->spin_on = lock;
 		sched_point(m, 0);
 	}
 	self->block = BLOCK_NONE;
 	self->spin_on = NULL;
-	k->owner_cpu = self->id;
-	hold(m, self, k->id);
+	lock->owner_cpu = (int16_t)self->id;
+	hold(m, self, lock);
 }
 
-static void drop_lock(struct cpu *self, struct k_object *k)
+static void drop_lock(struct cpu *self, struct det_object *lock)
 {
-	k->owner_cpu = -1;
-	unhold(self, k->id);
+	lock->owner_cpu = -1;
+	unhold(self, lock);
+}
+
+static void publish_isr(struct machine *m, bool leaving, bool claimed)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_ISR);
+	ev.u.isr = (struct ev_isr){ leaving, claimed };
+	machine_publish(m, &ev);
 }
 
 static void run_isr(struct machine *m, struct cpu *self)
 {
 	KINTERRUPT *intr = m->interrupt;
 	assert(intr != NULL && m->isr_cpu < 0 && self->irql < DIRQL);
+	struct det_object *io = det(&intr->k);
 	KIRQL old = self->irql;
 	uint32_t held_before = self->held_count;
 	m->isr_cpu = self->id;
 	self->irql = DIRQL;
 	self->isr_depth++;
-	logk(m, EV_INTERRUPT, (uint64_t)self->id, 0, "ISR entered");
+	publish_isr(m, false, false);
 	charge(m, m->cfg.costs.isr_entry);
-	take_lock(m, self, &intr->k);
-	bool claimed = intr->isr(intr, intr->context);
+	take_lock(m, self, io);
+	bool claimed = io->u.intr.isr(intr, io->u.intr.context) != 0;
 	if (self->irql != DIRQL || self->held_count != held_before + 1)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
 			 "ISR returned with IRQL or spin locks not restored");
-	drop_lock(self, &intr->k);
+	drop_lock(self, io);
 	self->isr_depth--;
 	self->irql = old;
 	m->isr_cpu = -1;
-	logk(m, EV_INTERRUPT, (uint64_t)self->id, claimed, claimed ? "ISR claimed" : "ISR declined");
+	publish_isr(m, true, claimed);
 	m->unclaimed_in_a_row = claimed ? 0 : m->unclaimed_in_a_row + 1;
 	if (m->unclaimed_in_a_row >= STORM_UNCLAIMED_MAX && ac97_irq_line(&m->dev))
-		machine_fail(m, "interrupt-storm",
-			     "the interrupt line stayed asserted through %u ISR calls that did not "
-			     "claim it", STORM_UNCLAIMED_MAX);
+		kernel_rule(m, INTERRUPT_STORM,
+			    "the interrupt line stayed asserted through %u ISR calls that did not claim "
+			    "it", STORM_UNCLAIMED_MAX);
 	if (self->irql < DISPATCH_LEVEL)
 		run_dpcs(m, self);
 }
@@ -558,14 +755,18 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 	while (self->dpc_count > 0) {
 		KDPC *dpc = self->dpcs[0];
 		memmove(&self->dpcs[0], &self->dpcs[1], --self->dpc_count * sizeof(self->dpcs[0]));
-		dpc->queued = false;
-		dpc->queued_cpu = -1;
-		logk(m, EV_DPC, dpc->k.id, 0, "DPC");
+		struct det_object *o = det(&dpc->k);
+		o->u.dpc.queued = false;
+		o->u.dpc.queued_cpu = -1;
+		struct sim_event ev;
+		event_init(&ev, EV_DPC);
+		ev.u.id.id = o->id;
+		machine_publish(m, &ev);
 		sched_point(m, m->cfg.costs.dpc_dispatch);
 		uint32_t held_before = self->held_count;
 		self->dpc_depth++;
-		if (dpc->routine != NULL)
-			dpc->routine(dpc, dpc->context, dpc->arg1, dpc->arg2);
+		if (o->u.dpc.routine != NULL)
+			o->u.dpc.routine(dpc, o->u.dpc.context, o->u.dpc.arg1, o->u.dpc.arg2);
 		self->dpc_depth--;
 		if (self->irql != DISPATCH_LEVEL || self->held_count != held_before)
 			bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
@@ -579,10 +780,16 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 static void run_task(struct machine *m, struct cpu *self, struct task t)
 {
 	self->task = t.name;
-	if (t.item != NULL)
-		t.item->queued = false;
-	logk(m, EV_KERNEL, 0, 0, t.name);
-	t.fn(t.arg);
+	struct sim_event ev;
+	event_init(&ev, EV_TASK);
+	ev.text = t.name;
+	machine_publish(m, &ev);
+	if (t.item != NULL) {
+		det(&t.item->k)->u.work.queued = false;
+		t.item_routine(NULL, t.arg);
+	} else {
+		t.fn(t.arg);
+	}
 	if (self->irql != PASSIVE_LEVEL || self->held_count != 0)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
 			 "passive call returned with IRQL or spin locks not restored");
@@ -612,35 +819,49 @@ static void cpu_main(void *arg)
 	}
 }
 
-/* ---- lifecycle ---------------------------------------------------------------------- */
+/* ---- the device, onto the bus ---------------------------------------------------- */
 
-static void on_device_event(void *ctx, const struct ac97_event *ev)
+static void on_device_event(void *ctx, const struct ac97_event *dev_ev)
 {
 	struct machine *m = ctx;
-	/* DMA ranges follow from the descriptors and time already logged. */
-	if (ev->kind != AC97_EV_DMA)
-		evlog_add(&m->evlog, m->steps, ev->tick, -1, EV_DEVICE,
-			  (uint64_t)ev->kind << 8 | (uint64_t)(ev->engine & 0xFF), ev->a, ev->what);
-	if (m->device_observer.on_event != NULL)
-		m->device_observer.on_event(m->device_observer.ctx, ev);
+	/* DMA ranges follow from the descriptors and time already logged:
+	 * they go to subscribers, not into the log. */
+	enum sim_event_kind kind = dev_ev->kind == AC97_EV_DMA ? EV_DMA : EV_DEVICE;
+	if (!bus_wants(&m->bus, kind) && !event_kind_logged(kind))
+		return;
+	struct sim_event ev;
+	event_init(&ev, kind);
+	ev.u.device = (struct ev_device){
+		(uint32_t)dev_ev->kind, dev_ev->engine, dev_ev->code, 0, dev_ev->a, dev_ev->b,
+	};
+	ev.ref = dev_ev;
+	publish_at(m, &ev, dev_ev->tick, -1);
 }
 
-void machine_set_device_observer(struct machine *m, struct ac97_observer obs)
+static void on_span(void *ctx, const struct ac97_span *span)
 {
-	m->device_observer = obs;
+	struct machine *m = ctx;
+	if (!bus_wants(&m->bus, EV_SPAN))
+		return;
+	struct sim_event ev;
+	event_init(&ev, EV_SPAN);
+	ev.ref = span;
+	publish_at(m, &ev, cadence_tick_of(&span->cadence, span->first_request), -1);
 }
 
-void machine_set_step_hook(struct machine *m, void (*fn)(void *ctx), void *ctx)
+/* ---- guest memory, as the port model sees it ------------------------------------- */
+
+static bool guest_page_mapped(void *mem, uint64_t addr)
 {
-	m->step_hook = fn;
-	m->step_ctx = ctx;
+	return gmem_page_is_mapped(mem, addr);
 }
 
-void machine_set_end_hook(struct machine *m, void (*fn)(void *ctx), void *ctx)
+static void guest_set_mapped(void *mem, uint64_t addr, uint64_t len, bool mapped)
 {
-	m->end_hook = fn;
-	m->end_ctx = ctx;
+	gmem_set_mapped(mem, addr, len, mapped);
 }
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
 
 struct machine *machine_create(const struct machine_config *cfg)
 {
@@ -658,15 +879,24 @@ struct machine *machine_create(const struct machine_config *cfg)
 		free(m);
 		return NULL;
 	}
+	m->guest = (struct guest_memory){ m->mem.bytes, m->mem.size_bytes, guest_page_mapped,
+					  guest_set_mapped, &m->mem };
 	ac97_init(&m->dev, &cfg->device, &m->mem);
 	ac97_set_observer(&m->dev, (struct ac97_observer){ on_device_event, m });
-	m->resources = (CM_RESOURCES){ .nambar = cfg->nambar, .nabmbar = cfg->nabmbar };
+	ac97_set_sink(&m->dev, (struct ac97_sink){ on_span, m });
+	m->resources = (AC97SIM_RESOURCES){
+		.Nambar = (PUCHAR)cfg->nambar,
+		.Nabmbar = (PUCHAR)cfg->nabmbar,
+	};
 	if (cfg->replay != NULL)
 		decider_init_replay(&m->decider, cfg->replay);
 	else
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
 	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
+	m->evlog.object_name = object_name;
+	m->evlog.object_name_ctx = m;
+	bus_init(&m->bus);
 	m->isr_cpu = -1;
 	m->current = -1;
 	m->common_next = COMMON_BUFFER_BASE;
@@ -696,18 +926,14 @@ void machine_destroy(struct machine *m)
 
 struct ac97 *machine_device(struct machine *m) { return &m->dev; }
 struct gmem *machine_memory(struct machine *m) { return &m->mem; }
-const CM_RESOURCES *machine_resources(const struct machine *m) { return &m->resources; }
+const AC97SIM_RESOURCES *machine_resources(const struct machine *m) { return &m->resources; }
+struct bus *machine_bus(struct machine *m) { return &m->bus; }
 const struct decision_log *machine_decisions(const struct machine *m) { return &m->decider.recorded; }
 const struct divergence *machine_divergence(const struct machine *m) { return &m->decider.divergence; }
 sim_ticks_t machine_now(const struct machine *m) { return m->now; }
 uint64_t machine_step(const struct machine *m) { return m->steps; }
 int machine_current_cpu(const struct machine *m) { return m->current; }
 struct machine *machine_running(void) { return running_machine; }
-
-void machine_log(struct machine *m, enum ev_kind kind, uint64_t a, uint64_t b, const char *text)
-{
-	logk(m, kind, a, b, text);
-}
 
 void machine_bind(struct machine *m)
 {
@@ -716,7 +942,7 @@ void machine_bind(struct machine *m)
 
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name)
 {
-	return push_task(m, (struct task){ fn, arg, name, NULL });
+	return push_task(m, (struct task){ fn, arg, name, NULL, NULL });
 }
 
 static int push_task(struct machine *m, struct task task)
@@ -742,7 +968,7 @@ int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(v
 {
 	if (m->n_step_tasks == STEP_TASKS_MAX)
 		return -1;
-	m->step_tasks[m->n_step_tasks++] = (struct step_task){ step, { fn, arg, name, NULL } };
+	m->step_tasks[m->n_step_tasks++] = (struct step_task){ step, { fn, arg, name, NULL, NULL } };
 	return 0;
 }
 
@@ -750,7 +976,7 @@ void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick)
 {
 	if (until_tick > m->irq_held_until)
 		m->irq_held_until = until_tick;
-	logk(m, EV_NOTE, until_tick, 0, "interrupts held back (fault injection)");
+	publish_fault(m, FAULT_IRQ_HELD, 0, until_tick);
 }
 
 void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
@@ -759,7 +985,16 @@ void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
 		return;
 	if (until_tick > m->cpu[cpu].stalled_until)
 		m->cpu[cpu].stalled_until = until_tick;
-	logk(m, EV_NOTE, cpu, until_tick, "CPU stalled (fault injection)");
+	publish_fault(m, FAULT_CPU_STALLED, cpu, until_tick);
+}
+
+static void run_fibers(void *arg)
+{
+	struct machine *m = arg;
+	m->running = true;
+	m->current = 0;
+	m->cpu[0].pending = ACT_RUN;
+	fiber_switch(&m->main_fiber, &m->cpu[0].fiber);
 }
 
 void machine_run(struct machine *m, struct run_result *result)
@@ -769,10 +1004,30 @@ void machine_run(struct machine *m, struct run_result *result)
 	running_machine = m;
 	kernel_bind(&machine_ops, m);
 	fiber_adopt_thread(&m->main_fiber);
-	m->running = true;
-	m->current = 0;
-	m->cpu[0].pending = ACT_RUN;
-	fiber_switch(&m->main_fiber, &m->cpu[0].fiber);
+	bus_seal(&m->bus);
+	struct crash_info crash;
+	if (!crash_guard_call(run_fibers, m, &crash)) {
+		/* Driver code crashed: the run ends where it was. Its fibers are
+		 * abandoned (machine_destroy frees their stacks). */
+		struct run_result *r = &m->result;
+		r->verdict = RUN_FAIL;
+		snprintf(r->checker, sizeof(r->checker), "%s",
+			 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
+		snprintf(r->group, sizeof(r->group), "%s", MACHINE_CHECKER_NAME);
+		r->rule = machine_failures[MACHINE_FAIL_DRIVER_CRASH].rule;
+		int n = snprintf(r->message, sizeof(r->message),
+				 "%s at address 0x%" PRIxPTR " (instruction 0x%" PRIxPTR ") on cpu%d "
+				 "(step %" PRIu64 ", %" PRIu64 " ticks = %" PRIu64 " us)",
+				 crash_signal_name(crash.signal), crash.fault_addr, crash.pc, m->current,
+				 m->steps, m->now, sim_ticks_to_us(m->now));
+		if (n > 0 && (size_t)n < sizeof(r->message))
+			describe_cpus(m, r->message + n, sizeof(r->message) - (size_t)n);
+		r->steps = m->steps;
+		r->end_tick = m->now;
+		r->evlog_hash = m->evlog.hash;
+		r->events = m->evlog.count;
+		m->finished = true;
+	}
 	m->running = false;
 	m->current = -1;
 	kernel_bind(NULL, NULL);
@@ -797,7 +1052,7 @@ static void k_raise_irql(void *self, KIRQL new_irql, KIRQL *old_irql)
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, new_irql, "KeRaiseIrql to a lower IRQL");
 	*old_irql = c->irql;
 	c->irql = new_irql;
-	logk(m, EV_KERNEL, new_irql, *old_irql, "KeRaiseIrql");
+	publish_kcall(m, KC_RAISE_IRQL, NULL, new_irql, *old_irql);
 }
 
 static void k_lower_irql(void *self, KIRQL new_irql)
@@ -807,18 +1062,45 @@ static void k_lower_irql(void *self, KIRQL new_irql)
 	struct cpu *c = cur(m);
 	if (new_irql > c->irql)
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, new_irql, "KeLowerIrql to a higher IRQL");
+	KIRQL was = c->irql;
 	c->irql = new_irql;
-	logk(m, EV_KERNEL, new_irql, 0, "KeLowerIrql");
+	publish_kcall(m, KC_LOWER_IRQL, NULL, new_irql, was);
 	if (c->irql < DISPATCH_LEVEL && c->dpc_count > 0)
 		run_dpcs(m, c);
 }
 
-static void k_object_init(void *self, struct k_object *k, const char *what)
+static void k_object_init(void *self, struct k_object *k, enum kobject_type type, const char *name,
+			  void *routine, void *context)
 {
 	struct machine *m = self;
-	k->id = ++m->next_object_id;
-	k->owner_cpu = -1;
-	logk(m, EV_KERNEL, k->id, 0, what);
+	struct det_object *o = det(k);
+	o->id = ++m->next_object_id;
+	o->type = (uint8_t)type;
+	o->owner_cpu = -1;
+	o->name = name;
+	if (o->id < OBJECTS_NAMED_MAX)
+		m->object_names[o->id] = name;
+	switch (type) {
+	case KOBJ_DPC:
+		o->u.dpc.routine = (PKDEFERRED_ROUTINE)routine;
+		o->u.dpc.context = context;
+		o->u.dpc.queued_cpu = -1;
+		break;
+	case KOBJ_INTERRUPT:
+		o->u.intr.isr = (PKSERVICE_ROUTINE)routine;
+		o->u.intr.context = context;
+		break;
+	case KOBJ_EVENT:
+		o->u.event.type = (uint8_t)(uintptr_t)context;
+		break;
+	default:
+		break;
+	}
+	struct sim_event ev;
+	event_init(&ev, EV_OBJECT);
+	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
+	ev.text = name;
+	machine_publish(m, &ev);
 }
 
 static void k_spin_acquire(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool at_dpc_level)
@@ -826,8 +1108,12 @@ static void k_spin_acquire(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool a
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	struct cpu *c = cur(m);
+	struct det_object *o = det(&lock->k);
+	if (o->type != KOBJ_SPIN_LOCK || o->id == 0)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+			 "a spin lock acquired before KeInitializeSpinLock");
 	if (c->isr_depth > 0)
-		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, lock->k.id,
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, o->id,
 			 "an ISR took an ordinary spin lock");
 	if (at_dpc_level && c->irql != DISPATCH_LEVEL)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, c->irql,
@@ -835,15 +1121,15 @@ static void k_spin_acquire(void *self, KSPIN_LOCK *lock, KIRQL *old_irql, bool a
 	if (!at_dpc_level && c->irql > DISPATCH_LEVEL)
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, c->irql,
 			 "KeAcquireSpinLock above DISPATCH_LEVEL");
-	if (lock->k.owner_cpu == c->id)
-		bugcheck(m, BUGCHECK_SPIN_LOCK_ALREADY_OWNED, lock->k.id,
+	if (o->owner_cpu == c->id)
+		bugcheck(m, BUGCHECK_SPIN_LOCK_ALREADY_OWNED, o->id,
 			 "spin lock acquired again by the CPU that holds it");
 	if (!at_dpc_level) {
 		*old_irql = c->irql;
 		c->irql = DISPATCH_LEVEL;
 	}
-	logk(m, EV_KERNEL, lock->k.id, 0, "KeAcquireSpinLock");
-	take_lock(m, c, &lock->k);
+	publish_kcall(m, KC_ACQUIRE_SPIN_LOCK, o, 0, 0);
+	take_lock(m, c, o);
 }
 
 static void k_spin_release(void *self, KSPIN_LOCK *lock, KIRQL old_irql, bool from_dpc_level)
@@ -851,8 +1137,9 @@ static void k_spin_release(void *self, KSPIN_LOCK *lock, KIRQL old_irql, bool fr
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	struct cpu *c = cur(m);
-	if (lock->k.owner_cpu != c->id)
-		bugcheck(m, BUGCHECK_SPIN_LOCK_NOT_OWNED, lock->k.id,
+	struct det_object *o = det(&lock->k);
+	if (o->owner_cpu != c->id)
+		bugcheck(m, BUGCHECK_SPIN_LOCK_NOT_OWNED, o->id,
 			 "spin lock released by a CPU that does not hold it");
 	if (c->irql != DISPATCH_LEVEL)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, c->irql,
@@ -860,8 +1147,8 @@ static void k_spin_release(void *self, KSPIN_LOCK *lock, KIRQL old_irql, bool fr
 	if (!from_dpc_level && old_irql > DISPATCH_LEVEL)
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, old_irql,
 			 "KeReleaseSpinLock to an IRQL above DISPATCH_LEVEL");
-	drop_lock(c, &lock->k);
-	logk(m, EV_KERNEL, lock->k.id, 0, "KeReleaseSpinLock");
+	drop_lock(c, o);
+	publish_kcall(m, KC_RELEASE_SPIN_LOCK, o, 0, 0);
 	if (!from_dpc_level) {
 		c->irql = old_irql;
 		if (c->irql < DISPATCH_LEVEL && c->dpc_count > 0)
@@ -873,11 +1160,11 @@ static NTSTATUS k_connect_interrupt(void *self, KINTERRUPT *interrupt)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	if (m->interrupt != NULL && m->interrupt->connected)
+	if (m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	interrupt->connected = true;
+	det(&interrupt->k)->u.intr.connected = true;
 	m->interrupt = interrupt;
-	logk(m, EV_KERNEL, interrupt->k.id, 0, "IoConnectInterrupt");
+	publish_kcall(m, KC_CONNECT_INTERRUPT, det(&interrupt->k), 0, 0);
 	return STATUS_SUCCESS;
 }
 
@@ -886,14 +1173,14 @@ static void k_disconnect_interrupt(void *self, KINTERRUPT *interrupt)
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	if (m->interrupt != interrupt)
-		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, interrupt->k.id,
-			 "IoDisconnectInterrupt of an interrupt that is not connected");
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, det(&interrupt->k)->id,
+			 "AcDisconnectInterrupt of an interrupt that is not connected");
 	/* Like Windows, wait for an ISR running elsewhere to finish. */
 	while (m->isr_cpu >= 0 && m->isr_cpu != m->current)
 		sched_point(m, m->cfg.costs.kernel_call);
-	interrupt->connected = false;
+	det(&interrupt->k)->u.intr.connected = false;
 	m->interrupt = NULL;
-	logk(m, EV_KERNEL, interrupt->k.id, 0, "IoDisconnectInterrupt");
+	publish_kcall(m, KC_DISCONNECT_INTERRUPT, det(&interrupt->k), 0, 0);
 }
 
 static bool k_synchronize(void *self, KINTERRUPT *interrupt, PKSYNCHRONIZE_ROUTINE routine,
@@ -902,37 +1189,44 @@ static bool k_synchronize(void *self, KINTERRUPT *interrupt, PKSYNCHRONIZE_ROUTI
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	struct cpu *c = cur(m);
+	struct det_object *o = det(&interrupt->k);
 	if (c->irql > DIRQL)
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, c->irql,
 			 "KeSynchronizeExecution above DIRQL");
-	if (interrupt->k.owner_cpu == c->id)
-		bugcheck(m, BUGCHECK_SPIN_LOCK_ALREADY_OWNED, interrupt->k.id,
+	if (o->owner_cpu == c->id)
+		bugcheck(m, BUGCHECK_SPIN_LOCK_ALREADY_OWNED, o->id,
 			 "KeSynchronizeExecution while holding the interrupt lock");
 	KIRQL old = c->irql;
 	c->irql = DIRQL;
-	logk(m, EV_KERNEL, interrupt->k.id, 0, "KeSynchronizeExecution");
-	take_lock(m, c, &interrupt->k);
+	publish_kcall(m, KC_SYNCHRONIZE, o, 0, 0);
+	take_lock(m, c, o);
 	uint32_t held = c->held_count;
-	bool r = routine(context);
+	bool r = routine(context) != 0;
 	if (c->irql != DIRQL || c->held_count != held)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, c->irql,
 			 "synchronize routine returned with IRQL or spin locks not restored");
-	drop_lock(c, &interrupt->k);
+	drop_lock(c, o);
 	c->irql = old;
 	if (c->irql < DISPATCH_LEVEL && c->dpc_count > 0)
 		run_dpcs(m, c);
 	return r;
 }
 
-static bool k_dpc_insert(void *self, KDPC *dpc)
+static bool k_dpc_insert(void *self, KDPC *dpc, void *arg1, void *arg2)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	if (dpc->queued)
+	struct det_object *o = det(&dpc->k);
+	if (o->type != KOBJ_DPC || o->id == 0)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+			 "a DPC queued before KeInitializeDpc");
+	if (o->u.dpc.queued)
 		return false;	/* queued by someone in the meantime */
+	o->u.dpc.arg1 = arg1;
+	o->u.dpc.arg2 = arg2;
 	struct cpu *c = cur(m);
 	queue_dpc_on(m, c, dpc);
-	logk(m, EV_KERNEL, dpc->k.id, 0, "KeInsertQueueDpc");
+	publish_kcall(m, KC_INSERT_DPC, o, 0, 0);
 	if (c->irql < DISPATCH_LEVEL)
 		run_dpcs(m, c);
 	return true;
@@ -942,10 +1236,11 @@ static bool k_dpc_remove(void *self, KDPC *dpc)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	logk(m, EV_KERNEL, dpc->k.id, dpc->queued, "KeRemoveQueueDpc");
-	if (!dpc->queued)
+	struct det_object *o = det(&dpc->k);
+	publish_kcall(m, KC_REMOVE_DPC, o, o->u.dpc.queued, 0);
+	if (!o->u.dpc.queued)
 		return false;
-	struct cpu *c = &m->cpu[dpc->queued_cpu];
+	struct cpu *c = &m->cpu[o->u.dpc.queued_cpu];
 	for (uint32_t i = 0; i < c->dpc_count; i++) {
 		if (c->dpcs[i] == dpc) {
 			memmove(&c->dpcs[i], &c->dpcs[i + 1], (c->dpc_count - i - 1) * sizeof(c->dpcs[0]));
@@ -953,8 +1248,8 @@ static bool k_dpc_remove(void *self, KDPC *dpc)
 			break;
 		}
 	}
-	dpc->queued = false;
-	dpc->queued_cpu = -1;
+	o->u.dpc.queued = false;
+	o->u.dpc.queued_cpu = -1;
 	return true;
 }
 
@@ -963,20 +1258,24 @@ static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	bool was = timer->set;
+	struct det_object *o = det(&timer->k);
+	if (o->type != KOBJ_TIMER || o->id == 0)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+			 "a timer set before KeInitializeTimer");
+	bool was = o->u.timer.set;
 	sim_ticks_t due = due_time_100ns < 0
 				  ? m->now + sim_100ns_to_ticks((uint64_t)-(due_time_100ns + 1) + 1)
 				  : sim_100ns_to_ticks((uint64_t)due_time_100ns);
-	timer->due_ticks = due > m->now ? due : m->now;
-	timer->period_ticks = (sim_ticks_t)period_ms * (SIM_TICKS_PER_SECOND / 1000u);
-	timer->dpc = dpc;
+	o->u.timer.due_ticks = due > m->now ? due : m->now;
+	o->u.timer.period_ticks = (sim_ticks_t)period_ms * (SIM_TICKS_PER_SECOND / 1000u);
+	o->u.timer.dpc = dpc;
 	if (!was) {
 		if (m->timer_count == TIMERS_MAX)
-			machine_fail(m, "bugcheck", "more than %u timers set", TIMERS_MAX);
+			kernel_rule(m, VERIFIER, "more than %u timers set", TIMERS_MAX);
 		m->timers[m->timer_count++] = timer;
 	}
-	timer->set = true;
-	logk(m, EV_KERNEL, timer->k.id, timer->due_ticks, "KeSetTimerEx");
+	o->u.timer.set = true;
+	publish_kcall(m, KC_SET_TIMER, o, o->u.timer.due_ticks, o->u.timer.period_ticks);
 	return was;
 }
 
@@ -984,23 +1283,31 @@ static bool k_timer_cancel(void *self, KTIMER *timer)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	bool was = timer->set;
+	struct det_object *o = det(&timer->k);
+	bool was = o->u.timer.set;
 	for (uint32_t i = 0; i < m->timer_count; i++)
 		if (m->timers[i] == timer)
 			remove_timer(m, i--);
-	timer->set = false;
-	logk(m, EV_KERNEL, timer->k.id, was, "KeCancelTimer");
+	o->u.timer.set = false;
+	publish_kcall(m, KC_CANCEL_TIMER, o, was, 0);
 	return was;
 }
 
 static bool k_event_set(void *self, KEVENT *event, bool signalled)
 {
 	struct machine *m = self;
+	struct det_object *o = det(&event->k);
 	sched_point(m, m->cfg.costs.kernel_call);
-	bool was = event->signalled;
-	event->signalled = signalled;
-	logk(m, EV_KERNEL, event->k.id, signalled, signalled ? "KeSetEvent" : "KeResetEvent");
+	bool was = o->u.event.signalled;
+	o->u.event.signalled = signalled;
+	publish_kcall(m, signalled ? KC_SET_EVENT : KC_RESET_EVENT, o, signalled, 0);
 	return was;
+}
+
+static bool k_event_state(void *self, KEVENT *event)
+{
+	(void)self;
+	return det(&event->k)->u.event.signalled;
 }
 
 static NTSTATUS k_event_wait(void *self, KEVENT *event, const int64_t *timeout_100ns)
@@ -1008,6 +1315,10 @@ static NTSTATUS k_event_wait(void *self, KEVENT *event, const int64_t *timeout_1
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
 	struct cpu *c = cur(m);
+	struct det_object *o = det(&event->k);
+	if (o->type != KOBJ_EVENT || o->id == 0)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+			 "KeWaitForSingleObject on something that is not an initialised event");
 	bool poll = timeout_100ns != NULL && *timeout_100ns == 0;
 	if (c->irql > (poll ? DISPATCH_LEVEL : PASSIVE_LEVEL))
 		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, c->irql,
@@ -1017,8 +1328,8 @@ static NTSTATUS k_event_wait(void *self, KEVENT *event, const int64_t *timeout_1
 		deadline = *timeout_100ns < 0
 				   ? m->now + sim_100ns_to_ticks((uint64_t)-(*timeout_100ns + 1) + 1)
 				   : sim_100ns_to_ticks((uint64_t)*timeout_100ns);
-	logk(m, EV_KERNEL, event->k.id, 0, "KeWaitForSingleObject");
-	while (!event->signalled && m->now < deadline) {
+	publish_kcall(m, KC_WAIT, o, 0, 0);
+	while (!o->u.event.signalled && m->now < deadline) {
 		c->block = BLOCK_EVENT;
 		c->wait_on = event;
 		c->wait_deadline = deadline;
@@ -1026,75 +1337,119 @@ static NTSTATUS k_event_wait(void *self, KEVENT *event, const int64_t *timeout_1
 	}
 	c->block = BLOCK_NONE;
 	c->wait_on = NULL;
-	if (!event->signalled)
+	if (!o->u.event.signalled)
 		return STATUS_TIMEOUT;
-	if (event->type == SynchronizationEvent)
-		event->signalled = false;
+	if (o->u.event.type == SynchronizationEvent)
+		o->u.event.signalled = false;
 	return STATUS_SUCCESS;
 }
 
-static void k_work_item_queue(void *self, IO_WORKITEM *item)
+static IO_WORKITEM *k_work_item_alloc(void *self)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	if (item->queued)
-		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, item->k.id,
+	for (uint32_t i = 0; i < WORK_ITEMS_MAX; i++) {
+		IO_WORKITEM *item = &m->work_items[i];
+		struct det_object *o = det(&item->k);
+		if (o->u.work.allocated)
+			continue;
+		memset(&item->k, 0, sizeof(item->k));
+		k_object_init(m, &item->k, KOBJ_WORK_ITEM, "work item", NULL, NULL);
+		det(&item->k)->u.work.allocated = true;
+		publish_kcall(m, KC_ALLOC_WORK_ITEM, det(&item->k), 0, 0);
+		return item;
+	}
+	return NULL;
+}
+
+static void k_work_item_queue(void *self, IO_WORKITEM *item, PIO_WORKITEM_ROUTINE routine,
+			      void *context)
+{
+	struct machine *m = self;
+	sched_point(m, m->cfg.costs.kernel_call);
+	struct det_object *o = det(&item->k);
+	if (!o->u.work.allocated)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+			 "IoQueueWorkItem of a work item not from IoAllocateWorkItem");
+	if (o->u.work.queued)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, o->id,
 			 "IoQueueWorkItem of a work item already queued");
-	item->queued = true;
-	if (machine_queue_passive(m, item->routine, item->context, "work item") != 0)
-		machine_fail(m, "bugcheck", "out of host memory queueing a work item");
-	m->tasks[m->task_head + m->task_count - 1].item = item;
-	logk(m, EV_KERNEL, item->k.id, 0, "IoQueueWorkItem");
+	o->u.work.queued = true;
+	if (push_task(m, (struct task){ NULL, context, "work item", item, routine }) != 0)
+		harness_fault(m, HOST_MEMORY, "out of host memory queueing a work item");
+	publish_kcall(m, KC_QUEUE_WORK_ITEM, o, 0, 0);
+}
+
+static void k_work_item_free(void *self, IO_WORKITEM *item)
+{
+	struct machine *m = self;
+	sched_point(m, m->cfg.costs.kernel_call);
+	struct det_object *o = det(&item->k);
+	if (!o->u.work.allocated || o->u.work.queued)
+		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, o->id,
+			 "IoFreeWorkItem of a work item not allocated, or still queued");
+	publish_kcall(m, KC_FREE_WORK_ITEM, o, 0, 0);
+	o->u.work.allocated = false;
 }
 
 /* Which BAR a port address falls in. */
-static bool decode_port(const struct machine *m, PORT_ADDRESS port, unsigned width_bits,
+static bool decode_port(const struct machine *m, uintptr_t port, unsigned width_bits,
 			enum ac97_bar *bar, uint32_t *offset)
 {
 	uintptr_t last = port + width_bits / 8 - 1;
-	if (port >= m->resources.nambar && last < m->resources.nambar + AC97_NAM_BYTES) {
+	uintptr_t nam = (uintptr_t)m->resources.Nambar, nabm = (uintptr_t)m->resources.Nabmbar;
+	if (port >= nam && last < nam + AC97_NAM_BYTES) {
 		*bar = AC97_BAR_NAM;
-		*offset = (uint32_t)(port - m->resources.nambar);
+		*offset = (uint32_t)(port - nam);
 		return true;
 	}
-	if (port >= m->resources.nabmbar && last < m->resources.nabmbar + AC97_NABM_BYTES) {
+	if (port >= nabm && last < nabm + AC97_NABM_BYTES) {
 		*bar = AC97_BAR_NABM;
-		*offset = (uint32_t)(port - m->resources.nabmbar);
+		*offset = (uint32_t)(port - nabm);
 		return true;
 	}
 	return false;
 }
 
-static uint32_t k_port_read(void *self, PORT_ADDRESS port, unsigned width_bits)
+static void publish_io(struct machine *m, bool write, uint32_t bar, uint32_t offset,
+		       unsigned width_bits, uint32_t value)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_IO);
+	ev.u.io = (struct ev_io){ write, bar, offset, width_bits, value };
+	machine_publish(m, &ev);
+}
+
+static uint32_t k_port_read(void *self, uintptr_t port, unsigned width_bits)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.port_io);
 	enum ac97_bar bar;
 	uint32_t off;
 	if (!decode_port(m, port, width_bits, &bar, &off)) {
-		logk(m, EV_CHECK, port, width_bits, "port read outside the device");
+		publish_io(m, false, UINT32_MAX, (uint32_t)port, width_bits, 0);
 		return width_bits == 32 ? 0xFFFFFFFFu : (1u << width_bits) - 1;
 	}
 	uint32_t v = ac97_io_read(&m->dev, bar, off, width_bits);
-	logk(m, EV_PORT_READ, (uint64_t)bar << 24 | width_bits << 16 | off, v, NULL);
+	publish_io(m, false, bar, off, width_bits, v);
 	return v;
 }
 
-static void k_port_write(void *self, PORT_ADDRESS port, unsigned width_bits, uint32_t value)
+static void k_port_write(void *self, uintptr_t port, unsigned width_bits, uint32_t value)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.port_io);
 	enum ac97_bar bar;
 	uint32_t off;
 	if (!decode_port(m, port, width_bits, &bar, &off)) {
-		logk(m, EV_CHECK, port, width_bits, "port write outside the device");
+		publish_io(m, true, UINT32_MAX, (uint32_t)port, width_bits, value);
 		return;
 	}
-	logk(m, EV_PORT_WRITE, (uint64_t)bar << 24 | width_bits << 16 | off, value, NULL);
+	publish_io(m, true, bar, off, width_bits, value);
 	ac97_io_write(&m->dev, bar, off, width_bits, value);
 }
 
-static void *k_common_buffer_alloc(void *self, uint32_t len_bytes, PHYSICAL_ADDRESS *physical)
+static void *k_common_buffer_alloc(void *self, uint32_t len_bytes, uint32_t *physical)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
@@ -1106,7 +1461,7 @@ static void *k_common_buffer_alloc(void *self, uint32_t len_bytes, PHYSICAL_ADDR
 	gmem_set_mapped(&m->mem, at, len, true);
 	memset(m->mem.bytes + at, 0, len);
 	*physical = at;
-	logk(m, EV_KERNEL, at, len, "AllocateCommonBuffer");
+	publish_kcall(m, KC_ALLOC_COMMON_BUFFER, NULL, at, len);
 	return m->mem.bytes + at;
 }
 
@@ -1117,18 +1472,18 @@ static void k_common_buffer_free(void *self, void *virtual_address, uint32_t len
 	uint8_t *p = virtual_address;
 	if (p < m->mem.bytes + COMMON_BUFFER_BASE || p >= m->mem.bytes + COMMON_BUFFER_END)
 		bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
-			 "FreeCommonBuffer of memory that is not a common buffer");
+			 "AcFreeCommonBuffer of memory that is not a common buffer");
 	/* Freed memory leaves the guest, so DMA that still uses it is caught. */
 	uint64_t at = (uint64_t)(p - m->mem.bytes);
 	gmem_set_mapped(&m->mem, at, len_bytes, false);
-	logk(m, EV_KERNEL, at, len_bytes, "FreeCommonBuffer");
+	publish_kcall(m, KC_FREE_COMMON_BUFFER, NULL, at, len_bytes);
 }
 
 static void k_stall(void *self, uint32_t microseconds)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	logk(m, EV_KERNEL, microseconds, 0, "KeStallExecutionProcessor");
+	publish_kcall(m, KC_STALL, NULL, microseconds, 0);
 	charge(m, sim_us_to_ticks(microseconds));
 	sched_point(m, 0);
 }
@@ -1148,44 +1503,68 @@ static void k_yield(void *self)
 
 static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why)
 {
-	bugcheck(self, code, params[0], why);
+	struct machine *m = self;
+	if (why != NULL)
+		bugcheck(m, code, params[0], why);
+	/* The driver's own KeBugCheckEx: for the reference driver, p1 names
+	 * the invariant that broke. */
+	m->result.bugcheck_code = code;
+	kernel_rule(m, BUGCHECK,
+		    "bug check 0x%X (p1 = 0x%" PRIxPTR ", p2 = 0x%" PRIxPTR ", p3 = 0x%" PRIxPTR
+		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d",
+		    code, params[0], params[1], params[2], params[3], m->current);
 }
 
 static void k_print(void *self, const char *text)
 {
 	struct machine *m = self;
-	logk(m, EV_NOTE, 0, 0, text);
+	machine_note(m, text);
 }
 
-static void k_port_call(void *self, const char *name)
+static void k_port_call(void *self, enum port_call call)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.port_driver_call);
 	struct cpu *c = cur(m);
-	logk(m, EV_PORT_CALL, c->held_count, 0, name);
-	if (c->held_count > 0) {
+	publish_kcall(m, KC_PORT_CALL, NULL, call, c->held_count);
+	/* Notify comes from ISRs, holding the interrupt's lock: portcls allows
+	 * it. GetMapping and ReleaseMapping may take portcls's own locks. */
+	if (call != PORT_CALL_NOTIFY && c->held_count > 0) {
+		char o[96];
 		m->result.bugcheck_code = BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION;
-		machine_fail(m, "lock-across-port-call",
-			     "bug check 0xC4: %s called with spin lock #%u held (Driver Verifier's "
-			     "deadlock detection)", name, c->held[0]);
+		kernel_rule(m, LOCK_ACROSS_PORT_CALL,
+			    "bug check 0xC4: %s called with spin lock %s held (Driver Verifier's "
+			    "deadlock detection)", call == PORT_CALL_GET_MAPPING ? "GetMapping"
+										   : "ReleaseMapping",
+			    describe_object(c->held[0], o, sizeof(o)));
 	}
 }
 
-static void k_fail(void *self, const char *checker, const char *message)
+static void k_fail(void *self, const char *checker, const struct failure_def *rule,
+		   const char *message)
 {
-	machine_fail(self, checker, "%s", message);
+	machine_fail(self, checker, rule, "%s", message);
 }
 
-static struct gmem *k_guest_memory(void *self)
+static void k_out_of_memory(void *self, const char *what)
 {
-	struct machine *m = self;
-	return &m->mem;
+	harness_fault((struct machine *)self, HOST_MEMORY, "out of host memory for %s", what);
 }
 
-static void k_note(void *self, int kind, uint64_t a, uint64_t b, const char *text)
+static const struct guest_memory *k_guest_memory(void *self)
 {
 	struct machine *m = self;
-	logk(m, (enum ev_kind)kind, a, b, text);
+	return &m->guest;
+}
+
+static void k_publish_port(void *self, const struct port_event *pev, const void *ref)
+{
+	struct machine *m = self;
+	struct sim_event ev;
+	event_init(&ev, EV_PORT);
+	ev.u.port = *pev;
+	ev.ref = ref;
+	machine_publish(m, &ev);
 }
 
 static const struct kernel_backend machine_ops = {
@@ -1203,8 +1582,11 @@ static const struct kernel_backend machine_ops = {
 	.timer_set = k_timer_set,
 	.timer_cancel = k_timer_cancel,
 	.event_set = k_event_set,
+	.event_state = k_event_state,
 	.event_wait = k_event_wait,
+	.work_item_alloc = k_work_item_alloc,
 	.work_item_queue = k_work_item_queue,
+	.work_item_free = k_work_item_free,
 	.port_read = k_port_read,
 	.port_write = k_port_write,
 	.common_buffer_alloc = k_common_buffer_alloc,
@@ -1216,6 +1598,7 @@ static const struct kernel_backend machine_ops = {
 	.print = k_print,
 	.port_call = k_port_call,
 	.fail = k_fail,
+	.out_of_memory = k_out_of_memory,
 	.guest_memory = k_guest_memory,
-	.note = k_note,
+	.publish_port = k_publish_port,
 };

@@ -2,7 +2,8 @@
  * machine.h - the deterministic backend of kernel.h: a machine of simulated
  * CPUs running driver code against the device, one CPU at a time, with
  * control changing hands only at scheduling points and every choice taken
- * from one decision stream (decide.h).
+ * from one decision stream (decide.h). What happens is published on the
+ * machine's event stream (bus.h, events.h).
  *
  * Model:
  * - Each CPU has one fiber. Passive calls (scenario actions, work items)
@@ -22,22 +23,25 @@
  *   not an option until it can continue; it can still take the interrupt
  *   or run its DPCs where its IRQL allows.
  * - When nothing can run, time jumps to the next device event, timer or
- *   wait deadline. When nothing can run and nothing is pending, the run is
+ *   wait deadline. When nothing can run and nothing is pending, the run
+ *   publishes EV_RUN_END once (end-of-run checks may still fail it) and is
  *   over (every CPU idle: passed) or deadlocked (some CPU blocked).
  * - An interrupt the strategy keeps declining is forced after
  *   irq_defer_max points, as the interrupt controller would deliver it.
+ * - Driver code that crashes (a bad pointer, an abort) ends the run with
+ *   the failure "driver-crash", its step and where it was (crash_guard.h).
  *
  * Costs (simulated time per scheduling point, documented defaults): port
  * I/O 12 ticks (about 1 us, a PCI I/O cycle), kernel call 2 ticks, port
  * driver call 6 ticks, ISR entry 12 ticks, DPC dispatch 6 ticks.
  *
- * Checks owned by this layer (each a bug check that ends the run): spin
- * lock taken above DISPATCH_LEVEL (0xA) or re-taken by its holder (0xF),
- * released by a non-holder (0x10), AtDpcLevel calls at another IRQL, a
- * spin lock held across a port-driver call, an ordinary spin lock taken in
- * an ISR, IRQL or locks not restored when a passive call, DPC or ISR
- * returns (0xC4, Driver Verifier's), and deadlock (every CPU's state and
- * locks in the report).
+ * Checks owned by this layer (machine_failures, checker "kernel-rules"):
+ * IRQL misuse (0xA), a spin lock taken again by its holder or released by
+ * a non-holder (0xF, 0x10), Driver Verifier's rules on routines returning
+ * with IRQL or locks not restored (0xC4), a spin lock held across
+ * GetMapping or ReleaseMapping (0xC4), the driver's own KeBugCheckEx,
+ * an interrupt storm, deadlock (every CPU's state and locks in the report),
+ * and a crash in driver code.
  */
 #ifndef AC97SIM_MACHINE_H
 #define AC97SIM_MACHINE_H
@@ -47,11 +51,72 @@
 #include <stdio.h>
 
 #include "ac97.h"
+#include "bus.h"
 #include "decide.h"
 #include "evlog.h"
+#include "failure.h"
 #include "kernel.h"
 
 #define MACHINE_CPUS_MAX 8u
+
+/* X(ID, "name", "the rule, in words"): the machine's own failures. */
+#define MACHINE_FAILURES(X)                                                                  \
+	X(BUGCHECK, "bugcheck",                                                              \
+	  "the driver stopped the machine with KeBugCheckEx (for the reference driver: one of " \
+	  "its own invariants broke)")                                                       \
+	X(IRQL, "irql", "a kernel service was called at an IRQL it does not allow (bug check 0xA)") \
+	X(SPIN_LOCK, "spin-lock",                                                            \
+	  "a spin lock is taken only by a CPU that does not hold it and released only by the "  \
+	  "CPU that does (bug checks 0xF, 0x10)")                                            \
+	X(VERIFIER, "verifier",                                                              \
+	  "Driver Verifier's rules: routines return with IRQL and spin locks as they found "   \
+	  "them, an ISR takes no ordinary spin lock, objects are used as initialised (bug "    \
+	  "check 0xC4)")                                                                     \
+	X(LOCK_ACROSS_PORT_CALL, "lock-across-port-call",                                    \
+	  "GetMapping and ReleaseMapping are called with no spin lock held (Driver Verifier's " \
+	  "deadlock detection, bug check 0xC4)")                                             \
+	X(DEADLOCK, "deadlock", "some CPU can always run again: no wait or spin lasts for ever") \
+	X(INTERRUPT_STORM, "interrupt-storm",                                                \
+	  "an asserted interrupt is claimed: an engine's status left set holds a "           \
+	  "level-triggered line up for ever")                                                 \
+	X(DRIVER_CRASH, "driver-crash",                                                      \
+	  "driver code runs without crashing (a bad memory access, an abort, an arithmetic "   \
+	  "fault)")
+
+enum machine_failure {
+#define MACHINE_FAILURE_ENUM(id, name, rule) MACHINE_FAIL_##id,
+	MACHINE_FAILURES(MACHINE_FAILURE_ENUM)
+#undef MACHINE_FAILURE_ENUM
+	MACHINE_FAIL_COUNT
+};
+
+extern const struct failure_def machine_failures[MACHINE_FAIL_COUNT];
+#define MACHINE_CHECKER_NAME "kernel-rules"
+
+/* Ends that are not findings about the driver: the harness's own (a run
+ * that cannot start, a limit, a replay that left its recording). */
+#define HARNESS_FAILURES(X)                                                                  \
+	X(SETUP, "setup", "the driver starts: adapter start and stream open succeed")       \
+	X(HOST_MEMORY, "host-memory",                                                        \
+	  "the simulator has the host memory it needs (not a finding about the driver)")     \
+	X(STEP_LIMIT, "step-limit",                                                          \
+	  "a run ends within its scenario's max_steps scheduling steps (one cut here has not " \
+	  "passed)")                                                                         \
+	X(TIME_LIMIT, "time-limit",                                                          \
+	  "a run ends within its scenario's max_time of simulated time (one cut here has not " \
+	  "passed)")                                                                         \
+	X(REPLAY, "replay",                                                                  \
+	  "a replay makes the recorded decisions, each after the same events as recorded")
+
+enum harness_failure {
+#define HARNESS_FAILURE_ENUM(id, name, rule) HARNESS_FAIL_##id,
+	HARNESS_FAILURES(HARNESS_FAILURE_ENUM)
+#undef HARNESS_FAILURE_ENUM
+	HARNESS_FAIL_COUNT
+};
+
+extern const struct failure_def harness_failures[HARNESS_FAIL_COUNT];
+#define HARNESS_CHECKER_NAME "harness"
 
 struct machine_costs {
 	sim_ticks_t port_io;
@@ -66,17 +131,14 @@ struct machine_config {
 	struct strategy strategy;
 	uint64_t seed;
 	const struct decision_log *replay;	/* non-NULL: replay it instead */
+	bool record_decisions;	/* keep the decisions (for a trace) */
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
 	sim_ticks_t max_ticks;	/* simulated time before the run is cut */
 	uint32_t irq_defer_max;
 	struct ac97_config device;
-	PORT_ADDRESS nambar, nabmbar;	/* where the BARs are placed */
+	uintptr_t nambar, nabmbar;	/* where the BARs are placed */
 	FILE *log_text;		/* event log as text, or NULL */
-	/* Keep the run's decisions for machine_decisions (default true). Off
-	 * for a run that writes no trace: its memory then stays flat however
-	 * many steps it takes. */
-	bool record_decisions;
 };
 
 void machine_config_default(struct machine_config *cfg);
@@ -92,7 +154,9 @@ const char *run_verdict_name(enum run_verdict v);
 
 struct run_result {
 	enum run_verdict verdict;
-	char checker[32];	/* which check fired */
+	char checker[32];	/* the failure's name ("revoke-count"), or "" */
+	char group[32];		/* the checker it belongs to ("port-referee") */
+	const char *rule;	/* what should have held, in words (static), or NULL */
 	char message[1024];	/* what it saw: step, time, objects */
 	uint64_t steps;		/* scheduling points */
 	sim_ticks_t end_tick;
@@ -109,7 +173,10 @@ void machine_destroy(struct machine *m);
 
 struct ac97 *machine_device(struct machine *m);
 struct gmem *machine_memory(struct machine *m);
-const CM_RESOURCES *machine_resources(const struct machine *m);
+const AC97SIM_RESOURCES *machine_resources(const struct machine *m);
+
+/* The run's event stream: subscribe before machine_run (which seals it). */
+struct bus *machine_bus(struct machine *m);
 
 /* Binds kernel.h to this machine on the calling host thread, so that setup
  * code can initialise kernel objects (spin locks, DPCs, events) before the
@@ -118,14 +185,6 @@ void machine_bind(struct machine *m);
 
 /* Queues a call to run at PASSIVE_LEVEL on whichever CPU takes it. */
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name);
-
-/* Checkers hook in here: every device event (the machine logs all but
- * AC97_EV_DMA itself, first), a call at every scheduling point, and a call
- * when the run ends with every CPU idle (still inside the machine, so it
- * may machine_fail). */
-void machine_set_device_observer(struct machine *m, struct ac97_observer obs);
-void machine_set_step_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
-void machine_set_end_hook(struct machine *m, void (*fn)(void *ctx), void *ctx);
 
 /* Fault injection, for harness code inside the run:
  * - no interrupt is delivered before until_tick (a slow interrupt path);
@@ -141,18 +200,22 @@ int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(v
 /* Runs to the end (see RUN_*). Call once. */
 void machine_run(struct machine *m, struct run_result *result);
 
-/* The run's decisions; empty when the config's record_decisions is off. */
 const struct decision_log *machine_decisions(const struct machine *m);
 const struct divergence *machine_divergence(const struct machine *m);
 
 /* For harness code running inside the machine (port model, checkers):
- * the current time and step, a log line, and failing the run. */
+ * the current time and step, publishing an event, and failing the run. */
 sim_ticks_t machine_now(const struct machine *m);
 uint64_t machine_step(const struct machine *m);
 int machine_current_cpu(const struct machine *m);
-void machine_log(struct machine *m, enum ev_kind kind, uint64_t a, uint64_t b, const char *text);
-_Noreturn void machine_fail(struct machine *m, const char *checker, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Fills step, tick and cpu, and publishes. */
+void machine_publish(struct machine *m, struct sim_event *ev);
+/* A note in the event log (fault injection, scenario notes). */
+void machine_note(struct machine *m, const char *text);
+/* Ends the run: checker is the name it is switched off by, rule its row. */
+AC97SIM_NORETURN void machine_fail(struct machine *m, const char *checker,
+				   const struct failure_def *rule, const char *format, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The machine the calling host thread is running, or NULL. */
 struct machine *machine_running(void);
 

@@ -3,48 +3,35 @@
  */
 #include "scenario.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fnv1a.h"
 #include "simtime.h"
 
-const char *const scenario_drivers[] = {
-	"reference",
-	"ddk1999-lock-held",
-	"wdk81-revoke-unsuccessful",
-	"wdk81-revoke-resets-dma",
-	"wdk81-single-entry-revoke",
-	"wdk81-two-producers",
-	"reactos-revoke-short",
-	"reactos-slot-tags",
-	NULL,
-};
-
-int scenario_set_driver(struct scenario *sc, const char *name)
+int scenario_set_driver(struct scenario *sc, const char *name, char *err, size_t err_len)
 {
-	struct miniport_quirks q = { 0 };
-	if (strcmp(name, "reference") == 0)
-		;
-	else if (strcmp(name, "ddk1999-lock-held") == 0)
-		q.lock_held_across_port_calls = true;
-	else if (strcmp(name, "wdk81-revoke-unsuccessful") == 0)
-		q.revoke_unsuccessful_if_first_released = true;
-	else if (strcmp(name, "wdk81-revoke-resets-dma") == 0)
-		q.revoke_resets_dma = true;
-	else if (strcmp(name, "wdk81-single-entry-revoke") == 0)
-		q.single_entry_revoke_ignores_tags = true;
-	else if (strcmp(name, "wdk81-two-producers") == 0)
-		q.no_producer_guard = true;
-	else if (strcmp(name, "reactos-revoke-short") == 0)
-		q.revoke_stops_before_last = true;
-	else if (strcmp(name, "reactos-slot-tags") == 0)
-		q.slot_index_tags = true;
-	else
+	struct driver_ref ref;
+	if (driver_resolve(name, &ref, err, err_len) != 0)
 		return -1;
-	sc->miniport.quirks = q;
+	if (strlen(name) >= sizeof(sc->driver)) {
+		driver_release(&ref);
+		snprintf(err, err_len, "driver name or path longer than %zu bytes", sizeof(sc->driver) - 1);
+		return -1;
+	}
+	scenario_release(sc);
+	driver_release(&sc->driver_ref);
+	sc->driver_ref = ref;
 	snprintf(sc->driver, sizeof(sc->driver), "%s", name);
 	return 0;
+}
+
+void scenario_release(struct scenario *sc)
+{
+	driver_release(&sc->driver_ref);
+	sc->driver_ref = (struct driver_ref){ .ops = builtin_drivers[0] };
+	snprintf(sc->driver, sizeof(sc->driver), "%s", builtin_drivers[0]->name);
 }
 
 void scenario_default(struct scenario *sc)
@@ -66,8 +53,10 @@ void scenario_default(struct scenario *sc)
 		.layout_seed = 1,
 	};
 	sc->source = SOURCE_PATTERN;
-	snprintf(sc->driver, sizeof(sc->driver), "reference");
-	miniport_config_default(&sc->miniport);
+	snprintf(sc->driver, sizeof(sc->driver), "%s", builtin_drivers[0]->name);
+	sc->driver_ref.ops = builtin_drivers[0];
+	sc->descriptor_max_bytes = SCENARIO_DESCRIPTOR_MAX_BYTES_DEFAULT;
+	sc->timer_period_ms = SCENARIO_TIMER_PERIOD_MS_DEFAULT;
 	checker_config_default(&sc->checkers);
 	sc->max_steps = 2000000;
 	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND;
@@ -106,48 +95,103 @@ uint64_t scenario_samples_hash(const int16_t *samples, uint64_t n_samples)
 	return h;
 }
 
-static uint64_t hash_u64(uint64_t h, uint64_t v)
+/* ---- the canonical text and the hash ---------------------------------------------- */
+
+static const char *const direction_names[] = { "render", "capture" };
+static const char *const engine_names[] = { "pi", "po", "mc" };
+static const char *const style_names[] = { "kmixer", "dsound" };
+static const char *const layout_names[] = { "scattered", "contiguous" };
+static const char *const action_names[SA_ACTION_KIND_COUNT] = {
+	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine",
+	"refuse-mappings", "delay-interrupts", "stall-cpu",
+};
+static const char *const state_names[] = { "stop", "acquire", "pause", "run" };
+
+static const char *yes_no(bool b)
 {
-	uint8_t b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	return fnv1a64(h, b, sizeof(b));
+	return b ? "yes" : "no";
+}
+
+void scenario_write(const struct scenario *sc, FILE *out)
+{
+	const struct port_stream_config *st = &sc->stream;
+	fprintf(out, "[scenario]\nname = %s\ncpus = %" PRIu32 "\n", sc->name, sc->cpus);
+	/* A plug-in by its name: where it lies and which build of it it is
+	 * are not the scenario (a trace records the binary's hash apart). */
+	if (sc->driver_ref.plugin != NULL)
+		fprintf(out, "; driver: the plug-in '%s'\n", sc->driver_ref.ops->name);
+	else
+		fprintf(out, "driver = %s\n", sc->driver);
+	fprintf(out, "max_steps = %" PRIu64 "\nmax_time = %" PRIu64 " ticks\nirq_defer_max = %" PRIu32 "\n",
+		sc->max_steps, sc->max_ticks, sc->irq_defer_max);
+	fprintf(out, "[device]\nfifo_samples = %" PRIu32 "\ndma_latency = %" PRIu64
+		     " ticks\ncodec_ready_delay = %" PRIu64 " ticks\n",
+		sc->device.fifo_samples, sc->device.dma_latency_ticks,
+		sc->device.codec_ready_delay_ticks);
+	fprintf(out, "[stream]\ndirection = %s\nengine = %s\nstyle = %s\nlayout = %s\nchannels = %" PRIu32
+		     "\nrate = %" PRIu32 "\nirp_bytes = %" PRIu32 "\nirps_in_flight = %" PRIu32
+		     "\ntotal_bytes = %" PRIu64 "\nfirst_page_offset = %" PRIu32 "\nlayout_seed = %" PRIu64
+		     "\n",
+		direction_names[st->direction % 2], engine_names[sc->engine % 3], style_names[st->style % 2],
+		layout_names[st->layout % 2], st->channels, st->rate_hz, st->irp_bytes,
+		st->irps_in_flight, st->total_bytes, st->first_page_offset_bytes, st->layout_seed);
+	if (sc->source == SOURCE_SAMPLES)
+		fprintf(out, "[source]\nkind = file\n; %" PRIu64 " samples, content fnv1a64 0x%016" PRIx64 "\n",
+			sc->n_samples, sc->reader.sample != NULL ? sc->reader.content_hash
+				: scenario_samples_hash(sc->samples, sc->samples ? sc->n_samples : 0));
+	else
+		fprintf(out, "[source]\nkind = pattern\n");
+	fprintf(out, "[miniport]\ndescriptor_max_bytes = %" PRIu32 "\ntimer_service = %s\n"
+		     "timer_period_ms = %" PRIu32 "\n",
+		sc->descriptor_max_bytes, yes_no(sc->timer_service), sc->timer_period_ms);
+	fprintf(out, "[checkers]\n");
+	char sep = ' ';
+	bool any = false;
+	for (uint32_t i = 0; checker_name_at(i) != NULL; i++) {
+		if (!(sc->checkers.disabled & (UINT32_C(1) << i)))
+			continue;
+		fprintf(out, "%s%c%s", any ? "" : "disable =", sep, checker_name_at(i));
+		sep = ',';
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+	fprintf(out, "stall_limit = %" PRIu64 " ticks\nends_early = %s\n",
+		sc->checkers.stall_limit_ticks, yes_no(sc->checkers.ends_early));
+	for (uint32_t i = 0; i < sc->n_actions; i++) {
+		const struct scenario_action *a = &sc->actions[i];
+		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);
+		if (a->at_step != 0)
+			fprintf(out, "at_step = %" PRIu64 "\n", a->at_step);
+		else
+			fprintf(out, "at = %" PRIu64 " ticks\n", a->at_ticks);
+		switch (a->kind) {
+		case SA_CANCEL_IRP: fprintf(out, "irp = %" PRIu32 "\n", a->arg); break;
+		case SA_SET_STATE: fprintf(out, "state = %s\n", state_names[a->arg % 4]); break;
+		case SA_STRAY_ENGINE: fprintf(out, "engine = %s\n", engine_names[a->arg % 3]); break;
+		case SA_REFUSE_MAPPINGS: fprintf(out, "count = %" PRIu32 "\n", a->arg); break;
+		case SA_STALL_CPU: fprintf(out, "cpu = %" PRIu32 "\n", a->arg); break;
+		default: break;
+		}
+		if (a->kind == SA_STALL_BUS || a->kind == SA_DELAY_INTERRUPTS || a->kind == SA_STALL_CPU)
+			fprintf(out, "duration = %" PRIu64 " ticks\n", a->duration_ticks);
+	}
 }
 
 uint64_t scenario_hash(const struct scenario *sc)
 {
-	uint64_t h = fnv1a64(FNV1A64_INIT, sc->name, strlen(sc->name));
-	h = fnv1a64(h, sc->driver, strlen(sc->driver));
-	const struct port_stream_config *st = &sc->stream;
-	uint64_t fields[] = {
-		sc->cpus, sc->device.fifo_samples, sc->device.dma_latency_ticks,
-		sc->device.codec_ready_delay_ticks, (uint64_t)sc->engine, st->direction, st->style,
-		st->layout, st->channels, st->rate_hz, st->irp_bytes, st->irps_in_flight,
-		st->total_bytes, st->first_page_offset_bytes, st->layout_seed, sc->source,
-		sc->n_samples, sc->miniport.descriptor_max_bytes, sc->miniport.timer_service,
-		sc->miniport.timer_period_ms, sc->n_actions, sc->max_steps, sc->max_ticks,
-		sc->irq_defer_max,
-	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		h = hash_u64(h, fields[i]);
-	for (uint32_t i = 0; i < sc->n_actions; i++) {
-		const struct scenario_action *a = &sc->actions[i];
-		h = hash_u64(h, a->kind);
-		h = hash_u64(h, a->at_ticks);
-		if (a->at_step != 0)	/* keeps the hashes of time-only scenarios */
-			h = hash_u64(h, a->at_step);
-		h = hash_u64(h, a->arg);
-		h = hash_u64(h, a->duration_ticks);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (f == NULL)
+		return 0;
+	scenario_write(sc, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return 0;
 	}
-	/* The audio by its content hash (pattern scenarios add nothing, so
-	 * their hashes, and the traces that hold them, did not change). */
-	if (sc->source == SOURCE_SAMPLES)
-		h = hash_u64(h, sc->reader.sample != NULL
-					? sc->reader.content_hash
-					: scenario_samples_hash(sc->samples, sc->samples ? sc->n_samples : 0));
-	for (int i = 0; i < CHECK_COUNT; i++)
-		h = hash_u64(h, sc->checkers.disable[i]);
-	h = hash_u64(h, sc->checkers.stall_limit_ticks);
+	uint64_t h = fnv1a64(FNV1A64_INIT, text, len);
+	free(text);
 	return h;
 }
 
@@ -155,10 +199,11 @@ uint64_t scenario_hash(const struct scenario *sc)
 
 struct run_ctx {
 	const struct scenario *sc;
+	const struct ac97sim_driver *driver;
 	struct machine *m;
 	struct port_stream *ps;
-	struct ac97_adapter adapter;
-	struct ac97_stream stream;
+	void *adapter;
+	void *stream;
 	bool stream_open;
 	bool script_done;
 	sim_ticks_t run_start_ticks;	/* when the stream reached RUN */
@@ -168,8 +213,6 @@ struct run_ctx {
 	uint64_t audio_fnv;
 	/* Capture from samples: the tape's position, in frames. */
 	uint64_t tape_frames;
-	/* Capture with a capture_sink: the checkers' port observer, called first. */
-	struct port_observer checkers_obs;
 	uint8_t *capture_bytes;
 	uint32_t capture_cap_bytes;
 };
@@ -177,10 +220,11 @@ struct run_ctx {
 static void sleep_ticks(sim_ticks_t ticks)
 {
 	KEVENT never;
-	KeInitializeEvent(&never, NotificationEvent, false);
+	KeInitializeEvent(&never, NotificationEvent, FALSE);
 	int64_t t100 = (int64_t)sim_ticks_to_100ns_ceil(ticks);
-	int64_t timeout = -(t100 > 0 ? t100 : 1);
-	KeWaitForSingleObject(&never, &timeout);
+	LARGE_INTEGER timeout;
+	timeout.QuadPart = -(t100 > 0 ? t100 : 1);
+	KeWaitForSingleObject(&never, Executive, KernelMode, FALSE, &timeout);
 }
 
 static sim_ticks_t now_ticks(void)
@@ -188,19 +232,34 @@ static sim_ticks_t now_ticks(void)
 	return sim_100ns_to_ticks(KeQueryInterruptTime());
 }
 
+AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, NTSTATUS st)
+{
+	machine_fail(c->m, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_SETUP],
+		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
+}
+
 static void script(void *arg)
 {
 	struct run_ctx *c = arg;
 	const struct scenario *sc = c->sc;
-	NTSTATUS st = ac97_adapter_start(&c->adapter, machine_resources(c->m), &sc->miniport);
+	const struct ac97sim_driver *d = c->driver;
+	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
 	if (!NT_SUCCESS(st))
-		machine_fail(c->m, "setup", "adapter start failed: 0x%08X", (unsigned)st);
-	st = ac97_stream_open(&c->adapter, &c->stream, sc->engine, port_stream_handle(c->ps),
-			      sc->stream.channels, sc->stream.rate_hz);
+		setup_failed(c, "adapter start", st);
+	const struct ac97sim_stream_params params = {
+		.engine = sc->engine,
+		.port = port_stream_handle(c->ps),
+		.channels = sc->stream.channels,
+		.rate_hz = sc->stream.rate_hz,
+		.descriptor_max_bytes = sc->descriptor_max_bytes,
+		.timer_service = sc->timer_service,
+		.timer_period_ms = sc->timer_period_ms,
+	};
+	st = d->stream_open(c->adapter, c->stream, &params);
 	if (!NT_SUCCESS(st))
-		machine_fail(c->m, "setup", "stream open failed: 0x%08X", (unsigned)st);
+		setup_failed(c, "stream open", st);
 	c->stream_open = true;
-	port_stream_bind_miniport(c->ps, &ac97_stream_ops, &c->stream);
+	port_stream_bind_miniport(c->ps, &d->stream_ops, c->stream);
 	port_action_submit(c->ps);
 	port_action_set_state(c->ps, KSSTATE_RUN);
 	c->run_start_ticks = now_ticks();
@@ -215,9 +274,9 @@ static void script(void *arg)
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
 	port_action_set_state(c->ps, KSSTATE_STOP);
-	ac97_stream_close(&c->stream);
+	d->stream_close(c->stream);
 	c->stream_open = false;
-	ac97_adapter_stop(&c->adapter);
+	d->adapter_stop(c->adapter);
 	c->script_done = true;
 }
 
@@ -230,17 +289,16 @@ static void stray_engine(struct run_ctx *c, enum ac97_engine_id e)
 	if ((unsigned)e >= AC97_ENGINE_COUNT || e == c->sc->engine)
 		return;
 	PHYSICAL_ADDRESS bdl_phys;
-	uint8_t *bdl = AllocateCommonBuffer(AC97_BDL_ENTRIES * AC97_BD_BYTES, &bdl_phys);
+	uint8_t *bdl = AcAllocateCommonBuffer(AC97_BDL_ENTRIES * AC97_BD_BYTES, &bdl_phys);
 	if (bdl == NULL)
 		return;
 	uint32_t dw1 = AC97_BD_IOC;
 	for (int i = 0; i < 4; i++) {
-		bdl[i] = (uint8_t)(bdl_phys >> (8 * i));
+		bdl[i] = (uint8_t)(bdl_phys.LowPart >> (8 * i));
 		bdl[4 + i] = (uint8_t)(dw1 >> (8 * i));
 	}
-	const CM_RESOURCES *res = machine_resources(c->m);
-	PORT_ADDRESS base = res->nabmbar + (PORT_ADDRESS)e * AC97_ENGINE_STRIDE;
-	WRITE_PORT_ULONG(base + AC97_BDBAR, bdl_phys);
+	PUCHAR base = machine_resources(c->m)->Nabmbar + (uint32_t)e * AC97_ENGINE_STRIDE;
+	WRITE_PORT_ULONG((PULONG)(base + AC97_BDBAR), bdl_phys.LowPart);
 	WRITE_PORT_UCHAR(base + AC97_LVI, 0);
 	WRITE_PORT_UCHAR(base + AC97_CR, AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_LVBIE);
 }
@@ -284,15 +342,24 @@ static void action(void *arg)
 	}
 }
 
-static void on_span(void *ctx, const struct ac97_span *span)
+/* ---- the run's taps (subscribers of its event stream) -------------------------- */
+
+/* The link audio's count and hash (render). */
+static void tap_link(void *ctx, const struct sim_event *ev)
 {
 	struct run_ctx *c = ctx;
+	const struct ac97_span *span = ev->ref;
 	if (span->engine == AC97_PO && span->kind == AC97_SPAN_DATA) {
 		c->link_frames += span->n_frames;
 		c->audio_fnv = fnv1a64(c->audio_fnv, span->pcm_le, span->n_frames * span->channels * 2);
 	}
-	if (c->also.on_span != NULL)
-		c->also.on_span(c->also.ctx, span);
+}
+
+/* A caller's own sink (a WAV writer, a listener). */
+static void tap_caller_sink(void *ctx, const struct sim_event *ev)
+{
+	struct run_ctx *c = ctx;
+	c->also.on_span(c->also.ctx, ev->ref);
 }
 
 /* ---- capture from samples ------------------------------------------------- */
@@ -318,18 +385,19 @@ static void tape_read(void *ctx, enum ac97_engine_id engine, uint64_t first_fram
 	}
 }
 
-static void tap_mapping(void *ctx, const struct port_mapping_info *m)
+/* A capture mapping released: what landed in it, to the caller's sink. */
+static void tap_capture(void *ctx, const struct sim_event *ev)
 {
 	struct run_ctx *c = ctx;
-	if (c->checkers_obs.on_mapping != NULL)
-		c->checkers_obs.on_mapping(c->checkers_obs.ctx, m);
-	if (m->state != MAPPING_RELEASED)
+	if (ev->u.port.kind != PORT_EV_MAPPING || ev->u.port.result != MAPPING_RELEASED)
 		return;
+	const struct port_mapping_info *m = ev->ref;
 	if (m->byte_count > c->capture_cap_bytes) {
 		uint8_t *p = realloc(c->capture_bytes, m->byte_count);
 		if (p == NULL)
-			machine_fail(c->m, "setup", "out of host memory for %u captured bytes",
-				     (unsigned)m->byte_count);
+			machine_fail(c->m, HARNESS_CHECKER_NAME,
+				     &harness_failures[HARNESS_FAIL_HOST_MEMORY],
+				     "out of host memory for %u captured bytes", (unsigned)m->byte_count);
 		c->capture_bytes = p;
 		c->capture_cap_bytes = m->byte_count;
 	}
@@ -337,42 +405,44 @@ static void tap_mapping(void *ctx, const struct port_mapping_info *m)
 	c->sc->capture_sink.on_released(c->sc->capture_sink.ctx, m, c->capture_bytes);
 }
 
-static void tap_irp(void *ctx, uint32_t irp, bool completed, bool cancelled)
-{
-	struct run_ctx *c = ctx;
-	if (c->checkers_obs.on_irp != NULL)
-		c->checkers_obs.on_irp(c->checkers_obs.ctx, irp, completed, cancelled);
-}
-
-static void tap_state(void *ctx, KSSTATE state)
-{
-	struct run_ctx *c = ctx;
-	if (c->checkers_obs.on_state != NULL)
-		c->checkers_obs.on_state(c->checkers_obs.ctx, state);
-}
-
-static void tap_position(void *ctx, uint64_t position_bytes)
-{
-	struct run_ctx *c = ctx;
-	if (c->checkers_obs.on_position != NULL)
-		c->checkers_obs.on_position(c->checkers_obs.ctx, position_bytes);
-}
-
-/* Capture runs: the tape as the device's input (after the checkers put
- * their pattern there) and the capture sink behind the checkers' port
- * observer. */
-static void hook_capture(struct run_ctx *c, struct checkers *ch)
+/* The device's input: the checkers' position pattern, or the tape. */
+static void set_input(struct run_ctx *c)
 {
 	const struct scenario *sc = c->sc;
 	if (sc->stream.direction != PORT_CAPTURE)
 		return;
+	struct ac97_source src = { checkers_capture_pattern, NULL };
 	if (sc->source == SOURCE_SAMPLES)
-		ac97_set_source(machine_device(c->m), (struct ac97_source){ tape_read, c });
-	if (sc->capture_sink.on_released != NULL) {
-		c->checkers_obs = checkers_port_observer(ch);
-		struct port_observer tap = { tap_mapping, tap_irp, tap_state, tap_position, c };
-		port_stream_set_observer(c->ps, &tap);
+		src = (struct ac97_source){ tape_read, c };
+	ac97_set_source(machine_device(c->m), src);
+}
+
+static int subscribe_taps(struct run_ctx *c)
+{
+	struct bus *bus = machine_bus(c->m);
+	if (bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
+		return -1;
+	if (c->also.on_span != NULL &&
+	    bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_caller_sink, c) != 0)
+		return -1;
+	if (c->sc->stream.direction == PORT_CAPTURE && c->sc->capture_sink.on_released != NULL &&
+	    bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_PORT), tap_capture, c) != 0)
+		return -1;
+	return 0;
+}
+
+static void free_run(struct run_ctx *c, struct machine *m, struct checkers *ch, void *args)
+{
+	checkers_detach_free(ch);
+	if (c != NULL) {
+		port_stream_destroy(c->ps);
+		free(c->capture_bytes);
+		free(c->adapter);
+		free(c->stream);
 	}
+	machine_destroy(m);
+	free(c);
+	free(args);
 }
 
 int scenario_run(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
@@ -380,6 +450,11 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
+	const struct ac97sim_driver *d = sc->driver_ref.ops;
+	if (d == NULL) {
+		*why = "the scenario has no driver";
+		return -1;
+	}
 	struct machine_config cfg;
 	machine_config_default(&cfg);
 	cfg.n_cpus = sc->cpus;
@@ -396,16 +471,26 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	void **args = calloc(SCENARIO_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args ? machine_create(&cfg) : NULL;
 	if (m == NULL) {
-		free(c);
-		free(args);
+		free_run(c, NULL, NULL, args);
 		*why = "out of host memory (or a bad CPU count)";
 		return -1;
 	}
 	c->sc = sc;
+	c->driver = d;
 	c->m = m;
 	c->audio_fnv = FNV1A64_INIT;
+	c->adapter = calloc(1, d->adapter_bytes ? d->adapter_bytes : 1);
+	c->stream = calloc(1, d->stream_bytes ? d->stream_bytes : 1);
 	if (also_sink != NULL)
 		c->also = *also_sink;
+	if (c->adapter == NULL || c->stream == NULL) {
+		free_run(c, m, NULL, args);
+		*why = "out of host memory for the driver's adapter and stream";
+		return -1;
+	}
+	/* A plug-in's static data as it was when loaded: nothing carries over
+	 * from the run before. */
+	driver_prepare_run((struct driver_ref *)&sc->driver_ref);
 	machine_bind(m);
 	struct port_stream_config st = sc->stream;
 	if (sc->source == SOURCE_SAMPLES) {
@@ -417,26 +502,24 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	}
 	c->ps = port_stream_create(&st, why);
 	if (c->ps == NULL) {
-		machine_destroy(m);
-		free(c);
-		free(args);
+		free_run(c, m, NULL, args);
 		return -1;
 	}
-	/* Ours first: the checkers keep the sink they find and call it. */
-	ac97_set_sink(machine_device(m), (struct ac97_sink){ on_span, c });
 	/* Capture from samples replaces the pattern audio-conservation reads. */
 	struct checker_config ck = sc->checkers;
 	if (sc->stream.direction == PORT_CAPTURE && sc->source == SOURCE_SAMPLES)
-		ck.disable[CHECK_AUDIO] = true;
-	struct checkers *ch = checkers_attach(m, c->ps, &ck, why);
-	if (ch == NULL) {
-		port_stream_destroy(c->ps);
-		machine_destroy(m);
-		free(c);
-		free(args);
+		checker_disable(&ck, "audio-conservation");
+	if (subscribe_taps(c) != 0) {
+		*why = "too many subscribers on the run's event stream";
+		free_run(c, m, NULL, args);
 		return -1;
 	}
-	hook_capture(c, ch);
+	struct checkers *ch = checkers_attach(m, c->ps, &st, &ck, why);
+	if (ch == NULL) {
+		free_run(c, m, NULL, args);
+		return -1;
+	}
+	set_input(c);
 	machine_queue_passive(m, script, c, "stream script");
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		args[2 * i] = c;
@@ -456,11 +539,6 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 			decision_log_push(decisions, &log->items[i]);
 	}
 	checkers_stats(ch, &out->checks);
-	checkers_detach_free(ch);
-	port_stream_destroy(c->ps);
-	machine_destroy(m);
-	free(c->capture_bytes);
-	free(c);
-	free(args);
+	free_run(c, m, ch, args);
 	return 0;
 }

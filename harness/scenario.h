@@ -1,8 +1,8 @@
 /*
  * scenario.h - one stream's life on the machine, as a value: the device
- * and stream configuration, the driver (reference or a variant), timed
- * actions that race the stream (cancel an IRP, change state, query the
- * position, stall the bus), and which checkers referee it.
+ * and stream configuration, the driver (a built-in one or a plug-in),
+ * timed actions that race the stream (cancel an IRP, change state, query
+ * the position, stall the bus), and which checkers referee it.
  *
  * A run of a scenario: the machine is built, the adapter started, the
  * stream opened and run to the end of its audio by a script (a passive
@@ -10,6 +10,10 @@
  * action waits on another passive call for its moment. Every schedule of
  * this is one choice of the decision stream; the checkers fail the run the
  * moment something goes wrong.
+ *
+ * Everything that happens goes onto the run's event stream (bus.h); the
+ * event log, the checkers and the run's own taps (the link audio's count
+ * and hash, a caller's sink, a capture sink) are its subscribers.
  */
 #ifndef AC97SIM_SCENARIO_H
 #define AC97SIM_SCENARIO_H
@@ -21,8 +25,8 @@
 #include "ac97.h"
 #include "checkers.h"
 #include "decide.h"
+#include "drivers.h"
 #include "machine.h"
-#include "miniport_ac97.h"
 #include "port.h"
 
 enum scenario_action_kind {
@@ -46,6 +50,9 @@ struct scenario_action {
 };
 
 #define SCENARIO_ACTIONS_MAX 32u
+/* The [miniport] hints' defaults: 65534 samples (even), a 5 ms timer. */
+#define SCENARIO_DESCRIPTOR_MAX_BYTES_DEFAULT (0xFFFEu * 2u)
+#define SCENARIO_TIMER_PERIOD_MS_DEFAULT 5u
 #define SCENARIO_NAME_MAX 64u
 
 /* The audio a stream carries: render, what its IRPs hold; capture, the
@@ -102,8 +109,15 @@ struct scenario {
 	uint64_t n_samples;		/* SOURCE_SAMPLES: how many (interleaved) */
 	const int16_t *samples;		/* in memory, or NULL with reader set */
 	struct scenario_sample_reader reader;
-	char driver[32];		/* "reference" or a variant name */
-	struct miniport_config miniport;
+	/* The driver: its name as given (a built-in's name, or a plug-in's
+	 * path) and what it resolved to (scenario_set_driver). */
+	char driver[512];
+	struct driver_ref driver_ref;
+	/* The [miniport] section: hints every driver is given when its stream
+	 * opens (driver.h). */
+	uint32_t descriptor_max_bytes;
+	bool timer_service;
+	uint32_t timer_period_ms;
 	struct scenario_action actions[SCENARIO_ACTIONS_MAX];
 	uint32_t n_actions;
 	struct checker_config checkers;
@@ -118,13 +132,26 @@ struct scenario {
  * 64 KiB of audio, 2 CPUs, the reference driver, every checker on. */
 void scenario_default(struct scenario *sc);
 
-/* Applies a driver variant's quirks to sc->miniport; -1 if unknown. */
-int scenario_set_driver(struct scenario *sc, const char *name);
-/* The names of the variants, NULL-terminated ("reference" first). */
-extern const char *const scenario_drivers[];
+/* Sets the driver: a built-in's name or a plug-in's path (loaded here).
+ * Returns 0, or -1 with err ("unknown driver ...", the plug-in's load
+ * error). A plug-in stays loaded until scenario_release. */
+int scenario_set_driver(struct scenario *sc, const char *name, char *err, size_t err_len);
+/* Unloads the scenario's plug-in, if any. */
+void scenario_release(struct scenario *sc);
 
-/* A scenario's identity for traces: hash of everything that shapes a run. */
+/* A scenario's identity for traces: the hash of its canonical text
+ * (scenario_write), which covers its audio's content and its driver's
+ * name, not where a plug-in lies or which build of it is loaded. */
 uint64_t scenario_hash(const struct scenario *sc);
+
+/* The scenario as a scenario file in canonical form: every key the reader
+ * takes, in a fixed order, each section once. What the reader reads back
+ * from it is the same scenario (a test holds the two to each other), so
+ * the hash of this text covers every field without a second list of
+ * them. The audio of a file source is named by its content's hash, a
+ * plug-in driver by its name (in comments: such text reads back with the
+ * default audio and driver). */
+void scenario_write(const struct scenario *sc, FILE *out);
 
 struct scenario_outcome {
 	struct run_result result;

@@ -111,7 +111,7 @@ static void port_call_with_lock(void *arg)
 	struct one_lock *s = arg;
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
-	kernel_port_call("GetMapping");
+	kernel_port_call(PORT_CALL_GET_MAPPING);
 	KeReleaseSpinLock(&s->lock, old);
 }
 
@@ -228,7 +228,7 @@ struct waits_state {
 	KEVENT never, done, worked;
 	KTIMER timer;
 	KDPC timer_dpc;
-	IO_WORKITEM item;
+	PIO_WORKITEM item;
 	int timer_dpcs;
 	NTSTATUS timeout_status;
 	uint64_t waited_100ns;
@@ -241,27 +241,33 @@ static void timer_dpc(KDPC *dpc, void *ctx, void *a1, void *a2)
 	(void)a2;
 	struct waits_state *s = ctx;
 	if (++s->timer_dpcs == TIMER_TICKS_WANTED)
-		KeSetEvent(&s->done);
+		KeSetEvent(&s->done, 0, FALSE);
 }
 
-static void work_item_routine(void *ctx)
+static void work_item_routine(PDEVICE_OBJECT device, void *ctx)
 {
+	(void)device;
 	struct waits_state *s = ctx;
-	KeSetEvent(&s->worked);
+	KeSetEvent(&s->worked, 0, FALSE);
 }
 
 static void waits_task(void *arg)
 {
 	struct waits_state *s = arg;
 	uint64_t t0 = KeQueryInterruptTime();
-	int64_t timeout = -20000;	/* 2 ms, relative */
-	s->timeout_status = KeWaitForSingleObject(&s->never, &timeout);
+	LARGE_INTEGER timeout = {.QuadPart = -20000};	/* 2 ms, relative */
+	s->timeout_status = KeWaitForSingleObject(&s->never, Executive, KernelMode, FALSE, &timeout);
 	s->waited_100ns = KeQueryInterruptTime() - t0;
-	KeSetTimerEx(&s->timer, -10000, 1, &s->timer_dpc);	/* 1 ms, then every 1 ms */
-	KeWaitForSingleObject(&s->done, NULL);
+	LARGE_INTEGER due = {.QuadPart = -10000};	/* 1 ms, then every 1 ms */
+	KeSetTimerEx(&s->timer, due, 1, &s->timer_dpc);
+	KeWaitForSingleObject(&s->done, Executive, KernelMode, FALSE, NULL);
 	KeCancelTimer(&s->timer);
-	IoQueueWorkItem(&s->item, work_item_routine, s);
-	KeWaitForSingleObject(&s->worked, NULL);
+	s->item = IoAllocateWorkItem(NULL);
+	if (s->item == NULL)
+		KeBugCheckEx(TOY_BUGCHECK, 5, 0, 0, 0);
+	IoQueueWorkItem(s->item, work_item_routine, DelayedWorkQueue, s);
+	KeWaitForSingleObject(&s->worked, Executive, KernelMode, FALSE, NULL);
+	IoFreeWorkItem(s->item);
 }
 
 static void waits_setup(struct machine *m, void *state)
@@ -272,7 +278,6 @@ static void waits_setup(struct machine *m, void *state)
 	KeInitializeEvent(&s->worked, SynchronizationEvent, false);
 	KeInitializeTimer(&s->timer);
 	KeInitializeDpc(&s->timer_dpc, timer_dpc, s);
-	IoInitializeWorkItem(&s->item);
 	machine_queue_passive(m, waits_task, s, "waits");
 }
 
@@ -300,10 +305,10 @@ static bool waits_check(const void *state, char *why, size_t len)
 #define PING_BUFFERS 4u
 #define PING_SAMPLES 256u
 #define PING_COMPLETIONS 8
-#define PO(reg) ((PORT_ADDRESS)(AC97_PO * AC97_ENGINE_STRIDE + (reg)))
+#define PO(reg) (AC97_PO * AC97_ENGINE_STRIDE + (reg))
 
 struct ping_state {
-	CM_RESOURCES res;
+	AC97SIM_RESOURCES res;
 	KINTERRUPT intr;
 	KDPC dpc;
 	KEVENT done;
@@ -314,7 +319,7 @@ struct ping_state {
 	bool isr_ignores;	/* broken: never claims, never clears */
 };
 
-static bool ping_isr(KINTERRUPT *intr, void *ctx)
+static BOOLEAN ping_isr(KINTERRUPT *intr, void *ctx)
 {
 	(void)intr;
 	struct ping_state *s = ctx;
@@ -325,11 +330,11 @@ static bool ping_isr(KINTERRUPT *intr, void *ctx)
 		KIRQL old;
 		KeAcquireSpinLock(&s->lock, &old);
 	}
-	uint16_t sr = READ_PORT_USHORT(s->res.nabmbar + PO(AC97_SR));
+	uint16_t sr = READ_PORT_USHORT((PUSHORT)(s->res.Nabmbar + PO(AC97_SR)));
 	uint16_t st = sr & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE);
 	if (st == 0)
 		return false;
-	WRITE_PORT_USHORT(s->res.nabmbar + PO(AC97_SR), st);
+	WRITE_PORT_USHORT((PUSHORT)(s->res.Nabmbar + PO(AC97_SR)), st);
 	KeInsertQueueDpc(&s->dpc, NULL, NULL);
 	return true;
 }
@@ -344,17 +349,17 @@ static void ping_dpc(KDPC *dpc, void *ctx, void *a1, void *a2)
 	s->completions++;
 	bool done = s->completions >= PING_COMPLETIONS;
 	if (done) {
-		WRITE_PORT_UCHAR(s->res.nabmbar + PO(AC97_CR), 0);
+		WRITE_PORT_UCHAR(s->res.Nabmbar + PO(AC97_CR), 0);
 	} else {
-		uint8_t civ = READ_PORT_UCHAR(s->res.nabmbar + PO(AC97_CIV));
-		WRITE_PORT_UCHAR(s->res.nabmbar + PO(AC97_LVI), (uint8_t)((civ + PING_BUFFERS - 1) % 32));
+		uint8_t civ = READ_PORT_UCHAR(s->res.Nabmbar + PO(AC97_CIV));
+		WRITE_PORT_UCHAR(s->res.Nabmbar + PO(AC97_LVI), (uint8_t)((civ + PING_BUFFERS - 1) % 32));
 	}
 	KeReleaseSpinLockFromDpcLevel(&s->lock);
 	if (done)
-		KeSetEvent(&s->done);
+		KeSetEvent(&s->done, 0, FALSE);
 }
 
-static bool read_completions(void *ctx)
+static BOOLEAN read_completions(void *ctx)
 {
 	struct ping_state *s = ctx;
 	return s->completions >= PING_COMPLETIONS;
@@ -363,33 +368,33 @@ static bool read_completions(void *ctx)
 static void ping_task(void *arg)
 {
 	struct ping_state *s = arg;
-	WRITE_PORT_ULONG(s->res.nabmbar + AC97_GLOB_CNT, AC97_GC_COLD);
-	while (!(READ_PORT_ULONG(s->res.nabmbar + AC97_GLOB_STA) & AC97_GS_S0CR))
+	WRITE_PORT_ULONG((PULONG)(s->res.Nabmbar + AC97_GLOB_CNT), AC97_GC_COLD);
+	while (!(READ_PORT_ULONG((PULONG)(s->res.Nabmbar + AC97_GLOB_STA)) & AC97_GS_S0CR))
 		KeStallExecutionProcessor(100);
-	if (!NT_SUCCESS(IoConnectInterrupt(&s->intr, ping_isr, s)))
+	if (!NT_SUCCESS(AcConnectInterrupt(&s->intr, ping_isr, s)))
 		KeBugCheckEx(TOY_BUGCHECK, 2, 0, 0, 0);
 	PHYSICAL_ADDRESS bdl_phys, data_phys;
-	uint8_t *bdl = AllocateCommonBuffer(AC97_BDL_ENTRIES * AC97_BD_BYTES, &bdl_phys);
-	uint8_t *data = AllocateCommonBuffer(PING_BUFFERS * PING_SAMPLES * 2, &data_phys);
+	uint8_t *bdl = AcAllocateCommonBuffer(AC97_BDL_ENTRIES * AC97_BD_BYTES, &bdl_phys);
+	uint8_t *data = AcAllocateCommonBuffer(PING_BUFFERS * PING_SAMPLES * 2, &data_phys);
 	if (bdl == NULL || data == NULL)
 		KeBugCheckEx(TOY_BUGCHECK, 3, 0, 0, 0);
 	for (uint32_t i = 0; i < AC97_BDL_ENTRIES; i++) {
-		uint32_t addr = data_phys + (i % PING_BUFFERS) * PING_SAMPLES * 2;
+		uint32_t addr = data_phys.LowPart + (i % PING_BUFFERS) * PING_SAMPLES * 2;
 		uint32_t dw1 = AC97_BD_IOC | PING_SAMPLES;
 		for (int b = 0; b < 4; b++) {
 			bdl[8 * i + b] = (uint8_t)(addr >> (8 * b));
 			bdl[8 * i + 4 + b] = (uint8_t)(dw1 >> (8 * b));
 		}
 	}
-	WRITE_PORT_ULONG(s->res.nabmbar + PO(AC97_BDBAR), bdl_phys);
-	WRITE_PORT_UCHAR(s->res.nabmbar + PO(AC97_LVI), PING_BUFFERS - 1);
-	WRITE_PORT_UCHAR(s->res.nabmbar + PO(AC97_CR), AC97_CR_RPBM | AC97_CR_IOCE);
-	KeWaitForSingleObject(&s->done, NULL);
+	WRITE_PORT_ULONG((PULONG)(s->res.Nabmbar + PO(AC97_BDBAR)), bdl_phys.LowPart);
+	WRITE_PORT_UCHAR(s->res.Nabmbar + PO(AC97_LVI), PING_BUFFERS - 1);
+	WRITE_PORT_UCHAR(s->res.Nabmbar + PO(AC97_CR), AC97_CR_RPBM | AC97_CR_IOCE);
+	KeWaitForSingleObject(&s->done, Executive, KernelMode, FALSE, NULL);
 	if (!KeSynchronizeExecution(&s->intr, read_completions, s))
 		KeBugCheckEx(TOY_BUGCHECK, 4, 0, 0, 0);
-	IoDisconnectInterrupt(&s->intr);
-	FreeCommonBuffer(data, PING_BUFFERS * PING_SAMPLES * 2);
-	FreeCommonBuffer(bdl, AC97_BDL_ENTRIES * AC97_BD_BYTES);
+	AcDisconnectInterrupt(&s->intr);
+	AcFreeCommonBuffer(data, PING_BUFFERS * PING_SAMPLES * 2);
+	AcFreeCommonBuffer(bdl, AC97_BDL_ENTRIES * AC97_BD_BYTES);
 }
 
 static void ping_setup_common(struct machine *m, struct ping_state *s)
@@ -444,17 +449,17 @@ const struct toy_scenario toy_scenarios[] = {
 	  depth2_setup, sizeof(struct depth2_state), NULL },
 	{ "lock-across-port-call", "GetMapping called with a spin lock held", 1,
 	  "lock-across-port-call", setup_port_call_with_lock, sizeof(struct one_lock), NULL },
-	{ "acquire-twice", "a spin lock acquired again by its holder", 1, "bugcheck",
+	{ "acquire-twice", "a spin lock acquired again by its holder", 1, "spin-lock",
 	  setup_acquire_twice, sizeof(struct one_lock), NULL },
-	{ "acquire-above-dispatch", "KeAcquireSpinLock at DIRQL", 1, "bugcheck",
+	{ "acquire-above-dispatch", "KeAcquireSpinLock at DIRQL", 1, "irql",
 	  setup_acquire_above_dispatch, sizeof(struct one_lock), NULL },
-	{ "irql-not-restored", "a passive call returns at DISPATCH_LEVEL", 1, "bugcheck",
+	{ "irql-not-restored", "a passive call returns at DISPATCH_LEVEL", 1, "verifier",
 	  setup_return_at_dispatch, sizeof(struct one_lock), NULL },
-	{ "release-unowned", "a spin lock released by a CPU that does not hold it", 1, "bugcheck",
+	{ "release-unowned", "a spin lock released by a CPU that does not hold it", 1, "spin-lock",
 	  setup_release_unowned, sizeof(struct one_lock), NULL },
-	{ "dpc-keeps-lock", "a DPC returns holding a spin lock", 1, "bugcheck",
+	{ "dpc-keeps-lock", "a DPC returns holding a spin lock", 1, "verifier",
 	  setup_dpc_keeps_lock, sizeof(struct one_lock), NULL },
-	{ "isr-ordinary-lock", "the ISR takes an ordinary spin lock", 2, "bugcheck",
+	{ "isr-ordinary-lock", "the ISR takes an ordinary spin lock", 2, "verifier",
 	  ping_isr_lock_setup, sizeof(struct ping_state), NULL },
 	{ "interrupt-storm", "the ISR never claims or clears the interrupt", 2, "interrupt-storm",
 	  ping_storm_setup, sizeof(struct ping_state), NULL },

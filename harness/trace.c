@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "machine.h"	/* MACHINE_CPUS_MAX */
+#include "shown.h"
 
 #define TRACE_MAGIC "ac97sim-trace"
 #define TRACE_LINE_MAX 4096u		/* bytes, not counting CR LF */
@@ -36,6 +37,8 @@ enum trace_state {
 	ST_MAGIC,
 	ST_BUILD,
 	ST_SCENARIO,
+	ST_DRIVER,
+	ST_CHECKERS_OFF,
 	ST_STRATEGY,
 	ST_SEED,
 	ST_CPUS,
@@ -46,6 +49,7 @@ enum trace_state {
 
 static const char *const header_keywords[ST_DECISIONS] = {
 	[ST_MAGIC] = TRACE_MAGIC, [ST_BUILD] = "build",	  [ST_SCENARIO] = "scenario",
+	[ST_DRIVER] = "driver", [ST_CHECKERS_OFF] = "checkers-off",
 	[ST_STRATEGY] = "strategy", [ST_SEED] = "seed", [ST_CPUS] = "cpus",
 };
 
@@ -155,6 +159,20 @@ static const char *header_problem(const struct trace_header *h, char *buf, size_
 	if ((why = name_problem(h->scenario_name, sizeof(h->scenario_name), "scenario name", buf,
 				buf_len)))
 		return why;
+	if ((why = name_problem(h->driver_name, sizeof(h->driver_name), "driver name", buf,
+				buf_len)))
+		return why;
+	if ((why = name_problem(h->driver_path, sizeof(h->driver_path), "driver path", buf,
+				buf_len)))
+		return why;
+	if (h->checkers_off[0] != '\0' &&
+	    ((why = name_problem(h->checkers_off, sizeof(h->checkers_off), "checkers-off list", buf,
+				 buf_len)) != NULL))
+		return why;
+	if (strcmp(h->checkers_off, "-") == 0) {
+		snprintf(buf, buf_len, "checkers-off '-' is reserved for none");
+		return buf;
+	}
 	if ((why = strategy_problem(&h->strategy, buf, buf_len)))
 		return why;
 	if ((why = cpus_problem(h->cpus, buf, buf_len)))
@@ -198,6 +216,9 @@ static int write_body(FILE *out, const struct trace_header *h, const struct deci
 	fprintf(out, "%s %u\n", TRACE_MAGIC, TRACE_FORMAT_VERSION);
 	fprintf(out, "build %s\n", h->build_id);
 	fprintf(out, "scenario %016" PRIx64 " %s\n", h->scenario_hash, h->scenario_name);
+	fprintf(out, "driver %s %016" PRIx64 " %s\n", h->driver_name, h->driver_binary_hash,
+		h->driver_path);
+	fprintf(out, "checkers-off %s\n", h->checkers_off[0] ? h->checkers_off : "-");
 	fprintf(out, "strategy %s\n", strategy);
 	fprintf(out, "seed %" PRIu64 "\n", h->seed);
 	fprintf(out, "cpus %" PRIu32 "\n", h->cpus);
@@ -301,22 +322,11 @@ static int fail(struct reader *r, const char *format, ...)
 	return -1;
 }
 
-/* A field from the input fit for a message: at most TRACE_QUOTE_MAX bytes,
- * anything but printable ASCII shown as '?'. */
+/* A field from the input fit for a message (shown.h). */
 static const char *quote(const char *text, char *buf, size_t buf_len)
 {
 	assert(buf_len > TRACE_QUOTE_MAX + 3);
-	size_t i = 0;
-	for (; text[i] != '\0' && i < TRACE_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (text[i] != '\0') {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
+	return text_shown(text, TRACE_QUOTE_MAX, buf, buf_len);
 }
 
 /* Reads the next line into r->line without its LF or CR LF. Returns 1 for
@@ -531,6 +541,22 @@ static int parse_header_line(struct reader *r, enum trace_state state, struct tr
 		if (want_fields(r, 3, "scenario HASH NAME") || field_hash(r, 1, "scenario hash", &h->scenario_hash))
 			return -1;
 		return field_name(r, 2, "scenario name", h->scenario_name, sizeof(h->scenario_name));
+	case ST_DRIVER:
+		if (r->n_fields > 4)
+			return fail(r, "driver path contains a space");
+		if (want_fields(r, 4, "driver NAME HASH PATH") ||
+		    field_name(r, 1, "driver name", h->driver_name, sizeof(h->driver_name)) ||
+		    field_hash(r, 2, "driver hash", &h->driver_binary_hash))
+			return -1;
+		return field_name(r, 3, "driver path", h->driver_path, sizeof(h->driver_path));
+	case ST_CHECKERS_OFF:
+		if (want_fields(r, 2, "checkers-off NAMES"))
+			return -1;
+		if (strcmp(r->field[1], "-") == 0) {
+			h->checkers_off[0] = '\0';
+			return 0;
+		}
+		return field_name(r, 1, "checkers-off list", h->checkers_off, sizeof(h->checkers_off));
 	case ST_STRATEGY: return parse_strategy(r, h);
 	case ST_SEED:
 		if (want_fields(r, 2, "seed N"))

@@ -4,9 +4,11 @@
  * Versioned text, one decision a line, so that a trace can be read, diffed
  * and edited by hand:
  *
- *	ac97sim-trace 1
+ *	ac97sim-trace 2
  *	build 5a9c0e1f22b4
- *	scenario 0123456789abcdef toy-counter
+ *	scenario 0123456789abcdef release-vs-revoke.ini
+ *	driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so
+ *	checkers-off stall
  *	strategy pct depth=3 steps=200
  *	seed 42
  *	cpus 3
@@ -16,7 +18,12 @@
  *	result fail bugcheck 326 604048853ce460c7
  *	end
  *
- * Header lines come first, in that order; `d` lines give step (from 0,
+ * Header lines come first, in that order. `driver` gives the driver's name,
+ * its binary's hash and where it was loaded from (a path relative to the
+ * trace's folder when it could be made one), or, for a built-in, its name,
+ * 16 zeros and "builtin"; `checkers-off` the checkers switched off
+ * (comma-separated, "-" for none). The scenario hash is that of the
+ * scenario as run: the file with that driver and those checkers. `d` lines give step (from 0,
  * consecutive), site name, option count, choice and the event-log hash just
  * before the decision (16 hex digits); `result` gives the verdict, the
  * checker ("-" for none), the scheduling steps and the final event-log
@@ -32,13 +39,20 @@
 
 #include "decide.h"
 
-#define TRACE_FORMAT_VERSION 1u
+/* 2: the driver and checkers-off lines (a run's driver may be a plug-in
+ * and its checkers chosen on the command line). */
+#define TRACE_FORMAT_VERSION 2u
+#define TRACE_DRIVER_BUILTIN "builtin"
 
 struct trace_header {
 	uint32_t format;
 	char build_id[64];
 	char scenario_name[512];	/* the scenario file as given */
 	uint64_t scenario_hash;
+	char driver_name[64];
+	uint64_t driver_binary_hash;	/* 0 for a built-in */
+	char driver_path[512];		/* TRACE_DRIVER_BUILTIN for a built-in */
+	char checkers_off[256];		/* "" for none */
 	struct strategy strategy;
 	uint64_t seed;
 	uint32_t cpus;

@@ -16,7 +16,8 @@
 #include "prog.h"
 
 #define SCENARIOS "fixtures/scenarios"
-#define FLAKY_BUG SCENARIOS "/bugs/wdk81-revoke-unsuccessful.ini"
+/* A bug some schedules of PCT depth 3 hit and others miss (about a third). */
+#define FLAKY_BUG SCENARIOS "/bugs/wdk81-single-entry-revoke.ini"
 
 static char *tmpdir(void)
 {
@@ -239,7 +240,7 @@ START_TEST(sharded_search_finds_the_same_failing_seeds)
 	unsigned long long seed = strtoull(whole, NULL, 10);
 	char seed_text[32], explored[256], ran[128];
 	snprintf(seed_text, sizeof(seed_text), "%llu", seed);
-	snprintf(explored, sizeof(explored), "%s/wdk81-revoke-unsuccessful-seed%llu.trace", dir, seed);
+	snprintf(explored, sizeof(explored), "%s/wdk81-single-entry-revoke-seed%llu.trace", dir, seed);
 	snprintf(ran, sizeof(ran), "%s/ran.trace", dir);
 	prog_run(&r, (const char *const[]){ "run", FLAKY_BUG, "--seed", seed_text, "--strategy",
 					    "pct", "--depth", "3", "--trace-out", ran, NULL },
@@ -411,7 +412,7 @@ START_TEST(malformed_inputs_exit_2_with_file_line)
 	snprintf(scen, sizeof(scen), "%s/bad.ini", dir);
 	write_file(scen, "[scenario]\nname = x\nbogus_key = 1\n");
 	snprintf(trace, sizeof(trace), "%s/bad.trace", dir);
-	write_file(trace, "ac97sim-trace 1\nbuild x\nnot a header line\n");
+	write_file(trace, "ac97sim-trace 2\nbuild x\nnot a header line\n");
 	snprintf(empty, sizeof(empty), "%s/empty.ini", dir);
 	write_file(empty, "; nothing but a comment\n");
 	static struct prog_result r;

@@ -221,6 +221,8 @@ START_TEST(failing_run_through_a_trace_file)
 					  .steps = a.steps, .evlog_hash = a.evlog_hash };
 		snprintf(h.build_id, sizeof(h.build_id), "test");
 		snprintf(h.scenario_name, sizeof(h.scenario_name), "%s", s->name);
+		snprintf(h.driver_name, sizeof(h.driver_name), "toy");
+		snprintf(h.driver_path, sizeof(h.driver_path), "%s", TRACE_DRIVER_BUILTIN);
 		snprintf(h.verdict, sizeof(h.verdict), "%s", run_verdict_name(a.verdict));
 		snprintf(h.checker, sizeof(h.checker), "%s", a.checker);
 		char err[256];
@@ -401,7 +403,7 @@ START_TEST(interrupt_runs_on_top_and_dpc_follows)
 		rewind(log);
 		char line[512];
 		while (fgets(line, sizeof(line), log)) {
-			if (strstr(line, "ISR claimed") == NULL)
+			if (strstr(line, "ISR left, claimed") == NULL)
 				continue;
 			if (strstr(line, " cpu0 "))
 				on_cpu[0] = true;

@@ -164,7 +164,9 @@ START_TEST(empty_sections_are_the_default_scenario)
 		snprintf(def.name, sizeof(def.name), "quiet");
 		ck_assert_str_eq(sf.sc.name, "quiet");
 		ck_assert_uint_eq(scenario_hash(&sf.sc), scenario_hash(&def));
-		ck_assert(memcmp(&sf.sc.miniport, &def.miniport, sizeof(def.miniport)) == 0);
+		ck_assert_uint_eq(sf.sc.descriptor_max_bytes, def.descriptor_max_bytes);
+		ck_assert_int_eq(sf.sc.timer_service, def.timer_service);
+		ck_assert_uint_eq(sf.sc.timer_period_ms, def.timer_period_ms);
 		ck_assert(!sf.sc.checkers.ends_early);
 		ck_assert_int_eq(sf.sc.source, SOURCE_PATTERN);
 		ck_assert_ptr_null(sf.sc.samples);
@@ -250,7 +252,7 @@ START_TEST(every_key_lands_in_its_field)
 	ck_assert_str_eq(sc->name, "everything");
 	ck_assert_uint_eq(sc->cpus, 3);
 	ck_assert_str_eq(sc->driver, "wdk81-two-producers");
-	ck_assert(sc->miniport.quirks.no_producer_guard);
+	ck_assert_ptr_eq(sc->driver_ref.ops, driver_builtin("wdk81-two-producers"));
 	ck_assert_uint_eq(sc->max_steps, 0x1000);
 	ck_assert_uint_eq(sc->max_ticks, 2ull * SIM_TICKS_PER_SECOND);
 	ck_assert_uint_eq(sc->irq_defer_max, 500);
@@ -268,11 +270,14 @@ START_TEST(every_key_lands_in_its_field)
 	ck_assert_uint_eq(sc->stream.total_bytes, 10u * GMEM_PAGE_BYTES);
 	ck_assert_uint_eq(sc->stream.first_page_offset_bytes, 0x100);
 	ck_assert_uint_eq(sc->stream.layout_seed, 12345678901234ull);
-	ck_assert_uint_eq(sc->miniport.descriptor_max_bytes, 1024);
-	ck_assert(sc->miniport.timer_service);
-	ck_assert_uint_eq(sc->miniport.timer_period_ms, 7);
-	for (int i = 0; i < CHECK_COUNT; i++)
-		ck_assert_int_eq(sc->checkers.disable[i], i == CHECK_STALL || i == CHECK_TEARDOWN);
+	ck_assert_uint_eq(sc->descriptor_max_bytes, 1024);
+	ck_assert(sc->timer_service);
+	ck_assert_uint_eq(sc->timer_period_ms, 7);
+	for (unsigned i = 0; checker_name_at(i) != NULL; i++) {
+		const char *name = checker_name_at(i);
+		ck_assert_int_eq(!checker_enabled(&sc->checkers, name),
+				 strcmp(name, "stall") == 0 || strcmp(name, "teardown") == 0);
+	}
 	ck_assert_uint_eq(sc->checkers.stall_limit_ticks, MS(200));
 	ck_assert(sc->checkers.ends_early);
 	ck_assert_uint_eq(sc->n_actions, 5);
@@ -317,7 +322,7 @@ static uint64_t loaded_value(const struct tmp *t, const char *section, const cha
 
 static uint64_t get_max_ticks(const struct scenario *sc) { return sc->max_ticks; }
 static uint64_t get_irp_bytes(const struct scenario *sc) { return sc->stream.irp_bytes; }
-static uint64_t get_timer(const struct scenario *sc) { return sc->miniport.timer_service; }
+static uint64_t get_timer(const struct scenario *sc) { return sc->timer_service; }
 static uint64_t get_cpus(const struct scenario *sc) { return sc->cpus; }
 
 START_TEST(units_numbers_and_booleans)
@@ -529,7 +534,7 @@ struct error_case {
 };
 
 #define SECTIONS "(sections: scenario, device, stream, source, miniport, checkers, action)"
-#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, teardown, stall)"
+#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, stall, teardown)"
 #define TIME_UNITS "(ticks, frames, us, ms, s)"
 
 static const struct error_case error_cases[] = {
@@ -626,9 +631,11 @@ static const struct error_case error_cases[] = {
 	{ "[stream]\nlayout = random\n", "2: layout: 'random' is not one of scattered, contiguous" },
 	{ "[source]\nkind = tone\n", "2: kind: 'tone' is not one of pattern, file" },
 	{ "[scenario]\ndriver = win98\n",
-	  "2: driver: 'win98' is not one of reference, ddk1999-lock-held, wdk81-revoke-unsuccessful, "
-	  "wdk81-revoke-resets-dma, wdk81-single-entry-revoke, wdk81-two-producers, "
-	  "reactos-revoke-short, reactos-slot-tags" },
+	  "2: driver: unknown driver 'win98' (built-in drivers: reference, ddk1999-lock-held, "
+	  "wdk81-revoke-unsuccessful, wdk81-revoke-resets-dma, wdk81-single-entry-revoke, "
+	  "wdk81-two-producers, reactos-revoke-short, reactos-slot-tags; or a path to a plug-in "
+	  ".so)" },
+
 	{ "[miniport]\ntimer_service = maybe\n",
 	  "2: timer_service: 'maybe' is not yes or no (yes, no, true, false, 1, 0)" },
 	{ "[checkers]\nends_early = Yes\n",
@@ -1338,7 +1345,7 @@ START_TEST(bug_fixtures_fail_with_their_driver)
 			failed = out.result.verdict == RUN_FAIL;
 		}
 		ck_assert_msg(failed, "%s: driver %s passed 400 schedules", path, sf.sc.driver);
-		ck_assert_int_eq(scenario_set_driver(&sf.sc, "reference"), 0);
+		ck_assert_int_eq(scenario_set_driver(&sf.sc, "reference", err, sizeof(err)), 0);
 		for (uint32_t k = 0; k < 3; k++)
 			run_expect_pass(&sf.sc, path, file_seed(names[i]->d_name, k));
 		scenario_file_free(&sf);

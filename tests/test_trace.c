@@ -12,13 +12,15 @@
 
 #include "trace.h"
 
-#define MAGIC "ac97sim-trace 1\n"
+#define MAGIC "ac97sim-trace 2\n"
 #define BUILD "build 5a9c0e1f22b4\n"
-#define SCENARIO "scenario 0123456789abcdef toy-counter\n"
+#define SCENARIO "scenario 0123456789abcdef toy-counter\n" DRIVER CHECKERS_OFF	/* lines 3-5 */
+#define DRIVER "driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so\n"
+#define CHECKERS_OFF "checkers-off stall\n"
 #define STRATEGY "strategy pct depth=3 steps=200\n"
 #define SEED "seed 42\n"
 #define CPUS "cpus 3\n"
-#define HEADER MAGIC BUILD SCENARIO STRATEGY SEED CPUS	/* lines 1-6 */
+#define HEADER MAGIC BUILD SCENARIO STRATEGY SEED CPUS	/* lines 1-8 */
 #define D0 "d 0 schedule 3 1 68ae9202922d3c31\n"
 #define D1 "d 1 timer-cpu 2 0 1f8e4d0aa47ffd43\n"
 #define RESULT "result fail bugcheck 326 604048853ce460c7\n"
@@ -85,6 +87,10 @@ static void example_header(struct trace_header *h)
 	strcpy(h->build_id, "5a9c0e1f22b4");
 	strcpy(h->scenario_name, "toy-counter");
 	h->scenario_hash = 0x0123456789abcdefull;
+	strcpy(h->driver_name, "mydriver");
+	h->driver_binary_hash = 0x5be1e2a0c9d3f417ull;
+	strcpy(h->driver_path, "../build/mydriver.so");
+	strcpy(h->checkers_off, "stall");
 	h->strategy = (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = 3, .pct_steps = 200 };
 	h->seed = 42;
 	h->cpus = 3;
@@ -100,6 +106,10 @@ static void assert_header_eq(const struct trace_header *a, const struct trace_he
 	ck_assert_str_eq(a->build_id, b->build_id);
 	ck_assert_str_eq(a->scenario_name, b->scenario_name);
 	ck_assert_uint_eq(a->scenario_hash, b->scenario_hash);
+	ck_assert_str_eq(a->driver_name, b->driver_name);
+	ck_assert_uint_eq(a->driver_binary_hash, b->driver_binary_hash);
+	ck_assert_str_eq(a->driver_path, b->driver_path);
+	ck_assert_str_eq(a->checkers_off, b->checkers_off);
 	ck_assert_int_eq(a->strategy.kind, b->strategy.kind);
 	if (a->strategy.kind == STRATEGY_PCT) {
 		ck_assert_uint_eq(a->strategy.pct_depth, b->strategy.pct_depth);
@@ -306,7 +316,7 @@ START_TEST(write_refuses_invalid)
 	} while (0)
 	REFUSED(h.cpus = 0);
 	REFUSED(h.cpus = 9);
-	REFUSED(h.format = 2);
+	REFUSED(h.format = 1);
 	REFUSED(h.build_id[0] = '\0');
 	REFUSED(strcpy(h.build_id, "a b"));
 	REFUSED(strcpy(h.scenario_name, "tab\there"));
@@ -355,7 +365,8 @@ START_TEST(accept_comments_blank_crlf)
 	ck_assert_uint_eq(expect_ok("# a trace\n\n" HEADER "  \n#x\n" D0 "\t\n" D1 RESULT
 				    "# done\n" END "\n# after\n\n"),
 			  2);
-	ck_assert_uint_eq(expect_ok("ac97sim-trace 1\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
+	ck_assert_uint_eq(expect_ok("ac97sim-trace 2\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
+				    "driver reference 0000000000000000 builtin\r\ncheckers-off -\r\n"
 				    "strategy random\r\nseed 1\r\ncpus 2\r\n"
 				    "d 0 stall 2 1 68AE9202922D3C31\r\n\r\n"
 				    "result pass - 1 0000000000000000\r\nend\r\n"),
@@ -385,10 +396,10 @@ END_TEST
 START_TEST(reject_format_version)
 {
 	/* Goal: another format version is refused by number. */
-	expect_error("ac97sim-trace 2\n" BUILD, "t.trace:1: unsupported trace format 2 (this build reads 1)");
-	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 1)");
+	expect_error("ac97sim-trace 1\n" BUILD, "t.trace:1: unsupported trace format 1 (this build reads 2)");
+	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 2)");
 	expect_error("ac97sim-trace 99999999999999999999\n",
-		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 1)");
+		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 2)");
 	expect_error("ac97sim-trace one\n", "t.trace:1: bad trace format version 'one'");
 	expect_error("ac97sim-trace -1\n", "t.trace:1: bad trace format version '-1'");
 }
@@ -398,11 +409,11 @@ START_TEST(reject_out_of_order)
 {
 	/* Goal: decision steps run 0, 1, 2 ... with no gap or repeat. */
 	expect_error(HEADER "d 1 schedule 3 1 68ae9202922d3c31\n",
-		     "t.trace:7: decision step 1 out of order (expected 0)");
+		     "t.trace:9: decision step 1 out of order (expected 0)");
 	expect_error(HEADER D0 D1 "d 5 stall 4 0 68ae9202922d3c31\n",
-		     "t.trace:9: decision step 5 out of order (expected 2)");
-	expect_error(HEADER D0 D0, "t.trace:8: decision step 0 out of order (expected 1)");
-	expect_error(HEADER D0 RESULT D1 END, "t.trace:9: decision after the result line");
+		     "t.trace:11: decision step 5 out of order (expected 2)");
+	expect_error(HEADER D0 D0, "t.trace:10: decision step 0 out of order (expected 1)");
+	expect_error(HEADER D0 RESULT D1 END, "t.trace:11: decision after the result line");
 }
 END_TEST
 
@@ -411,30 +422,30 @@ START_TEST(reject_decision_fields)
 	/* Goal: a decision line has exactly six fields, a known site, 1..10^6
 	 * options and a choice below the option count. */
 	expect_error(HEADER "d 0 schedule 3 1\n",
-		     "t.trace:7: expected 'd STEP SITE N CHOICE EVHASH'");
+		     "t.trace:9: expected 'd STEP SITE N CHOICE EVHASH'");
 	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c31 x\n",
-		     "t.trace:7: expected 'd STEP SITE N CHOICE EVHASH'");
-	expect_error(HEADER "d 0 sched 3 1 68ae9202922d3c31\n", "t.trace:7: unknown decision site 'sched'");
-	expect_error(HEADER "d 0 ? 3 1 68ae9202922d3c31\n", "t.trace:7: unknown decision site '?'");
-	expect_error(HEADER "d 0 1 3 1 68ae9202922d3c31\n", "t.trace:7: unknown decision site '1'");
+		     "t.trace:9: expected 'd STEP SITE N CHOICE EVHASH'");
+	expect_error(HEADER "d 0 sched 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site 'sched'");
+	expect_error(HEADER "d 0 ? 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '?'");
+	expect_error(HEADER "d 0 1 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '1'");
 	expect_error(HEADER "d 0 schedule 3 3 68ae9202922d3c31\n",
-		     "t.trace:7: choice 3 out of range for 3 options");
+		     "t.trace:9: choice 3 out of range for 3 options");
 	expect_error(HEADER "d 0 schedule 1 4294967296 68ae9202922d3c31\n",
-		     "t.trace:7: choice 4294967296 out of range for 1 options");
+		     "t.trace:9: choice 4294967296 out of range for 1 options");
 	expect_error(HEADER "d 0 schedule 0 0 68ae9202922d3c31\n",
-		     "t.trace:7: option count 0 out of range (1..1000000)");
+		     "t.trace:9: option count 0 out of range (1..1000000)");
 	expect_error(HEADER "d 0 schedule 1000001 0 68ae9202922d3c31\n",
-		     "t.trace:7: option count 1000001 out of range (1..1000000)");
+		     "t.trace:9: option count 1000001 out of range (1..1000000)");
 	expect_error(HEADER "d 0 schedule 4294967297 0 68ae9202922d3c31\n",
-		     "t.trace:7: option count 4294967297 out of range (1..1000000)");
+		     "t.trace:9: option count 4294967297 out of range (1..1000000)");
 	expect_error(HEADER "d x schedule 3 1 68ae9202922d3c31\n",
-		     "t.trace:7: bad decision step 'x' (a decimal number)");
+		     "t.trace:9: bad decision step 'x' (a decimal number)");
 	expect_error(HEADER "d 0 schedule 3 -1 68ae9202922d3c31\n",
-		     "t.trace:7: bad choice '-1' (a decimal number)");
+		     "t.trace:9: bad choice '-1' (a decimal number)");
 	expect_error(HEADER "d 0 schedule +3 1 68ae9202922d3c31\n",
-		     "t.trace:7: bad option count '+3' (a decimal number)");
+		     "t.trace:9: bad option count '+3' (a decimal number)");
 	expect_error(HEADER "d 0 schedule 0x3 1 68ae9202922d3c31\n",
-		     "t.trace:7: bad option count '0x3' (a decimal number)");
+		     "t.trace:9: bad option count '0x3' (a decimal number)");
 }
 END_TEST
 
@@ -442,17 +453,17 @@ START_TEST(reject_bad_hex)
 {
 	/* Goal: hashes are exactly 16 hex digits. */
 	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c3g\n",
-		     "t.trace:7: bad event-log hash '68ae9202922d3c3g' (16 hex digits)");
+		     "t.trace:9: bad event-log hash '68ae9202922d3c3g' (16 hex digits)");
 	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c3\n",
-		     "t.trace:7: bad event-log hash '68ae9202922d3c3' (16 hex digits)");
+		     "t.trace:9: bad event-log hash '68ae9202922d3c3' (16 hex digits)");
 	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c310\n",
-		     "t.trace:7: bad event-log hash '68ae9202922d3c310' (16 hex digits)");
+		     "t.trace:9: bad event-log hash '68ae9202922d3c310' (16 hex digits)");
 	expect_error(HEADER "d 0 schedule 3 1 0x8ae9202922d3c31\n",
-		     "t.trace:7: bad event-log hash '0x8ae9202922d3c31' (16 hex digits)");
+		     "t.trace:9: bad event-log hash '0x8ae9202922d3c31' (16 hex digits)");
 	expect_error(MAGIC BUILD "scenario 0123456789abcdeZ toy\n",
 		     "t.trace:3: bad scenario hash '0123456789abcdeZ' (16 hex digits)");
 	expect_error(HEADER "result pass - 1 -123456789abcdef\n",
-		     "t.trace:7: bad event-log hash '-123456789abcdef' (16 hex digits)");
+		     "t.trace:9: bad event-log hash '-123456789abcdef' (16 hex digits)");
 }
 END_TEST
 
@@ -460,19 +471,19 @@ START_TEST(reject_overflow)
 {
 	/* Goal: decimal numbers past 2^64 - 1 are refused, not wrapped. */
 	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed 18446744073709551616\n",
-		     "t.trace:5: seed '18446744073709551616' too large");
+		     "t.trace:7: seed '18446744073709551616' too large");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed 99999999999999999999999\n",
-		     "t.trace:5: seed '99999999999999999999999' too large");
+		     "t.trace:7: seed '99999999999999999999999' too large");
 	expect_error(HEADER "d 18446744073709551616 schedule 3 1 68ae9202922d3c31\n",
-		     "t.trace:7: decision step '18446744073709551616' too large");
+		     "t.trace:9: decision step '18446744073709551616' too large");
 	expect_error(HEADER "result pass - 18446744073709551616 68ae9202922d3c31\n",
-		     "t.trace:7: steps '18446744073709551616' too large");
+		     "t.trace:9: steps '18446744073709551616' too large");
 	expect_error(HEADER "d 0 schedule 18446744073709551616 1 68ae9202922d3c31\n",
-		     "t.trace:7: option count '18446744073709551616' too large");
+		     "t.trace:9: option count '18446744073709551616' too large");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 18446744073709551617\n",
-		     "t.trace:6: cpu count '18446744073709551617' too large");
-	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed -1\n", "t.trace:5: bad seed '-1' (a decimal number)");
-	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed \n", "t.trace:5: fields are separated by single spaces");
+		     "t.trace:8: cpu count '18446744073709551617' too large");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed -1\n", "t.trace:7: bad seed '-1' (a decimal number)");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed \n", "t.trace:7: fields are separated by single spaces");
 	ck_assert_uint_eq(expect_ok(MAGIC BUILD SCENARIO STRATEGY "seed 18446744073709551615\n" CPUS
 				    "result pass - 18446744073709551615 0000000000000000\n" END),
 			  0);
@@ -482,11 +493,50 @@ END_TEST
 START_TEST(reject_missing_header)
 {
 	/* Goal: every header line must be there before the decisions. */
-	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED D0, "t.trace:6: missing header line 'cpus'");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED D0, "t.trace:8: missing header line 'cpus'");
 	expect_error(MAGIC RESULT END, "t.trace:2: missing header line 'build'");
-	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED END, "t.trace:6: missing header line 'cpus'");
-	expect_error(MAGIC BUILD SCENARIO, "t.trace:3: missing header line 'strategy'");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED END, "t.trace:8: missing header line 'cpus'");
+	expect_error(MAGIC BUILD SCENARIO, "t.trace:5: missing header line 'strategy'");
+	expect_error(MAGIC BUILD "scenario 0123456789abcdef s\n" STRATEGY,
+		     "t.trace:4: header line 'strategy' out of order (expected 'driver')");
+	expect_error(MAGIC BUILD "scenario 0123456789abcdef s\n" DRIVER STRATEGY,
+		     "t.trace:5: header line 'strategy' out of order (expected 'checkers-off')");
 	expect_error(MAGIC, "t.trace:1: missing header line 'build'");
+}
+END_TEST
+
+START_TEST(reject_driver_lines)
+{
+	/* Goal: the driver and checkers-off lines are checked field by field. */
+	const char *head = MAGIC BUILD "scenario 0123456789abcdef s\n";
+	struct { const char *line, *want; } cases[] = {
+		{ "driver mydriver 5be1e2a0c9d3f417\n", "t.trace:4: expected 'driver NAME HASH PATH'" },
+		{ "driver mydriver 5be1e2a0c9d3f41 x.so\n",
+		  "t.trace:4: bad driver hash '5be1e2a0c9d3f41' (16 hex digits)" },
+		{ "driver mydriver 5be1e2a0c9d3f417 my driver.so\n", "t.trace:4: driver path contains a space" },
+		{ "driver \x01 5be1e2a0c9d3f417 x.so\n",
+		  "t.trace:4: driver name contains control character 0x01" },
+		{ "driver reference 0000000000000000 builtin\ncheckers-off\n",
+		  "t.trace:5: expected 'checkers-off NAMES'" },
+		{ "driver reference 0000000000000000 builtin\ncheckers-off a b\n",
+		  "t.trace:5: expected 'checkers-off NAMES'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "%s%s", head, cases[i].line);
+		expect_error(text, cases[i].want);
+	}
+	/* A header the reader would refuse is not written. */
+	struct trace_header h;
+	example_header(&h);
+	struct decision_log log = { 0 };
+	strcpy(h.checkers_off, "-");
+	errno = 0;
+	ck_assert_int_eq(trace_write(stdout, &h, &log), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	example_header(&h);
+	strcpy(h.driver_path, "a b.so");
+	ck_assert_int_eq(trace_write(stdout, &h, &log), -1);
 }
 END_TEST
 
@@ -495,13 +545,13 @@ START_TEST(reject_header_order)
 	/* Goal: header lines come in the documented order, each once. */
 	expect_error(MAGIC SCENARIO BUILD, "t.trace:2: header line 'scenario' out of order (expected 'build')");
 	expect_error(MAGIC BUILD SCENARIO SEED STRATEGY,
-		     "t.trace:4: header line 'seed' out of order (expected 'strategy')");
+		     "t.trace:6: header line 'seed' out of order (expected 'strategy')");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY CPUS,
-		     "t.trace:5: header line 'cpus' out of order (expected 'seed')");
+		     "t.trace:7: header line 'cpus' out of order (expected 'seed')");
 	expect_error(MAGIC BUILD BUILD, "t.trace:3: header line 'build' repeated");
-	expect_error(HEADER SEED, "t.trace:7: header line 'seed' repeated");
-	expect_error(HEADER D0 BUILD, "t.trace:8: header line 'build' repeated");
-	expect_error(HEADER MAGIC, "t.trace:7: header line 'ac97sim-trace' repeated");
+	expect_error(HEADER SEED, "t.trace:9: header line 'seed' repeated");
+	expect_error(HEADER D0 BUILD, "t.trace:10: header line 'build' repeated");
+	expect_error(HEADER MAGIC, "t.trace:9: header line 'ac97sim-trace' repeated");
 	expect_error(BUILD MAGIC, "t.trace:1: not an ac97sim trace");
 }
 END_TEST
@@ -509,24 +559,24 @@ END_TEST
 START_TEST(reject_text_after_end)
 {
 	/* Goal: nothing but comments and blank lines may follow end. */
-	expect_error(GOOD "d 2 stall 4 0 68ae9202922d3c31\n", "t.trace:11: text after end");
-	expect_error(GOOD "\n# fine\nend\n", "t.trace:13: text after end");
-	expect_error(GOOD "x", "t.trace:11: text after end");
-	expect_error(HEADER RESULT "end now\n", "t.trace:8: text after end");
+	expect_error(GOOD "d 2 stall 4 0 68ae9202922d3c31\n", "t.trace:13: text after end");
+	expect_error(GOOD "\n# fine\nend\n", "t.trace:15: text after end");
+	expect_error(GOOD "x", "t.trace:13: text after end");
+	expect_error(HEADER RESULT "end now\n", "t.trace:10: text after end");
 }
 END_TEST
 
 START_TEST(reject_missing_end)
 {
 	/* Goal: a truncated trace is refused at its last line. */
-	expect_error(HEADER D0 D1 RESULT, "t.trace:9: missing end line (truncated?)");
-	expect_error(HEADER D0 D1 RESULT "\n# x\n", "t.trace:11: missing end line (truncated?)");
-	expect_error(HEADER D0 D1, "t.trace:8: missing result line (truncated?)");
-	expect_error(HEADER D0 "d 1 tim", "t.trace:8: expected 'd STEP SITE N CHOICE EVHASH'");
+	expect_error(HEADER D0 D1 RESULT, "t.trace:11: missing end line (truncated?)");
+	expect_error(HEADER D0 D1 RESULT "\n# x\n", "t.trace:13: missing end line (truncated?)");
+	expect_error(HEADER D0 D1, "t.trace:10: missing result line (truncated?)");
+	expect_error(HEADER D0 "d 1 tim", "t.trace:10: expected 'd STEP SITE N CHOICE EVHASH'");
 	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a",
-		     "t.trace:8: bad event-log hash '1f8e4d0a' (16 hex digits)");
+		     "t.trace:10: bad event-log hash '1f8e4d0a' (16 hex digits)");
 	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a 1f8e4d0a",
-		     "t.trace:8: expected 'd STEP SITE N CHOICE EVHASH'");
+		     "t.trace:10: expected 'd STEP SITE N CHOICE EVHASH'");
 }
 END_TEST
 
@@ -534,18 +584,18 @@ START_TEST(reject_result_fields)
 {
 	/* Goal: the result line has a known verdict, a checker or "-", the
 	 * steps and a hash, and comes once before end. */
-	expect_error(HEADER D0 END, "t.trace:8: missing result line before end");
+	expect_error(HEADER D0 END, "t.trace:10: missing result line before end");
 	expect_error(HEADER "result maybe - 1 68ae9202922d3c31\n",
-		     "t.trace:7: unknown verdict 'maybe' (pass, fail, limit or diverged)");
+		     "t.trace:9: unknown verdict 'maybe' (pass, fail, limit or diverged)");
 	expect_error(HEADER "result PASS - 1 68ae9202922d3c31\n",
-		     "t.trace:7: unknown verdict 'PASS' (pass, fail, limit or diverged)");
+		     "t.trace:9: unknown verdict 'PASS' (pass, fail, limit or diverged)");
 	expect_error(HEADER "result pass - 1\n",
-		     "t.trace:7: expected 'result VERDICT CHECKER STEPS EVHASH'");
-	expect_error(HEADER RESULT RESULT, "t.trace:8: result line repeated");
+		     "t.trace:9: expected 'result VERDICT CHECKER STEPS EVHASH'");
+	expect_error(HEADER RESULT RESULT, "t.trace:10: result line repeated");
 	expect_error(HEADER "result fail 0123456789abcdef0123456789abcdef 1 68ae9202922d3c31\n",
-		     "t.trace:7: checker longer than 31 bytes");
+		     "t.trace:9: checker longer than 31 bytes");
 	expect_error(HEADER "result fail a\x7f 1 68ae9202922d3c31\n",
-		     "t.trace:7: checker contains control character 0x7f");
+		     "t.trace:9: checker contains control character 0x7f");
 	struct trace_header h;
 	struct decision_log log = { 0 };
 	char err[ERR_LEN];
@@ -572,12 +622,12 @@ START_TEST(reject_long_line)
 	strcpy(text + at + 4096, "\n" RESULT END);
 	ck_assert_uint_eq(expect_ok(text), 0);
 	strcpy(text + at + 4096, "x\n" RESULT END);
-	expect_error(text, "t.trace:7: line longer than 4096 bytes");
+	expect_error(text, "t.trace:9: line longer than 4096 bytes");
 	strcpy(text + at + 4096, "x\r\n" RESULT END);
-	expect_error(text, "t.trace:7: line longer than 4096 bytes");
+	expect_error(text, "t.trace:9: line longer than 4096 bytes");
 	memset(text + at, 'd', huge);
 	strcpy(text + at + huge, "\n" END);
-	expect_error(text, "t.trace:7: line longer than 4096 bytes");
+	expect_error(text, "t.trace:9: line longer than 4096 bytes");
 	free(text);
 }
 END_TEST
@@ -588,11 +638,11 @@ START_TEST(reject_nul_byte)
 	static const char in_build[] = MAGIC "build a\0b\n";
 	expect_bytes_error(in_build, sizeof(in_build) - 1, "t.trace:2: NUL byte in line");
 	static const char in_comment[] = HEADER "# \0\n" RESULT END;
-	expect_bytes_error(in_comment, sizeof(in_comment) - 1, "t.trace:7: NUL byte in line");
+	expect_bytes_error(in_comment, sizeof(in_comment) - 1, "t.trace:9: NUL byte in line");
 	static const char alone[] = "\0";
 	expect_bytes_error(alone, 1, "t.trace:1: NUL byte in line");
 	static const char after_end[] = GOOD "\n\0";
-	expect_bytes_error(after_end, sizeof(after_end) - 1, "t.trace:12: NUL byte in line");
+	expect_bytes_error(after_end, sizeof(after_end) - 1, "t.trace:14: NUL byte in line");
 }
 END_TEST
 
@@ -601,28 +651,28 @@ START_TEST(reject_strategy)
 	/* Goal: strategy text goes through strategy_parse (its reason is
 	 * reported) and must be written the way strategy_format writes it. */
 	expect_error(MAGIC BUILD SCENARIO "strategy fast\n",
-		     "t.trace:4: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy replay\n",
-		     "t.trace:4: strategy is 'random' or 'pct depth=D steps=K'");
-	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=9 steps=5\n", "t.trace:4: pct depth must be 1..8");
-	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=0 steps=5\n", "t.trace:4: pct depth must be 1..8");
+		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=9 steps=5\n", "t.trace:6: pct depth must be 1..8");
+	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=0 steps=5\n", "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2 steps=0\n",
-		     "t.trace:4: pct steps must be at least 1");
+		     "t.trace:6: pct steps must be at least 1");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2\n",
-		     "t.trace:4: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy\n",
-		     "t.trace:4: expected 'strategy random' or 'strategy pct depth=D steps=K'");
+		     "t.trace:6: expected 'strategy random' or 'strategy pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=-1\n",
-		     "t.trace:4: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=4294967299 steps=5\n",
-		     "t.trace:4: pct depth must be 1..8");
+		     "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=+3 steps=5\n",
-		     "t.trace:4: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=05\n",
-		     "t.trace:4: strategy 'pct depth=3 steps=05' is not written as "
+		     "t.trace:6: strategy 'pct depth=3 steps=05' is not written as "
 		     "'pct depth=3 steps=5'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct  depth=3 steps=5\n",
-		     "t.trace:4: fields are separated by single spaces");
+		     "t.trace:6: fields are separated by single spaces");
 	ck_assert_uint_eq(expect_ok(MAGIC BUILD SCENARIO "strategy pct depth=8 steps=18446744073709551615\n"
 				    SEED CPUS RESULT END),
 			  0);
@@ -657,7 +707,7 @@ START_TEST(reject_scenario_name)
 	expect_error(text, "t.trace:3: scenario name longer than 511 bytes");
 	name[511] = '\0';
 	snprintf(text, sizeof(text), MAGIC BUILD "scenario 0123456789abcdef %s\n", name);
-	expect_error(text, "t.trace:3: missing header line 'strategy'");
+	expect_error(text, "t.trace:3: missing header line 'driver'");
 	expect_error(MAGIC BUILD "scenario 0123456789abcdef two words\n",
 		     "t.trace:3: scenario name contains a space");
 	expect_error(MAGIC BUILD "scenario 0123456789abcdef bell\a\n",
@@ -669,12 +719,12 @@ END_TEST
 START_TEST(reject_cpus)
 {
 	/* Goal: the CPU count is 1..8. */
-	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 0\n", "t.trace:6: cpus 0 out of range (1..8)");
-	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 9\n", "t.trace:6: cpus 9 out of range (1..8)");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 0\n", "t.trace:8: cpus 0 out of range (1..8)");
+	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 9\n", "t.trace:8: cpus 9 out of range (1..8)");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 4294967297\n",
-		     "t.trace:6: cpus 4294967297 out of range (1..8)");
+		     "t.trace:8: cpus 4294967297 out of range (1..8)");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus two\n",
-		     "t.trace:6: bad cpu count 'two' (a decimal number)");
+		     "t.trace:8: bad cpu count 'two' (a decimal number)");
 	ck_assert_uint_eq(expect_ok(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 8\n" RESULT END), 0);
 	ck_assert_uint_eq(expect_ok(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 1\n" RESULT END), 0);
 }
@@ -683,12 +733,12 @@ END_TEST
 START_TEST(reject_unknown_line)
 {
 	/* Goal: an unknown keyword is named (made printable and cut short). */
-	expect_error(HEADER "x 1\n", "t.trace:7: unknown line 'x'");
-	expect_error(HEADER "D 0 schedule 3 1 68ae9202922d3c31\n", "t.trace:7: unknown line 'D'");
-	expect_error(HEADER "\x1b[31mred\n", "t.trace:7: unknown line '?[31mred'");
-	expect_error(HEADER "d\t0\n", "t.trace:7: unknown line 'd?0'");
+	expect_error(HEADER "x 1\n", "t.trace:9: unknown line 'x'");
+	expect_error(HEADER "D 0 schedule 3 1 68ae9202922d3c31\n", "t.trace:9: unknown line 'D'");
+	expect_error(HEADER "\x1b[31mred\n", "t.trace:9: unknown line '?[31mred'");
+	expect_error(HEADER "d\t0\n", "t.trace:9: unknown line 'd?0'");
 	expect_error(HEADER "0123456789012345678901234567890123456789012345\n",
-		     "t.trace:7: unknown line '0123456789012345678901234567890123456789...'");
+		     "t.trace:9: unknown line '0123456789012345678901234567890123456789...'");
 }
 END_TEST
 
@@ -792,6 +842,7 @@ Suite *suite_trace(void)
 	tcase_add_test(tc, reject_overflow);
 	tcase_add_test(tc, reject_missing_header);
 	tcase_add_test(tc, reject_header_order);
+	tcase_add_test(tc, reject_driver_lines);
 	tcase_add_test(tc, reject_text_after_end);
 	tcase_add_test(tc, reject_missing_end);
 	tcase_add_test(tc, reject_result_fields);

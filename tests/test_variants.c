@@ -92,7 +92,7 @@ START_TEST(reference_passes_the_same_budget)
 		snprintf(scen, sizeof(scen), BUGS "/%s.ini", variants[i].variant);
 		struct scenario_file sf;
 		ck_assert_msg(scenario_file_load(scen, &sf, err, sizeof(err)) == 0, "%s", err);
-		ck_assert_int_eq(scenario_set_driver(&sf.sc, "reference"), 0);
+		ck_assert_int_eq(scenario_set_driver(&sf.sc, "reference", err, sizeof(err)), 0);
 		struct scenario_outcome out;
 		const char *why = NULL;
 		uint64_t k = runs_pct_steps(&sf, &why);

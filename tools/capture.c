@@ -32,6 +32,7 @@
 
 #include "audio_source.h"
 #include "cli.h"
+#include "driver_option.h"
 #include "exit_status.h"
 #include "outfile.h"
 #include "play.h"
@@ -154,8 +155,7 @@ static const struct cli_option capture_options[] = {
 	{ "in", 'i', CLI_VALUE, "FILE", "the sound file to record" },
 	{ "out", 'o', CLI_VALUE, "OUT.wav", "where to write what was captured" },
 	{ "mic", 0, CLI_FLAG, NULL, "record through the mic engine (mono) instead of PCM in" },
-	{ "driver", 'd', CLI_VALUE, "NAME", "reference (default) or a variant (see 'ac97sim play\n"
-					    "--help')" },
+	DRIVER_OPTION,
 	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
 };
@@ -227,16 +227,6 @@ static int parse_capture(int argc, char **argv, struct capture_opts *o)
 	if (o->in == NULL || o->out == NULL)
 		return cli_usage_error(&capture_spec, "missing %s",
 				       o->in == NULL ? "--in FILE" : "--out FILE");
-	if (o->driver != NULL) {
-		struct scenario probe;
-		scenario_default(&probe);
-		if (scenario_set_driver(&probe, o->driver) != 0) {
-			char names[512];
-			play_driver_names(names, sizeof(names));
-			return cli_usage_error(&capture_spec, "unknown driver '%s' (drivers: %s)",
-					       o->driver, names);
-		}
-	}
 	return CLI_CONTINUE;
 }
 
@@ -261,14 +251,15 @@ static struct audio_source *open_input(const struct capture_opts *o)
 	return src;
 }
 
-static void set_up(const struct capture_opts *o, struct audio_source *src, struct scenario *sc)
+/* Returns -1 after saying why when the driver cannot be had. */
+static int set_up(const struct capture_opts *o, struct audio_source *src, struct scenario *sc)
 {
 	const struct audio_info *in = audio_source_info(src);
 	uint32_t ch = in->channels;
 	scenario_default(sc);
 	snprintf(sc->name, sizeof(sc->name), "capture");
-	if (o->driver != NULL)
-		scenario_set_driver(sc, o->driver);	/* checked by parse_capture */
+	if (driver_option_apply("capture", o->driver, sc) != 0)
+		return -1;
 	uint64_t page_frames = GMEM_PAGE_BYTES / (2u * ch);
 	uint64_t frames = (in->frames + page_frames - 1) / page_frames * page_frames;
 	sc->engine = o->mic ? AC97_MC : AC97_PI;
@@ -280,6 +271,7 @@ static void set_up(const struct capture_opts *o, struct audio_source *src, struc
 	sc->n_samples = audio_source_samples(src);
 	sc->reader = (struct scenario_sample_reader){ audio_source_sample, src, 0 };
 	play_set_budget(sc, frames, in->rate_hz);
+	return 0;
 }
 
 static void frame_text(const int16_t *s, uint32_t ch, char *buf, size_t len)
@@ -376,14 +368,17 @@ int cmd_capture(int argc, char **argv)
 	struct audio_source *src = open_input(&o);
 	if (src == NULL)
 		return EXIT_USAGE;
-	struct scenario *sc = malloc(sizeof(*sc));
+	struct scenario *sc = calloc(1, sizeof(*sc));
 	struct landed *l = calloc(1, sizeof(*l));
 	if (sc == NULL || l == NULL) {
 		fprintf(stderr, "ac97sim: capture: out of memory\n");
 		status = EXIT_USAGE;
 		goto done;
 	}
-	set_up(&o, src, sc);
+	if (set_up(&o, src, sc) != 0) {
+		status = EXIT_USAGE;
+		goto done;
+	}
 	const struct audio_info *in = audio_source_info(src);
 	*l = (struct landed){
 		.src = src,
@@ -416,6 +411,8 @@ done:
 	if (l != NULL)
 		wav_writer_abort(l->wav);
 	free(l);
+	if (sc != NULL)
+		scenario_release(sc);
 	free(sc);
 	audio_source_close(src);
 	return status;

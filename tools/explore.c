@@ -27,6 +27,7 @@
 
 #include "cli.h"
 #include "outfile.h"
+#include "driver_option.h"
 #include "runs.h"
 
 #define JOBS_MAX 64u
@@ -46,6 +47,8 @@ static const struct cli_option explore_options[] = {
 	{ "trace-dir", 0, CLI_VALUE, "DIR", "where the failing trace goes (default: here)" },
 	{ "keep-going", 'k', CLI_FLAG, NULL, "run all N and list every failing seed" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
+	DRIVER_OPTION,
+	NO_CHECK_OPTION,
 };
 
 static const struct cli_spec explore_spec = {
@@ -81,6 +84,7 @@ struct explore_opts {
 	enum strategy_choice choice;
 	uint64_t depth, runs, seed, jobs;
 	const char *json, *trace_dir;
+	struct runs_choices choices;
 	bool keep_going, quiet;
 };
 
@@ -122,6 +126,8 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 		o->trace_dir = ".";
 	o->keep_going = cli_given(spec, &a, "keep-going");
 	o->quiet = cli_given(spec, &a, "quiet");
+	o->choices = (struct runs_choices){ cli_value(spec, &a, "driver"),
+					    cli_value(spec, &a, "no-check") };
 	if (o->jobs > o->runs)
 		o->jobs = o->runs;
 	char err[ERR_MAX];
@@ -379,7 +385,7 @@ int cmd_explore(int argc, char **argv)
 	if (st != CLI_CONTINUE)
 		return st;
 	struct scenario_file sf;
-	if (runs_load(o.scenario, &sf) != 0)
+	if (runs_load("explore", o.scenario, &o.choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;
 	uint64_t k = runs_pct_steps(&sf, &why);

@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "codec.h"
+#include "driver_option.h"
 #include "exit_status.h"
 #include "outfile.h"
 #include "play.h"
@@ -44,7 +45,8 @@ static const struct subcommand subcommands[] = {
 	  cmd_capture, help_capture },
 	{ "explore", "SCENARIO [--runs N] [--seed S]", "run many schedules, find failing ones",
 	  cmd_explore, help_explore },
-	{ "help", "[COMMAND]", "show this help, or the help of COMMAND", cmd_help, help_help },
+	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers)",
+	  cmd_help, help_help },
 	{ "play", "FILE [--out WAV]", "play a sound file through driver, device and codec",
 	  cmd_play, help_play },
 	{ "regs", "SCRIPT [--wav FILE]", "run a register script against the device", cmd_regs,
@@ -89,11 +91,25 @@ static void usage(FILE *f)
 	exit_status_print(f);
 }
 
+/* Lists that are not a command's help. */
+struct help_topic {
+	const char *name;
+	void (*print)(FILE *f);
+};
+
+static const struct help_topic help_topics[] = {
+	{ "drivers", driver_option_list_drivers },
+	{ "checkers", driver_option_list_checkers },
+};
+
 static void help_help(FILE *f)
 {
-	fprintf(f, "usage: ac97sim help [COMMAND]\n"
+	fprintf(f, "usage: ac97sim help [COMMAND | TOPIC]\n"
 		   "\n"
-		   "Without COMMAND, lists the commands; with it, shows its help.\n");
+		   "Without an argument, lists the commands; with COMMAND, shows its help.\n"
+		   "Topics:\n"
+		   "  drivers    the built-in drivers, and how to load a plug-in (--driver)\n"
+		   "  checkers   the checkers and what each failure means (--no-check)\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -107,9 +123,15 @@ static int cmd_help(int argc, char **argv)
 		return EXIT_PASS;
 	}
 	if (argc == 2) {
+		for (size_t i = 0; i < sizeof(help_topics) / sizeof(help_topics[0]); i++)
+			if (strcmp(help_topics[i].name, argv[1]) == 0) {
+				help_topics[i].print(stdout);
+				return EXIT_PASS;
+			}
 		const struct subcommand *sc = find_subcommand(argv[1]);
 		if (sc == NULL) {
-			fprintf(stderr, "ac97sim: help: unknown command '%s'\n", argv[1]);
+			fprintf(stderr, "ac97sim: help: unknown command or topic '%s' (topics: "
+					"drivers, checkers)\n", argv[1]);
 			return EXIT_USAGE;
 		}
 		sc->help(stdout);

@@ -39,6 +39,7 @@
 #include "audio_source.h"
 #include "cli.h"
 #include "dac_tap.h"
+#include "driver_option.h"
 #include "exit_status.h"
 #include "listen.h"
 #include "outfile.h"
@@ -130,17 +131,6 @@ void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz)
 	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND + 2u * (frames * SIM_TICKS_PER_SECOND / rate_hz);
 }
 
-void play_driver_names(char *buf, size_t len)
-{
-	size_t used = 0;
-	if (len > 0)
-		buf[0] = '\0';
-	for (size_t i = 0; scenario_drivers[i] != NULL && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", scenario_drivers[i]);
-		used += n > 0 ? (size_t)n : 0;
-	}
-}
-
 int play_exit_for(enum run_verdict verdict)
 {
 	switch (verdict) {
@@ -160,8 +150,7 @@ static const struct cli_option play_options[] = {
 	{ "listen", 'l', CLI_FLAG, NULL, "play the output on the audio device through SDL2\n"
 					 "(the default without --out)" },
 	{ "no-listen", 0, CLI_FLAG, NULL, "do not listen, even without --out (only run and check)" },
-	{ "driver", 'd', CLI_VALUE, "NAME", "the driver: reference (default) or a variant that has\n"
-					    "a known historical bug (the names are listed below)" },
+	DRIVER_OPTION,
 	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
 };
@@ -207,7 +196,13 @@ static const char play_description[] =
 	"Unless --quiet, one line on standard output says what was played and the\n"
 	"run's verdict, steps and event-log hash.\n";
 
-static char play_epilogue[2048];
+static const char play_epilogue[] =
+	"Exit status: 0 the run passed and the output was written and played;\n"
+	"1 a checker failed (its name and message are printed; the output is still\n"
+	"written and played, so the glitch can be heard); 2 bad usage, an unreadable,\n"
+	"truncated or refused FILE, an OUT that cannot be written, an unknown driver,\n"
+	"or no audio device to listen on without --out; 3 the run was cut by its time\n"
+	"or step limit.\n";
 
 static const struct cli_spec play_spec = {
 	.command = "play",
@@ -220,25 +215,8 @@ static const struct cli_spec play_spec = {
 	.epilogue = play_epilogue,
 };
 
-/* The epilogue names the drivers, which live in a table. */
-static void make_epilogue(void)
-{
-	size_t o = (size_t)snprintf(play_epilogue, sizeof(play_epilogue), "Drivers (--driver NAME):\n");
-	for (size_t i = 0; scenario_drivers[i] != NULL && o < sizeof(play_epilogue); i++)
-		o += (size_t)snprintf(play_epilogue + o, sizeof(play_epilogue) - o, "  %s\n",
-				      scenario_drivers[i]);
-	if (o < sizeof(play_epilogue))
-		snprintf(play_epilogue + o, sizeof(play_epilogue) - o,
-			 "\nExit status: 0 the run passed and the output was written and played;\n"
-			 "1 a checker failed (its name and message are printed; the output is still\n"
-			 "written and played, so the glitch can be heard); 2 bad usage, an unreadable,\n"
-			 "truncated or refused FILE, an OUT that cannot be written, or no audio device\n"
-			 "to listen on without --out; 3 the run was cut by its time or step limit.\n");
-}
-
 void help_play(FILE *f)
 {
-	make_epilogue();
 	cli_help(&play_spec, f);
 }
 
@@ -255,7 +233,6 @@ struct play_opts {
  * CLI_CONTINUE. */
 static int parse_play(int argc, char **argv, struct play_opts *o)
 {
-	make_epilogue();
 	struct cli_args a;
 	int st = cli_parse(&play_spec, argc, argv, &a);
 	if (st != CLI_CONTINUE)
@@ -273,16 +250,6 @@ static int parse_play(int argc, char **argv, struct play_opts *o)
 	if (listen && no_listen)
 		return cli_usage_error(&play_spec, "--listen and --no-listen contradict each other");
 	o->listen = listen || (o->out == NULL && !no_listen);
-	if (o->driver != NULL) {
-		struct scenario probe;
-		scenario_default(&probe);
-		if (scenario_set_driver(&probe, o->driver) != 0) {
-			char names[512];
-			play_driver_names(names, sizeof(names));
-			return cli_usage_error(&play_spec, "unknown driver '%s' (drivers: %s)", o->driver,
-					       names);
-		}
-	}
 	return CLI_CONTINUE;
 }
 
@@ -459,13 +426,15 @@ int cmd_play(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto done;
 	}
+	scenario_default(sc);
+	snprintf(sc->name, sizeof(sc->name), "play");
+	if (driver_option_apply("play", o.driver, sc) != 0) {
+		status = EXIT_USAGE;
+		goto done;
+	}
 	status = open_output(&o, in.rate_hz, frames, &p, &progress);
 	if (status != CLI_CONTINUE)
 		goto done;
-	scenario_default(sc);
-	snprintf(sc->name, sizeof(sc->name), "play");
-	if (o.driver != NULL)
-		scenario_set_driver(sc, o.driver);	/* checked by parse_play */
 	sc->source = SOURCE_SAMPLES;
 	sc->n_samples = audio_source_samples(src);
 	sc->reader = (struct scenario_sample_reader){ audio_source_sample, src, 0 };
@@ -490,6 +459,8 @@ done:
 	listen_close(p.listener);
 	wav_writer_abort(p.wav);
 	free(d);
+	if (sc != NULL)
+		scenario_release(sc);
 	free(sc);
 	audio_source_close(src);
 	return status;

@@ -48,9 +48,6 @@ bool play_input_ok(const char *cmd, const char *path, const struct audio_info *i
  * points such a run takes, plus the default (a run that loops is cut). */
 void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz);
 
-/* The driver names scenario_set_driver knows, as "reference, ddk1999-...". */
-void play_driver_names(char *buf, size_t len);
-
 /* The exit status of a run's verdict (exit_status.h). */
 int play_exit_for(enum run_verdict verdict);
 

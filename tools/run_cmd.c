@@ -17,6 +17,7 @@
 #include "dac_tap.h"
 #include "listen.h"
 #include "outfile.h"
+#include "driver_option.h"
 #include "runs.h"
 #include "version.h"
 
@@ -126,6 +127,8 @@ static const struct cli_option run_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
+	DRIVER_OPTION,
+	NO_CHECK_OPTION,
 };
 
 static const struct cli_spec run_spec = {
@@ -181,7 +184,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	const char *scenario = a.operands[0];
 	struct scenario_file sf;
-	if (runs_load(scenario, &sf) != 0)
+	struct runs_choices choices = { cli_value(spec, &a, "driver"), cli_value(spec, &a, "no-check") };
+	if (runs_load("run", scenario, &choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;
 	struct strategy strat = { .kind = STRATEGY_RANDOM };
@@ -207,7 +211,7 @@ int cmd_run(int argc, char **argv)
 	char strat_text[64];
 	strategy_format(&strat, strat_text, sizeof(strat_text));
 	printf("scenario: %s (hash 0x%016" PRIx64 ", driver %s)\n", scenario, scenario_hash(&sf.sc),
-	       sf.sc.driver);
+	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
 	bool ran = false;
 	if (runs_one(&sf, &strat, seed, NULL, log, outs.wav_path ? &sink : NULL, &out,
@@ -246,6 +250,9 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "driver", 0, CLI_VALUE, "PATH",
+	  "the plug-in to replay with (default: the one the trace\n"
+	  "names, found beside the trace or from here)" },
 };
 
 static const struct cli_spec replay_spec = {
@@ -294,14 +301,15 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct scenario_file sf;
-	if (runs_find_scenario(trace_path, &h, cli_value(spec, &a, "scenario"), &sf) != 0) {
+	if (runs_find_scenario(trace_path, &h, cli_value(spec, &a, "scenario"),
+			       cli_value(spec, &a, "driver"), &sf) != 0) {
 		decision_log_free(&rec);
 		return EXIT_USAGE;
 	}
 	char strat_text[64];
 	strategy_format(&h.strategy, strat_text, sizeof(strat_text));
-	printf("trace: %s (build %s, scenario %s, %s, seed %" PRIu64 ")\n", trace_path, h.build_id,
-	       sf.path, strat_text, h.seed);
+	printf("trace: %s (build %s, scenario %s, driver %s, %s, seed %" PRIu64 ")\n", trace_path,
+	       h.build_id, sf.path, sf.sc.driver_ref.ops->name, strat_text, h.seed);
 	if (strcmp(h.build_id, ac97sim_build_id()) != 0)
 		printf("note: recorded by build %s, replaying with %s\n", h.build_id,
 		       ac97sim_build_id());

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "driver_option.h"
+#include "drivers.h"
 #include "outfile.h"
+#include "plugin.h"
 #include "version.h"
 
 const char *runs_program = "ac97sim";
@@ -27,11 +30,18 @@ int runs_exit_for(enum run_verdict v)
 	return EXIT_FAILED;
 }
 
-int runs_load(const char *path, struct scenario_file *sf)
+int runs_load(const char *command, const char *path, const struct runs_choices *choices,
+	      struct scenario_file *sf)
 {
-	char err[600];
+	char err[1200];
 	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	if (choices != NULL &&
+	    (driver_option_apply(command, choices->driver, &sf->sc) != 0 ||
+	     no_check_option_apply(command, choices->no_check, &sf->sc) != 0)) {
+		scenario_file_free(sf);
 		return -1;
 	}
 	return 0;
@@ -117,6 +127,21 @@ static bool relative_to(const char *from, const char *to, char *out, size_t len)
 	return n >= 0 && (size_t)n < len - at;
 }
 
+/* "stall,teardown": the checkers cfg switches off, in registry order. */
+static void checkers_off_list(const struct checker_config *cfg, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; checker_name_at(i) != NULL; i++) {
+		if (checker_enabled(cfg, checker_name_at(i)))
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", checker_name_at(i));
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
 void runs_trace_header(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
 		       const struct run_result *r, const char *trace_path, struct trace_header *h)
 {
@@ -134,6 +159,20 @@ void runs_trace_header(const struct scenario_file *sf, const struct strategy *st
 	else
 		snprintf(h->scenario_name, sizeof(h->scenario_name), "%s", sf->path);
 	h->scenario_hash = scenario_hash(&sf->sc);
+	const struct driver_ref *d = &sf->sc.driver_ref;
+	snprintf(h->driver_name, sizeof(h->driver_name), "%s", d->ops->name);
+	h->driver_binary_hash = d->binary_hash;
+	char driver_abs[PATH_MAX];
+	if (d->plugin == NULL)
+		snprintf(h->driver_path, sizeof(h->driver_path), "%s", TRACE_DRIVER_BUILTIN);
+	else if (trace_path != NULL && real_folder(trace_path, trace_dir) &&
+		 realpath(plugin_path(d->plugin), driver_abs) != NULL &&
+		 relative_to(trace_dir, driver_abs, rel, sizeof(rel)) &&
+		 strlen(rel) < sizeof(h->driver_path) && strchr(rel, ' ') == NULL)
+		snprintf(h->driver_path, sizeof(h->driver_path), "%s", rel);
+	else
+		snprintf(h->driver_path, sizeof(h->driver_path), "%s", plugin_path(d->plugin));
+	checkers_off_list(&sf->sc.checkers, h->checkers_off, sizeof(h->checkers_off));
 	h->strategy = *st;
 	h->seed = seed;
 	h->cpus = sf->sc.cpus;
@@ -168,24 +207,92 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Loads path quietly; true when it loads and has the recorded hash. */
-static bool try_candidate(const char *path, uint64_t want, struct scenario_file *sf, bool *loaded)
+/* The run's driver and checkers as a trace recorded them. */
+struct trace_choices {
+	char driver[PATH_MAX];	/* a built-in's name, or the plug-in's path from here */
+	uint32_t checkers_disabled;
+};
+
+/* Works out the trace's choices; prints why and returns -1 when its
+ * driver or a checker it names cannot be had. */
+static int trace_choices(const char *trace_path, const char *dir, const struct trace_header *h,
+			 const char *driver_override, struct trace_choices *tc)
 {
-	char err[600];
-	*loaded = false;
+	struct checker_config cfg;
+	checker_config_default(&cfg);
+	char list[sizeof(h->checkers_off)];
+	snprintf(list, sizeof(list), "%s", h->checkers_off);
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name != NULL;
+	     name = strtok_r(NULL, ",", &save))
+		if (checker_disable(&cfg, name) != 0) {
+			fprintf(stderr, "ac97sim: %s: the trace switches off checker '%s', which this "
+					"build does not have\n", trace_path, name);
+			return -1;
+		}
+	tc->checkers_disabled = cfg.disabled;
+	if (driver_override != NULL) {
+		snprintf(tc->driver, sizeof(tc->driver), "%s", driver_override);
+		return 0;
+	}
+	if (strcmp(h->driver_path, TRACE_DRIVER_BUILTIN) == 0) {
+		if (driver_builtin(h->driver_name) == NULL) {
+			char names[512];
+			driver_names(names, sizeof(names));
+			fprintf(stderr, "ac97sim: %s: the trace's driver '%s' is not built into this "
+					"program (built-in drivers: %s)\n", trace_path, h->driver_name, names);
+			return -1;
+		}
+		snprintf(tc->driver, sizeof(tc->driver), "%s", h->driver_name);
+		return 0;
+	}
+	/* A plug-in: beside the trace as recorded, else as recorded from here. */
+	const char *p = h->driver_path;
+	if (p[0] != '/' && (size_t)snprintf(tc->driver, sizeof(tc->driver), "%s/%s", dir, p) <
+				   sizeof(tc->driver) && is_file(tc->driver))
+		return 0;
+	if (is_file(p)) {
+		snprintf(tc->driver, sizeof(tc->driver), "%s%s", p[0] == '/' || strchr(p, '/') ? "" : "./",
+			 p);
+		return 0;
+	}
+	fprintf(stderr, "ac97sim: %s: the driver plug-in '%s' (%s) was not found beside the trace "
+			"or from here; give it with --driver PATH\n", trace_path, h->driver_path,
+		h->driver_name);
+	return -1;
+}
+
+/* Puts the trace's choices on a loaded scenario; prints why and returns -1
+ * when the driver does not load. */
+static int apply_choices(const struct trace_choices *tc, struct scenario_file *sf, bool quiet)
+{
+	char err[1024];
+	if (scenario_set_driver(&sf->sc, tc->driver, err, sizeof(err)) != 0) {
+		if (!quiet)
+			fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	sf->sc.checkers.disabled = tc->checkers_disabled;
+	return 0;
+}
+
+/* Loads path quietly with the trace's choices; true when it loads and has
+ * the recorded hash. */
+static bool try_candidate(const char *path, const struct trace_choices *tc, uint64_t want,
+			  struct scenario_file *sf)
+{
+	char err[1200];
 	if (!is_file(path) || scenario_file_load(path, sf, err, sizeof(err)) != 0)
 		return false;
-	*loaded = true;
-	if (scenario_hash(&sf->sc) == want)
+	if (apply_choices(tc, sf, true) == 0 && scenario_hash(&sf->sc) == want)
 		return true;
 	scenario_file_free(sf);
-	*loaded = false;
 	return false;
 }
 
 /* Any *.ini in dir with the recorded hash (in name order, for a stable
  * answer). */
-static bool search_folder(const char *dir, uint64_t want, struct scenario_file *sf)
+static bool search_folder(const char *dir, const struct trace_choices *tc, uint64_t want,
+			  struct scenario_file *sf)
 {
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, NULL, alphasort);
@@ -194,63 +301,108 @@ static bool search_folder(const char *dir, uint64_t want, struct scenario_file *
 		const char *name = names[i]->d_name;
 		size_t len = strlen(name);
 		char path[PATH_MAX];
-		bool loaded;
 		if (!found && len > 4 && strcmp(name + len - 4, ".ini") == 0 &&
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
-			found = try_candidate(path, want, sf, &loaded);
+			found = try_candidate(path, tc, want, sf);
 		free(names[i]);
 	}
 	free(names);
 	return found;
 }
 
-int runs_find_scenario(const char *trace_path, const struct trace_header *h,
-		       const char *override, struct scenario_file *sf)
+/* Loads path (it exists) with the trace's choices, whatever its hash;
+ * given says it was the user's choice (--scenario), not the one recorded. */
+static int load_changed(const char *path, const struct trace_choices *tc,
+			const struct trace_header *h, bool given, struct scenario_file *sf)
 {
-	if (override != NULL) {
-		if (runs_load(override, sf) != 0)
-			return -1;
-		if (scenario_hash(&sf->sc) != h->scenario_hash)
-			printf("note: %s is not the scenario recorded (hash 0x%016" PRIx64
-			       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
-			       override, scenario_hash(&sf->sc), h->scenario_hash);
-		return 0;
+	char err[1200];
+	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
 	}
+	if (apply_choices(tc, sf, false) != 0) {
+		scenario_file_free(sf);
+		return -1;
+	}
+	if (scenario_hash(&sf->sc) == h->scenario_hash)
+		return 0;
+	if (given)
+		printf("note: %s is not the scenario recorded (hash 0x%016" PRIx64 ", recorded 0x%016"
+		       PRIx64 "): expect the replay to diverge\n",
+		       path, scenario_hash(&sf->sc), h->scenario_hash);
+	else
+		printf("note: the scenario changed since the recording (%s: hash 0x%016" PRIx64
+		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+		       path, scenario_hash(&sf->sc), h->scenario_hash);
+	return 0;
+}
+
+static void note_driver_build(const struct trace_header *h, const struct scenario_file *sf)
+{
+	const struct driver_ref *d = &sf->sc.driver_ref;
+	if (d->binary_hash != h->driver_binary_hash)
+		printf("note: the driver is not the build recorded (%s: binary 0x%016" PRIx64
+		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+		       d->plugin != NULL ? plugin_path(d->plugin) : d->ops->name, d->binary_hash,
+		       h->driver_binary_hash);
+}
+
+int runs_find_scenario(const char *trace_path, const struct trace_header *h,
+		       const char *scenario_override, const char *driver_override,
+		       struct scenario_file *sf)
+{
 	char dir[PATH_MAX], beside[PATH_MAX * 2];
 	const char *slash = strrchr(trace_path, '/');
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - trace_path) : 1,
 		 slash ? trace_path : ".");
+	struct trace_choices *tc = malloc(sizeof(*tc));
+	if (tc == NULL) {
+		fprintf(stderr, "ac97sim: %s: out of host memory\n", trace_path);
+		return -1;
+	}
+	int rc = -1;
+	if (trace_choices(trace_path, dir, h, driver_override, tc) != 0)
+		goto out;
+	if (scenario_override != NULL) {
+		if (is_file(scenario_override)) {
+			rc = load_changed(scenario_override, tc, h, true, sf);
+		} else {
+			char err[1200];
+			scenario_file_load(scenario_override, sf, err, sizeof(err));
+			fprintf(stderr, "ac97sim: %s\n", err);
+		}
+		goto out;
+	}
 	const char *name = h->scenario_name;
 	const char *candidates[2] = { NULL, name };
 	if (name[0] != '/') {
 		snprintf(beside, sizeof(beside), "%s/%s", dir, name);
 		candidates[0] = beside;
 	}
-	bool loaded;
 	for (int i = 0; i < 2; i++)
-		if (candidates[i] != NULL && try_candidate(candidates[i], h->scenario_hash, sf, &loaded))
-			return 0;
-	if (search_folder(dir, h->scenario_hash, sf))
-		return 0;
-	/* One that exists but changed: replay it, and say so. */
-	for (int i = 0; i < 2; i++) {
-		char err[600];
-		if (candidates[i] == NULL || !is_file(candidates[i]))
-			continue;
-		if (scenario_file_load(candidates[i], sf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ac97sim: %s\n", err);
-			return -1;
+		if (candidates[i] != NULL && try_candidate(candidates[i], tc, h->scenario_hash, sf)) {
+			rc = 0;
+			goto out;
 		}
-		printf("note: the scenario changed since the recording (%s: hash 0x%016" PRIx64
-		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
-		       candidates[i], scenario_hash(&sf->sc), h->scenario_hash);
-		return 0;
+	if (search_folder(dir, tc, h->scenario_hash, sf)) {
+		rc = 0;
+		goto out;
 	}
+	/* One that exists but changed: replay it, and say so. */
+	for (int i = 0; i < 2; i++)
+		if (candidates[i] != NULL && is_file(candidates[i])) {
+			rc = load_changed(candidates[i], tc, h, false, sf);
+			goto out;
+		}
 	fprintf(stderr,
 		"ac97sim: %s: scenario '%s' (hash 0x%016" PRIx64 ") not found beside the trace, "
 		"from here, or in %s; give it with --scenario FILE\n",
 		trace_path, name, h->scenario_hash, dir);
-	return -1;
+out:
+	if (rc == 0)
+		note_driver_build(h, sf);
+	free(tc);
+	return rc;
 }
 
 void runs_report(FILE *f, const struct scenario_outcome *out)

@@ -38,9 +38,18 @@ extern const char *runs_program;
 /* The exit status of a run's verdict (exit_status.h). */
 int runs_exit_for(enum run_verdict v);
 
-/* Loads a scenario file; on failure prints "ac97sim: FILE:LINE: reason"
- * and returns -1. */
-int runs_load(const char *path, struct scenario_file *sf);
+/* What the command line chose over the scenario file (NULL: the file's):
+ * --driver NAME|PATH and --no-check NAMES (driver_option.h). */
+struct runs_choices {
+	const char *driver;
+	const char *no_check;
+};
+
+/* Loads a scenario file and applies choices (may be NULL); on failure
+ * prints "ac97sim: FILE:LINE: reason" (or the option's problem, as
+ * "ac97sim: COMMAND: ...") and returns -1. */
+int runs_load(const char *command, const char *path, const struct runs_choices *choices,
+	      struct scenario_file *sf);
 
 /*
  * PCT's k for the scenario: the scheduling steps of one calibration run
@@ -71,16 +80,22 @@ int runs_write_trace(const char *path, const struct trace_header *h,
 		     const struct decision_log *log);
 
 /*
- * Finds and loads the scenario a trace was recorded from: override when
- * given; else the recorded name relative to the trace's folder, as
- * recorded (relative to here, or absolute), and any scenario file in the
- * trace's folder whose hash is the recorded one. A candidate whose hash
- * matches wins; one that exists but changed is used with a note on
- * stdout. Prints the error (offering --scenario) and returns -1 when none
- * is found.
+ * Finds and loads the scenario a trace was recorded from, as it ran: with
+ * the trace's driver (a built-in by name; a plug-in from the recorded path,
+ * taken from the trace's folder, or driver_override when given) and
+ * exactly the trace's checkers switched off.
+ *
+ * The scenario file: scenario_override when given; else the recorded name
+ * relative to the trace's folder, as recorded (relative to here, or
+ * absolute), and any scenario file in the trace's folder whose hash is the
+ * recorded one. A candidate whose hash matches wins; one that exists but
+ * changed is used with a note on stdout, as is a plug-in whose binary is
+ * not the recorded one. Prints the error (offering --scenario or --driver)
+ * and returns -1 when either is not found.
  */
 int runs_find_scenario(const char *trace_path, const struct trace_header *h,
-		       const char *override, struct scenario_file *sf);
+		       const char *scenario_override, const char *driver_override,
+		       struct scenario_file *sf);
 
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);

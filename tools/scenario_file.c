@@ -39,6 +39,7 @@
 #include <ini.h>
 
 #include "audio_file.h"
+#include "shown.h"
 #include "audio_source.h"
 #include "codec.h"
 
@@ -129,18 +130,7 @@ struct key_def {
 /* User text as it may be shown: printable ASCII only, cut at SHOWN_MAX. */
 static const char *shown(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; s[i] != '\0' && o + 4 < len; i++) {
-		if (i == SHOWN_MAX) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		unsigned char c = (unsigned char)s[i];
-		buf[o++] = c >= 0x20 && c < 0x7F ? (char)c : '?';
-	}
-	buf[o] = '\0';
-	return buf;
+	return text_shown(s, SHOWN_MAX, buf, len);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -394,13 +384,28 @@ static bool set_cpus(struct loader *L, const char *v)
 	return get_u32(L, v, 1, MACHINE_CPUS_MAX, &L->sc->cpus);
 }
 
+/* A built-in's name, or a plug-in's path: relative paths are taken from
+ * the scenario file's folder, as audio files are. */
 static bool set_driver(struct loader *L, const char *v)
 {
-	uint32_t i;
-	if (!get_choice(L, v, scenario_drivers, &i))
-		return false;
-	int r = scenario_set_driver(L->sc, scenario_drivers[i]);
-	return r == 0 ? true : bad(L, "the harness does not know '%s'", scenario_drivers[i]);
+	if (v[0] == '\0')
+		return bad(L, "no driver named");
+	char path[sizeof(L->sc->driver)];
+	if (driver_is_path(v)) {
+		if (L->no_files)
+			return bad(L, "a plug-in driver is not loaded here");
+		const char *slash = strrchr(L->path, '/');
+		int n = v[0] == '/' || slash == NULL
+				? snprintf(path, sizeof(path), "%s", v)
+				: snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - L->path), L->path, v);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return bad(L, "the path is too long");
+		v = path;
+	}
+	char err[512];
+	if (scenario_set_driver(L->sc, v, err, sizeof(err)) != 0)
+		return bad(L, "%s", err);
+	return true;
 }
 
 static bool set_max_steps(struct loader *L, const char *v)
@@ -563,33 +568,28 @@ static bool set_descriptor_max_bytes(struct loader *L, const char *v)
 	uint64_t n;
 	if (!get_size(L, v, 4, DESCRIPTOR_BYTES_MAX, &n))
 		return false;
-	L->sc->miniport.descriptor_max_bytes = (uint32_t)n;
+	L->sc->descriptor_max_bytes = (uint32_t)n;
 	return true;
 }
 
 static bool set_timer_service(struct loader *L, const char *v)
 {
-	return get_bool(L, v, &L->sc->miniport.timer_service);
+	return get_bool(L, v, &L->sc->timer_service);
 }
 
 static bool set_timer_period_ms(struct loader *L, const char *v)
 {
-	return get_u32(L, v, 1, TIMER_PERIOD_MS_MAX, &L->sc->miniport.timer_period_ms);
+	return get_u32(L, v, 1, TIMER_PERIOD_MS_MAX, &L->sc->timer_period_ms);
 }
 
 /* ---- [checkers] ---------------------------------------------------------------- */
 
 static bool set_disable(struct loader *L, const char *v)
 {
-	char list[256] = "";
-	size_t o = 0;
-	for (int i = 0; i < CHECK_COUNT; i++) {
-		int n = snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-				 checker_name((enum checker_id)i));
-		if (n > 0 && (size_t)n < sizeof(list) - o)
-			o += (size_t)n;
-	}
-	bool disable[CHECK_COUNT] = { false };
+	char list[256];
+	checker_names(list, sizeof(list));
+	struct checker_config cfg = L->sc->checkers;
+	cfg.disabled = 0;
 	const char *p = v;
 	while (*p != '\0') {
 		while (is_blank(*p))
@@ -605,20 +605,18 @@ static bool set_disable(struct loader *L, const char *v)
 			n = sizeof(name) - 1;
 		memcpy(name, p, n);
 		name[n] = '\0';
-		enum checker_id id = checker_from_name(name);
-		if (id == CHECK_COUNT) {
+		if (checker_disable(&cfg, name) != 0) {
 			char q[64];
 			return bad(L, "'%s' is not a checker (checkers: %s)", shown(name, q, sizeof(q)),
 				   list);
 		}
-		disable[id] = true;
 		if (end == NULL)
 			break;
 		p = end + 1;
 		if (*p == '\0')
 			return bad(L, "an empty name in the list (checkers: %s)", list);
 	}
-	memcpy(L->sc->checkers.disable, disable, sizeof(disable));
+	L->sc->checkers.disabled = cfg.disabled;
 	return true;
 }
 
@@ -1338,4 +1336,5 @@ void scenario_file_free(struct scenario_file *sf)
 	sf->sc.n_samples = 0;
 	sf->sc.reader = (struct scenario_sample_reader){ 0 };
 	sf->sc.source = SOURCE_PATTERN;
+	scenario_release(&sf->sc);
 }

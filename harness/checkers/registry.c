@@ -1,0 +1,29 @@
+/*
+ * registry.c - every checker, in the order each sees an event. Adding a
+ * checker is one new file in this folder (defining checker_NAME) and one
+ * line in CHECKERS below.
+ *
+ * The order decides which checker reports when two would fire on the same
+ * event: stall comes before teardown, so that a run that ends with a
+ * mapping waiting for a wakeup that never came is reported as that cause
+ * rather than as the leaks it leaves.
+ */
+#include "checker.h"
+
+#define CHECKERS(X)                                                                     \
+	X(audio_conservation)                                                           \
+	X(dma_after_release)                                                            \
+	X(device_misuse)                                                                \
+	X(stall)                                                                        \
+	X(teardown)
+
+#define DECLARE(name) extern const struct checker_def checker_##name;
+CHECKERS(DECLARE)
+#undef DECLARE
+
+const struct checker_def *const checker_registry[] = {
+#define ENTRY(name) &checker_##name,
+	CHECKERS(ENTRY)
+#undef ENTRY
+	NULL,
+};

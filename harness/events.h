@@ -1,0 +1,196 @@
+/*
+ * events.h - what happens in a run, as typed events: the one vocabulary
+ * that the machine, the device, the port model and driver code publish on
+ * a run's bus (bus.h), and that the event log, the checkers, the
+ * scenario's taps and the writers (timeline, waveforms) read.
+ *
+ * The table below lists every kind with its name and flags; each kind's
+ * payload is a struct of fixed-width integers with no padding, so that an
+ * event's bytes, and with them the event-log hash, are the same on every
+ * host and compiler (a publisher zeroes the event before filling it:
+ * event_init). Pointers (a span's samples, a mapping's record, a name)
+ * travel beside the payload in `ref`/`text` and are never hashed as
+ * pointers; a name is hashed by its bytes.
+ *
+ * Flags: LOGGED kinds go into the event log and its hash; the others (the
+ * step tick, DMA ranges, audio spans, the end of a run) are for
+ * subscribers only, because they follow from logged ones or carry bulk
+ * data that is fingerprinted elsewhere (the link audio's own hash).
+ */
+#ifndef AC97SIM_EVENTS_H
+#define AC97SIM_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ac97.h"
+#include "kernel_backend.h"
+#include "port.h"
+#include "simtime.h"
+
+#define EVF_LOGGED 1u
+
+/* X(ID, "name", flags) */
+#define SIM_EVENT_KINDS(X)                                                               \
+	X(SCHEDULE, "schedule", EVF_LOGGED)	/* a scheduling choice was made */       \
+	X(STEP, "step", 0)			/* every scheduling point */             \
+	X(KCALL, "kernel", EVF_LOGGED)		/* a kernel service called */             \
+	X(OBJECT, "object", EVF_LOGGED)		/* a kernel object initialised */         \
+	X(IO, "io", EVF_LOGGED)			/* a port read or write */                \
+	X(ISR, "isr", EVF_LOGGED)		/* the ISR entered or left */             \
+	X(DPC, "dpc", EVF_LOGGED)		/* a DPC about to run */                  \
+	X(TIMER, "timer", EVF_LOGGED)		/* a timer expired */                     \
+	X(TASK, "task", EVF_LOGGED)		/* a passive call started */              \
+	X(NOTE, "note", EVF_LOGGED)		/* DbgPrint, machine notes */             \
+	X(FAULT, "fault", EVF_LOGGED)		/* a fault injected */                    \
+	X(MARK, "mark", EVF_LOGGED)		/* code passed a named race window */    \
+	X(DEVICE, "device", EVF_LOGGED)		/* an ac97_event but DMA ranges */       \
+	X(DMA, "dma", 0)			/* a data DMA range (ac97_event DMA) */   \
+	X(SPAN, "span", 0)			/* audio crossing the AC-link */          \
+	X(PORT, "port", EVF_LOGGED)		/* the port model (port_event) */        \
+	X(FAILURE, "failure", EVF_LOGGED)	/* a check failed: the run ends */        \
+	X(RUN_END, "run-end", 0)		/* every CPU idle: end-of-run checks */
+
+enum sim_event_kind {
+#define SIM_EVENT_ENUM(id, name, flags) EV_##id,
+	SIM_EVENT_KINDS(SIM_EVENT_ENUM)
+#undef SIM_EVENT_ENUM
+	EV_KIND_COUNT
+};
+
+#define EV_BIT(kind) (UINT64_C(1) << (kind))
+_Static_assert(EV_KIND_COUNT <= 64, "subscription masks are 64 bits");
+
+/* ---- payloads ------------------------------------------------------------------ */
+
+enum sched_action { SCHED_RUN = 1, SCHED_ISR = 2 };
+
+struct ev_schedule {
+	uint32_t action;	/* enum sched_action */
+	uint32_t cpu;		/* the CPU chosen */
+	uint32_t n_options;
+	uint32_t site;		/* the decision's site */
+};
+
+/* Kernel services, by number (the text log prints their WDM names). */
+#define KCALLS(X)                                                                        \
+	X(RAISE_IRQL, "KeRaiseIrql") X(LOWER_IRQL, "KeLowerIrql")                        \
+	X(ACQUIRE_SPIN_LOCK, "KeAcquireSpinLock")                                        \
+	X(RELEASE_SPIN_LOCK, "KeReleaseSpinLock")                                        \
+	X(CONNECT_INTERRUPT, "AcConnectInterrupt")                                       \
+	X(DISCONNECT_INTERRUPT, "AcDisconnectInterrupt")                                 \
+	X(SYNCHRONIZE, "KeSynchronizeExecution") X(INSERT_DPC, "KeInsertQueueDpc")     \
+	X(REMOVE_DPC, "KeRemoveQueueDpc") X(SET_TIMER, "KeSetTimerEx")                   \
+	X(CANCEL_TIMER, "KeCancelTimer") X(SET_EVENT, "KeSetEvent")                      \
+	X(RESET_EVENT, "KeResetEvent") X(WAIT, "KeWaitForSingleObject")                  \
+	X(QUEUE_WORK_ITEM, "IoQueueWorkItem")                                            \
+	X(ALLOC_COMMON_BUFFER, "AcAllocateCommonBuffer")                                   \
+	X(FREE_COMMON_BUFFER, "AcFreeCommonBuffer") X(STALL, "KeStallExecutionProcessor") \
+	X(ALLOC_WORK_ITEM, "IoAllocateWorkItem") X(FREE_WORK_ITEM, "IoFreeWorkItem")        \
+	X(PORT_CALL, "port call")
+
+enum kcall {
+#define KCALL_ENUM(id, name) KC_##id,
+	KCALLS(KCALL_ENUM)
+#undef KCALL_ENUM
+	KC_COUNT
+};
+
+extern const char *const kcall_names[KC_COUNT];
+
+struct ev_kcall {
+	uint32_t call;		/* enum kcall */
+	uint32_t object;	/* the kernel object's id, or 0 */
+	uint64_t arg0, arg1;	/* per call: IRQLs, due tick, address and length, ... */
+};
+
+struct ev_object {
+	uint32_t id;
+	uint32_t type;		/* enum kobject_type (kernel_backend.h); text: its name */
+};
+
+struct ev_io {
+	uint32_t write;		/* 0 read, 1 write */
+	uint32_t bar;		/* enum ac97_bar; UINT32_MAX: outside the device */
+	uint32_t offset;	/* in the BAR (outside: the port address, low 32 bits) */
+	uint32_t width_bits;
+	uint64_t value;
+};
+
+struct ev_isr {
+	uint32_t leaving;	/* 0 entering, 1 leaving */
+	uint32_t claimed;	/* leaving: the ISR claimed the interrupt */
+};
+
+struct ev_id {
+	uint32_t id;		/* the DPC's or timer's object id */
+	uint32_t pad;
+	uint64_t due_tick;	/* timer: when it was due */
+};
+
+enum fault_kind { FAULT_IRQ_HELD, FAULT_CPU_STALLED, FAULT_BUS_STALLED, FAULT_REFUSALS };
+
+struct ev_fault {
+	uint32_t kind;		/* enum fault_kind */
+	uint32_t arg;		/* the CPU, the count */
+	uint64_t until_tick;
+};
+
+struct ev_mark {
+	uint32_t id;		/* the mark's number; text: its name */
+	uint32_t pad;
+};
+
+struct ev_device {
+	uint32_t kind;		/* enum ac97_event_kind; ref: the ac97_event */
+	int32_t engine;
+	uint32_t code;
+	uint32_t pad;
+	uint64_t a, b;
+};
+
+struct ev_failure {
+	uint32_t bugcheck_code;	/* text: the failure's name */
+	uint32_t pad;
+};
+
+struct sim_event {
+	uint16_t kind;		/* enum sim_event_kind */
+	int16_t cpu;		/* the CPU it happened on, or -1 */
+	uint32_t pad;
+	uint64_t step;
+	sim_ticks_t tick;
+	union {
+		uint64_t words[6];
+		struct ev_schedule schedule;
+		struct ev_kcall kcall;
+		struct ev_object object;
+		struct ev_io io;
+		struct ev_isr isr;
+		struct ev_id id;
+		struct ev_fault fault;
+		struct ev_mark mark;
+		struct ev_device device;
+		struct port_event port;
+		struct ev_failure failure;
+	} u;
+	const char *text;	/* hashed by its bytes: names, notes (or NULL) */
+	const void *ref;	/* not hashed: the ac97_event, the span, ... */
+};
+
+_Static_assert(sizeof(((struct sim_event *)0)->u) == 6 * sizeof(uint64_t),
+	       "payloads fit six words (hashed word by word)");
+
+/* A zeroed event of kind (step, tick and cpu are the bus's to set). */
+static inline void event_init(struct sim_event *ev, enum sim_event_kind kind)
+{
+	*ev = (struct sim_event){ 0 };
+	for (int i = 0; i < 6; i++)
+		ev->u.words[i] = 0;	/* the union's padding too */
+	ev->kind = (uint16_t)kind;
+}
+
+const char *event_kind_name(enum sim_event_kind kind);
+bool event_kind_logged(enum sim_event_kind kind);
+
+#endif
