@@ -232,9 +232,19 @@ demo: $(PROGRAM)
 update-traces: $(PROGRAM)
 	sh fixtures/traces/record.sh $(PROGRAM)
 
+# The program, and the driver SDK: its headers (the register facts with
+# them, so that a driver needs nothing else) and its pkg-config file. The
+# SDK's ABI number comes from driver.h, its version from VERSION.
+SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
+	include/regs/ac97_regs.h include/regs/codec_regs.h
+SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
 install: $(PROGRAM)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ac97sim \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
+	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/ac97sim/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(SDK_ABI)|' \
+		include/sdk/ac97sim-driver.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-driver.pc
 
 clean:
 	rm -rf build build-san build-det build-fuzz
