@@ -98,6 +98,14 @@ LIB_TOOLS := $(BUILD)/libac97tools.a
 # -> driver -> emu.
 LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_MINIPORTS) $(LIB_DRIVER) $(LIB_EMU)
 
+# The driver SDK: what `make install` puts under include/ac97sim.
+SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
+	include/regs/ac97_regs.h include/regs/codec_regs.h
+
+# Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
+TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol
+TEST_PLUGINS := $(TEST_PLUGIN_FAULTS:%=$(BUILD)/tests/plugins/%.so)
+
 # The program exports the SDK's calls (and nothing else) to the driver
 # plug-ins it loads: include/sdk/exports.list.
 SDK_EXPORTS := -Wl,--dynamic-list=include/sdk/exports.list
@@ -154,9 +162,19 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC)
 $(BUILD)/tests/main.o: $(BUILD)/tests/suites.inc
 $(BUILD)/tests/main.o: CPPFLAGS += -I$(BUILD)/tests
 
-$(TEST_RUNNER): $(TEST_OBJ) $(LIBS) include/sdk/exports.list
+$(TEST_RUNNER): $(TEST_OBJ) $(LIBS) include/sdk/exports.list | $(TEST_PLUGINS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SDK_EXPORTS) -o $@ $(filter %.o %.a,$^) $(TOOL_LIBS) $(TEST_LIBS) -lm
+
+# Plug-ins that go wrong on purpose (tests/plugins/faulty.c), built as an
+# out-of-tree driver is: the SDK's headers only, position-independent, no
+# sanitizer (a plug-in need not be built like the program that loads it).
+$(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(call say,PLUGIN,$@)
+	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
+		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
+$(BUILD)/tests/test_plugins.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)
@@ -235,8 +253,6 @@ update-traces: $(PROGRAM)
 # The program, and the driver SDK: its headers (the register facts with
 # them, so that a driver needs nothing else) and its pkg-config file. The
 # SDK's ABI number comes from driver.h, its version from VERSION.
-SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
-	include/regs/ac97_regs.h include/regs/codec_regs.h
 SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ac97sim \

@@ -10,6 +10,16 @@
  * The caller turns that into a failed run (failure "driver-crash") with the
  * step and time at which it happened.
  *
+ * A hang is the other way driver code can take the run down: a loop that
+ * makes no kernel call never reaches a scheduling point, so simulated time
+ * stands still and nothing in the simulation can end it. The guard takes a
+ * progress counter (the machine's scheduling steps) and watches it on a
+ * timer of the process's CPU time: when it has not moved for
+ * stall_cpu_seconds, control jumps back as for a crash, with hang set. A
+ * real infinite loop always ends this way; ordinary driver code reaches a
+ * scheduling point within microseconds, so the limit (seconds) is far from
+ * anything a correct run does, however slow or loaded the host.
+ *
  * After a crash the process's memory may be damaged (the driver may have
  * written through a wild pointer first): a caller that goes on running
  * other schedules should do so in a fresh process (explore restarts the
@@ -23,9 +33,12 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct crash_info {
+	bool hang;		/* no progress for the watched time (signal is 0) */
+	unsigned hang_cpu_seconds;
 	int signal;		/* 0: no crash */
 	uintptr_t fault_addr;	/* si_addr: the bad address (or the PC for SIGILL) */
 	uintptr_t pc;		/* the instruction that faulted, when known (else 0) */
@@ -37,8 +50,19 @@ const char *crash_signal_name(int sig);
 
 /*
  * Runs fn(arg) guarded. Returns true when it returned normally, false when
- * it crashed (then *info says how). Installs the handlers on first use.
+ * it crashed or hung (then *info says how). progress (may be NULL: no hang
+ * watch) is read by the watchdog; stall_cpu_seconds is its limit.
+ * Installs the handlers on first use.
  */
-bool crash_guard_call(void (*fn)(void *arg), void *arg, struct crash_info *info);
+bool crash_guard_call(void (*fn)(void *arg), void *arg, const volatile uint64_t *progress,
+		      unsigned stall_cpu_seconds, struct crash_info *info);
+
+/* The default limit: no scheduling point for this much CPU time. */
+#define CRASH_GUARD_STALL_CPU_SECONDS 10u
+
+/* Where code address pc lies, as "object+0xoffset (symbol+0xoffset)"
+ * from the dynamic linker's tables: the same for every run of the same
+ * build, unlike the address itself. */
+const char *crash_guard_describe_pc(uintptr_t pc, char *buf, size_t len);
 
 #endif

@@ -202,6 +202,7 @@ void machine_config_default(struct machine_config *cfg)
 	cfg->max_steps = 1000000;
 	cfg->max_ticks = 600ull * SIM_TICKS_PER_SECOND;
 	cfg->irq_defer_max = 64;
+	cfg->hang_cpu_seconds = CRASH_GUARD_STALL_CPU_SECONDS;
 	cfg->record_decisions = true;
 	ac97_config_default(&cfg->device);
 	cfg->nambar = 0xE000;
@@ -988,6 +989,44 @@ void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
 	publish_fault(m, FAULT_CPU_STALLED, cpu, until_tick);
 }
 
+/* Driver code crashed or hung: the run ends where it was. Its fibers are
+ * abandoned (machine_destroy frees their stacks). What is reported
+ * depends on the build, never on where the host put things: a code
+ * address as object and offset, a data address only when it is near NULL. */
+static void end_run_crashed(struct machine *m, const struct crash_info *crash)
+{
+	enum machine_failure f = crash->hang ? MACHINE_FAIL_DRIVER_HANG : MACHINE_FAIL_DRIVER_CRASH;
+	struct run_result *r = &m->result;
+	r->verdict = RUN_FAIL;
+	snprintf(r->checker, sizeof(r->checker), "%s", machine_failures[f].name);
+	snprintf(r->group, sizeof(r->group), "%s", MACHINE_CHECKER_NAME);
+	r->rule = machine_failures[f].rule;
+	char where[192], what[160];
+	crash_guard_describe_pc(crash->pc, where, sizeof(where));
+	if (crash->hang)
+		snprintf(what, sizeof(what), "no scheduling point for %u s of CPU time", crash->hang_cpu_seconds);
+	else if ((crash->signal == SIGSEGV || crash->signal == SIGBUS) && crash->fault_addr < 0x10000u)
+		snprintf(what, sizeof(what), "%s at address 0x%" PRIxPTR " (a NULL pointer%s)",
+			 crash_signal_name(crash->signal), crash->fault_addr,
+			 crash->fault_addr ? " plus an offset" : "");
+	else
+		snprintf(what, sizeof(what), "%s", crash_signal_name(crash->signal));
+	int n = snprintf(r->message, sizeof(r->message),
+			 "%s in %s on cpu%d (step %" PRIu64 ", %" PRIu64 " ticks = %" PRIu64 " us)", what,
+			 where, m->current, m->steps, m->now, sim_ticks_to_us(m->now));
+	if (n > 0 && (size_t)n < sizeof(r->message))
+		describe_cpus(m, r->message + n, sizeof(r->message) - (size_t)n);
+	r->steps = m->steps;
+	r->end_tick = m->now;
+	m->finished = true;
+	struct sim_event ev;
+	event_init(&ev, EV_FAILURE);
+	ev.text = machine_failures[f].name;
+	machine_publish(m, &ev);
+	r->evlog_hash = m->evlog.hash;
+	r->events = m->evlog.count;
+}
+
 static void run_fibers(void *arg)
 {
 	struct machine *m = arg;
@@ -1006,28 +1045,9 @@ void machine_run(struct machine *m, struct run_result *result)
 	fiber_adopt_thread(&m->main_fiber);
 	bus_seal(&m->bus);
 	struct crash_info crash;
-	if (!crash_guard_call(run_fibers, m, &crash)) {
-		/* Driver code crashed: the run ends where it was. Its fibers are
-		 * abandoned (machine_destroy frees their stacks). */
-		struct run_result *r = &m->result;
-		r->verdict = RUN_FAIL;
-		snprintf(r->checker, sizeof(r->checker), "%s",
-			 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
-		snprintf(r->group, sizeof(r->group), "%s", MACHINE_CHECKER_NAME);
-		r->rule = machine_failures[MACHINE_FAIL_DRIVER_CRASH].rule;
-		int n = snprintf(r->message, sizeof(r->message),
-				 "%s at address 0x%" PRIxPTR " (instruction 0x%" PRIxPTR ") on cpu%d "
-				 "(step %" PRIu64 ", %" PRIu64 " ticks = %" PRIu64 " us)",
-				 crash_signal_name(crash.signal), crash.fault_addr, crash.pc, m->current,
-				 m->steps, m->now, sim_ticks_to_us(m->now));
-		if (n > 0 && (size_t)n < sizeof(r->message))
-			describe_cpus(m, r->message + n, sizeof(r->message) - (size_t)n);
-		r->steps = m->steps;
-		r->end_tick = m->now;
-		r->evlog_hash = m->evlog.hash;
-		r->events = m->evlog.count;
-		m->finished = true;
-	}
+	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
+			      m->cfg.hang_cpu_seconds, &crash))
+		end_run_crashed(m, &crash);
 	m->running = false;
 	m->current = -1;
 	kernel_bind(NULL, NULL);

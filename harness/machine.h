@@ -81,7 +81,10 @@
 	  "level-triggered line up for ever")                                                 \
 	X(DRIVER_CRASH, "driver-crash",                                                      \
 	  "driver code runs without crashing (a bad memory access, an abort, an arithmetic "   \
-	  "fault)")
+	  "fault)")                                                                          \
+	X(DRIVER_HANG, "driver-hang",                                                        \
+	  "driver code comes back to the kernel: a loop that makes no kernel call never ends " \
+	  "(no scheduling point for seconds of CPU time)")
 
 enum machine_failure {
 #define MACHINE_FAILURE_ENUM(id, name, rule) MACHINE_FAIL_##id,
@@ -136,6 +139,9 @@ struct machine_config {
 	uint64_t max_steps;	/* scheduling points before the run is cut */
 	sim_ticks_t max_ticks;	/* simulated time before the run is cut */
 	uint32_t irq_defer_max;
+	/* Driver code that reaches no scheduling point for this much CPU time
+	 * fails the run as "driver-hang" (crash_guard.h). */
+	uint32_t hang_cpu_seconds;
 	struct ac97_config device;
 	uintptr_t nambar, nabmbar;	/* where the BARs are placed */
 	FILE *log_text;		/* event log as text, or NULL */

@@ -175,6 +175,7 @@ ONE_LOCK_SETUP(setup_return_at_dispatch, return_at_dispatch)
 ONE_LOCK_SETUP(setup_release_unowned, release_unowned)
 ONE_LOCK_SETUP(setup_dpc_keeps_lock, queue_bad_dpc)
 
+
 /* ---- a depth-2 bug ------------------------------------------------------------------- */
 
 /* T1 writes 1 then 2 with a few scheduling points between; T2 reads once.

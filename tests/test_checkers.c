@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "checker.h"
 #include "checkers.h"
 #include "events.h"
 
@@ -1012,6 +1013,34 @@ START_TEST(each_checker_can_be_disabled)
 }
 END_TEST
 
+START_TEST(failure_names_are_unique)
+{
+	/* Goal: failure.h's promise: every failure row of every table (the
+	 * port's, the machine's, the harness's, each checker's) has a name no
+	 * other row has and its rule in words. */
+	const struct failure_def *rows[128];
+	unsigned n = 0;
+	for (unsigned i = 0; i < PORT_FAIL_COUNT; i++)
+		rows[n++] = &port_failures[i];
+	for (unsigned i = 0; i < MACHINE_FAIL_COUNT; i++)
+		rows[n++] = &machine_failures[i];
+	for (unsigned i = 0; i < HARNESS_FAIL_COUNT; i++)
+		rows[n++] = &harness_failures[i];
+	for (unsigned c = 0; checker_registry[c] != NULL; c++)
+		for (unsigned i = 0; i < checker_registry[c]->n_failures; i++) {
+			ck_assert_uint_lt(n, sizeof(rows) / sizeof(rows[0]));
+			rows[n++] = &checker_registry[c]->failures[i];
+		}
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(rows[i]->name);
+		ck_assert_msg(rows[i]->rule != NULL && strlen(rows[i]->rule) > 10, "%s", rows[i]->name);
+		for (unsigned j = i + 1; j < n; j++)
+			ck_assert_msg(strcmp(rows[i]->name, rows[j]->name) != 0, "'%s' twice",
+				      rows[i]->name);
+	}
+}
+END_TEST
+
 START_TEST(attach_rejects_what_it_cannot_check)
 {
 	/* Goal: a render stream without a sample function, or with 3
@@ -1160,6 +1189,7 @@ Suite *suite_checkers(void)
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);
 	tcase_add_test(tc, attach_rejects_what_it_cannot_check);
+	tcase_add_test(tc, failure_names_are_unique);
 	tcase_add_test(tc, device_render_silent);
 	tcase_add_test(tc, device_render_repeat_fires);
 	tcase_add_test(tc, device_capture_silent);

@@ -257,6 +257,39 @@ START_TEST(sharded_search_finds_the_same_failing_seeds)
 }
 END_TEST
 
+START_TEST(checkers_switched_off_are_recorded)
+{
+	/* Goal: --no-check switches checkers off by name (an unknown one is a
+	 * usage error naming the checkers there are); the trace records which,
+	 * and the replay switches off the same ones and is exact. */
+	char *dir = tmpdir();
+	char trace[128];
+	snprintf(trace, sizeof(trace), "%s/nc.trace", dir);
+	static struct prog_result r;
+	prog_run(&r, (const char *const[]){ "run", FLAKY_BUG, "--no-check", "stall,nonsense", NULL },
+		 NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "'nonsense' is not a checker") != NULL &&
+			      strstr(r.err, "audio-conservation") != NULL,
+		      "%s", r.err);
+	prog_run(&r, (const char *const[]){ "run", FLAKY_BUG, "--no-check", "teardown,stall",
+					    "--trace-out", trace, NULL },
+		 NULL);
+	ck_assert_msg(r.status == 0 || r.status == 1, "%s%s", r.out, r.err);
+	ck_assert_msg(strstr(read_file(trace), "\ncheckers-off stall,teardown\n") != NULL, "%s",
+		      read_file(trace));
+	prog_run(&r, (const char *const[]){ "replay", trace, NULL }, NULL);
+	ck_assert_msg(strstr(r.out, "replay: exact") != NULL, "%s%s", r.out, r.err);
+	prog_run(&r, (const char *const[]){ "help", "checkers", NULL }, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "revoke-count") != NULL && strstr(r.out, "driver-crash") != NULL,
+		      "%s", r.out);
+	prog_run(&r, (const char *const[]){ "help", "drivers", NULL }, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "wdk81-two-producers") != NULL, "%s", r.out);
+}
+END_TEST
+
 START_TEST(a_run_cut_by_its_limit_is_not_a_pass)
 {
 	/* Goal: a run stopped by its step limit has verdict limit and exit 3;
@@ -499,6 +532,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, explore_answer_does_not_depend_on_jobs);
 	tcase_add_test(tc, sharded_search_finds_the_same_failing_seeds);
 	tcase_add_test(tc, a_run_cut_by_its_limit_is_not_a_pass);
+	tcase_add_test(tc, checkers_switched_off_are_recorded);
 	tcase_add_test(tc, a_diverged_replay_has_its_own_exit_status);
 	tcase_add_test(tc, outputs_are_whole_or_absent);
 	tcase_add_test(tc, options_take_one_form_everywhere);

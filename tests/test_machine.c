@@ -344,6 +344,71 @@ START_TEST(each_check_fires_on_its_toy)
 }
 END_TEST
 
+/* Driver code that never comes back: not toys (every toy runs in loops of
+ * seeds, and a hang takes its CPU-time limit to be seen). */
+static void loop_forever(void *arg)
+{
+	(void)arg;
+	for (volatile unsigned long spins = 0;; spins++)
+		;
+}
+
+static void crash_null(void *arg)
+{
+	(void)arg;
+	volatile int *volatile nowhere = NULL;	/* volatile: the compiler cannot see it is NULL */
+	nowhere[8] = 1;
+}
+
+static struct run_result run_passive(void (*fn)(void *), const struct machine_config *cfg)
+{
+	struct machine *m = machine_create(cfg);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(machine_queue_passive(m, fn, NULL, "driver code"), 0);
+	struct run_result r;
+	machine_run(m, &r);
+	machine_destroy(m);
+	return r;
+}
+
+START_TEST(driver_crash_and_hang_end_the_run)
+{
+	/* Goal: driver code that writes through NULL, or loops for ever with
+	 * no kernel call, fails its run ("driver-crash" with the signal and
+	 * where; "driver-hang" after the CPU-time limit) with the same result
+	 * and event-log hash every time, and the next run in the process is
+	 * unharmed. */
+	struct run_result a[2];
+	for (int k = 0; k < 2; k++) {
+		struct machine_config cfg = config_for(1, STRATEGY_RANDOM);
+		a[k] = run_passive(crash_null, &cfg);
+		ck_assert_int_eq(a[k].verdict, RUN_FAIL);
+		ck_assert_str_eq(a[k].checker, "driver-crash");
+		ck_assert_str_eq(a[k].group, "kernel-rules");
+		ck_assert_msg(strstr(a[k].message, "SIGSEGV") != NULL &&
+				      strstr(a[k].message, "a NULL pointer plus an offset") != NULL &&
+				      strstr(a[k].message, "(step ") != NULL,
+			      "%s", a[k].message);
+	}
+	ck_assert_uint_eq(a[0].evlog_hash, a[1].evlog_hash);
+	ck_assert_str_eq(a[0].message, a[1].message);
+	struct run_result h[2];
+	for (int k = 0; k < 2; k++) {
+		struct machine_config cfg = config_for(1, STRATEGY_RANDOM);
+		cfg.hang_cpu_seconds = 1;
+		h[k] = run_passive(loop_forever, &cfg);
+		ck_assert_int_eq(h[k].verdict, RUN_FAIL);
+		ck_assert_str_eq(h[k].checker, "driver-hang");
+		ck_assert_msg(strstr(h[k].message, "no scheduling point for 1 s of CPU time") != NULL,
+			      "%s", h[k].message);
+	}
+	ck_assert_uint_eq(h[0].evlog_hash, h[1].evlog_hash);
+	struct machine_config cfg = config_for(1, STRATEGY_RANDOM);
+	struct run_result after = run_toy("counter", &cfg, NULL);
+	ck_assert_int_eq(after.verdict, RUN_PASS);
+}
+END_TEST
+
 START_TEST(bugcheck_codes_and_reports)
 {
 	/* Goal: the bug checks carry Driver Verifier's codes and the report
@@ -464,6 +529,7 @@ Suite *suite_machine(void)
 	tcase_add_test(tc, correct_toys_pass_every_schedule);
 	tcase_add_test(tc, each_check_fires_on_its_toy);
 	tcase_add_test(tc, bugcheck_codes_and_reports);
+	tcase_add_test(tc, driver_crash_and_hang_end_the_run);
 	tcase_add_test(tc, interrupt_runs_on_top_and_dpc_follows);
 	tcase_add_test(tc, isr_on_a_spinning_cpu_spins_again);
 	tcase_set_timeout(tc, 120);

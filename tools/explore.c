@@ -32,6 +32,7 @@
 
 #define JOBS_MAX 64u
 #define WORKER_SETUP_FAILED 100	/* a worker's exit status: the scenario would not set up */
+#define WORKER_RESTART 101	/* ...: the driver crashed or hung; start a fresh worker */
 #define FAILURES_LISTED_MAX 10u	/* failing seeds printed (all go to the JSON) */
 #define ERR_MAX 1200
 
@@ -152,24 +153,31 @@ static struct strategy strategy_for(const struct explore_opts *o, uint64_t s, ui
 	return (struct strategy){ .kind = STRATEGY_RANDOM };
 }
 
-/* A worker: runs seeds first + j, first + j + jobs, ... and writes one line
- * a run: "SEED VERDICT CHECKER". */
+/* A worker: runs seed offsets from, from + jobs, ... (< runs) and writes
+ * two lines a run: "start SEED" before it and "SEED VERDICT CHECKER" after,
+ * so that the parent knows which seed a worker that died was running.
+ * After a run whose driver crashed or hung it stops (WORKER_RESTART): its
+ * memory may be damaged, and the parent starts a fresh one for the rest. */
 static _Noreturn void worker(const struct explore_opts *o, const struct scenario_file *sf,
-			     uint64_t k, uint64_t j, int fd)
+			     uint64_t k, uint64_t from, int fd)
 {
 	FILE *out = fdopen(fd, "w");
 	if (out == NULL)
 		_exit(WORKER_SETUP_FAILED);
-	for (uint64_t i = j; i < o->runs; i += o->jobs) {
+	for (uint64_t i = from; i < o->runs; i += o->jobs) {
 		uint64_t s = o->seed + i;
 		struct strategy st = strategy_for(o, s, k);
 		struct scenario_outcome r;
 		const char *why = NULL;
+		fprintf(out, "start %" PRIu64 "\n", s);
+		fflush(out);
 		if (runs_one(sf, &st, s, NULL, NULL, NULL, &r, NULL, &why) != 0)
 			_exit(WORKER_SETUP_FAILED);
 		fprintf(out, "%" PRIu64 " %d %s\n", s, (int)r.result.verdict,
 			r.result.checker[0] ? r.result.checker : "-");
 		fflush(out);
+		if (runs_result_damaged(&r.result))
+			_exit(WORKER_RESTART);
 	}
 	fclose(out);
 	_exit(0);
@@ -189,6 +197,7 @@ struct tally {
 	uint64_t lowest_fail;	/* UINT64_MAX: none */
 	uint64_t below;		/* every seed offset below this has run */
 	char (*checker)[32];	/* of each failing seed, by offset */
+	uint64_t workers_died;	/* runs that took their worker process down */
 };
 
 static void progress(const struct explore_opts *o, const struct tally *t, double t0)
@@ -226,77 +235,144 @@ static void record(const struct explore_opts *o, struct tally *t, const char *li
 	}
 }
 
+/* One worker process and what the parent knows of it. */
+struct job {
+	pid_t pid;		/* 0: not running */
+	int fd;			/* its pipe, or -1 */
+	uint64_t stripe;	/* it runs offsets stripe, stripe + jobs, ... */
+	uint64_t running;	/* the seed it said it started, or UINT64_MAX */
+	uint64_t last_offset;	/* the offset of its last started seed */
+	char buf[256];
+	size_t fill;
+};
+
+/* Starts a worker for offsets from, from + jobs, ... Returns 0, or -1. */
+static int job_start(struct job *jb, struct job *all, uint64_t n_jobs,
+		     const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
+		     uint64_t from)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		for (uint64_t q = 0; q < n_jobs; q++)
+			if (all[q].fd >= 0)
+				close(all[q].fd);
+		worker(o, sf, k, from, p[1]);
+	}
+	close(p[1]);
+	jb->pid = pid;
+	jb->fd = p[0];
+	jb->running = UINT64_MAX;
+	jb->last_offset = from;
+	jb->fill = 0;
+	return 0;
+}
+
+/* A line from a worker: a start or a result. */
+static void job_line(struct job *jb, const struct explore_opts *o, struct tally *t,
+		     const char *line)
+{
+	uint64_t seed;
+	if (sscanf(line, "start %" SCNu64, &seed) == 1) {
+		jb->running = seed;
+		if (seed >= o->seed)
+			jb->last_offset = seed - o->seed;
+		return;
+	}
+	record(o, t, line);
+	jb->running = UINT64_MAX;
+}
+
+/* The worker's pipe closed: it finished, stopped for a restart, or died.
+ * Returns the offset to restart it at (UINT64_MAX: nothing left or not to
+ * restart); *setup_failed when the scenario would not set up. */
+static uint64_t job_ended(struct job *jb, const struct explore_opts *o, struct tally *t,
+			  bool *setup_failed)
+{
+	int ws = 0;
+	close(jb->fd);
+	jb->fd = -1;
+	waitpid(jb->pid, &ws, 0);
+	jb->pid = 0;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return UINT64_MAX;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == WORKER_SETUP_FAILED) {
+		*setup_failed = true;
+		return UINT64_MAX;
+	}
+	if (jb->running != UINT64_MAX) {
+		/* It died in the middle of a run: the driver took the process
+		 * down past the crash guard (it exited, or damaged memory the
+		 * guard needs). That run failed; its record says how. */
+		char line[96];
+		snprintf(line, sizeof(line), "%" PRIu64 " %d %s", jb->running, (int)RUN_FAIL,
+			 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
+		record(o, t, line);
+		t->workers_died++;
+		jb->running = UINT64_MAX;
+	}
+	uint64_t next = jb->last_offset + o->jobs;
+	return next < o->runs ? next : UINT64_MAX;
+}
+
 /* Forks the workers and collects their lines until done (or until every
- * seed below the lowest failure has run). Returns false when a worker
- * could not set the scenario up. */
+ * seed below the lowest failure has run), starting a fresh worker where
+ * one stopped after a crash. Returns false when a worker could not set
+ * the scenario up or could not be started. */
 static bool run_workers(const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
 			struct tally *t, bool tty, double t0)
 {
-	int fds[JOBS_MAX];
-	pid_t pids[JOBS_MAX];
-	fflush(stdout);
-	fflush(stderr);
-	uint64_t started = 0;
-	for (uint64_t j = 0; j < o->jobs; j++) {
-		int p[2];
-		if (pipe(p) != 0)
-			break;
-		pid_t pid = fork();
-		if (pid < 0) {
-			close(p[0]);
-			close(p[1]);
-			break;
-		}
-		if (pid == 0) {
-			close(p[0]);
-			for (uint64_t q = 0; q < j; q++)
-				close(fds[q]);
-			worker(o, sf, k, j, p[1]);
-		}
-		close(p[1]);
-		fds[j] = p[0];
-		pids[j] = pid;
-		started++;
-	}
-	if (started < o->jobs) {
-		fprintf(stderr, "ac97sim: explore: cannot start worker %" PRIu64 ": %s\n", started,
-			strerror(errno));
-		for (uint64_t j = 0; j < started; j++) {
-			close(fds[j]);
-			kill(pids[j], SIGTERM);
-			waitpid(pids[j], NULL, 0);
-		}
-		return false;
-	}
-	char buf[JOBS_MAX][256];
-	size_t fill[JOBS_MAX] = { 0 };
-	uint64_t open_fds = o->jobs;
-	while (open_fds > 0) {
+	struct job jobs[JOBS_MAX];
+	for (uint64_t j = 0; j < o->jobs; j++)
+		jobs[j] = (struct job){ .fd = -1, .stripe = j, .running = UINT64_MAX };
+	bool setup_failed = false, start_failed = false;
+	for (uint64_t j = 0; j < o->jobs && !start_failed; j++)
+		start_failed = job_start(&jobs[j], jobs, o->jobs, o, sf, k, j) != 0;
+	for (;;) {
 		struct pollfd pfd[JOBS_MAX];
-		for (uint64_t j = 0; j < o->jobs; j++)
-			pfd[j] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
-		if (poll(pfd, (nfds_t)o->jobs, -1) < 0 && errno != EINTR)
-			break;
+		nfds_t n_open = 0;
+		uint64_t which[JOBS_MAX];
 		for (uint64_t j = 0; j < o->jobs; j++) {
-			if (fds[j] < 0 || !(pfd[j].revents & (POLLIN | POLLHUP)))
+			if (jobs[j].fd < 0)
 				continue;
-			ssize_t n = read(fds[j], buf[j] + fill[j], sizeof(buf[j]) - 1 - fill[j]);
+			pfd[n_open] = (struct pollfd){ .fd = jobs[j].fd, .events = POLLIN };
+			which[n_open++] = j;
+		}
+		if (n_open == 0 || start_failed || setup_failed)
+			break;
+		if (poll(pfd, n_open, -1) < 0 && errno != EINTR)
+			break;
+		for (nfds_t q = 0; q < n_open; q++) {
+			struct job *jb = &jobs[which[q]];
+			if (!(pfd[q].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(jb->fd, jb->buf + jb->fill, sizeof(jb->buf) - 1 - jb->fill);
 			if (n <= 0) {
-				close(fds[j]);
-				fds[j] = -1;
-				open_fds--;
+				uint64_t again = job_ended(jb, o, t, &setup_failed);
+				if (again != UINT64_MAX && !setup_failed)
+					start_failed = job_start(jb, jobs, o->jobs, o, sf, k, again) != 0;
 				continue;
 			}
-			fill[j] += (size_t)n;
-			buf[j][fill[j]] = '\0';
-			char *line = buf[j], *nl;
+			jb->fill += (size_t)n;
+			jb->buf[jb->fill] = '\0';
+			char *line = jb->buf, *nl;
 			while ((nl = strchr(line, '\n')) != NULL) {
 				*nl = '\0';
-				record(o, t, line);
+				job_line(jb, o, t, line);
 				line = nl + 1;
 			}
-			fill[j] = strlen(line);
-			memmove(buf[j], line, fill[j] + 1);
+			jb->fill = strlen(line);
+			memmove(jb->buf, line, jb->fill + 1);
 		}
 		if (tty)
 			progress(o, t, t0);
@@ -306,19 +382,154 @@ static bool run_workers(const struct explore_opts *o, const struct scenario_file
 		    t->below >= t->lowest_fail - o->seed)
 			break;
 	}
-	bool broke = false;
 	for (uint64_t j = 0; j < o->jobs; j++) {
-		if (fds[j] >= 0)
-			close(fds[j]);
-		kill(pids[j], SIGTERM);
+		if (jobs[j].fd >= 0)
+			close(jobs[j].fd);
+		if (jobs[j].pid > 0)
+			kill(jobs[j].pid, SIGTERM);
 	}
 	for (uint64_t j = 0; j < o->jobs; j++) {
 		int ws;
-		waitpid(pids[j], &ws, 0);
+		if (jobs[j].pid <= 0)
+			continue;
+		waitpid(jobs[j].pid, &ws, 0);
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == WORKER_SETUP_FAILED)
-			broke = true;
+			setup_failed = true;
 	}
-	return !broke;
+	if (start_failed)
+		fprintf(stderr, "ac97sim: explore: cannot start a worker: %s\n", strerror(errno));
+	return !setup_failed && !start_failed;
+}
+
+/* runs_pct_steps in a child process: its calibration run is driver code
+ * like any other. 0 (why set) when the scenario does not set up;
+ * RUNS_PCT_STEPS_FALLBACK when the child died. */
+static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, size_t why_len)
+{
+	struct answer {
+		uint64_t k;
+		char why[200];
+	} a;
+	int p[2];
+	if (pipe(p) != 0) {
+		snprintf(why, why_len, "cannot make a pipe: %s", strerror(errno));
+		return 0;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, why_len, "cannot fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		const char *w = NULL;
+		memset(&a, 0, sizeof(a));
+		a.k = runs_pct_steps(sf, &w);
+		snprintf(a.why, sizeof(a.why), "%s", w != NULL ? w : "");
+		_exit(write(p[1], &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
+	}
+	close(p[1]);
+	size_t have = 0;
+	while (have < sizeof(a)) {
+		ssize_t n = read(p[0], (char *)&a + have, sizeof(a) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	if (have != sizeof(a))
+		return RUNS_PCT_STEPS_FALLBACK;
+	if (a.k == 0)
+		snprintf(why, why_len, "%s", a.why);
+	return a.k;
+}
+
+/* Runs seed again, recorded, in a child process (the driver may crash or
+ * hang again, and this process still has a report to give), writes its
+ * trace at trace_path (when not empty) and says how the run ended in
+ * *out. Returns 0 with the trace written, 1 when the child died (no trace;
+ * *out says so) and -1 when the trace could not be written. */
+static int rerun_recorded(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+			  const char *trace_path, struct scenario_outcome *out)
+{
+	int p[2];
+	memset(out, 0, sizeof(*out));
+	out->result.verdict = RUN_FAIL;
+	if (pipe(p) != 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		struct decision_log decisions = { 0 };
+		const char *why = NULL;
+		struct scenario_outcome r;
+		int rc = 0;
+		if (runs_one(sf, st, seed, NULL, NULL, NULL, &r, &decisions, &why) != 0) {
+			memset(&r, 0, sizeof(r));
+			snprintf(r.result.message, sizeof(r.result.message), "%s", why ? why : "?");
+			rc = 2;
+		} else if (trace_path[0] != '\0') {
+			struct trace_header h;
+			runs_trace_header(sf, st, seed, &r.result, trace_path, &h);
+			rc = runs_write_trace(trace_path, &h, &decisions) != 0 ? 1 : 0;
+		}
+		ssize_t w = write(p[1], &r.result, sizeof(r.result));
+		_exit(w == (ssize_t)sizeof(r.result) ? rc : 3);
+	}
+	close(p[1]);
+	struct run_result got;
+	size_t have = 0;
+	while (have < sizeof(got)) {
+		ssize_t n = read(p[0], (char *)&got + have, sizeof(got) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(p[0]);
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	if (have == sizeof(got)) {
+		got.rule = NULL;	/* a pointer of the child's (the same build: kept as text) */
+		out->result = got;
+		return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
+	}
+	snprintf(out->result.checker, sizeof(out->result.checker), "%s",
+		 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
+	snprintf(out->result.message, sizeof(out->result.message),
+		 "the process running it died (%s %d) past the crash guard; no trace was written",
+		 WIFSIGNALED(ws) ? "signal" : "exit status",
+		 WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+	return 1;
+}
+
+/* The command that runs seed again, with the choices explore was given. */
+static void print_run_command(const struct explore_opts *o, const struct strategy *st,
+			      uint64_t seed)
+{
+	printf("run it again: %s run %s --seed %" PRIu64, runs_program, o->scenario, seed);
+	if (st->kind == STRATEGY_PCT)
+		printf(" --strategy pct --depth %" PRIu32, st->pct_depth);
+	if (o->choices.driver != NULL)
+		printf(" --driver %s", o->choices.driver);
+	if (o->choices.no_check != NULL)
+		printf(" --no-check %s", o->choices.no_check);
+	printf("\n");
 }
 
 static const char *strategy_label(const struct strategy *st, char *buf, size_t len)
@@ -338,6 +549,7 @@ static int write_json(const struct explore_opts *o, const struct tally *t, uint6
 	json_object_set_new(root, "passed", json_integer((json_int_t)t->passed));
 	json_object_set_new(root, "failed", json_integer((json_int_t)t->failed));
 	json_object_set_new(root, "limit", json_integer((json_int_t)t->limited));
+	json_object_set_new(root, "workers_died", json_integer((json_int_t)t->workers_died));
 	json_object_set_new(root, "pct_steps", json_integer((json_int_t)k));
 	json_object_set_new(root, "jobs", json_integer((json_int_t)o->jobs));
 	json_object_set_new(root, "seconds", json_real(seconds));
@@ -387,10 +599,10 @@ int cmd_explore(int argc, char **argv)
 	struct scenario_file sf;
 	if (runs_load("explore", o.scenario, &o.choices, &sf) != 0)
 		return EXIT_USAGE;
-	const char *why = NULL;
-	uint64_t k = runs_pct_steps(&sf, &why);
+	char why[256] = "";
+	uint64_t k = pct_steps_in_child(&sf, why, sizeof(why));
 	if (k == 0) {
-		fprintf(stderr, "ac97sim: %s: %s\n", o.scenario, why ? why : "cannot set up");
+		fprintf(stderr, "ac97sim: %s: %s\n", o.scenario, why[0] ? why : "cannot set up");
 		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
@@ -425,27 +637,23 @@ int cmd_explore(int argc, char **argv)
 	memset(&fail, 0, sizeof(fail));
 	st = t.failed > 0 ? EXIT_FAILED : t.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
 	if (t.lowest_fail != UINT64_MAX) {
-		/* Run it again here, recorded. */
 		struct strategy fst = strategy_for(&o, t.lowest_fail, k);
-		struct decision_log decisions = { 0 };
-		runs_one(&sf, &fst, t.lowest_fail, NULL, NULL, NULL, &fail, &decisions, &why);
 		const char *base = strrchr(o.scenario, '/');
 		base = base ? base + 1 : o.scenario;
 		const char *dot = strrchr(base, '.');
 		int stem = dot != NULL && dot != base ? (int)(dot - base) : (int)strlen(base);
 		int len = snprintf(trace_path, sizeof(trace_path), "%s/%.*s-seed%" PRIu64 ".trace",
 				   o.trace_dir, stem, base, t.lowest_fail);
-		struct trace_header h;
-		runs_trace_header(&sf, &fst, t.lowest_fail, &fail.result, trace_path, &h);
 		if (len < 0 || (size_t)len >= sizeof(trace_path)) {
 			fprintf(stderr, "ac97sim: %s: trace name too long\n", o.trace_dir);
 			trace_path[0] = '\0';
 			st = EXIT_USAGE;
-		} else if (runs_write_trace(trace_path, &h, &decisions) != 0) {
-			trace_path[0] = '\0';
-			st = EXIT_USAGE;
 		}
-		decision_log_free(&decisions);
+		int rec = rerun_recorded(&sf, &fst, t.lowest_fail, trace_path, &fail);
+		if (rec != 0)
+			trace_path[0] = '\0';
+		if (rec < 0)
+			st = EXIT_USAGE;
 		char label[64];
 		printf("first failure: seed %" PRIu64 " (%s), checker %s\n", t.lowest_fail,
 		       strategy_label(&fst, label, sizeof(label)), fail.result.checker);
@@ -461,8 +669,13 @@ int cmd_explore(int argc, char **argv)
 			}
 			printf("%s\n", t.failed > listed ? " ..." : "");
 		}
+		if (t.workers_died > 0)
+			printf("%" PRIu64 " run(s) took their worker process down (counted as %s)\n",
+			       t.workers_died, machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
 		if (trace_path[0])
 			printf("replay it: %s replay %s\n", runs_program, trace_path);
+		else
+			print_run_command(&o, &fst, t.lowest_fail);
 	}
 	if (o.json != NULL && write_json(&o, &t, k, seconds, trace_path, &fail) != 0)
 		st = EXIT_USAGE;

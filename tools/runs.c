@@ -405,6 +405,13 @@ out:
 	return rc;
 }
 
+bool runs_result_damaged(const struct run_result *r)
+{
+	return r->verdict == RUN_FAIL &&
+	       (strcmp(r->checker, machine_failures[MACHINE_FAIL_DRIVER_CRASH].name) == 0 ||
+		strcmp(r->checker, machine_failures[MACHINE_FAIL_DRIVER_HANG].name) == 0);
+}
+
 void runs_report(FILE *f, const struct scenario_outcome *out)
 {
 	const struct run_result *r = &out->result;

@@ -57,6 +57,10 @@ int runs_load(const char *command, const char *path, const struct runs_choices *
  * scenario. Returns 0 when the calibration run cannot be set up (why set).
  */
 uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why);
+/* k when the calibration run cannot be measured because the driver takes
+ * the process down (explore runs it in a child): still a function of the
+ * scenario and build alone. */
+#define RUNS_PCT_STEPS_FALLBACK 1000u
 
 /* explore's default portfolio: seed s runs random walk when s % 4 == 0 and
  * PCT of depth s % 4 (with step estimate k) otherwise. */
@@ -96,6 +100,11 @@ int runs_write_trace(const char *path, const struct trace_header *h,
 int runs_find_scenario(const char *trace_path, const struct trace_header *h,
 		       const char *scenario_override, const char *driver_override,
 		       struct scenario_file *sf);
+
+/* Whether a run's failure may have damaged the process that ran it (the
+ * driver crashed or hung: its code was cut off anywhere), so that more
+ * runs belong in a fresh process. */
+bool runs_result_damaged(const struct run_result *r);
 
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);

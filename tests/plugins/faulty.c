@@ -1,0 +1,165 @@
+/*
+ * faulty.c - driver plug-ins that go wrong on purpose, for the tests of
+ * the loader, the crash guard and explore's workers. One source, one
+ * behaviour per build (FAULT_*), each its own .so:
+ *
+ *   FAULT_NONE      a driver that does nothing: the stream never moves
+ *                   (the run fails "stall", the same way every time)
+ *   FAULT_STATIC    as NONE, but stream_open fails unless a global counter
+ *                   is 0, and counts up: without the loader restoring
+ *                   static data the second run in a process could not start
+ *   FAULT_CRASH     writes through a NULL pointer when the stream starts
+ *   FAULT_EXIT      _exit()s the process when the stream starts: nothing in
+ *                   the process survives that, only explore's parent
+ *   FAULT_HANG      loops for ever, with no kernel call, when it starts
+ *   FAULT_OTHER_ABI exports its description under another ABI's name
+ *   FAULT_BAD_NAME  names itself with a space
+ *   FAULT_NO_SYMBOL exports no description at all
+ *
+ * Written only against the installed SDK, as any plug-in is.
+ */
+#include <unistd.h>
+
+#include "driver.h"
+
+struct adapter {
+	AC97SIM_RESOURCES res;
+};
+
+struct stream {
+	PORT_STREAM *port;
+};
+
+#ifdef FAULT_STATIC
+static int streams_opened;	/* static data a run changes */
+#endif
+
+/* Every call of the SDK, by address: loading with RTLD_NOW binds each of
+ * them, so a call the program forgot to export (include/sdk/exports.list)
+ * makes every load of this plug-in fail. */
+__attribute__((used)) static const void *const sdk_calls[] = {
+	(const void *)KeGetCurrentIrql, (const void *)KeRaiseIrql, (const void *)KeLowerIrql,
+	(const void *)KeInitializeSpinLockNamed, (const void *)KeAcquireSpinLock,
+	(const void *)KeReleaseSpinLock, (const void *)KeAcquireSpinLockAtDpcLevel,
+	(const void *)KeReleaseSpinLockFromDpcLevel, (const void *)AcConnectInterruptNamed,
+	(const void *)AcDisconnectInterrupt, (const void *)KeSynchronizeExecution,
+	(const void *)KeInitializeDpcNamed, (const void *)KeInsertQueueDpc,
+	(const void *)KeRemoveQueueDpc, (const void *)KeInitializeTimerNamed,
+	(const void *)KeSetTimerEx, (const void *)KeSetTimer, (const void *)KeCancelTimer,
+	(const void *)KeInitializeEventNamed, (const void *)KeSetEvent, (const void *)KeResetEvent,
+	(const void *)KeClearEvent, (const void *)KeReadStateEvent,
+	(const void *)KeWaitForSingleObject, (const void *)IoAllocateWorkItem,
+	(const void *)IoQueueWorkItem, (const void *)IoFreeWorkItem,
+	(const void *)READ_PORT_UCHAR, (const void *)READ_PORT_USHORT, (const void *)READ_PORT_ULONG,
+	(const void *)WRITE_PORT_UCHAR, (const void *)WRITE_PORT_USHORT,
+	(const void *)WRITE_PORT_ULONG, (const void *)AcAllocateCommonBuffer,
+	(const void *)AcFreeCommonBuffer, (const void *)KeStallExecutionProcessor,
+	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx,
+	(const void *)DbgPrint, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
+	(const void *)PortNotify, (const void *)ksstate_name,
+};
+
+static NTSTATUS adapter_start(void *adapter, const AC97SIM_RESOURCES *resources)
+{
+	struct adapter *a = adapter;
+	a->res = *resources;
+	return STATUS_SUCCESS;
+}
+
+static void adapter_stop(void *adapter)
+{
+	(void)adapter;
+}
+
+static NTSTATUS stream_open(void *adapter, void *stream, const struct ac97sim_stream_params *p)
+{
+	(void)adapter;
+	struct stream *s = stream;
+	s->port = p->port;
+#ifdef FAULT_STATIC
+	if (streams_opened++ != 0)
+		return STATUS_UNSUCCESSFUL;
+#endif
+	return STATUS_SUCCESS;
+}
+
+static void stream_close(void *stream)
+{
+	(void)stream;
+}
+
+static NTSTATUS set_state(void *stream, KSSTATE state)
+{
+	(void)stream;
+	if (state != KSSTATE_RUN)
+		return STATUS_SUCCESS;
+#if defined(FAULT_CRASH)
+	volatile int *volatile nowhere = NULL;	/* volatile: the compiler cannot see it is NULL */
+	nowhere[4] = 1;
+#elif defined(FAULT_EXIT)
+	_exit(7);
+#elif defined(FAULT_HANG)
+	for (volatile unsigned long spins = 0;; spins++)
+		;
+#endif
+	return STATUS_SUCCESS;
+}
+
+static void service(void *stream)
+{
+	(void)stream;
+}
+
+static void mapping_available(void *stream)
+{
+	(void)stream;
+}
+
+static NTSTATUS revoke_mappings(void *stream, PVOID first, PVOID last, PULONG revoked)
+{
+	(void)stream;
+	(void)first;
+	(void)last;
+	*revoked = 0;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS get_position(void *stream, PULONGLONG position)
+{
+	(void)stream;
+	*position = 0;
+	return STATUS_SUCCESS;
+}
+
+#if defined(FAULT_OTHER_ABI)
+#define DESCRIPTION __attribute__((visibility("default"))) const struct ac97sim_driver ac97sim_driver_abi_999
+#elif defined(FAULT_NO_SYMBOL)
+#define DESCRIPTION static const struct ac97sim_driver unused_description __attribute__((used))
+#else
+#define DESCRIPTION AC97SIM_DRIVER_DEFINE
+#endif
+
+#ifdef FAULT_BAD_NAME
+#define NAME "has a space"
+#else
+#define NAME "faulty"
+#endif
+
+DESCRIPTION = {
+	.abi = AC97SIM_DRIVER_ABI,
+	.name = NAME,
+	.description = "a plug-in that goes wrong on purpose (tests)",
+	.adapter_bytes = sizeof(struct adapter),
+	.stream_bytes = sizeof(struct stream),
+	.adapter_start = adapter_start,
+	.adapter_stop = adapter_stop,
+	.stream_open = stream_open,
+	.stream_close = stream_close,
+	.stream_ops = {
+		.set_state = set_state,
+		.service = service,
+		.mapping_available = mapping_available,
+		.revoke_mappings = revoke_mappings,
+		.get_position = get_position,
+	},
+};
