@@ -181,6 +181,19 @@ void fiber_adopt_thread(struct fiber *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void fiber_jumped_back(struct fiber *thread)
+{
+#ifdef FIBER_ASAN
+	/* The fiber we were on is abandoned: its fake stack goes (NULL), and
+	 * the thread's own stack and fake stack are current again, so that
+	 * LeakSanitizer scans the right stack for roots. */
+	__sanitizer_start_switch_fiber(NULL, thread->thread_stack_bottom, thread->thread_stack_bytes);
+	__sanitizer_finish_switch_fiber(thread->asan_fake_stack, NULL, NULL);
+#else
+	(void)thread;
+#endif
+}
+
 void fiber_destroy(struct fiber *f)
 {
 	free(f->stack);

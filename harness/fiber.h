@@ -49,6 +49,10 @@ int fiber_create(struct fiber *f, size_t stack_bytes, fiber_fn fn, void *arg);
 /* Makes f stand for the calling thread's own context (no stack of its own). */
 void fiber_adopt_thread(struct fiber *f);
 void fiber_destroy(struct fiber *f);
+/* After a non-local jump (siglongjmp) from a fiber's stack back to the
+ * thread's own (thread: its adopted fiber), so that the sanitizers know
+ * which stack is current. */
+void fiber_jumped_back(struct fiber *thread);
 /* Saves the current context in from and continues to. */
 void fiber_switch(struct fiber *from, struct fiber *to);
 

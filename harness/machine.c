@@ -1046,8 +1046,10 @@ void machine_run(struct machine *m, struct run_result *result)
 	bus_seal(&m->bus);
 	struct crash_info crash;
 	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
-			      m->cfg.hang_cpu_seconds, &crash))
+			      m->cfg.hang_cpu_seconds, &crash)) {
+		fiber_jumped_back(&m->main_fiber);
 		end_run_crashed(m, &crash);
+	}
 	m->running = false;
 	m->current = -1;
 	kernel_bind(NULL, NULL);

@@ -46,17 +46,17 @@ static bool one_of(const char *name, const char *list)
 
 START_TEST(explore_finds_each_variant)
 {
-	/* Goal: explore (defaults, --runs 400) fails each bug scenario with a
-	 * checker that names the variant's bug, and its trace replays exactly
-	 * to the same failure. */
+	/* Goal: explore --driver VARIANT (defaults, --runs 400) fails each bug
+	 * scenario with a checker that names the variant's bug, and its trace
+	 * replays exactly to the same failure. */
 	char dir[] = "/tmp/ac97sim-variants-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		char scen[256];
 		snprintf(scen, sizeof(scen), BUGS "/%s.ini", variants[i].variant);
 		static struct prog_result r;
-		prog_run(&r, (const char *const[]){ "explore", scen, "--runs", BUDGET_TEXT,
-						    "--trace-dir", dir, NULL },
+		prog_run(&r, (const char *const[]){ "explore", scen, "--driver", variants[i].variant,
+						    "--runs", BUDGET_TEXT, "--trace-dir", dir, NULL },
 			 NULL);
 		ck_assert_msg(r.status == 1, "%s: exit %d\n%s%s", scen, r.status, r.out, r.err);
 		char checker[64] = "", trace[512] = "";

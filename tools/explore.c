@@ -235,6 +235,45 @@ static void record(const struct explore_opts *o, struct tally *t, const char *li
 	}
 }
 
+/* Forks a child joined to us by a pipe. Returns the child's pid in the
+ * parent (*fd: the reading end), 0 in the child (*fd: the writing end), or
+ * -1 (errno set). Our buffered output is flushed first, so that nothing is
+ * written twice. */
+static pid_t fork_with_pipe(int *fd)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int saved = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = saved;
+		return -1;
+	}
+	close(pid == 0 ? p[0] : p[1]);
+	*fd = pid == 0 ? p[1] : p[0];
+	return pid;
+}
+
+/* Reads exactly len bytes (a child's answer); returns how many came. */
+static size_t read_answer(int fd, void *buf, size_t len)
+{
+	size_t have = 0;
+	while (have < len) {
+		ssize_t n = read(fd, (char *)buf + have, len - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	return have;
+}
+
 /* One worker process and what the parent knows of it. */
 struct job {
 	pid_t pid;		/* 0: not running */
@@ -251,27 +290,18 @@ static int job_start(struct job *jb, struct job *all, uint64_t n_jobs,
 		     const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
 		     uint64_t from)
 {
-	int p[2];
-	if (pipe(p) != 0)
+	int fd;
+	pid_t pid = fork_with_pipe(&fd);
+	if (pid < 0)
 		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid == 0) {
-		close(p[0]);
 		for (uint64_t q = 0; q < n_jobs; q++)
 			if (all[q].fd >= 0)
 				close(all[q].fd);
-		worker(o, sf, k, from, p[1]);
+		worker(o, sf, k, from, fd);
 	}
-	close(p[1]);
 	jb->pid = pid;
-	jb->fd = p[0];
+	jb->fd = fd;
 	jb->running = UINT64_MAX;
 	jb->last_offset = from;
 	jb->fill = 0;
@@ -410,39 +440,21 @@ static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, si
 		uint64_t k;
 		char why[200];
 	} a;
-	int p[2];
-	if (pipe(p) != 0) {
-		snprintf(why, why_len, "cannot make a pipe: %s", strerror(errno));
-		return 0;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
+	int fd;
+	pid_t pid = fork_with_pipe(&fd);
 	if (pid < 0) {
-		snprintf(why, why_len, "cannot fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
+		snprintf(why, why_len, "cannot start a process: %s", strerror(errno));
 		return 0;
 	}
 	if (pid == 0) {
-		close(p[0]);
 		const char *w = NULL;
 		memset(&a, 0, sizeof(a));
 		a.k = runs_pct_steps(sf, &w);
 		snprintf(a.why, sizeof(a.why), "%s", w != NULL ? w : "");
-		_exit(write(p[1], &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
+		_exit(write(fd, &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
 	}
-	close(p[1]);
-	size_t have = 0;
-	while (have < sizeof(a)) {
-		ssize_t n = read(p[0], (char *)&a + have, sizeof(a) - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	close(p[0]);
+	size_t have = read_answer(fd, &a, sizeof(a));
+	close(fd);
 	waitpid(pid, NULL, 0);
 	if (have != sizeof(a))
 		return RUNS_PCT_STEPS_FALLBACK;
@@ -459,21 +471,13 @@ static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, si
 static int rerun_recorded(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
 			  const char *trace_path, struct scenario_outcome *out)
 {
-	int p[2];
 	memset(out, 0, sizeof(*out));
 	out->result.verdict = RUN_FAIL;
-	if (pipe(p) != 0)
+	int fd;
+	pid_t pid = fork_with_pipe(&fd);
+	if (pid < 0)
 		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid == 0) {
-		close(p[0]);
 		struct decision_log decisions = { 0 };
 		const char *why = NULL;
 		struct scenario_outcome r;
@@ -487,21 +491,12 @@ static int rerun_recorded(const struct scenario_file *sf, const struct strategy 
 			runs_trace_header(sf, st, seed, &r.result, trace_path, &h);
 			rc = runs_write_trace(trace_path, &h, &decisions) != 0 ? 1 : 0;
 		}
-		ssize_t w = write(p[1], &r.result, sizeof(r.result));
+		ssize_t w = write(fd, &r.result, sizeof(r.result));
 		_exit(w == (ssize_t)sizeof(r.result) ? rc : 3);
 	}
-	close(p[1]);
 	struct run_result got;
-	size_t have = 0;
-	while (have < sizeof(got)) {
-		ssize_t n = read(p[0], (char *)&got + have, sizeof(got) - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	close(p[0]);
+	size_t have = read_answer(fd, &got, sizeof(got));
+	close(fd);
 	int ws = 0;
 	waitpid(pid, &ws, 0);
 	if (have == sizeof(got)) {
