@@ -42,16 +42,16 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # Each layer compiles with only the include paths it may use, so that a
-# wrong-way include is a compile error: emu/ sees the register facts but no
-# driver header; the built-in miniports see only the driver SDK (as an
+# wrong-way include is a compile error: emu/ sees the register facts and
+# its own public header (include/ac97emu) but no driver header; the built-in miniports see only the driver SDK (as an
 # out-of-tree driver does); driver/ (the kernel calls and the port model)
 # sees the SDK but not the device; harness/ sees all of these; tools/, the
 # tests, the bench and the fuzz targets see everything.
 INC_BASE := -Ibase
-INC_EMU := $(INC_BASE) -Iinclude/regs -Iemu
+INC_EMU := $(INC_BASE) -Iinclude/regs -Iinclude/ac97emu -Iemu
 INC_MINIPORTS := -Iinclude/regs -Iinclude/sdk -Iminiports
 INC_DRIVER := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Idriver
-INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Iemu -Idriver -Iharness -Iharness/checkers
+INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/ac97emu -Iinclude/sdk -Iemu -Idriver -Iharness -Iharness/checkers
 INC_ALL := $(INC_HARNESS) -Itools
 INCLUDES = $(INC_ALL)
 $(BUILD)/emu/%.o: INCLUDES = $(INC_EMU)
