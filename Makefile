@@ -239,6 +239,20 @@ install: $(PROGRAM)
 clean:
 	rm -rf build build-san build-det build-fuzz
 
+# ---- the device as a library (docs/device-library.md) --------------------------
+#
+# The public API (include/ac97emu/ac97emu.h, emu/ac97emu.c) goes into
+# libac97emu.a with the rest of emu/.
+VERSION_PARTS := $(subst ., ,$(VERSION))
+EMULIB_MAJOR := $(word 1,$(VERSION_PARTS))
+EMULIB_VERSION_FLAGS := -DAC97EMU_VERSION_FILE_MAJOR=$(EMULIB_MAJOR) \
+	-DAC97EMU_VERSION_FILE_MINOR=$(word 2,$(VERSION_PARTS)) \
+	-DAC97EMU_VERSION_FILE_PATCH=$(word 3,$(VERSION_PARTS))
+
+# The API checks its header's version against VERSION (ac97emu.c).
+$(BUILD)/emu/ac97emu.o: VERSION
+$(BUILD)/emu/ac97emu.o: CPPFLAGS += $(EMULIB_VERSION_FLAGS)
+
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
 #
 #   make fuzz          each fuzz/fuzz_TARGET.c as a libFuzzer binary,

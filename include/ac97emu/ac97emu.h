@@ -219,7 +219,9 @@ struct ac97_span;	/* the device's own record of a span */
  * a frame the codec's DAC asked for. At 48 kHz that is every AC-link frame;
  * at other rates (VRA) the frames are spread over the link, so frame i's
  * time is ac97emu_pcm_frame_tick(span, i). Every frame the DAC asks for is
- * in exactly one span, in order, with the link running.
+ * in exactly one span, in order, with the link running. Where one span ends
+ * and the next begins says nothing: it depends, among other things, on
+ * whether the host lends memory (dma.map).
  *
  * The samples are what the guest wrote, before the codec's mixer: apply
  * the master and PCM out volumes (codec registers 02h, 18h) if you want
@@ -278,8 +280,13 @@ struct ac97emu_notice {
  * The embedder's callbacks. Every one gets ctx first. dma.read and
  * dma.write are mandatory; the rest may be NULL. The device calls them only
  * from inside ac97emu_advance_to(), ac97emu_io_read() and ac97emu_io_write(),
- * on the caller's thread, and none of them may call back into the device:
- * such a call is refused (an EMBEDDER_ERROR notice).
+ * on the caller's thread. From a callback, the queries that change nothing
+ * (ac97emu_now, ac97emu_next_event_tick, ac97emu_irq_level,
+ * ac97emu_dma_faults_total) may be called; a call that would run the
+ * device (I/O, advancing time) or free it is refused, with an
+ * EMBEDDER_ERROR notice named "reentrant-call": the device is in the
+ * middle of its work. Do the work after the call returns (examples/embed
+ * notes the interrupt in irq_changed and services it afterwards).
  */
 struct ac97emu_host {
 	void *ctx;
