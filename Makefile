@@ -9,6 +9,8 @@
 #   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
 #                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
+#                     the program, and the device as a library for
+#                     emulators (install-emulib, docs/device-library.md)
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
@@ -55,6 +57,7 @@ INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/ac97emu -Iinclude/sdk -Iemu 
 INC_ALL := $(INC_HARNESS) -Itools
 INCLUDES = $(INC_ALL)
 $(BUILD)/emu/%.o: INCLUDES = $(INC_EMU)
+$(BUILD)/pic/emu/%.o: INCLUDES = $(INC_EMU)
 $(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
 $(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
 $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
@@ -232,7 +235,7 @@ demo: $(PROGRAM)
 update-traces: $(PROGRAM)
 	sh fixtures/traces/record.sh $(PROGRAM)
 
-install: $(PROGRAM)
+install: $(PROGRAM) install-emulib
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 
@@ -241,17 +244,54 @@ clean:
 
 # ---- the device as a library (docs/device-library.md) --------------------------
 #
-# The public API (include/ac97emu/ac97emu.h, emu/ac97emu.c) goes into
-# libac97emu.a with the rest of emu/.
+# libac97emu.a is the internal archive above (emu/, the public API's
+# ac97emu.c among it); libac97emu.so.MAJOR is built from the same sources
+# compiled again position-independent, with every symbol hidden but the
+# public ac97emu_* (-fvisibility=hidden, and emu/ac97emu.map). The bundled
+# guest memory (gmem.c) stays out of it: an embedder brings its own.
+#
+#   make install-emulib PREFIX=... DESTDIR=   the header (with the register
+#                      headers it includes), both libraries, ac97emu.pc
 VERSION_PARTS := $(subst ., ,$(VERSION))
 EMULIB_MAJOR := $(word 1,$(VERSION_PARTS))
+EMULIB_SONAME := libac97emu.so.$(EMULIB_MAJOR)
+LIB_EMU_SO := $(BUILD)/$(EMULIB_SONAME)
+EMULIB_PIC_OBJ := $(filter-out $(BUILD)/pic/emu/gmem.o,$(EMU_SRC:%.c=$(BUILD)/pic/%.o))
+all: $(LIB_EMU_SO)
+EMULIB_HEADERS := include/ac97emu/ac97emu.h include/regs/ac97_regs.h include/regs/codec_regs.h
 EMULIB_VERSION_FLAGS := -DAC97EMU_VERSION_FILE_MAJOR=$(EMULIB_MAJOR) \
 	-DAC97EMU_VERSION_FILE_MINOR=$(word 2,$(VERSION_PARTS)) \
 	-DAC97EMU_VERSION_FILE_PATCH=$(word 3,$(VERSION_PARTS))
 
 # The API checks its header's version against VERSION (ac97emu.c).
-$(BUILD)/emu/ac97emu.o: VERSION
-$(BUILD)/emu/ac97emu.o: CPPFLAGS += $(EMULIB_VERSION_FLAGS)
+$(BUILD)/emu/ac97emu.o $(BUILD)/pic/emu/ac97emu.o: VERSION
+$(BUILD)/emu/ac97emu.o $(BUILD)/pic/emu/ac97emu.o: CPPFLAGS += $(EMULIB_VERSION_FLAGS)
+
+$(BUILD)/pic/emu/%.o: emu/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+# -z defs: the library must need nothing from the program (a sanitizer
+# build leaves its runtime's symbols to the program, so it goes without).
+$(LIB_EMU_SO): $(EMULIB_PIC_OBJ) emu/ac97emu.map
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(EMULIB_SONAME) \
+		-Wl,--version-script=emu/ac97emu.map $(if $(SAN_FLAGS),,-Wl,-z,defs) \
+		-o $@ $(EMULIB_PIC_OBJ)
+
+EMULIB_LIBDIR = $(DESTDIR)$(PREFIX)/lib
+EMULIB_INCDIR = $(DESTDIR)$(PREFIX)/include/ac97emu
+.PHONY: install-emulib
+install-emulib: $(LIB_EMU) $(LIB_EMU_SO) emu/ac97emu.pc.in
+	install -d $(EMULIB_INCDIR) $(EMULIB_LIBDIR)/pkgconfig
+	install -m 644 $(EMULIB_HEADERS) $(EMULIB_INCDIR)/
+	install -m 644 $(LIB_EMU) $(EMULIB_LIBDIR)/libac97emu.a
+	install -m 755 $(LIB_EMU_SO) $(EMULIB_LIBDIR)/libac97emu.so.$(VERSION)
+	ln -sf libac97emu.so.$(VERSION) $(EMULIB_LIBDIR)/$(EMULIB_SONAME)
+	ln -sf $(EMULIB_SONAME) $(EMULIB_LIBDIR)/libac97emu.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' emu/ac97emu.pc.in \
+		> $(EMULIB_LIBDIR)/pkgconfig/ac97emu.pc
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
 #
