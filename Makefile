@@ -2,7 +2,8 @@
 #
 #   make              build everything into build/
 #   make check        run every Check suite and fixture suite, then again
-#                     under -fsanitize=address,undefined (build-san/)
+#                     under -fsanitize=address,undefined (build-san/), and
+#                     the embedding example against the installed library
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
 #                     (STRICT=1: exit 1 when a target is missed)
@@ -184,11 +185,11 @@ test: $(TEST_RUNNER) $(PROGRAM)
 # into its own log; the logs are shown whole, in order, once all are done,
 # and the last lines are Check's summaries of both builds.
 # The slowest phase (ASan) starts first.
-CHECK_PHASES := determinism test-plain test-san
+CHECK_PHASES := determinism test-plain test-san embed
 check:
 	@mkdir -p build
-	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan (in parallel)"
-	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism || status=$$?; \
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the installed library (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-embed || status=$$?; \
 	for p in $(CHECK_PHASES); do echo "== check: $$p"; cat build/check-$$p.log; done; \
 	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
 	exit $$status
@@ -205,6 +206,11 @@ check-test-san:
 	@echo "  start  suites (ASan/UBSan)"
 	@$(MAKE) --no-print-directory test SANITIZE=1 > build/check-test-san.log 2>&1 || { echo "  FAILED suites (ASan/UBSan)"; exit 1; }
 	@echo "  done   suites (ASan/UBSan)"
+# In its own build directory: the plain suites build build/ at the same time.
+check-embed:
+	@echo "  start  the installed library (examples/embed)"
+	@$(MAKE) --no-print-directory BUILD=build-embed test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
+	@echo "  done   the installed library (examples/embed)"
 .PHONY: $(CHECK_PHASES:%=check-%)
 
 # The same scenarios and seeds must give the same event-log hashes whatever
@@ -240,7 +246,7 @@ install: $(PROGRAM) install-emulib
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 
 clean:
-	rm -rf build build-san build-det build-fuzz
+	rm -rf build build-san build-det build-fuzz build-embed
 
 # ---- the device as a library (docs/device-library.md) --------------------------
 #
@@ -252,6 +258,9 @@ clean:
 #
 #   make install-emulib PREFIX=... DESTDIR=   the header (with the register
 #                      headers it includes), both libraries, ac97emu.pc
+#   make test-embed    installs into $(BUILD)/stage, builds
+#                      examples/embed against it with pkg-config alone,
+#                      runs it and checks its output (a `make check` phase)
 VERSION_PARTS := $(subst ., ,$(VERSION))
 EMULIB_MAJOR := $(word 1,$(VERSION_PARTS))
 EMULIB_SONAME := libac97emu.so.$(EMULIB_MAJOR)
@@ -282,7 +291,7 @@ $(LIB_EMU_SO): $(EMULIB_PIC_OBJ) emu/ac97emu.map
 
 EMULIB_LIBDIR = $(DESTDIR)$(PREFIX)/lib
 EMULIB_INCDIR = $(DESTDIR)$(PREFIX)/include/ac97emu
-.PHONY: install-emulib
+.PHONY: install-emulib test-embed
 install-emulib: $(LIB_EMU) $(LIB_EMU_SO) emu/ac97emu.pc.in
 	install -d $(EMULIB_INCDIR) $(EMULIB_LIBDIR)/pkgconfig
 	install -m 644 $(EMULIB_HEADERS) $(EMULIB_INCDIR)/
@@ -292,6 +301,27 @@ install-emulib: $(LIB_EMU) $(LIB_EMU_SO) emu/ac97emu.pc.in
 	ln -sf $(EMULIB_SONAME) $(EMULIB_LIBDIR)/libac97emu.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' emu/ac97emu.pc.in \
 		> $(EMULIB_LIBDIR)/pkgconfig/ac97emu.pc
+
+# The example links the installed shared library, then the installed static
+# one; both must print examples/embed/expected.txt. The shared library must
+# export the public API and nothing else.
+EMBED_STAGE = $(abspath $(BUILD)/stage)
+EMBED_OUT = $(abspath $(BUILD)/embed)
+test-embed:
+	@echo "== test-embed: the installed library, from examples/embed with pkg-config only ($(BUILD))"
+	$(Q)rm -rf $(EMBED_STAGE) $(EMBED_OUT)
+	$(Q)$(MAKE) --no-print-directory -s install-emulib PREFIX=$(EMBED_STAGE) DESTDIR=
+	$(Q)exported=$$(nm -D --defined-only $(EMBED_STAGE)/lib/$(EMULIB_SONAME) | \
+		awk '$$2 != "A" { print $$3 }' | sed 's/@.*//' | grep -v '^ac97emu_' || true); \
+	if [ -n "$$exported" ]; then echo "test-embed: the library exports more than ac97emu_*:"; \
+		echo "$$exported"; exit 1; fi
+	$(Q)$(MAKE) --no-print-directory -C examples/embed OUT=$(EMBED_OUT) \
+		PKG_CONFIG_PATH=$(EMBED_STAGE)/lib/pkgconfig all
+	$(Q)LD_LIBRARY_PATH=$(EMBED_STAGE)/lib $(EMBED_OUT)/embed > $(EMBED_OUT)/shared.txt
+	$(Q)$(EMBED_OUT)/embed-static > $(EMBED_OUT)/static.txt
+	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/shared.txt
+	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/static.txt
+	@echo "test-embed: the example's output is examples/embed/expected.txt, linked shared and static"
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
 #
