@@ -303,8 +303,9 @@ install-emulib: $(LIB_EMU) $(LIB_EMU_SO) emu/ac97emu.pc.in
 		> $(EMULIB_LIBDIR)/pkgconfig/ac97emu.pc
 
 # The example links the installed shared library, then the installed static
-# one; both must print examples/embed/expected.txt. The shared library must
-# export the public API and nothing else.
+# one; both must print examples/embed/expected.txt, which the guide
+# (docs/device-library.md) shows. The shared library must export the
+# public API and nothing else.
 EMBED_STAGE = $(abspath $(BUILD)/stage)
 EMBED_OUT = $(abspath $(BUILD)/embed)
 test-embed:
@@ -321,6 +322,9 @@ test-embed:
 	$(Q)$(EMBED_OUT)/embed-static > $(EMBED_OUT)/static.txt
 	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/shared.txt
 	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/static.txt
+	$(Q)while IFS= read -r line; do grep -qxF -- "$$line" docs/device-library.md || \
+		{ echo "test-embed: docs/device-library.md does not show: $$line"; exit 1; }; \
+	done < examples/embed/expected.txt
 	@echo "test-embed: the example's output is examples/embed/expected.txt, linked shared and static"
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
