@@ -247,6 +247,8 @@ static uint64_t dma_read_after_fault(struct ac97 *dev, struct bm_engine *e, uint
 static inline uint64_t dma_read(struct ac97 *dev, struct bm_engine *e, uint64_t addr,
 				uint8_t *dst, uint64_t len_bytes, const struct xfer_timing *xt)
 {
+	if (len_bytes == 0)
+		return AC97EMU_DMA_OK;	/* nothing to ask the host */
 	uint64_t answer = dev->dma.read(dev->dma_ctx, addr, dst, (size_t)len_bytes);
 	if (answer == AC97EMU_DMA_OK)
 		return AC97EMU_DMA_OK;
@@ -261,6 +263,8 @@ static inline uint64_t dma_read(struct ac97 *dev, struct bm_engine *e, uint64_t 
 static void dma_write(struct ac97 *dev, struct bm_engine *e, uint64_t addr, const uint8_t *src,
 		      uint64_t len_bytes, const struct xfer_timing *xt)
 {
+	if (len_bytes == 0)
+		return;
 	uint64_t end = addr + len_bytes;
 	uint64_t fault = dma_fault_in(dev->dma.write(dev->dma_ctx, addr, src, (size_t)len_bytes),
 				      addr, end);

@@ -192,8 +192,11 @@ AC97EMU_API void ac97emu_config_default(struct ac97emu_config *cfg);
  * completes, and the device reports one fault per page per buffer (a
  * notice, and ac97emu_dma_faults_total()).
  *
- * The callbacks must be repeatable (reading or writing the same bytes twice
- * gives the same memory) and must not call back into the device.
+ * The device never asks for zero bytes. An answer that is neither
+ * AC97EMU_DMA_OK nor an address inside the range asked for is taken as a
+ * refusal from addr on. The callbacks must be repeatable (reading or
+ * writing the same bytes twice gives the same memory) and must not call
+ * back into the device.
  */
 struct ac97emu_dma_ops {
 	uint64_t (*read)(void *ctx, uint64_t addr, void *dst, size_t len_bytes);
