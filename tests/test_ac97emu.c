@@ -33,6 +33,7 @@ struct emb {
 	bool use_gmem;
 	bool lend;	/* offer map */
 	uint64_t refuse_lo, refuse_hi;	/* [lo, hi) refused to DMA (own RAM) */
+	uint64_t bogus_answer;	/* nonzero: what a refusal returns instead of the address */
 	uint64_t reads, writes, maps, maps_lent, read_bytes, write_bytes;
 
 	/* What came out. */
@@ -90,7 +91,7 @@ static uint64_t emb_read(void *ctx, uint64_t addr, void *dst, size_t len)
 	uint64_t f = first_refused(h, addr, len);
 	uint64_t ok = f == AC97EMU_DMA_OK ? len : f - addr;
 	memcpy(dst, h->ram + addr, ok);
-	return f;
+	return f != AC97EMU_DMA_OK && h->bogus_answer != 0 ? h->bogus_answer : f;
 }
 
 static uint64_t emb_write(void *ctx, uint64_t addr, const void *src, size_t len)
@@ -791,6 +792,30 @@ START_TEST(read_fault_as_documented)
 }
 END_TEST
 
+START_TEST(bogus_fault_answers)
+{
+	/* goal: a host whose refusals name an address outside the range asked for (a host bug) gets the documented result, a refusal from the start of the ask: no crash, zeros, faults inside the buffer, every buffer complete */
+	static const uint64_t answers[] = { 1, DATA - 1, UINT64_MAX - 1, DATA + 4 * BUF_STRIDE };
+	for (size_t a = 0; a < sizeof(answers) / sizeof(answers[0]); a++) {
+		struct emb h;
+		emb_init(&h, false, a % 2 == 0);
+		h.bogus_answer = answers[a];
+		refuse_range(&h, DATA + BUF_STRIDE + 0x1000, DATA + BUF_STRIDE + 0x2000);
+		play_program(&h, 4);
+		ck_assert_uint_ge(ac97emu_dma_faults_total(h.dev), 1);
+		for (size_t i = 0; i < h.n_notices; i++) {
+			ck_assert_str_eq(h.notices[i].name, "dma-read-fault");
+			ck_assert_uint_ge(h.notices[i].value, DATA + BUF_STRIDE);
+			ck_assert_uint_lt(h.notices[i].value, DATA + 2 * BUF_STRIDE);
+		}
+		ck_assert_uint_eq(h.irq_rises, 4);
+		ck_assert_uint_eq(h.data_frames, 4 * BUF_SAMPLES / 2);
+		ac97emu_destroy(h.dev);
+		emb_free(&h);
+	}
+}
+END_TEST
+
 START_TEST(descriptor_fault)
 {
 	/* goal: a descriptor list on refused memory reads as zero-length descriptors, each fetch a fault naming its entry, and the engine halts at LVI */
@@ -936,6 +961,7 @@ Suite *suite_ac97emu(void)
 	tcase_add_test(dma, playback_dma_and_irq);
 	tcase_add_test(dma, gmem_and_own_memory_identical);
 	tcase_add_test(dma, read_fault_as_documented);
+	tcase_add_test(dma, bogus_fault_answers);
 	tcase_add_test(dma, descriptor_fault);
 	tcase_add_test(dma, capture_and_write_fault);
 	tcase_add_test(dma, guest_errors_are_notices);
