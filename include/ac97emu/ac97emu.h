@@ -139,14 +139,14 @@ static inline uint64_t ac97emu_ticks_to_ns_ceil(ac97emu_ticks_t ticks)
  * fills in the values the project's tests and fixtures use. */
 struct ac97emu_config {
 	/* Each engine's FIFO between memory and the link, in 16-bit samples:
-	 * even, AC97EMU_FIFO_SAMPLES_MIN..AC97EMU_FIFO_SAMPLES_MAX (16). */
+	 * even, AC97EMU_FIFO_SAMPLES_MIN..AC97EMU_FIFO_SAMPLES_MAX. Default 16. */
 	uint32_t fifo_samples;
 	/* From a FIFO's DMA request to its data, at most
-	 * AC97EMU_DMA_LATENCY_TICKS_MAX (12, about 1 us). A frame (256) or more
-	 * lets the FIFO run dry between transfers. */
+	 * AC97EMU_DMA_LATENCY_TICKS_MAX. Default 12 (about 1 us). A frame (256)
+	 * or more lets the FIFO run dry between transfers. */
 	ac97emu_ticks_t dma_latency_ticks;
 	/* From COLD# deasserted (GLOB_CNT) to the codec ready (GLOB_STA S0CR),
-	 * at most AC97EMU_CODEC_READY_DELAY_TICKS_MAX (48 frames, 1 ms). */
+	 * at most AC97EMU_CODEC_READY_DELAY_TICKS_MAX. Default 48 frames (1 ms). */
 	ac97emu_ticks_t codec_ready_delay_ticks;
 };
 
