@@ -2,13 +2,16 @@
 #
 #   make              build everything into build/
 #   make check        run every Check suite and fixture suite, then again
-#                     under -fsanitize=address,undefined (build-san/)
+#                     under -fsanitize=address,undefined (build-san/), and
+#                     the embedding example against the installed library
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
 #                     (STRICT=1: exit 1 when a target is missed)
 #   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
 #                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
+#                     the program, and the device as a library for
+#                     emulators (install-emulib, docs/device-library.md)
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
@@ -42,19 +45,20 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 # Each layer compiles with only the include paths it may use, so that a
-# wrong-way include is a compile error: emu/ sees the register facts but no
-# driver header; the built-in miniports see only the driver SDK (as an
+# wrong-way include is a compile error: emu/ sees the register facts and
+# its own public header (include/ac97emu) but no driver header; the built-in miniports see only the driver SDK (as an
 # out-of-tree driver does); driver/ (the kernel calls and the port model)
 # sees the SDK but not the device; harness/ sees all of these; tools/, the
 # tests, the bench and the fuzz targets see everything.
 INC_BASE := -Ibase
-INC_EMU := $(INC_BASE) -Iinclude/regs -Iemu
+INC_EMU := $(INC_BASE) -Iinclude/regs -Iinclude/ac97emu -Iemu
 INC_MINIPORTS := -Iinclude/regs -Iinclude/sdk -Iminiports
 INC_DRIVER := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Idriver
-INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/sdk -Iemu -Idriver -Iharness -Iharness/checkers
+INC_HARNESS := $(INC_BASE) -Iinclude/regs -Iinclude/ac97emu -Iinclude/sdk -Iemu -Idriver -Iharness -Iharness/checkers
 INC_ALL := $(INC_HARNESS) -Itools
 INCLUDES = $(INC_ALL)
 $(BUILD)/emu/%.o: INCLUDES = $(INC_EMU)
+$(BUILD)/pic/emu/%.o: INCLUDES = $(INC_EMU)
 $(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
 $(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
 $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
@@ -199,11 +203,11 @@ test: $(TEST_RUNNER) $(PROGRAM)
 # into its own log; the logs are shown whole, in order, once all are done,
 # and the last lines are Check's summaries of both builds.
 # The slowest phase (ASan) starts first.
-CHECK_PHASES := determinism test-plain test-san
+CHECK_PHASES := determinism test-plain test-san embed
 check:
 	@mkdir -p build
-	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan (in parallel)"
-	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism || status=$$?; \
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the installed library (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-embed || status=$$?; \
 	for p in $(CHECK_PHASES); do echo "== check: $$p"; cat build/check-$$p.log; done; \
 	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
 	exit $$status
@@ -220,6 +224,11 @@ check-test-san:
 	@echo "  start  suites (ASan/UBSan)"
 	@$(MAKE) --no-print-directory test SANITIZE=1 > build/check-test-san.log 2>&1 || { echo "  FAILED suites (ASan/UBSan)"; exit 1; }
 	@echo "  done   suites (ASan/UBSan)"
+# In its own build directory: the plain suites build build/ at the same time.
+check-embed:
+	@echo "  start  the installed library (examples/embed)"
+	@$(MAKE) --no-print-directory BUILD=build-embed test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
+	@echo "  done   the installed library (examples/embed)"
 .PHONY: $(CHECK_PHASES:%=check-%)
 
 # The same scenarios and seeds must give the same event-log hashes whatever
@@ -250,11 +259,12 @@ demo: $(PROGRAM)
 update-traces: $(PROGRAM)
 	sh fixtures/traces/record.sh $(PROGRAM)
 
-# The program, and the driver SDK: its headers (the register facts with
-# them, so that a driver needs nothing else) and its pkg-config file. The
-# SDK's ABI number comes from driver.h, its version from VERSION.
+# The program, the driver SDK (its headers, the register facts with them
+# so that a driver needs nothing else, and its pkg-config file) and the
+# device library (install-emulib, below). The SDK's ABI number comes from
+# driver.h, its version from VERSION.
 SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
-install: $(PROGRAM)
+install: $(PROGRAM) install-emulib
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ac97sim \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
@@ -263,7 +273,86 @@ install: $(PROGRAM)
 		include/sdk/ac97sim-driver.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-driver.pc
 
 clean:
-	rm -rf build build-san build-det build-fuzz
+	rm -rf build build-san build-det build-fuzz build-embed
+
+# ---- the device as a library (docs/device-library.md) --------------------------
+#
+# libac97emu.a is the internal archive above (emu/, the public API's
+# ac97emu.c among it); libac97emu.so.MAJOR is built from the same sources
+# compiled again position-independent, with every symbol hidden but the
+# public ac97emu_* (-fvisibility=hidden, and emu/ac97emu.map). The bundled
+# guest memory (gmem.c) stays out of it: an embedder brings its own.
+#
+#   make install-emulib PREFIX=... DESTDIR=   the header (with the register
+#                      headers it includes), both libraries, ac97emu.pc
+#   make test-embed    installs into $(BUILD)/stage, builds
+#                      examples/embed against it with pkg-config alone,
+#                      runs it and checks its output (a `make check` phase)
+VERSION_PARTS := $(subst ., ,$(VERSION))
+EMULIB_MAJOR := $(word 1,$(VERSION_PARTS))
+EMULIB_SONAME := libac97emu.so.$(EMULIB_MAJOR)
+LIB_EMU_SO := $(BUILD)/$(EMULIB_SONAME)
+EMULIB_PIC_OBJ := $(filter-out $(BUILD)/pic/emu/gmem.o,$(EMU_SRC:%.c=$(BUILD)/pic/%.o))
+all: $(LIB_EMU_SO)
+EMULIB_HEADERS := include/ac97emu/ac97emu.h include/regs/ac97_regs.h include/regs/codec_regs.h
+EMULIB_VERSION_FLAGS := -DAC97EMU_VERSION_FILE_MAJOR=$(EMULIB_MAJOR) \
+	-DAC97EMU_VERSION_FILE_MINOR=$(word 2,$(VERSION_PARTS)) \
+	-DAC97EMU_VERSION_FILE_PATCH=$(word 3,$(VERSION_PARTS))
+
+# The API checks its header's version against VERSION (ac97emu.c).
+$(BUILD)/emu/ac97emu.o $(BUILD)/pic/emu/ac97emu.o: VERSION
+$(BUILD)/emu/ac97emu.o $(BUILD)/pic/emu/ac97emu.o: CPPFLAGS += $(EMULIB_VERSION_FLAGS)
+
+$(BUILD)/pic/emu/%.o: emu/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+# -z defs: the library must need nothing from the program (a sanitizer
+# build leaves its runtime's symbols to the program, so it goes without).
+$(LIB_EMU_SO): $(EMULIB_PIC_OBJ) emu/ac97emu.map
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(EMULIB_SONAME) \
+		-Wl,--version-script=emu/ac97emu.map $(if $(SAN_FLAGS),,-Wl,-z,defs) \
+		-o $@ $(EMULIB_PIC_OBJ)
+
+EMULIB_LIBDIR = $(DESTDIR)$(PREFIX)/lib
+EMULIB_INCDIR = $(DESTDIR)$(PREFIX)/include/ac97emu
+.PHONY: install-emulib test-embed
+install-emulib: $(LIB_EMU) $(LIB_EMU_SO) emu/ac97emu.pc.in
+	install -d $(EMULIB_INCDIR) $(EMULIB_LIBDIR)/pkgconfig
+	install -m 644 $(EMULIB_HEADERS) $(EMULIB_INCDIR)/
+	install -m 644 $(LIB_EMU) $(EMULIB_LIBDIR)/libac97emu.a
+	install -m 755 $(LIB_EMU_SO) $(EMULIB_LIBDIR)/libac97emu.so.$(VERSION)
+	ln -sf libac97emu.so.$(VERSION) $(EMULIB_LIBDIR)/$(EMULIB_SONAME)
+	ln -sf $(EMULIB_SONAME) $(EMULIB_LIBDIR)/libac97emu.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' emu/ac97emu.pc.in \
+		> $(EMULIB_LIBDIR)/pkgconfig/ac97emu.pc
+
+# The example links the installed shared library, then the installed static
+# one; both must print examples/embed/expected.txt, which the guide
+# (docs/device-library.md) shows. The shared library must export the
+# public API and nothing else.
+EMBED_STAGE = $(abspath $(BUILD)/stage)
+EMBED_OUT = $(abspath $(BUILD)/embed)
+test-embed:
+	@echo "== test-embed: the installed library, from examples/embed with pkg-config only ($(BUILD))"
+	$(Q)rm -rf $(EMBED_STAGE) $(EMBED_OUT)
+	$(Q)$(MAKE) --no-print-directory -s install-emulib PREFIX=$(EMBED_STAGE) DESTDIR=
+	$(Q)exported=$$(nm -D --defined-only $(EMBED_STAGE)/lib/$(EMULIB_SONAME) | \
+		awk '$$2 != "A" { print $$3 }' | sed 's/@.*//' | grep -v '^ac97emu_' || true); \
+	if [ -n "$$exported" ]; then echo "test-embed: the library exports more than ac97emu_*:"; \
+		echo "$$exported"; exit 1; fi
+	$(Q)$(MAKE) --no-print-directory -C examples/embed OUT=$(EMBED_OUT) \
+		PKG_CONFIG_PATH=$(EMBED_STAGE)/lib/pkgconfig all
+	$(Q)LD_LIBRARY_PATH=$(EMBED_STAGE)/lib $(EMBED_OUT)/embed > $(EMBED_OUT)/shared.txt
+	$(Q)$(EMBED_OUT)/embed-static > $(EMBED_OUT)/static.txt
+	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/shared.txt
+	$(Q)diff -u examples/embed/expected.txt $(EMBED_OUT)/static.txt
+	$(Q)while IFS= read -r line; do grep -qxF -- "$$line" docs/device-library.md || \
+		{ echo "test-embed: docs/device-library.md does not show: $$line"; exit 1; }; \
+	done < examples/embed/expected.txt
+	@echo "test-embed: the example's output is examples/embed/expected.txt, linked shared and static"
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------------
 #

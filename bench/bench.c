@@ -35,6 +35,7 @@
 
 #include "ac97.h"
 #include "fiber.h"
+#include "gmem.h"
 #include "toy.h"
 #include "scenario_file.h"
 
@@ -118,7 +119,7 @@ static double run_device(uint64_t *bytes)
 	static struct ac97 dev;
 	struct ac97_config cfg;
 	ac97_config_default(&cfg);
-	ac97_init(&dev, &cfg, &mem);
+	ac97_init(&dev, &cfg, gmem_dma_ops(), &mem);
 	struct copy_sink sink = { .bytes = 0 };
 	ac97_set_sink(&dev, (struct ac97_sink){ copy_span, &sink });
 

@@ -154,17 +154,21 @@ void ac97_guest_error(struct ac97 *dev, sim_ticks_t tick, int engine, enum ac97_
 void ac97_record_fault(struct ac97 *dev, sim_ticks_t tick, int engine, uint32_t bd_index,
 		       uint64_t addr, bool write)
 {
-	if (dev->faults_total < AC97_FAULT_LOG_MAX) {
-		struct ac97_dma_fault *f = &dev->faults[dev->faults_total];
-		f->tick = tick;
-		f->engine = (enum ac97_engine_id)engine;
-		f->bd_index = bd_index;
-		f->addr = addr;
-		f->write = write;
-	}
+	struct ac97_dma_fault fault = {
+		.tick = tick, .engine = (enum ac97_engine_id)engine, .bd_index = bd_index,
+		.addr = addr, .write = write,
+	};
+	if (dev->faults_total < AC97_FAULT_LOG_MAX)
+		dev->faults[dev->faults_total] = fault;
 	dev->faults_total++;
-	ac97_emit(dev, tick, AC97_EV_DMA_FAULT, engine, addr, bd_index,
-		  write ? "DMA write to unmapped memory" : "DMA read of unmapped memory");
+	if (dev->observer.on_event == NULL)
+		return;
+	struct ac97_event ev = {
+		.tick = tick, .kind = AC97_EV_DMA_FAULT, .engine = engine, .a = addr, .b = bd_index,
+		.what = write ? "DMA write to unmapped memory" : "DMA read of unmapped memory",
+		.fault = &fault,
+	};
+	dev->observer.on_event(dev->observer.ctx, &ev);
 }
 
 sim_ticks_t ac97_dma_done_tick(const struct ac97 *dev, sim_ticks_t request_tick)
@@ -230,8 +234,10 @@ static bool reset_values_match_table(struct ac97 *dev)
 	return true;
 }
 
-void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem)
+void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac97emu_dma_ops *dma,
+	       void *dma_ctx)
 {
+	assert(dma != NULL && dma->read != NULL && dma->write != NULL);
 	memset(dev, 0, sizeof(*dev));
 	dev->cfg = *cfg;
 	/* Keep the FIFO inside the model's envelope: even, and holding at
@@ -249,7 +255,8 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem
 	 * the latency, so that the sum cannot wrap (simtime.h, the horizon). */
 	if (dev->cfg.codec_ready_delay_ticks > AC97_CODEC_READY_DELAY_TICKS_MAX)
 		dev->cfg.codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_MAX;
-	dev->mem = mem;
+	dev->dma = *dma;
+	dev->dma_ctx = dma_ctx;
 	codec_reset(&dev->codec);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		bm_engine_init(&dev->engine[i], i, dev->cfg.fifo_samples);

@@ -1,6 +1,9 @@
 /*
  * ac97.h - the Intel ICH (82801AA) AC'97 controller with one codec, on a
- * simulated clock. This is the whole public interface of emu/.
+ * simulated clock. This is emu/'s interface for the project itself (the
+ * harness, the tools, the tests), with the device's state in view; the
+ * interface for everyone else is include/ac97emu/ac97emu.h, an opaque
+ * facade over this same device (ac97emu.c).
  *
  * The guest sees two I/O BARs: NAMBAR (the codec's mixer registers, 256
  * bytes: 0x00-0x7F primary codec, 0x80-0xFF secondary) and NABMBAR (the bus
@@ -23,10 +26,12 @@
 
 #include "cadence.h"
 #include "codec.h"
-#include "gmem.h"
 #include "simtime.h"
 
 #include "ac97_regs.h"
+/* The public facade (include/ac97emu/): this header uses its DMA callback
+ * table, so that the device has one way into guest memory. */
+#include "ac97emu.h"
 
 /* Device parameters that the datasheet leaves to us. */
 struct ac97_config {
@@ -34,7 +39,7 @@ struct ac97_config {
 	sim_ticks_t dma_latency_ticks;	/* request to data; >= a frame starves */
 	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR, <= a second */
 };
-#define AC97_FIFO_SAMPLES_MAX 64u
+#define AC97_FIFO_SAMPLES_MAX AC97EMU_FIFO_SAMPLES_MAX
 #define AC97_FIFO_SAMPLES_DEFAULT 16u	/* 32 bytes */
 #define AC97_DMA_LATENCY_TICKS_DEFAULT 12u	/* about 1 us */
 #define AC97_DMA_LATENCY_TICKS_MAX SIM_TICKS_PER_SECOND
@@ -94,7 +99,7 @@ struct ac97_source {
 enum ac97_event_kind {
 	AC97_EV_GUEST_ERROR,	/* the guest used the device badly; code says how */
 	AC97_EV_UNMODELLED,	/* a feature we do not model was used */
-	AC97_EV_DMA_FAULT,	/* DMA touched unmapped memory */
+	AC97_EV_DMA_FAULT,	/* DMA touched memory the host refused (unmapped) */
 	AC97_EV_BUFFER_DONE,	/* a = CIV of the finished buffer */
 	AC97_EV_HALTED,		/* a = CIV; at LVI */
 	AC97_EV_FIFO_ERROR,	/* under/overrun while running */
@@ -121,6 +126,8 @@ enum ac97_guest_error {
 	AC97_GE_COUNT
 };
 
+struct ac97_dma_fault;
+
 struct ac97_event {
 	sim_ticks_t tick;
 	enum ac97_event_kind kind;
@@ -128,6 +135,9 @@ struct ac97_event {
 	uint32_t code;		/* enum ac97_guest_error for GUEST_ERROR */
 	uint64_t a, b;
 	const char *what;	/* static text */
+	/* DMA_FAULT: the whole record (a and b hold its address and
+	 * descriptor; this adds whether it was a write). NULL otherwise. */
+	const struct ac97_dma_fault *fault;
 };
 
 struct ac97_observer {
@@ -135,7 +145,8 @@ struct ac97_observer {
 	void *ctx;
 };
 
-/* A DMA access to memory that was not there. */
+/* A DMA access to memory that was not there (the host's DMA callback
+ * refused it). */
 struct ac97_dma_fault {
 	sim_ticks_t tick;
 	enum ac97_engine_id engine;
@@ -150,9 +161,16 @@ const char *ac97_guest_error_name(enum ac97_guest_error ge);
 
 #include "bm_engine.h"
 
+/* The device's staging area for DMA that cannot go straight to or from
+ * guest memory (a page, so that a span through it stays one span). */
+#define AC97_SCRATCH_BYTES 4096u
+
 struct ac97 {
 	struct ac97_config cfg;
-	struct gmem *mem;
+	/* Guest memory: every DMA access goes through these (gmem.h has the
+	 * bundled implementation; an embedder brings its own). */
+	struct ac97emu_dma_ops dma;
+	void *dma_ctx;
 	struct codec codec;
 	struct bm_engine engine[AC97_ENGINE_COUNT];
 	sim_ticks_t now_ticks;
@@ -172,12 +190,15 @@ struct ac97 {
 	struct ac97_dma_fault faults[AC97_FAULT_LOG_MAX];	/* the first ones */
 	uint64_t guest_errors[AC97_GE_COUNT];
 	bool bulk_disabled;	/* tests: force the one-step path to check the bulk one */
-	uint8_t scratch[GMEM_PAGE_BYTES];
+	uint8_t scratch[AC97_SCRATCH_BYTES];
 };
 
 /* Creates the device at tick 0 in its power-on state: GLOB_CNT = 0 (AC-link
- * in cold reset), every engine halted. mem must outlive the device. */
-void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, struct gmem *mem);
+ * in cold reset), every engine halted. Guest memory is reached through dma
+ * (read and write set; map may be NULL) with dma_ctx, which must outlive
+ * the device; gmem_dma_ops() adapts the bundled guest memory. */
+void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac97emu_dma_ops *dma,
+	       void *dma_ctx);
 void ac97_set_sink(struct ac97 *dev, struct ac97_sink sink);
 void ac97_set_source(struct ac97 *dev, struct ac97_source source);
 void ac97_set_observer(struct ac97 *dev, struct ac97_observer obs);

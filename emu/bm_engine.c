@@ -139,15 +139,17 @@ static void fifo_clear(struct bm_engine *e)
 	e->fifo_level = 0;
 }
 
-/* ---- faults and descriptors -------------------------------------------- */
+/* ---- DMA through the host's callbacks, and its faults --------------------- */
 
 /* How to date a sample within a transfer: either all at one tick (one
  * transfer) or, in a bulk run, sample s rides the transfer that follows
- * request first_request + s / channels. */
+ * request first_request + s / channels. Samples are counted from
+ * base_addr, the guest address of the transfer's (or run's) first one. */
 struct xfer_timing {
 	bool per_request;
 	sim_ticks_t tick;
 	uint64_t first_request;
+	uint64_t base_addr;
 };
 
 static sim_ticks_t xfer_tick(const struct ac97 *dev, const struct bm_engine *e,
@@ -174,36 +176,145 @@ static void note_dma(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick, ui
 	dev->observer.on_event(dev->observer.ctx, &ev);
 }
 
-/* Records one fault per unmapped page a buffer touches (per buffer load),
- * so the count does not depend on how the device chunks its work. */
-static void note_faults(struct ac97 *dev, struct bm_engine *e, uint64_t addr, uint64_t len_bytes,
-			const struct xfer_timing *xt, bool write)
+/* Records the fault at addr unless its page already faulted in this
+ * buffer load: one fault per page, so the count does not depend on how the
+ * device chunks its work. */
+static void note_fault(struct ac97 *dev, struct bm_engine *e, uint64_t addr,
+		       const struct xfer_timing *xt, bool write)
+{
+	uint64_t page = addr / AC97EMU_DMA_PAGE_BYTES;
+	if (page == e->fault_page_last)
+		return;
+	e->fault_page_last = page;
+	assert(addr >= xt->base_addr);
+	ac97_record_fault(dev, xfer_tick(dev, e, xt, (addr - xt->base_addr) / 2), e->id, e->civ,
+			  addr, write);
+}
+
+/* A callback's answer for [at, end) as a fault address: AC97EMU_DMA_OK, or
+ * an address inside the range. The host is trusted, but an answer outside
+ * the range would have us index outside our buffer: it is taken as a
+ * refusal of the whole range. */
+static uint64_t dma_fault_in(uint64_t answer, uint64_t at, uint64_t end)
+{
+	if (answer == AC97EMU_DMA_OK)
+		return AC97EMU_DMA_OK;
+	return answer >= at && answer < end ? answer : at;
+}
+
+/* Where the page holding addr ends, capped at end. The device's addresses
+ * stay below 2^33 (32-bit bases plus a buffer), so nothing wraps. */
+static uint64_t page_end_before(uint64_t addr, uint64_t end)
+{
+	uint64_t page_end = (addr / AC97EMU_DMA_PAGE_BYTES + 1) * AC97EMU_DMA_PAGE_BYTES;
+	return page_end < end ? page_end : end;
+}
+
+/* dma_read after the host refused the byte at fault (inside the range):
+ * that byte and the rest of its page read as zero, and the read goes on
+ * page by page (so a range of n pages makes at most n + 1 calls), so that
+ * every faulting page is found. */
+static uint64_t dma_read_after_fault(struct ac97 *dev, struct bm_engine *e, uint64_t addr,
+				     uint8_t *dst, uint64_t len_bytes,
+				     const struct xfer_timing *xt, uint64_t fault)
 {
 	uint64_t end = addr + len_bytes;
-	if (dev->mem->pages_unmapped == 0 && end <= dev->mem->size_bytes)
-		return;
-	uint64_t at = addr;
-	while (at < end) {
-		uint64_t f = gmem_first_fault(dev->mem, at, end - at);
-		if (f == GMEM_NO_FAULT)
-			return;
-		uint64_t page = f / GMEM_PAGE_BYTES;
-		if (page != e->fault_page_last) {
-			e->fault_page_last = page;
-			ac97_record_fault(dev, xfer_tick(dev, e, xt, (f - addr) / 2), e->id, e->civ, f,
-					  write);
+	uint64_t first_fault = fault;
+	while (fault != AC97EMU_DMA_OK) {
+		uint64_t at = page_end_before(fault, end);
+		memset(dst + (fault - addr), 0, (size_t)(at - fault));
+		if (xt != NULL)
+			note_fault(dev, e, fault, xt, false);
+		fault = AC97EMU_DMA_OK;
+		while (at < end && fault == AC97EMU_DMA_OK) {
+			uint64_t page_end = page_end_before(at, end);
+			fault = dma_fault_in(dev->dma.read(dev->dma_ctx, at, dst + (at - addr),
+							   (size_t)(page_end - at)),
+					     at, page_end);
+			at = page_end;
 		}
-		at = (page + 1) * GMEM_PAGE_BYTES;
+	}
+	return first_fault;
+}
+
+/*
+ * Reads guest memory [addr, addr + len_bytes) into dst through the host's
+ * callback: one call when nothing faults (inline, as this runs for every
+ * FIFO fill). A refused byte and the rest of its page read as zero. With
+ * xt, each fault is recorded (note_fault); without, the caller has
+ * recorded them already. Returns the first fault or AC97EMU_DMA_OK.
+ */
+static inline uint64_t dma_read(struct ac97 *dev, struct bm_engine *e, uint64_t addr,
+				uint8_t *dst, uint64_t len_bytes, const struct xfer_timing *xt)
+{
+	if (len_bytes == 0)
+		return AC97EMU_DMA_OK;	/* nothing to ask the host */
+	uint64_t answer = dev->dma.read(dev->dma_ctx, addr, dst, (size_t)len_bytes);
+	if (answer == AC97EMU_DMA_OK)
+		return AC97EMU_DMA_OK;
+	return dma_read_after_fault(dev, e, addr, dst, len_bytes, xt,
+				    dma_fault_in(answer, addr, addr + len_bytes));
+}
+
+/* Writes src to guest memory [addr, addr + len_bytes) through the host's
+ * callback, recording each faulting page; refused bytes, and the rest of
+ * their page, go nowhere. As dma_read: one call when nothing faults, then
+ * page by page after a fault. */
+static void dma_write(struct ac97 *dev, struct bm_engine *e, uint64_t addr, const uint8_t *src,
+		      uint64_t len_bytes, const struct xfer_timing *xt)
+{
+	if (len_bytes == 0)
+		return;
+	uint64_t end = addr + len_bytes;
+	uint64_t fault = dma_fault_in(dev->dma.write(dev->dma_ctx, addr, src, (size_t)len_bytes),
+				      addr, end);
+	while (fault != AC97EMU_DMA_OK) {
+		note_fault(dev, e, fault, xt, true);
+		uint64_t at = page_end_before(fault, end);
+		fault = AC97EMU_DMA_OK;
+		while (at < end && fault == AC97EMU_DMA_OK) {
+			uint64_t page_end = page_end_before(at, end);
+			fault = dma_fault_in(dev->dma.write(dev->dma_ctx, at, src + (at - addr),
+							    (size_t)(page_end - at)),
+					     at, page_end);
+			at = page_end;
+		}
 	}
 }
+
+/* A pointer to [addr, addr + len_bytes) when the host can lend one (all of
+ * it readable), else NULL. */
+static const uint8_t *dma_map(const struct ac97 *dev, uint64_t addr, uint64_t len_bytes)
+{
+	if (dev->dma.map == NULL)
+		return NULL;
+	return dev->dma.map(dev->dma_ctx, addr, (size_t)len_bytes);
+}
+
+/* Records the faults of [addr, addr + len_bytes) without keeping the data:
+ * for a run whose audio goes out in pieces, so that its faults are all
+ * reported before any of it (as when the data comes in one piece). */
+static void dma_probe_faults(struct ac97 *dev, struct bm_engine *e, uint64_t addr,
+			     uint64_t len_bytes, const struct xfer_timing *xt)
+{
+	for (uint64_t done = 0; done < len_bytes; done += sizeof(dev->scratch)) {
+		uint64_t n = len_bytes - done < sizeof(dev->scratch) ? len_bytes - done
+								     : sizeof(dev->scratch);
+		dma_read(dev, e, addr + done, dev->scratch, n, xt);
+	}
+}
+
+/* ---- descriptors ---------------------------------------------------------- */
 
 static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t index,
 				 sim_ticks_t tick)
 {
 	uint64_t addr = (uint64_t)(e->bdbar & ~7u) + (uint64_t)index * AC97_BD_BYTES;
 	uint8_t raw[AC97_BD_BYTES];
-	uint64_t f = gmem_read(dev->mem, addr, raw, sizeof(raw));
-	if (f != GMEM_NO_FAULT)
+	/* Eight bytes at a multiple of eight: inside one page, so at most one
+	 * fault, recorded for this descriptor whatever page faulted before. */
+	uint64_t f = dma_read(dev, e, addr, raw, sizeof(raw), NULL);
+	if (f != AC97EMU_DMA_OK)
 		ac97_record_fault(dev, tick, e->id, index, f, false);
 	uint32_t dw0 = ac97_le32(raw);
 	uint32_t dw1 = ac97_le32(raw + 4);
@@ -293,10 +404,9 @@ static void read_samples_into_fifo(struct ac97 *dev, struct bm_engine *e, uint32
 {
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
-	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	struct xfer_timing xt = { .per_request = false, .tick = tick, .base_addr = addr };
 	note_dma(dev, e, tick, addr, 2ull * n, false);
-	note_faults(dev, e, addr, 2ull * n, &xt, false);
-	gmem_read(dev->mem, addr, raw, 2ull * n);
+	dma_read(dev, e, addr, raw, 2ull * n, &xt);
 	fifo_push_le(e, raw, n);
 	e->cur_done_samples += n;
 }
@@ -307,10 +417,9 @@ static void write_samples_from_fifo(struct ac97 *dev, struct bm_engine *e, uint3
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	uint64_t addr = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
 	fifo_pop_le(e, raw, n);
-	struct xfer_timing xt = { .per_request = false, .tick = tick };
+	struct xfer_timing xt = { .per_request = false, .tick = tick, .base_addr = addr };
 	note_dma(dev, e, tick, addr, 2ull * n, true);
-	note_faults(dev, e, addr, 2ull * n, &xt, true);
-	gmem_write(dev->mem, addr, raw, 2ull * n);
+	dma_write(dev, e, addr, raw, 2ull * n, &xt);
 	e->cur_done_samples += n;
 }
 
@@ -468,22 +577,16 @@ static uint64_t requests_by(const struct bm_engine *e, sim_ticks_t t)
 	return by > e->next_request ? by - e->next_request : 0;
 }
 
-/* Hands guest memory [addr, addr + n_frames frames) to the sink, straight
- * from guest memory when it is all there, else through scratch with the
- * missing parts as zeros. */
+/* Hands guest memory [addr, addr + n_frames frames) to the sink through
+ * scratch, with refused parts as zeros; its faults are already recorded. */
 static void emit_memory_span(struct ac97 *dev, struct bm_engine *e, uint64_t first_request,
 			     uint64_t addr, uint64_t n_frames)
 {
 	uint64_t frame_bytes = 2ull * e->channels;
-	const uint8_t *direct = gmem_span(dev->mem, addr, n_frames * frame_bytes);
-	if (direct != NULL) {
-		emit_span(dev, e, AC97_SPAN_DATA, first_request, n_frames, direct, NULL);
-		return;
-	}
 	uint64_t chunk_frames = sizeof(dev->scratch) / frame_bytes;
 	for (uint64_t done = 0; done < n_frames; done += chunk_frames) {
 		uint64_t n = n_frames - done < chunk_frames ? n_frames - done : chunk_frames;
-		gmem_read(dev->mem, addr + done * frame_bytes, dev->scratch, n * frame_bytes);
+		dma_read(dev, e, addr + done * frame_bytes, dev->scratch, n * frame_bytes, NULL);
 		emit_span(dev, e, AC97_SPAN_DATA, first_request + done, n, dev->scratch, NULL);
 	}
 }
@@ -497,17 +600,25 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	uint64_t from_fifo = total < e->fifo_level ? total : e->fifo_level;
 	uint64_t from_mem = total - from_fifo;
 	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
-	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	struct xfer_timing xt = { .per_request = true, .first_request = k, .base_addr = base };
 	note_dma(dev, e, xfer_tick(dev, e, &xt, 0), base, 2 * total, false);
-	note_faults(dev, e, base, 2 * total, &xt, false);
+
+	/* All of the run's memory in one piece when it can be (the usual
+	 * case): lent by the host, else read into scratch when it fits. The
+	 * sink, the FIFO tail and the last frame all come from it. Its faults
+	 * are recorded here, before any of its audio goes out. */
+	const uint8_t *direct = dma_map(dev, base, 2 * total);
+	if (direct == NULL && 2 * total <= sizeof(dev->scratch)) {
+		dma_read(dev, e, base, dev->scratch, 2 * total, &xt);
+		direct = dev->scratch;
+	} else if (direct == NULL) {
+		dma_probe_faults(dev, e, base, 2 * total, &xt);
+	}
 
 	uint8_t raw[2 * BM_FIFO_SAMPLES_MAX];
 	fifo_pop_le(e, raw, (uint32_t)from_fifo);
 	emit_span(dev, e, AC97_SPAN_DATA, k, from_fifo / e->channels, raw, NULL);
 
-	/* All of the run's memory at once when it is mapped (the usual case):
-	 * the sink, the FIFO tail and the last frame all come from it. */
-	const uint8_t *direct = gmem_span(dev->mem, base, 2 * total);
 	if (from_mem > 0) {
 		uint64_t first = k + from_fifo / e->channels;
 		if (direct != NULL)
@@ -522,7 +633,7 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	if (direct != NULL)
 		tail_src = direct + 2 * from_mem;
 	else
-		gmem_read(dev->mem, base + 2 * from_mem, tail, 2 * from_fifo);
+		dma_read(dev, e, base + 2 * from_mem, tail, 2 * from_fifo, NULL);
 	fifo_push_le(e, tail_src, (uint32_t)from_fifo);
 
 	/* The last frame sent, for BUP = 0. */
@@ -533,7 +644,7 @@ static void bulk_output_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m
 	else if (direct != NULL)
 		lf_src = direct + 2 * (from_mem - e->channels);
 	else
-		gmem_read(dev->mem, base + 2 * (from_mem - e->channels), lf, 2ull * e->channels);
+		dma_read(dev, e, base + 2 * (from_mem - e->channels), lf, 2ull * e->channels, NULL);
 	for (uint32_t c = 0; c < e->channels; c++)
 		e->last_frame[c] = (int16_t)ac97_le16(lf_src + 2 * c);
 
@@ -548,18 +659,17 @@ static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
 {
 	uint64_t k = e->next_request;
 	uint64_t base = (uint64_t)e->cur.addr + 2ull * e->cur_done_samples;
-	struct xfer_timing xt = { .per_request = true, .first_request = k };
+	struct xfer_timing xt = { .per_request = true, .first_request = k, .base_addr = base };
 	note_dma(dev, e, xfer_tick(dev, e, &xt, 0), base, 2 * m * e->channels, true);
-	note_faults(dev, e, base, 2 * m * e->channels, &xt, true);
-	int16_t samples[GMEM_PAGE_BYTES / 2];
+	int16_t samples[AC97_SCRATCH_BYTES / 2];
 	uint64_t chunk_frames = (sizeof(samples) / sizeof(samples[0])) / e->channels;
 	for (uint64_t done = 0; done < m; done += chunk_frames) {
 		uint64_t n = m - done < chunk_frames ? m - done : chunk_frames;
 		read_source(dev, e, k + done, samples, n);
 		for (uint64_t i = 0; i < n * e->channels; i++)
 			ac97_put_le16(dev->scratch + 2 * i, samples[i]);
-		gmem_write(dev->mem, base + 2 * done * e->channels, dev->scratch,
-			   2 * n * e->channels);
+		dma_write(dev, e, base + 2 * done * e->channels, dev->scratch,
+			  2 * n * e->channels, &xt);
 	}
 	e->cur_done_samples += (uint32_t)(m * e->channels);
 	e->next_request += m;

@@ -205,3 +205,38 @@ uint64_t gmem_write(struct gmem *m, uint64_t addr, const void *src, uint64_t len
 		fault = addr >= m->size_bytes ? addr : m->size_bytes;
 	return fault;
 }
+
+/* ---- the device's DMA callbacks ------------------------------------------ */
+
+_Static_assert(GMEM_NO_FAULT == AC97EMU_DMA_OK, "one answer for \"no fault\"");
+_Static_assert(GMEM_PAGE_BYTES == AC97EMU_DMA_PAGE_BYTES,
+	       "a gmem page is the device's fault granule");
+
+static uint64_t dma_read(void *ctx, uint64_t addr, void *dst, size_t len_bytes)
+{
+	return gmem_read(ctx, addr, dst, len_bytes);
+}
+
+static uint64_t dma_write(void *ctx, uint64_t addr, const void *src, size_t len_bytes)
+{
+	return gmem_write(ctx, addr, src, len_bytes);
+}
+
+/* The all-mapped case inline, as gmem_read has it: this runs once per
+ * bulk run of the device, the run's whole memory lent in one answer. */
+static const void *dma_map(void *ctx, uint64_t addr, size_t len_bytes)
+{
+	const struct gmem *m = ctx;
+	if (m->pages_unmapped == 0 && m->bytes != NULL && addr <= m->size_bytes &&
+	    len_bytes <= m->size_bytes - addr)
+		return m->bytes + addr;
+	return gmem_span(m, addr, len_bytes);
+}
+
+const struct ac97emu_dma_ops *gmem_dma_ops(void)
+{
+	static const struct ac97emu_dma_ops ops = {
+		.read = dma_read, .write = dma_write, .map = dma_map,
+	};
+	return &ops;
+}

@@ -9,6 +9,11 @@
  * is there"; recording a DMA fault (with time, engine and descriptor) is the
  * device's job, because only the device knows those.
  *
+ * The device does not call this module: it reaches guest memory only
+ * through the DMA callbacks of the public API (struct ac97emu_dma_ops), and
+ * gmem_dma_ops() is this memory's set of them, the one the harness, the
+ * tools and the tests give the device.
+ *
  * Not modelled: caches, IOMMUs, memory attributes.
  */
 #ifndef AC97SIM_GMEM_H
@@ -18,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "ac97emu.h"
 
 #define GMEM_PAGE_BYTES 4096u
 #define GMEM_DEFAULT_BYTES (16u << 20)
@@ -69,5 +76,12 @@ static inline uint64_t gmem_read(const struct gmem *m, uint64_t addr, void *dst,
 /* Copies len bytes into guest memory; bytes aimed at unmapped pages or past
  * the end are dropped. Returns the first unwritable address or GMEM_NO_FAULT. */
 uint64_t gmem_write(struct gmem *m, uint64_t addr, const void *src, uint64_t len);
+
+/* The device's DMA callbacks over a struct gmem (the callbacks' ctx):
+ * read and write are gmem_read and gmem_write, map is gmem_span, so that
+ * with every page of a range mapped the device reads it in place. Their
+ * fault answers are the ones the callbacks promise: GMEM_NO_FAULT is
+ * AC97EMU_DMA_OK, and gmem pages are AC97EMU_DMA_PAGE_BYTES. */
+const struct ac97emu_dma_ops *gmem_dma_ops(void);
 
 #endif

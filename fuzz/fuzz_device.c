@@ -61,6 +61,7 @@
 #include "fnv1a.h"
 #include "fuzz.h"
 #include "fuzz_input.h"
+#include "gmem.h"
 
 #define GUEST_BYTES (256u * 1024u)
 #define GUEST_PAGES (GUEST_BYTES / GMEM_PAGE_BYTES)
@@ -527,7 +528,7 @@ static void rig_open(struct rig *r, const struct ac97_config *cfg, bool bulk_dis
 	r->dev = calloc(1, sizeof(*r->dev));
 	if (r->dev == NULL || gmem_init(&r->mem, GUEST_BYTES) != 0)
 		fuzz_fail("device", "out of host memory");
-	ac97_init(r->dev, cfg, &r->mem);
+	ac97_init(r->dev, cfg, gmem_dma_ops(), &r->mem);
 	r->dev->bulk_disabled = bulk_disabled;
 	r->rec.event_fnv = FNV1A64_INIT;
 	for (int e = 0; e < AC97_ENGINE_COUNT; e++)

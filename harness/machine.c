@@ -882,7 +882,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 	}
 	m->guest = (struct guest_memory){ m->mem.bytes, m->mem.size_bytes, guest_page_mapped,
 					  guest_set_mapped, &m->mem };
-	ac97_init(&m->dev, &cfg->device, &m->mem);
+	ac97_init(&m->dev, &cfg->device, gmem_dma_ops(), &m->mem);
 	ac97_set_observer(&m->dev, (struct ac97_observer){ on_device_event, m });
 	ac97_set_sink(&m->dev, (struct ac97_sink){ on_span, m });
 	m->resources = (AC97SIM_RESOURCES){

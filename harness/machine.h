@@ -55,6 +55,7 @@
 #include "decide.h"
 #include "evlog.h"
 #include "failure.h"
+#include "gmem.h"
 #include "kernel.h"
 
 #define MACHINE_CPUS_MAX 8u

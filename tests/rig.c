@@ -54,7 +54,7 @@ void rig_init(struct rig *r, const struct ac97_config *cfg)
 	ck_assert_int_eq(gmem_init(&r->mem, GMEM_DEFAULT_BYTES), 0);
 	struct ac97_config def;
 	ac97_config_default(&def);
-	ac97_init(&r->dev, cfg != NULL ? cfg : &def, &r->mem);
+	ac97_init(&r->dev, cfg != NULL ? cfg : &def, gmem_dma_ops(), &r->mem);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		r->data_fnv[i] = FNV1A64_INIT;
 	r->event_fnv = FNV1A64_INIT;

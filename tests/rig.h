@@ -12,6 +12,7 @@
 
 #include "ac97.h"
 #include "fnv1a.h"
+#include "gmem.h"
 
 #define RIG_EVENTS_MAX 4096
 #define RIG_OUT_MAX_FRAMES (1u << 20)

@@ -191,7 +191,7 @@ static void fx_state(struct fx *f, KSSTATE s)
 static void fx_event(struct fx *f, enum ac97_event_kind kind, int engine, uint32_t code,
 		     uint64_t a, uint64_t b, const char *what)
 {
-	struct ac97_event dev_ev = { machine_now(f->m), kind, engine, code, a, b, what };
+	struct ac97_event dev_ev = { machine_now(f->m), kind, engine, code, a, b, what, NULL };
 	struct sim_event ev;
 	event_init(&ev, kind == AC97_EV_DMA ? EV_DMA : EV_DEVICE);
 	ev.u.device = (struct ev_device){ (uint32_t)kind, engine, code, 0, a, b };

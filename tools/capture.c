@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "driver_option.h"
 #include "exit_status.h"
+#include "gmem.h"
 #include "outfile.h"
 #include "play.h"
 #include "scenario.h"

@@ -770,7 +770,7 @@ static int run_script(const char *name, const struct script *s,
 	}
 	struct ac97_config cfg;
 	ac97_config_default(&cfg);
-	ac97_init(r.dev, &cfg, &r.mem);
+	ac97_init(r.dev, &cfg, gmem_dma_ops(), &r.mem);
 	ac97_set_sink(r.dev, (struct ac97_sink){ .on_span = on_span, .ctx = &r });
 
 	for (size_t i = 0; i < s->n_cmds; i++)
