@@ -55,7 +55,7 @@ extern "C" {
 
 /* The version of this header. ac97emu_version() gives the library's. */
 #define AC97EMU_VERSION_MAJOR 0
-#define AC97EMU_VERSION_MINOR 1
+#define AC97EMU_VERSION_MINOR 2
 #define AC97EMU_VERSION_PATCH 0
 #define AC97EMU_STRINGIFY_(x) #x
 #define AC97EMU_STRINGIFY(x) AC97EMU_STRINGIFY_(x)
