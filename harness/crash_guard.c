@@ -6,9 +6,12 @@
  * an alternate stack because the crash may be a stack overflow (a driver
  * recursing on a fiber's stack).
  */
-#define _GNU_SOURCE	/* REG_RIP in ucontext */
+#define _GNU_SOURCE	/* REG_RIP in ucontext, dladdr */
 #include "crash_guard.h"
 
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -80,6 +83,19 @@ static void install(void)
 		sigemptyset(&sa.sa_mask);
 		sigaction(guarded_signals[i], &sa, &previous[i]);
 	}
+}
+
+void crash_describe_pc(uintptr_t pc, char *buf, size_t len)
+{
+	Dl_info info;
+	if (pc != 0 && dladdr((void *)pc, &info) != 0 && info.dli_fname != NULL &&
+	    info.dli_fname[0] != '\0' && (uintptr_t)info.dli_fbase <= pc) {
+		const char *slash = strrchr(info.dli_fname, '/');
+		snprintf(buf, len, "%s+0x%" PRIxPTR, slash != NULL ? slash + 1 : info.dli_fname,
+			 pc - (uintptr_t)info.dli_fbase);
+		return;
+	}
+	snprintf(buf, len, "0x%" PRIxPTR, pc);
 }
 
 bool crash_guard_call(void (*fn)(void *arg), void *arg, struct crash_info *info)

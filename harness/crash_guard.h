@@ -23,6 +23,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct crash_info {
@@ -34,6 +35,14 @@ struct crash_info {
 
 /* The signal's name, "SIGSEGV" ... */
 const char *crash_signal_name(int sig);
+
+/*
+ * Where the instruction at pc lies, for people: "OBJECT+0xOFFSET", the
+ * object's file name and pc's offset from where it was loaded (what
+ * `addr2line -e OBJECT 0xOFFSET` takes), the same in every run whatever
+ * the address-space layout; "0xADDRESS" when no loaded object holds pc.
+ */
+void crash_describe_pc(uintptr_t pc, char *buf, size_t len);
 
 /*
  * Runs fn(arg) guarded. Returns true when it returned normally, false when

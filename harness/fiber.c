@@ -59,6 +59,18 @@ static void asan_after(struct fiber *self)
 #endif
 }
 
+void fiber_resume_after_jump(struct fiber *f)
+{
+#ifdef FIBER_ASAN
+	/* Leaving the abandoned fiber (NULL: its fake stack goes) for f. */
+	asan_leaving = NULL;
+	__sanitizer_start_switch_fiber(NULL, f->thread_stack_bottom, f->thread_stack_bytes);
+	__sanitizer_finish_switch_fiber(f->asan_fake_stack, NULL, NULL);
+#else
+	(void)f;
+#endif
+}
+
 #if defined(__x86_64__)
 
 /* fiber_swap(save_sp, new_sp): push the callee-saved registers, store the

@@ -1009,16 +1009,19 @@ void machine_run(struct machine *m, struct run_result *result)
 	if (!crash_guard_call(run_fibers, m, &crash)) {
 		/* Driver code crashed: the run ends where it was. Its fibers are
 		 * abandoned (machine_destroy frees their stacks). */
+		fiber_resume_after_jump(&m->main_fiber);
 		struct run_result *r = &m->result;
 		r->verdict = RUN_FAIL;
 		snprintf(r->checker, sizeof(r->checker), "%s",
 			 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
 		snprintf(r->group, sizeof(r->group), "%s", MACHINE_CHECKER_NAME);
 		r->rule = machine_failures[MACHINE_FAIL_DRIVER_CRASH].rule;
+		char where[256];
+		crash_describe_pc(crash.pc, where, sizeof(where));
 		int n = snprintf(r->message, sizeof(r->message),
-				 "%s at address 0x%" PRIxPTR " (instruction 0x%" PRIxPTR ") on cpu%d "
+				 "%s at address 0x%" PRIxPTR " (instruction %s) on cpu%d "
 				 "(step %" PRIu64 ", %" PRIu64 " ticks = %" PRIu64 " us)",
-				 crash_signal_name(crash.signal), crash.fault_addr, crash.pc, m->current,
+				 crash_signal_name(crash.signal), crash.fault_addr, where, m->current,
 				 m->steps, m->now, sim_ticks_to_us(m->now));
 		if (n > 0 && (size_t)n < sizeof(r->message))
 			describe_cpus(m, r->message + n, sizeof(r->message) - (size_t)n);
