@@ -107,7 +107,7 @@ DETHASH := $(BUILD)/tests/det/dethash
 TEST_RUNNER := $(BUILD)/tests/check_ac97sim
 BENCH := $(BUILD)/bench/ac97bench
 
-.PHONY: all check test bench install clean demo determinism update-traces
+.PHONY: all check test bench install install-sdk clean demo determinism update-traces
 all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
 
 $(BUILD)/%.o: %.c
@@ -238,10 +238,12 @@ update-traces: $(PROGRAM)
 SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
 	include/regs/ac97_regs.h include/regs/codec_regs.h
 SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
-install: $(PROGRAM)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ac97sim \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+# install-sdk alone needs nothing built (tests/docs_examples.sh uses it).
+install: $(PROGRAM) install-sdk
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
+install-sdk:
+	install -d $(DESTDIR)$(PREFIX)/include/ac97sim $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/ac97sim/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(SDK_ABI)|' \
 		include/sdk/ac97sim-driver.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-driver.pc
