@@ -2,13 +2,16 @@
 #
 #   make              build everything into build/
 #   make check        run every Check suite and fixture suite, then again
-#                     under -fsanitize=address,undefined (build-san/)
+#                     under -fsanitize=address,undefined (build-san/), and
+#                     the driver SDK's example (sdk-example)
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
 #                     (STRICT=1: exit 1 when a target is missed)
 #   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
 #                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make sdk-example  the driver SDK installed to build/stage and the example
+#                     driver (examples/driver) built, run and explored with it
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
@@ -177,16 +180,20 @@ test: $(TEST_RUNNER) $(PROGRAM)
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
 # Each phase says its name as it starts; the last lines are Check's summary.
-# The three phases run side by side (a machine has two cores or more), each
+# The phases run side by side (a machine has two cores or more), each
 # into its own log; the logs are shown whole, in order, once all are done,
 # and the last lines are Check's summaries of both builds.
-# The slowest phase (ASan) starts first.
-CHECK_PHASES := determinism test-plain test-san
+# The slowest phase (ASan) starts first. The SDK phase uses the plain
+# build, so it follows the plain suites (two makes in one build folder
+# would race); it is not run when they fail.
+CHECK_PHASES := determinism test-plain test-san sdk
 check:
 	@mkdir -p build
-	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan (in parallel)"
-	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism || status=$$?; \
-	for p in $(CHECK_PHASES); do echo "== check: $$p"; cat build/check-$$p.log; done; \
+	@rm -f $(CHECK_PHASES:%=build/check-%.log)
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the driver SDK (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-sdk || status=$$?; \
+	for p in $(CHECK_PHASES); do echo "== check: $$p"; \
+		if [ -f build/check-$$p.log ]; then cat build/check-$$p.log; else echo "(not run)"; fi; done; \
 	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
 	exit $$status
 
@@ -202,7 +209,22 @@ check-test-san:
 	@echo "  start  suites (ASan/UBSan)"
 	@$(MAKE) --no-print-directory test SANITIZE=1 > build/check-test-san.log 2>&1 || { echo "  FAILED suites (ASan/UBSan)"; exit 1; }
 	@echo "  done   suites (ASan/UBSan)"
+check-sdk: check-test-plain
+	@echo "  start  driver SDK example"
+	@$(MAKE) --no-print-directory sdk-example > build/check-sdk.log 2>&1 || { echo "  FAILED driver SDK example"; exit 1; }
+	@echo "  done   driver SDK example"
 .PHONY: $(CHECK_PHASES:%=check-%)
+
+# The driver SDK as an author outside the tree meets it: installed to a
+# stage, examples/driver built from a copy with pkg-config alone, then run,
+# explored, replayed and played through the installed program
+# (tests/sdk_example.sh says what must hold).
+SDK_STAGE = $(abspath $(BUILD)/stage)
+sdk-example: $(PROGRAM)
+	@rm -rf $(SDK_STAGE)
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(SDK_STAGE) DESTDIR=
+	$(Q)sh tests/sdk_example.sh $(SDK_STAGE)
+.PHONY: sdk-example
 
 # The same scenarios and seeds must give the same event-log hashes whatever
 # the compiler and optimisation level: four builds, one answer.
