@@ -227,11 +227,12 @@ static bool has_audio(const struct example_stream *s)
 	return s->count > 0 && !s->entry[slot_of(s, s->count - 1)].done;
 }
 
+/* RUN, with audio listed and the engine not started since its last reset:
+ * start it (at descriptor 0; LVI is already the last entry). */
 static void maybe_start(struct example_stream *s)
 {
 	if (s->state != KSSTATE_RUN || s->dma_started || !has_audio(s))
 		return;
-	write_lvi(s);
 	WRITE_PORT_UCHAR(po_register(s, AC97_CR), AC97_CR_RPBM | ENGINE_INTERRUPTS);
 	s->dma_started = true;
 }
