@@ -19,7 +19,9 @@
 #   and passes example-fixed.so (exit 0); --jobs 1 and --jobs 2 give the
 #   same results seed by seed (--json, every failing seed with -k) and the
 #   same trace;
-# - the trace explore wrote replays exactly, from another folder too;
+# - the trace explore wrote replays exactly, from another folder too, and
+#   with example.so rebuilt at -O0 (noting the other binary); with
+#   example-fixed.so it diverges (exit 4) and says where;
 # - `play` of fixtures/audio/front_center.wav through example-fixed.so
 #   exits 0 and writes what the reference driver writes, byte for byte.
 
@@ -128,6 +130,22 @@ tail -n 1 replay.txt
 grep -q '^replay: exact' replay.txt || fail "the replay was not exact"
 want_status 1 replay-root.txt sh -c "cd / && exec '$prog' replay '$tmp/$trace'"
 grep -q '^replay: exact' replay-root.txt || fail "the replay from / was not exact"
+
+# ---- replay with another build of the driver ---------------------------------------
+
+# The same source at -O0: another binary that makes the same calls, so the
+# replay says so and is still exact. The fixed build acts otherwise: the
+# replay says where it left the recording (exit 4).
+echo "== replay with example.so rebuilt at -O0, then with example-fixed.so"
+cp -R "$drv" driver-O0
+want_status 0 build-O0.log make -C driver-O0 clean example.so CFLAGS='-O0 -g' \
+	PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+want_status 1 replay-O0.txt "$prog" replay "$trace" --driver driver-O0/example.so
+grep -q '^note: the driver is not the build recorded' replay-O0.txt || fail "no note of another build"
+grep -q '^replay: exact' replay-O0.txt || fail "the -O0 build did not replay exactly"
+want_status 4 replay-fixed.txt "$prog" replay "$trace" --driver "$drv/example-fixed.so"
+grep -q '^replay diverged at step' replay-fixed.txt || fail "the fixed build's replay did not say where it diverged"
+tail -n 1 replay-fixed.txt
 
 # ---- play: a voice through the fixed driver -----------------------------------------
 

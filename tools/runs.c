@@ -346,7 +346,7 @@ static void note_driver_build(const struct trace_header *h, const struct scenari
 	const struct driver_ref *d = &sf->sc.driver_ref;
 	if (d->binary_hash != h->driver_binary_hash)
 		printf("note: the driver is not the build recorded (%s: binary 0x%016" PRIx64
-		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+		       ", recorded 0x%016" PRIx64 "): the replay diverges where it acts otherwise\n",
 		       d->plugin != NULL ? plugin_path(d->plugin) : d->ops->name, d->binary_hash,
 		       h->driver_binary_hash);
 }
