@@ -12,8 +12,9 @@
  *
  * After a crash the process's memory may be damaged (the driver may have
  * written through a wild pointer first): a caller that goes on running
- * other schedules should do so in a fresh process (explore restarts the
- * worker). A signal outside a guarded region gets its default action.
+ * other schedules should do so in a fresh process. (explore does not yet:
+ * a worker goes on with its next seeds in the same process.) A signal
+ * outside a guarded region gets its default action.
  *
  * One guarded region at a time per thread; regions do not nest.
  */
