@@ -61,11 +61,11 @@ else
 	limit=
 fi
 
-# Run from a recipe of make, make's own variables (the jobserver, -s, the
-# build's variables) would reach this make: it starts clean.
+# A reader's shell is not inside make: the make of `make test` must not
+# hand its jobserver, flags and variables to the makes the examples run.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 sdk="$tmp/sdk"
-if ! (unset MAKEFLAGS MFLAGS MAKELEVEL; make -s -C "$top" install-sdk PREFIX="$sdk" DESTDIR=) \
-	> "$tmp/sdk.log" 2>&1; then
+if ! make -s -C "$top" install-sdk PREFIX="$sdk" DESTDIR= > "$tmp/sdk.log" 2>&1; then
 	echo "docs_examples: cannot install the driver SDK to $sdk:"
 	sed 's/^/  | /' "$tmp/sdk.log"
 	exit 2
