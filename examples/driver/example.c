@@ -47,8 +47,9 @@
 
 #define BDL_IN_USE_MAX (AC97_BDL_ENTRIES - 1u)
 #define ENGINE_INTERRUPTS (AC97_CR_IOCE | AC97_CR_LVBIE | AC97_CR_FEIE)
-/* The datasheet does not give the FIFO's depth; no part has more than
- * 64 samples. */
+/* The datasheet does not give the FIFO's depth: wait as if it held 64
+ * samples, the most the simulator's device can be given and more than
+ * any part we know of. */
 #define FIFO_SAMPLES_MAX 64u
 #define CODEC_READY_WAIT_US 1000000u	/* AC'97 2.3 gives a codec up to a second */
 #define DMA_HALT_WAIT_US 1000u
