@@ -84,8 +84,8 @@ cd "$tmp"
 # ---- run: the same seed, the same event log ---------------------------------------
 
 echo "== run, twice with seed 1"
-want_status 0 run1.txt "$prog" run "$scen" --seed 1
-want_status 0 run2.txt "$prog" run "$scen" --seed 1
+want_status 0 run1.txt "$prog" run "$scen" --seed 1 --driver "$drv/example.so"
+want_status 0 run2.txt "$prog" run "$scen" --seed 1 --driver "$drv/example.so"
 grep 'event-log hash' run1.txt
 cmp -s run1.txt run2.txt || fail "two runs with seed 1 differ: $(diff run1.txt run2.txt)"
 
@@ -115,7 +115,7 @@ explore_both_ways() {
 }
 
 echo "== explore example.so (the race): --jobs 1 and --jobs 2"
-explore_both_ways bug 1
+explore_both_ways bug 1 --driver "$drv/example.so"
 grep -q '"checker": "revoke-count"' explore-bug-1.json ||
 	fail "example.so's race was not found as revoke-count"
 trace=$(ls traces-bug-1/*.trace)
