@@ -3,15 +3,18 @@
 #   make              build everything into build/
 #   make check        run every Check suite and fixture suite, then again
 #                     under -fsanitize=address,undefined (build-san/), and
-#                     the embedding example against the installed library
+#                     the driver SDK's example (sdk-example) and the
+#                     embedding example against the installed library
 #   make test         the same suites, plain build only (quicker)
 #   make bench        performance figures as ratios against same-run anchors
 #                     (STRICT=1: exit 1 when a target is missed)
 #   make fuzz         libFuzzer targets into build-fuzz/ (fuzz/README.md; make
 #                     check replays their corpora, fixtures/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
-#                     the program, and the device as a library for
-#                     emulators (install-emulib, docs/device-library.md)
+#                     the program, the driver SDK (install-sdk) and the
+#                     device library (install-emulib, docs/device-library.md)
+#   make sdk-example  the driver SDK installed to build/stage and the example
+#                     driver (examples/driver) built, run and explored with it
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
@@ -119,7 +122,7 @@ DETHASH := $(BUILD)/tests/det/dethash
 TEST_RUNNER := $(BUILD)/tests/check_ac97sim
 BENCH := $(BUILD)/bench/ac97bench
 
-.PHONY: all check test bench install clean demo determinism update-traces
+.PHONY: all check test bench install install-sdk clean demo determinism update-traces
 all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
 
 $(BUILD)/%.o: %.c
@@ -199,16 +202,21 @@ test: $(TEST_RUNNER) $(PROGRAM)
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
 # Each phase says its name as it starts; the last lines are Check's summary.
-# The three phases run side by side (a machine has two cores or more), each
+# The phases run side by side (a machine has two cores or more), each
 # into its own log; the logs are shown whole, in order, once all are done,
 # and the last lines are Check's summaries of both builds.
-# The slowest phase (ASan) starts first.
-CHECK_PHASES := determinism test-plain test-san embed
+# The slowest phase (ASan) starts first. The SDK and library phases use
+# the plain build, so they follow the plain suites one after the other
+# (two makes in one build folder would race); they are not run when the
+# suites fail.
+CHECK_PHASES := determinism test-plain test-san sdk embed
 check:
 	@mkdir -p build
-	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the installed library (in parallel)"
-	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-embed || status=$$?; \
-	for p in $(CHECK_PHASES); do echo "== check: $$p"; cat build/check-$$p.log; done; \
+	@rm -f $(CHECK_PHASES:%=build/check-%.log)
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the driver SDK and the device library installed (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-sdk check-embed || status=$$?; \
+	for p in $(CHECK_PHASES); do echo "== check: $$p"; \
+		if [ -f build/check-$$p.log ]; then cat build/check-$$p.log; else echo "(not run)"; fi; done; \
 	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
 	exit $$status
 
@@ -224,12 +232,26 @@ check-test-san:
 	@echo "  start  suites (ASan/UBSan)"
 	@$(MAKE) --no-print-directory test SANITIZE=1 > build/check-test-san.log 2>&1 || { echo "  FAILED suites (ASan/UBSan)"; exit 1; }
 	@echo "  done   suites (ASan/UBSan)"
-# In its own build directory: the plain suites build build/ at the same time.
-check-embed:
+check-sdk: check-test-plain
+	@echo "  start  driver SDK example"
+	@$(MAKE) --no-print-directory sdk-example > build/check-sdk.log 2>&1 || { echo "  FAILED driver SDK example"; exit 1; }
+	@echo "  done   driver SDK example"
+check-embed: check-sdk
 	@echo "  start  the installed library (examples/embed)"
-	@$(MAKE) --no-print-directory BUILD=build-embed test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
+	@$(MAKE) --no-print-directory test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
 	@echo "  done   the installed library (examples/embed)"
 .PHONY: $(CHECK_PHASES:%=check-%)
+
+# The driver SDK as an author outside the tree meets it: installed to a
+# stage, examples/driver built from a copy with pkg-config alone, then run,
+# explored, replayed and played through the installed program
+# (tests/sdk_example.sh says what must hold).
+SDK_STAGE = $(abspath $(BUILD)/stage)
+sdk-example: $(PROGRAM)
+	@rm -rf $(SDK_STAGE)
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(SDK_STAGE) DESTDIR=
+	$(Q)sh tests/sdk_example.sh $(SDK_STAGE)
+.PHONY: sdk-example
 
 # The same scenarios and seeds must give the same event-log hashes whatever
 # the compiler and optimisation level: four builds, one answer.
@@ -264,10 +286,12 @@ update-traces: $(PROGRAM)
 # device library (install-emulib, below). The SDK's ABI number comes from
 # driver.h, its version from VERSION.
 SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
-install: $(PROGRAM) install-emulib
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ac97sim \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+# install-sdk alone needs nothing built (tests/docs_examples.sh uses it).
+install: $(PROGRAM) install-sdk install-emulib
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
+install-sdk:
+	install -d $(DESTDIR)$(PREFIX)/include/ac97sim $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/ac97sim/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(SDK_ABI)|' \
 		include/sdk/ac97sim-driver.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-driver.pc

@@ -11,7 +11,7 @@
  * looping driver burns. It ticks once a second while a watched region
  * runs and is stopped when the region ends.
  */
-#define _GNU_SOURCE	/* REG_RIP in ucontext */
+#define _GNU_SOURCE	/* REG_RIP in ucontext, dladdr */
 #include "crash_guard.h"
 
 #include <dlfcn.h>

@@ -22,8 +22,9 @@
  *
  * After a crash the process's memory may be damaged (the driver may have
  * written through a wild pointer first): a caller that goes on running
- * other schedules should do so in a fresh process (explore restarts the
- * worker). A signal outside a guarded region gets its default action.
+ * other schedules should do so in a fresh process: explore's worker stops
+ * after such a run and a fresh one takes its next seeds. A signal outside
+ * a guarded region gets its default action.
  *
  * One guarded region at a time per thread; regions do not nest.
  */
@@ -60,9 +61,13 @@ bool crash_guard_call(void (*fn)(void *arg), void *arg, const volatile uint64_t 
 /* The default limit: no scheduling point for this much CPU time. */
 #define CRASH_GUARD_STALL_CPU_SECONDS 10u
 
-/* Where code address pc lies, as "object+0xoffset (symbol+0xoffset)"
- * from the dynamic linker's tables: the same for every run of the same
- * build, unlike the address itself. */
+/*
+ * Where the instruction at pc lies, for people: "OBJECT+0xOFFSET", the
+ * object's file name and pc's offset from where it was loaded (what
+ * `addr2line -e OBJECT 0xOFFSET` takes), then "(SYMBOL+0xOFFSET)" when the
+ * object exports a symbol there: the same in every run whatever the
+ * address-space layout. "an unknown place" when no loaded object holds pc.
+ */
 const char *crash_guard_describe_pc(uintptr_t pc, char *buf, size_t len);
 
 #endif

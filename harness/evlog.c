@@ -290,7 +290,7 @@ void evlog_add(struct evlog *log, const struct sim_event *ev)
 		return;
 	char details[512];
 	evlog_describe(log, ev, details, sizeof(details));
-	char cpu[16];	/* "cpu" and an int16_t */
+	char cpu[16];	/* "cpu" and any int: no truncation to warn of */
 	if (ev->cpu >= 0)
 		snprintf(cpu, sizeof(cpu), "cpu%d", ev->cpu);
 	else

@@ -59,6 +59,18 @@ static void asan_after(struct fiber *self)
 #endif
 }
 
+void fiber_resume_after_jump(struct fiber *f)
+{
+#ifdef FIBER_ASAN
+	/* Leaving the abandoned fiber (NULL: its fake stack goes) for f. */
+	asan_leaving = NULL;
+	__sanitizer_start_switch_fiber(NULL, f->thread_stack_bottom, f->thread_stack_bytes);
+	__sanitizer_finish_switch_fiber(f->asan_fake_stack, NULL, NULL);
+#else
+	(void)f;
+#endif
+}
+
 #if defined(__x86_64__)
 
 /* fiber_swap(save_sp, new_sp): push the callee-saved registers, store the
@@ -179,19 +191,6 @@ void fiber_switch(struct fiber *from, struct fiber *to)
 void fiber_adopt_thread(struct fiber *f)
 {
 	memset(f, 0, sizeof(*f));
-}
-
-void fiber_jumped_back(struct fiber *thread)
-{
-#ifdef FIBER_ASAN
-	/* The fiber we were on is abandoned: its fake stack goes (NULL), and
-	 * the thread's own stack and fake stack are current again, so that
-	 * LeakSanitizer scans the right stack for roots. */
-	__sanitizer_start_switch_fiber(NULL, thread->thread_stack_bottom, thread->thread_stack_bytes);
-	__sanitizer_finish_switch_fiber(thread->asan_fake_stack, NULL, NULL);
-#else
-	(void)thread;
-#endif
 }
 
 void fiber_destroy(struct fiber *f)

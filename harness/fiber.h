@@ -49,11 +49,13 @@ int fiber_create(struct fiber *f, size_t stack_bytes, fiber_fn fn, void *arg);
 /* Makes f stand for the calling thread's own context (no stack of its own). */
 void fiber_adopt_thread(struct fiber *f);
 void fiber_destroy(struct fiber *f);
-/* After a non-local jump (siglongjmp) from a fiber's stack back to the
- * thread's own (thread: its adopted fiber), so that the sanitizers know
- * which stack is current. */
-void fiber_jumped_back(struct fiber *thread);
 /* Saves the current context in from and continues to. */
 void fiber_switch(struct fiber *from, struct fiber *to);
+/* After a jump back into f, an adopted thread, from one of its fibers
+ * without fiber_switch (the crash guard's siglongjmp): tells
+ * AddressSanitizer that this is f's stack again, or it would go on taking
+ * the fiber's stack for the thread's (LeakSanitizer would then miss every
+ * root on the real one). The fiber left behind must not run again. */
+void fiber_resume_after_jump(struct fiber *f);
 
 #endif

@@ -1047,7 +1047,7 @@ void machine_run(struct machine *m, struct run_result *result)
 	struct crash_info crash;
 	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
 			      m->cfg.hang_cpu_seconds, &crash)) {
-		fiber_jumped_back(&m->main_fiber);
+		fiber_resume_after_jump(&m->main_fiber);
 		end_run_crashed(m, &crash);
 	}
 	m->running = false;

@@ -159,6 +159,16 @@ static void queue_bad_dpc(void *arg)
 	KeInsertQueueDpc(&s->dpc, NULL, NULL);
 }
 
+/* Writes through a pointer that points nowhere (not NULL: UBSan would
+ * stop at a NULL dereference before the signal the guard is for). */
+static void write_through_bad_pointer(void *arg)
+{
+	(void)arg;
+	volatile uintptr_t nowhere = 16;	/* volatile: no compiler sees the constant */
+	KeYield();	/* a step first: the crash has a step and a time */
+	*(volatile int *)nowhere = 1;
+}
+
 #define ONE_LOCK_SETUP(name, fn)                                                   \
 	static void name(struct machine *m, void *state)                           \
 	{                                                                          \
@@ -174,6 +184,7 @@ ONE_LOCK_SETUP(setup_acquire_above_dispatch, acquire_above_dispatch)
 ONE_LOCK_SETUP(setup_return_at_dispatch, return_at_dispatch)
 ONE_LOCK_SETUP(setup_release_unowned, release_unowned)
 ONE_LOCK_SETUP(setup_dpc_keeps_lock, queue_bad_dpc)
+ONE_LOCK_SETUP(setup_bad_pointer, write_through_bad_pointer)
 
 
 /* ---- a depth-2 bug ------------------------------------------------------------------- */
@@ -464,6 +475,8 @@ const struct toy_scenario toy_scenarios[] = {
 	  ping_isr_lock_setup, sizeof(struct ping_state), NULL },
 	{ "interrupt-storm", "the ISR never claims or clears the interrupt", 2, "interrupt-storm",
 	  ping_storm_setup, sizeof(struct ping_state), NULL },
+	{ "driver-crash", "driver code writes through a bad pointer", 1, "driver-crash",
+	  setup_bad_pointer, sizeof(struct one_lock), NULL },
 };
 
 const size_t toy_scenario_count = sizeof(toy_scenarios) / sizeof(toy_scenarios[0]);

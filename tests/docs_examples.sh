@@ -29,6 +29,12 @@
 # a scenario). Standard input is /dev/null; SDL_AUDIODRIVER=dummy keeps
 # examples away from a real audio device; each command has 60 s.
 #
+# The driver SDK is installed as a reader would have it after
+# `make install PREFIX=DIR` and `export PKG_CONFIG_PATH=DIR/lib/pkgconfig`:
+# its headers and ac97sim-driver.pc go to a temporary prefix (make
+# install-sdk, which builds nothing) and PKG_CONFIG_PATH names it, so that
+# `pkg-config --cflags ac97sim-driver` and a driver's own Makefile work.
+#
 # Exit status: 0 every command exited as its doc shows, 1 one did not (or
 # no command was found at all, which means the convention broke), 2 bad
 # usage.
@@ -54,6 +60,18 @@ if command -v timeout >/dev/null 2>&1; then
 else
 	limit=
 fi
+
+# A reader's shell is not inside make: the make of `make test` must not
+# hand its jobserver, flags and variables to the makes the examples run.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+sdk="$tmp/sdk"
+if ! make -s -C "$top" install-sdk PREFIX="$sdk" DESTDIR= > "$tmp/sdk.log" 2>&1; then
+	echo "docs_examples: cannot install the driver SDK to $sdk:"
+	sed 's/^/  | /' "$tmp/sdk.log"
+	exit 2
+fi
+PKG_CONFIG_PATH="$sdk/lib/pkgconfig"
+export PKG_CONFIG_PATH
 
 tab=$(printf '\t')
 start=$(date +%s)

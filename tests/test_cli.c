@@ -290,6 +290,31 @@ START_TEST(checkers_switched_off_are_recorded)
 }
 END_TEST
 
+START_TEST(driver_option_replaces_the_scenarios_driver)
+{
+	/* Goal: --driver replaces the scenario's driver without loading it: a
+	 * scenario naming a plug-in that is not there runs with --driver
+	 * (exit 0), and fails without it (exit 2, FILE:LINE). */
+	static struct prog_result r;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/s.ini", tmpdir());
+	write_file(path, "[scenario]\ndriver = ./not-built.so\n[stream]\ntotal_bytes = 4 pages\n");
+	const char *const with[] = { "run", path, "--driver", "reference", NULL };
+	prog_run(&r, with, NULL);
+	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "driver reference)"));
+	const char *const explore[] = { "explore", path, "--driver", "reference", "--runs", "4",
+					"--quiet", NULL };
+	prog_run(&r, explore, NULL);
+	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+	const char *const without[] = { "run", path, NULL };
+	prog_run(&r, without, NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "s.ini:2: driver: ") != NULL && strstr(r.err, "not-built.so") != NULL,
+		      "%s", r.err);
+}
+END_TEST
+
 START_TEST(a_run_cut_by_its_limit_is_not_a_pass)
 {
 	/* Goal: a run stopped by its step limit has verdict limit and exit 3;
@@ -531,6 +556,7 @@ Suite *suite_cli(void)
 	tcase_add_test(tc, explore_finds_replays_and_hears_a_bug);
 	tcase_add_test(tc, explore_answer_does_not_depend_on_jobs);
 	tcase_add_test(tc, sharded_search_finds_the_same_failing_seeds);
+	tcase_add_test(tc, driver_option_replaces_the_scenarios_driver);
 	tcase_add_test(tc, a_run_cut_by_its_limit_is_not_a_pass);
 	tcase_add_test(tc, checkers_switched_off_are_recorded);
 	tcase_add_test(tc, a_diverged_replay_has_its_own_exit_status);

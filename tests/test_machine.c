@@ -507,6 +507,27 @@ START_TEST(isr_on_a_spinning_cpu_spins_again)
 }
 END_TEST
 
+START_TEST(driver_crash_names_object_and_offset)
+{
+	/* Goal: driver code that crashes ends its run as "driver-crash", and
+	 * the report names the faulting instruction as OBJECT+0xOFFSET (what
+	 * addr2line takes), not as a host address that moves from run to run:
+	 * two runs give the same message. */
+	struct machine_config cfg = config_for(1, STRATEGY_RANDOM);
+	struct run_result a = run_toy("driver-crash", &cfg, NULL);
+	struct run_result b = run_toy("driver-crash", &cfg, NULL);
+	ck_assert_int_eq(a.verdict, RUN_FAIL);
+	ck_assert_str_eq(a.checker, "driver-crash");
+	ck_assert_msg(strstr(a.message, "SIGSEGV (bad memory access) at address 0x10 (instruction ") != NULL,
+		      "%s", a.message);
+	const char *where = strstr(a.message, "(instruction ") + strlen("(instruction ");
+	const char *plus = strstr(where, "+0x");
+	ck_assert_msg(plus != NULL && plus > where && strchr(where, ')') > plus, "%s", a.message);
+	ck_assert_str_eq(a.message, b.message);
+	ck_assert_uint_eq(a.evlog_hash, b.evlog_hash);
+}
+END_TEST
+
 Suite *suite_machine(void);
 Suite *suite_machine(void)
 {
@@ -532,6 +553,7 @@ Suite *suite_machine(void)
 	tcase_add_test(tc, driver_crash_and_hang_end_the_run);
 	tcase_add_test(tc, interrupt_runs_on_top_and_dpc_follows);
 	tcase_add_test(tc, isr_on_a_spinning_cpu_spins_again);
+	tcase_add_test(tc, driver_crash_names_object_and_offset);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -753,6 +753,34 @@ START_TEST(rate_the_codec_cannot_do)
 }
 END_TEST
 
+START_TEST(driver_given_by_the_caller_is_not_loaded)
+{
+	/* Goal: a plug-in path in `driver` is loaded (relative to the file's
+	 * folder) and a missing one is an error at its line; with
+	 * SCENARIO_FILE_DRIVER_GIVEN (the caller brings its own driver) the
+	 * key is read but nothing is loaded, and the driver stays the
+	 * default until the caller sets it. */
+	struct tmp t;
+	tmp_open(&t);
+	char path[256], err[ERR_MAX], want[ERR_MAX];
+	tmp_path(&t, "s.ini", path, sizeof(path));
+	static const char text[] = "[scenario]\ndriver = ./missing.so\n";
+	write_bytes(path, text, strlen(text));
+	struct scenario_file sf;
+	ck_assert_int_eq(scenario_file_load(path, &sf, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: driver: %s/./missing.so: No such file or directory", path,
+		 t.dir);
+	ck_assert_str_eq(err, want);
+	ck_assert_msg(scenario_file_load_flags(path, SCENARIO_FILE_DRIVER_GIVEN, &sf, err,
+					       sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sf.sc.driver, "reference");
+	ck_assert_ptr_null(sf.sc.driver_ref.plugin);
+	scenario_file_free(&sf);
+	expect_error(&t, "[scenario]\ndriver =\n", "2: driver: no driver named");
+	tmp_close(&t);
+}
+END_TEST
+
 START_TEST(unreadable_and_hostile_files)
 {
 	/* Goal: a missing file, a folder, a file over 1 MiB, a NUL byte, a
@@ -1500,6 +1528,7 @@ Suite *suite_scenario_file(void)
 	tc = tcase_create("fixtures");
 	tcase_add_test(tc, fixtures_load_and_pass);
 	tcase_add_test(tc, fixtures_cover_the_catalogue);
+	tcase_add_test(tc, driver_given_by_the_caller_is_not_loaded);
 	tcase_add_test(tc, bug_fixtures_fail_with_their_driver);
 	tcase_add_test(tc, bundled_playback_is_the_recording);
 	tcase_add_test(tc, text_reads_like_the_file);

@@ -163,7 +163,7 @@ static const struct cli_option capture_options[] = {
 
 static const struct cli_spec capture_spec = {
 	.command = "capture",
-	.synopsis = "--in FILE --out OUT.wav [--mic] [--driver NAME] [--seed N] [--quiet]",
+	.synopsis = "--in FILE --out OUT.wav [--mic] [--driver NAME|PATH] [--seed N] [--quiet]",
 	.description =
 		"Records FILE (anything libsndfile reads, converted to 16 bits as 'ac97sim play\n"
 		"--help' says) through the codec's ADC and the PCM-in engine (stereo; more\n"

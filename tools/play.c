@@ -158,9 +158,9 @@ static const struct cli_option play_options[] = {
 static const char play_description[] =
 	"Plays FILE (anything libsndfile reads: WAV, AIFF, FLAC, Ogg, ...; integer,\n"
 	"float or double samples, any channel count) through the whole stack: the\n"
-	"WavePci port model, the reference AC'97 miniport (or a variant), the ICH\n"
-	"controller and the codec, with every checker on, in one run under the\n"
-	"random schedule of seed N.\n"
+	"WavePci port model, the reference AC'97 miniport (or the driver --driver\n"
+	"names), the ICH controller and the codec, with every checker on, in one run\n"
+	"under the random schedule of seed N.\n"
 	"\n"
 	"Audio: each sample becomes 16-bit as round(x * 32768), clamped, where x is the\n"
 	"sample normalized to [-1, 1) (so 16-bit files are bit-exact and a float file\n"
@@ -175,10 +175,11 @@ static const char play_description[] =
 	"grows with the length: about 40 MB an hour at 48 kHz stereo).\n"
 	"\n"
 	"Output: what the codec's DAC makes of the PCM that crossed the AC-link, with\n"
-	"the codec's volume as the reference driver leaves it (master and PCM out at\n"
-	"0 dB, unmuted, so the output is the PCM bit for bit), from the stream's first\n"
-	"frame of data to its last, fill and underrun frames between included (as the\n"
-	"silence or repeated frame the link carried), at the stream's rate.\n"
+	"the codec's volume as the reference driver leaves it, whichever driver ran\n"
+	"(master and PCM out at 0 dB, unmuted, so the output is the PCM bit for bit),\n"
+	"from the stream's first frame of data to its last, fill and underrun frames\n"
+	"between included (as the silence or repeated frame the link carried), at the\n"
+	"stream's rate.\n"
 	"\n"
 	"Listening: with --listen, or when there is no --out, the output is played on\n"
 	"the default audio device through SDL2 (loaded only then) in real time: the\n"
@@ -206,7 +207,7 @@ static const char play_epilogue[] =
 
 static const struct cli_spec play_spec = {
 	.command = "play",
-	.synopsis = "FILE [--out OUT.wav] [--listen] [--driver NAME] [--seed N] [--quiet]",
+	.synopsis = "FILE [--out OUT.wav] [--listen] [--driver NAME|PATH] [--seed N] [--quiet]",
 	.description = play_description,
 	.options = play_options,
 	.n_options = sizeof(play_options) / sizeof(play_options[0]),

@@ -34,7 +34,10 @@ int runs_load(const char *command, const char *path, const struct runs_choices *
 	      struct scenario_file *sf)
 {
 	char err[1200];
-	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
+	/* A driver given here replaces the file's, which is then not loaded
+	 * (it need not even exist). */
+	unsigned flags = choices != NULL && choices->driver != NULL ? SCENARIO_FILE_DRIVER_GIVEN : 0;
+	if (scenario_file_load_flags(path, flags, sf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return -1;
 	}
@@ -281,7 +284,8 @@ static bool try_candidate(const char *path, const struct trace_choices *tc, uint
 			  struct scenario_file *sf)
 {
 	char err[1200];
-	if (!is_file(path) || scenario_file_load(path, sf, err, sizeof(err)) != 0)
+	if (!is_file(path) ||
+	    scenario_file_load_flags(path, SCENARIO_FILE_DRIVER_GIVEN, sf, err, sizeof(err)) != 0)
 		return false;
 	if (apply_choices(tc, sf, true) == 0 && scenario_hash(&sf->sc) == want)
 		return true;
@@ -316,7 +320,7 @@ static int load_changed(const char *path, const struct trace_choices *tc,
 			const struct trace_header *h, bool given, struct scenario_file *sf)
 {
 	char err[1200];
-	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
+	if (scenario_file_load_flags(path, SCENARIO_FILE_DRIVER_GIVEN, sf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return -1;
 	}
@@ -342,7 +346,7 @@ static void note_driver_build(const struct trace_header *h, const struct scenari
 	const struct driver_ref *d = &sf->sc.driver_ref;
 	if (d->binary_hash != h->driver_binary_hash)
 		printf("note: the driver is not the build recorded (%s: binary 0x%016" PRIx64
-		       ", recorded 0x%016" PRIx64 "): expect the replay to diverge\n",
+		       ", recorded 0x%016" PRIx64 "): the replay diverges where it acts otherwise\n",
 		       d->plugin != NULL ? plugin_path(d->plugin) : d->ops->name, d->binary_hash,
 		       h->driver_binary_hash);
 }
@@ -368,7 +372,8 @@ int runs_find_scenario(const char *trace_path, const struct trace_header *h,
 			rc = load_changed(scenario_override, tc, h, true, sf);
 		} else {
 			char err[1200];
-			scenario_file_load(scenario_override, sf, err, sizeof(err));
+			scenario_file_load_flags(scenario_override, SCENARIO_FILE_DRIVER_GIVEN, sf, err,
+						 sizeof(err));
 			fprintf(stderr, "ac97sim: %s\n", err);
 		}
 		goto out;

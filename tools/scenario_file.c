@@ -116,6 +116,7 @@ struct loader {
 	uint32_t sections_seen;
 	bool source_file;	/* [source] kind = file */
 	bool no_files;		/* SCENARIO_FILE_NO_FILES */
+	bool driver_given;	/* SCENARIO_FILE_DRIVER_GIVEN */
 	char audio_file[AUDIO_PATH_MAX];
 };
 
@@ -402,6 +403,8 @@ static bool set_driver(struct loader *L, const char *v)
 			return bad(L, "the path is too long");
 		v = path;
 	}
+	if (L->driver_given)
+		return true;	/* the caller's driver replaces it */
 	char err[512];
 	if (scenario_set_driver(L->sc, v, err, sizeof(err)) != 0)
 		return bad(L, "%s", err);
@@ -1273,7 +1276,8 @@ static int load(const char *path, const char *given_text, size_t given_len, unsi
 		return -1;
 	}
 	*L = (struct loader){ .path = path, .sf = sf, .sc = &sf->sc, .err = err, .err_len = err_len,
-			      .no_files = (flags & SCENARIO_FILE_NO_FILES) != 0 };
+			      .no_files = (flags & SCENARIO_FILE_NO_FILES) != 0,
+			      .driver_given = (flags & SCENARIO_FILE_DRIVER_GIVEN) != 0 };
 	snprintf(sf->path, sizeof(sf->path), "%s", path);
 	char *text = NULL;
 	bool ok = strlen(path) < sizeof(sf->path);
@@ -1309,6 +1313,12 @@ static int load(const char *path, const char *given_text, size_t given_len, unsi
 int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len)
 {
 	return load(path, NULL, 0, 0, sf, err, err_len);
+}
+
+int scenario_file_load_flags(const char *path, unsigned flags, struct scenario_file *sf, char *err,
+			     size_t err_len)
+{
+	return load(path, NULL, 0, flags, sf, err, err_len);
 }
 
 int scenario_file_load_text(const char *name, const char *text, size_t len_bytes, unsigned flags,

@@ -28,6 +28,9 @@ struct scenario_file {
  * length ("m:ss long"), before it is read; one that cannot be decoded to
  * its end is refused after one streaming pass (its content hash). */
 int scenario_file_load(const char *path, struct scenario_file *sf, char *err, size_t err_len);
+/* scenario_file_load with flags (SCENARIO_FILE_DRIVER_GIVEN and the like). */
+int scenario_file_load_flags(const char *path, unsigned flags, struct scenario_file *sf, char *err,
+			     size_t err_len);
 /* The same reader on text[0..len_bytes) (need not be NUL-terminated; at
  * most the size a file may have): name stands for FILE in messages and in
  * sf->path, and its folder is where relative audio file names are looked
@@ -36,6 +39,11 @@ int scenario_file_load(const char *path, struct scenario_file *sf, char *err, si
  * than opened: for callers that must not open files the text names (the
  * fuzzer). Returns as scenario_file_load does. */
 #define SCENARIO_FILE_NO_FILES 1u
+/* The caller sets the driver itself (--driver, or a trace's): the file's
+ * `driver` key is read, not resolved, so a plug-in it names need not exist
+ * and is not loaded. sc.driver_ref stays the default until the caller's
+ * scenario_set_driver. */
+#define SCENARIO_FILE_DRIVER_GIVEN 2u
 int scenario_file_load_text(const char *name, const char *text, size_t len_bytes, unsigned flags,
 			    struct scenario_file *sf, char *err, size_t err_len);
 
