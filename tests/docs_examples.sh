@@ -4,7 +4,7 @@
 #   sh tests/docs_examples.sh [PROGRAM]     (make test runs it)
 #
 # PROGRAM is the ac97sim to test (default: build/ac97sim). The files read
-# are docs/*.md and fixtures/*/README.md.
+# are README.md, docs/*.md and fixtures/*/README.md.
 #
 # The convention, for whoever writes an example:
 #
@@ -97,7 +97,7 @@ extract() {
 	}' "$1"
 }
 
-for doc in "$top"/docs/*.md "$top"/fixtures/*/README.md; do
+for doc in "$top"/README.md "$top"/docs/*.md "$top"/fixtures/*/README.md; do
 	[ -f "$doc" ] || continue
 	rel=${doc#"$top"/}
 	list="$tmp/list"
