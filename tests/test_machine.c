@@ -518,11 +518,12 @@ START_TEST(driver_crash_names_object_and_offset)
 	struct run_result b = run_toy("driver-crash", &cfg, NULL);
 	ck_assert_int_eq(a.verdict, RUN_FAIL);
 	ck_assert_str_eq(a.checker, "driver-crash");
-	ck_assert_msg(strstr(a.message, "SIGSEGV (bad memory access) at address 0x10 (instruction ") != NULL,
+	ck_assert_msg(strstr(a.message, "SIGSEGV (bad memory access) at address 0x10 (a NULL pointer "
+					"plus an offset) in ") != NULL,
 		      "%s", a.message);
-	const char *where = strstr(a.message, "(instruction ") + strlen("(instruction ");
+	const char *where = strstr(a.message, ") in ") + strlen(") in ");
 	const char *plus = strstr(where, "+0x");
-	ck_assert_msg(plus != NULL && plus > where && strchr(where, ')') > plus, "%s", a.message);
+	ck_assert_msg(plus != NULL && plus > where && strchr(where, ' ') > plus, "%s", a.message);
 	ck_assert_str_eq(a.message, b.message);
 	ck_assert_uint_eq(a.evlog_hash, b.evlog_hash);
 }
