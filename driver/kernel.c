@@ -283,6 +283,12 @@ ULONG DbgPrint(PCSTR format, ...)
 	return 0;
 }
 
+void AcMark(PCSTR window)
+{
+	if (window != NULL)
+		ops()->mark(bound_self, window);
+}
+
 void kernel_port_call(enum port_call call)
 {
 	ops()->port_call(bound_self, call);

@@ -81,6 +81,8 @@ struct kernel_backend {
 	 * object, a bad argument); NULL for the driver's own KeBugCheckEx. */
 	void (*bug_check)(void *self, uint32_t code, const uintptr_t params[4], const char *why);
 	void (*print)(void *self, const char *text);
+	/* A race window reached (AcMark): no scheduling point. */
+	void (*mark)(void *self, const char *window);
 	/* The port model calls this on entry to each call driver code makes
 	 * into it: a scheduling point, and the place where "spin lock held
 	 * across GetMapping/ReleaseMapping" (Driver Verifier's 0xC4) is caught. */

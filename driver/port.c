@@ -700,6 +700,7 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 	if (was == MAPPING_REVOKING && !irp->revoke_returned) {
 		irp->revoke_released++;
 		how = PORT_REL_DURING_REVOKE;
+		AcMark("release-during-revoke");	/* catalogue entry 5: the race happened */
 	} else if (was == MAPPING_REVOKING) {
 		irp->owed--;
 		owed_landed = true;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "crash_guard.h"
+#include "windows.h"
 #include "fiber.h"
 #include "kernel_backend.h"
 #include "port.h"
@@ -1543,6 +1544,22 @@ static void k_print(void *self, const char *text)
 	machine_note(m, text);
 }
 
+/* A mark names its window by text; a catalogue window's bit is set too. */
+static void k_mark(void *self, const char *window)
+{
+	struct machine *m = self;
+	enum race_window w = race_window_by_name(window);
+	if (w < WINDOW_COUNT)
+		m->result.windows_hit |= UINT64_C(1) << w;
+	if (!m->running)
+		return;
+	struct sim_event ev;
+	event_init(&ev, EV_MARK);
+	ev.u.mark.id = (uint32_t)w;
+	ev.text = window;
+	machine_publish(m, &ev);
+}
+
 static void k_port_call(void *self, enum port_call call)
 {
 	struct machine *m = self;
@@ -1616,6 +1633,7 @@ static const struct kernel_backend machine_ops = {
 	.stall = k_stall,
 	.interrupt_time_100ns = k_interrupt_time,
 	.yield = k_yield,
+	.mark = k_mark,
 	.bug_check = k_bug_check,
 	.print = k_print,
 	.port_call = k_port_call,

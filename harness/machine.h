@@ -170,6 +170,7 @@ struct run_result {
 	uint64_t evlog_hash;
 	uint64_t events;
 	uint32_t bugcheck_code;
+	uint64_t windows_hit;	/* bit w: race window w (windows.h) was reached */
 };
 
 struct machine;

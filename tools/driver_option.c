@@ -10,6 +10,7 @@
 #include "drivers.h"
 #include "machine.h"
 #include "port.h"
+#include "windows.h"
 
 int driver_option_apply(const char *command, const char *text, struct scenario *sc)
 {
@@ -83,4 +84,14 @@ void driver_option_list_checkers(FILE *f)
 	list_failures(f, machine_failures, MACHINE_FAIL_COUNT);
 	fprintf(f, "  %s: not findings about the driver\n", HARNESS_CHECKER_NAME);
 	list_failures(f, harness_failures, HARNESS_FAIL_COUNT);
+}
+
+void driver_option_list_windows(FILE *f)
+{
+	fprintf(f, "Race windows (AcMark in kernel.h): moments a driver or the port reaches only\n"
+		   "when a race has happened. explore counts the runs that reached each, by\n"
+		   "strategy; the number is the race catalogue's entry (docs/wavepci.md):\n");
+	for (unsigned i = 0; i < WINDOW_COUNT; i++)
+		fprintf(f, "  %-28s %2u  %s\n", race_windows[i].name, race_windows[i].catalogue_entry,
+			race_windows[i].what);
 }

@@ -31,8 +31,9 @@ int driver_option_apply(const char *command, const char *text, struct scenario *
  * returns -1. */
 int no_check_option_apply(const char *command, const char *names, struct scenario *sc);
 
-/* `ac97sim help drivers` and `ac97sim help checkers`. */
+/* `ac97sim help drivers`, `help checkers` and `help windows`. */
 void driver_option_list_drivers(FILE *f);
 void driver_option_list_checkers(FILE *f);
+void driver_option_list_windows(FILE *f);
 
 #endif

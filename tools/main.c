@@ -45,7 +45,7 @@ static const struct subcommand subcommands[] = {
 	  cmd_capture, help_capture },
 	{ "explore", "SCENARIO [--runs N] [--seed S]", "run many schedules, find failing ones",
 	  cmd_explore, help_explore },
-	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers)",
+	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers, windows)",
 	  cmd_help, help_help },
 	{ "play", "FILE [--out WAV]", "play a sound file through driver, device and codec",
 	  cmd_play, help_play },
@@ -100,6 +100,7 @@ struct help_topic {
 static const struct help_topic help_topics[] = {
 	{ "drivers", driver_option_list_drivers },
 	{ "checkers", driver_option_list_checkers },
+	{ "windows", driver_option_list_windows },
 };
 
 static void help_help(FILE *f)
@@ -109,7 +110,8 @@ static void help_help(FILE *f)
 		   "Without an argument, lists the commands; with COMMAND, shows its help.\n"
 		   "Topics:\n"
 		   "  drivers    the built-in drivers, and how to load a plug-in (--driver)\n"
-		   "  checkers   the checkers and what each failure means (--no-check)\n");
+		   "  checkers   the checkers and what each failure means (--no-check)\n"
+		   "  windows    the race windows a search reports reaching\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -131,7 +133,7 @@ static int cmd_help(int argc, char **argv)
 		const struct subcommand *sc = find_subcommand(argv[1]);
 		if (sc == NULL) {
 			fprintf(stderr, "ac97sim: help: unknown command or topic '%s' (topics: "
-					"drivers, checkers)\n", argv[1]);
+					"drivers, checkers, windows)\n", argv[1]);
 			return EXIT_USAGE;
 		}
 		sc->help(stdout);

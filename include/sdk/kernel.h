@@ -240,6 +240,12 @@ AC97SIM_NORETURN void KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParamet
 				   ULONG_PTR BugCheckParameter4);
 /* A line for the run's event log. */
 ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
+/* The driver reached a named race window: a moment it gets to only when a
+ * race has happened (a MappingAvailable while it fills, a revoke of the
+ * entry DMA is playing, ...). Logged; the catalogue's windows (listed by
+ * `ac97sim help windows`) are also counted by explore, so a search can
+ * show that it got there. No scheduling point, any IRQL. */
+void AcMark(PCSTR Window);
 
 /* Bug check codes used here (Driver Verifier's). */
 #define BUGCHECK_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au

@@ -55,7 +55,7 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)WRITE_PORT_ULONG, (const void *)AcAllocateCommonBuffer,
 	(const void *)AcFreeCommonBuffer, (const void *)KeStallExecutionProcessor,
 	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx,
-	(const void *)DbgPrint, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
+	(const void *)DbgPrint, (const void *)AcMark, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
 	(const void *)PortNotify, (const void *)ksstate_name,
 };
 
