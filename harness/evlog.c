@@ -269,6 +269,9 @@ void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *b
 	case EV_DMA:
 	case EV_SPAN:
 	case EV_RUN_END:
+	case EV_LIMIT:
+	case EV_DEADLINE:
+	case EV_LIFECYCLE:
 	case EV_KIND_COUNT:
 		break;
 	}

@@ -170,6 +170,7 @@ struct machine {
 	IO_WORKITEM work_items[WORK_ITEMS_MAX];
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
+	sim_ticks_t check_at_tick;	/* machine_check_at; 0: none */
 	struct step_task step_tasks[STEP_TASKS_MAX];
 	uint32_t n_step_tasks;
 	struct run_result result;
@@ -432,12 +433,27 @@ static void catch_up(struct machine *m)
 	fire_timers(m);
 }
 
+/* A limit cuts the run: EV_LIMIT first, so that a checker can say the run
+ * had stopped moving (it fails the run then, and this does not return). */
+AC97SIM_NORETURN static void end_at_limit(struct machine *m, enum limit_kind which)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_LIMIT);
+	ev.u.limit = (struct ev_limit){ which, 0,
+					which == LIMIT_STEPS ? m->cfg.max_steps : m->cfg.max_ticks };
+	machine_publish(m, &ev);
+	if (which == LIMIT_STEPS)
+		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
+			"scheduling step limit reached");
+	end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
+		"simulated time limit reached");
+}
+
 static void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
-		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
-			"simulated time limit reached");
+		end_at_limit(m, LIMIT_TIME);
 	catch_up(m);
 }
 
@@ -536,10 +552,19 @@ static bool idle_advance(struct machine *m)
 		next = m->irq_held_until;
 	if (next == SIM_TICKS_NEVER)
 		return false;
+	bool deadline = m->check_at_tick > m->now && m->check_at_tick < next;
+	if (deadline)
+		next = m->check_at_tick;
 	if (next > m->now)
 		charge(m, next - m->now);
 	else
 		catch_up(m);
+	if (deadline) {
+		m->check_at_tick = 0;
+		struct sim_event ev;
+		event_init(&ev, EV_DEADLINE);
+		machine_publish(m, &ev);
+	}
 	return true;
 }
 
@@ -649,8 +674,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 					&harness_failures[HARNESS_FAIL_REPLAY], m->decider.divergence.why);
 		}
 		if (++m->steps > m->cfg.max_steps)
-			end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
-				"scheduling step limit reached");
+			end_at_limit(m, LIMIT_STEPS);
 		release_step_tasks(m);
 		if (irq_deliverable(m))
 			m->irq_deferred = opt[k].action == ACT_ISR ? 0 : m->irq_deferred + 1;
@@ -785,6 +809,7 @@ static void run_task(struct machine *m, struct cpu *self, struct task t)
 	struct sim_event ev;
 	event_init(&ev, EV_TASK);
 	ev.text = t.name;
+	ev.ref = t.arg;		/* whose call it is (a work item's context), for checkers */
 	machine_publish(m, &ev);
 	if (t.item != NULL) {
 		det(&t.item->k)->u.work.queued = false;
@@ -936,6 +961,14 @@ sim_ticks_t machine_now(const struct machine *m) { return m->now; }
 uint64_t machine_step(const struct machine *m) { return m->steps; }
 int machine_current_cpu(const struct machine *m) { return m->current; }
 struct machine *machine_running(void) { return running_machine; }
+
+void machine_check_at(struct machine *m, sim_ticks_t tick)
+{
+	if (tick <= m->now)
+		return;
+	if (m->check_at_tick <= m->now || tick < m->check_at_tick)
+		m->check_at_tick = tick;
+}
 
 void machine_bind(struct machine *m)
 {
@@ -1119,10 +1152,14 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	default:
 		break;
 	}
+	struct ev_object_where where = {
+		k, type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL,
+	};
 	struct sim_event ev;
 	event_init(&ev, EV_OBJECT);
 	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
 	ev.text = name;
+	ev.ref = &where;
 	machine_publish(m, &ev);
 }
 
@@ -1400,7 +1437,11 @@ static void k_work_item_queue(void *self, IO_WORKITEM *item, PIO_WORKITEM_ROUTIN
 	o->u.work.queued = true;
 	if (push_task(m, (struct task){ NULL, context, "work item", item, routine }) != 0)
 		harness_fault(m, HOST_MEMORY, "out of host memory queueing a work item");
-	publish_kcall(m, KC_QUEUE_WORK_ITEM, o, 0, 0);
+	struct sim_event ev;
+	event_init(&ev, EV_KCALL);
+	ev.u.kcall = (struct ev_kcall){ KC_QUEUE_WORK_ITEM, o->id, 0, 0 };
+	ev.ref = context;	/* whose work it is, for checkers (not hashed) */
+	machine_publish(m, &ev);
 }
 
 static void k_work_item_free(void *self, IO_WORKITEM *item)
