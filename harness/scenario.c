@@ -238,11 +238,28 @@ AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, N
 		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
 }
 
+/* The driver's lifecycle onto the run's event stream (EV_LIFECYCLE, for
+ * checkers; not logged: each marks a fixed point of this script). */
+static void publish_lifecycle(struct run_ctx *c, enum lifecycle_kind what)
+{
+	bool stream = what == LIFE_STREAM_OPENING || what == LIFE_STREAM_CLOSED;
+	struct lifecycle_memory mem = {
+		stream ? c->stream : c->adapter,
+		stream ? c->driver->stream_bytes : c->driver->adapter_bytes,
+	};
+	struct sim_event ev;
+	event_init(&ev, EV_LIFECYCLE);
+	ev.u.lifecycle = (struct ev_lifecycle){ what, stream ? (int32_t)c->sc->engine : -1 };
+	ev.ref = &mem;
+	machine_publish(c->m, &ev);
+}
+
 static void script(void *arg)
 {
 	struct run_ctx *c = arg;
 	const struct scenario *sc = c->sc;
 	const struct ac97sim_driver *d = c->driver;
+	publish_lifecycle(c, LIFE_ADAPTER_STARTING);
 	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "adapter start", st);
@@ -255,6 +272,7 @@ static void script(void *arg)
 		.timer_service = sc->timer_service,
 		.timer_period_ms = sc->timer_period_ms,
 	};
+	publish_lifecycle(c, LIFE_STREAM_OPENING);
 	st = d->stream_open(c->adapter, c->stream, &params);
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "stream open", st);
@@ -276,7 +294,9 @@ static void script(void *arg)
 	port_action_set_state(c->ps, KSSTATE_STOP);
 	d->stream_close(c->stream);
 	c->stream_open = false;
+	publish_lifecycle(c, LIFE_STREAM_CLOSED);
 	d->adapter_stop(c->adapter);
+	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
 }
 
