@@ -555,8 +555,18 @@ NTSTATUS ac97_set_state(void *stream, KSSTATE state)
 		reset_and_rebuild(s, entries_done(s));
 		if (s->timer_service)
 			KeCancelTimer(&s->timer);
+		/* A stopped stream's position is 0 (KSSTATE_STOP). */
+		s->bytes_done = 0;
+		s->last_position = 0;
 		break;
 	case KSSTATE_ACQUIRE:
+		/* Again on the way out of STOP: a release of an entry played
+		 * before the STOP may have counted it after the reset above
+		 * (the port waits for such releases before STOP is done). */
+		if (was == KSSTATE_STOP) {
+			s->bytes_done = 0;
+			s->last_position = 0;
+		}
 		break;
 	case KSSTATE_PAUSE:
 		if (was == KSSTATE_RUN && s->dma_started)
@@ -732,7 +742,9 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
 	uint64_t pos = s->bytes_done;
-	if (s->dma_started && s->count > 0) {
+	if (s->state == KSSTATE_STOP) {
+		pos = 0;	/* counts again from the next run */
+	} else if (s->dma_started && s->count > 0) {
 		/* CIV and PICB are two reads: take them again until CIV holds
 		 * still around PICB, so they describe one moment. */
 		uint8_t civ, civ2;
@@ -753,6 +765,14 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 			const struct ac97_shadow *sh = &s->shadow[civ];
 			if (!sh->tombstone && 2u * picb <= sh->bytes)
 				pos += sh->bytes - 2u * picb;
+		}
+	} else {
+		/* Not started since a reset: the entries it left played wait at
+		 * the head to be released, and count already. */
+		for (uint32_t i = 0; i < s->count; i++) {
+			const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+			if (!sh->tombstone && sh->completed)
+				pos += sh->bytes;
 		}
 	}
 	if (pos < s->last_position)
