@@ -6,7 +6,8 @@
  *
  * The checkers, in registry order (docs/scenario-format.md, "Checker
  * names", says what each one watches):
- *   audio-conservation, dma-after-release, device-misuse, stall, teardown
+ *   audio-conservation, dma-after-release, device-misuse, position, stall,
+ *   teardown
  * The port model's own rules ("port-referee", port.h) and the machine's
  * ("kernel-rules", machine.h) are not in the registry: they are the models'
  * referees and always on.
@@ -64,6 +65,7 @@ struct checker_stats {
 	uint64_t dma_ranges_on_mappings;	/* of which touched a mapping */
 	uint64_t descriptor_checks;	/* descriptors compared with what the engine holds */
 	uint64_t step_hooks;		/* scheduling points the step checks looked at */
+	uint64_t positions_checked;	/* GetPosition answers held to the device */
 	uint32_t mappings;		/* mappings known */
 	uint32_t mappings_done;		/* fully fetched (render) / written (capture) */
 	uint32_t irps;			/* IRPs known */

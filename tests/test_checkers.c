@@ -963,6 +963,162 @@ START_TEST(stall_at_end_fires)
 }
 END_TEST
 
+/* ---- position ------------------------------------------------------------------------------ */
+
+static void fx_position_asked(struct fx *f)
+{
+	struct port_event pe = { .kind = PORT_EV_POSITION_ASKED };
+	fx_publish_port(f, &pe, NULL);
+}
+
+static void fx_position_answer(struct fx *f, uint64_t bytes)
+{
+	struct port_event pe = { .kind = PORT_EV_POSITION, .result = (uint32_t)STATUS_SUCCESS,
+				 .a = bytes };
+	fx_publish_port(f, &pe, NULL);
+	KeYield();
+}
+
+/* A GetPosition call answering bytes, nothing happening during it. */
+static void fx_position(struct fx *f, uint64_t bytes)
+{
+	fx_position_asked(f);
+	fx_position_answer(f, bytes);
+}
+
+/* Two 4096-byte mappings acquired; DMA has moved the first 2048 bytes of
+ * mapping 0 and (render) the link played 1024 of them. The window for a
+ * position is then [1024 - 32 (FIFO) - 4 (frame), 2048 + 4]. param: 0 =
+ * answers at both edges, then a STOP and a new run from 0; 1 = one byte
+ * back; 2 = one byte ahead; 3 = one byte behind; 4 = the device moves on
+ * while GetPosition runs; 5 = mapping 0 revoked, then a position of 0;
+ * 6 = more DMA than GetMapping handed out (4096 of another engine's run
+ * into the same engine), a position past what was handed out. */
+static void script_position(struct fx *f)
+{
+	bool render = f->scfg.direction == PORT_RENDER;
+	fx_run_state(f);
+	fx_add(f, 0, 4096);
+	fx_add(f, 0, 4096);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	if (f->param != 6)
+		fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 2048, !render);
+	if (render)
+		fx_play(f, 0, 1024);
+	switch (f->param) {
+	case 0:
+		fx_position(f, render ? 1024 - 36 : 2048 - 36);
+		fx_position(f, 2048 + 4);
+		fx_stop_state(f);
+		fx_run_state(f);
+		fx_position(f, 0);
+		fx_add(f, 1, 4096);	/* the run after STOP has mappings of its own */
+		fx_set(f, 2, MAPPING_ACQUIRED);
+		fx_dma(f, 2, 0, 512, !render);
+		fx_position(f, 512 + 4);
+		break;
+	case 1:
+		fx_position(f, 1500);
+		fx_position(f, 1499);
+		break;
+	case 2:
+		fx_position(f, 2048 + 5);
+		break;
+	case 3:
+		fx_position(f, (render ? 1024 : 2048) - 37);
+		break;
+	case 4:
+		fx_position_asked(f);
+		fx_dma(f, 0, 2048, 4096, !render);
+		if (render)
+			fx_play(f, 1024, 4096);
+		fx_position_answer(f, 3000);
+		break;
+	case 5:
+		fx_set(f, 0, MAPPING_REVOKING);
+		fx_set(f, 0, MAPPING_REVOKED);
+		fx_position(f, 0);
+		break;
+	default:
+		fx_dma(f, 0, 2048, 4096, !render);
+		fx_event(f, AC97_EV_DMA, render ? AC97_PO : AC97_PI, !render, 0x200000u, 4096, "dma");
+		fx_position(f, 4096 + 5);
+		break;
+	}
+	fx_stop_state(f);
+}
+
+static struct fx *position_run(enum port_direction dir, int param, bool on)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, dir);
+	/* Only the position is looked at: the audio is left half done. */
+	const char *off[] = { "audio-conservation", "teardown", "dma-after-release" };
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		ck_assert_int_eq(checker_disable(&f->ccfg, off[i]), 0);
+	if (!on)
+		ck_assert_int_eq(checker_disable(&f->ccfg, "position"), 0);
+	fx_run(f, script_position, param);
+	return f;
+}
+
+START_TEST(position_inside_the_window_silent)
+{
+	/* Goal: positions at both edges of [played - FIFO - frame, moved +
+	 * frame] pass, render and capture; a STOP lets the position start
+	 * again from 0; what the device does while GetPosition runs widens the
+	 * window the right way (the call's start bounds it below, its return
+	 * above); bytes of a revoked mapping need not be counted. */
+	for (int dir = PORT_RENDER; dir <= PORT_CAPTURE; dir++) {
+		for (int param = 0; param <= 5; param++) {
+			if (param >= 1 && param <= 3)
+				continue;
+			struct fx *f = position_run((enum port_direction)dir, param, true);
+			expect_pass(f);
+			ck_assert_uint_eq(f->st.positions_checked, param == 0 ? 4 : 1);
+			free(f);
+		}
+	}
+}
+END_TEST
+
+START_TEST(position_back_ahead_behind_fire)
+{
+	/* Goal: one byte back, one byte past the window's top, one byte below
+	 * its bottom each fail with their own name, render and capture; a
+	 * position past what GetMapping handed out fails although DMA moved
+	 * more. */
+	struct fx *f = position_run(PORT_RENDER, 1, true);
+	expect_fail(f, "position", "GetPosition went back from 1500 to 1499 bytes with no STOP");
+	free(f);
+	f = position_run(PORT_RENDER, 2, true);
+	expect_fail(f, "position-ahead", "the engine's DMA had fetched 2048 bytes");
+	ck_assert(strstr(f->r.message, "1 bytes ahead of the device") != NULL);
+	free(f);
+	f = position_run(PORT_CAPTURE, 2, true);
+	expect_fail(f, "position-ahead", "the engine's DMA had written 2048 bytes");
+	free(f);
+	f = position_run(PORT_RENDER, 3, true);
+	expect_fail(f, "position-behind", "the link had played 1024 bytes since STOP");
+	ck_assert(strstr(f->r.message, "1 bytes behind the device") != NULL);
+	free(f);
+	f = position_run(PORT_CAPTURE, 3, true);
+	expect_fail(f, "position-behind", "the engine's DMA had written 2048 bytes since STOP");
+	free(f);
+	f = position_run(PORT_RENDER, 6, true);
+	expect_fail(f, "position-ahead", "GetMapping had handed out 4096");
+	free(f);
+	for (int param = 1; param <= 3; param++) {
+		f = position_run(PORT_RENDER, param, false);
+		expect_pass(f);
+		ck_assert_uint_eq(f->st.positions_checked, 0);
+		free(f);
+	}
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1185,6 +1341,8 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, stall_running_fires);
 	tcase_add_test(tc, stall_progress_silent);
 	tcase_add_test(tc, stall_at_end_fires);
+	tcase_add_test(tc, position_inside_the_window_silent);
+	tcase_add_test(tc, position_back_ahead_behind_fire);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

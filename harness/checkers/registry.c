@@ -14,6 +14,7 @@
 	X(audio_conservation)                                                           \
 	X(dma_after_release)                                                            \
 	X(device_misuse)                                                                \
+	X(position)                                                                     \
 	X(stall)                                                                        \
 	X(teardown)
 
