@@ -158,6 +158,11 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		fputc('\n', out);
 	fprintf(out, "stall_limit = %" PRIu64 " ticks\nends_early = %s\n",
 		sc->checkers.stall_limit_ticks, yes_no(sc->checkers.ends_early));
+	/* Only when set: scenarios from before the key keep their hash, and
+	 * with it their recorded traces (absent reads back as the default). */
+	if (sc->checkers.hang_limit_ticks != 0 &&
+	    sc->checkers.hang_limit_ticks != CHECKER_HANG_LIMIT_TICKS_DEFAULT)
+		fprintf(out, "hang_limit = %" PRIu64 " ticks\n", sc->checkers.hang_limit_ticks);
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		const struct scenario_action *a = &sc->actions[i];
 		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);

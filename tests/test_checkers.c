@@ -17,6 +17,7 @@
 #include "checker.h"
 #include "checkers.h"
 #include "events.h"
+#include "scenario.h"
 
 #define FX_MAPS_MAX 64u
 #define FX_POOL_BASE 0x400000u	/* fed mappings live here, one page each */
@@ -52,12 +53,18 @@ static void fx_task(void *arg)
 	f->script(f);
 }
 
-static void fx_init(struct fx *f, enum port_direction dir)
+/* A fixture on a one-CPU machine with the given limits (0: the default). */
+static void fx_init_limits(struct fx *f, enum port_direction dir, uint64_t max_steps,
+			   sim_ticks_t max_ticks)
 {
 	memset(f, 0, sizeof(*f));
 	struct machine_config mc;
 	machine_config_default(&mc);
 	mc.n_cpus = 1;
+	if (max_steps != 0)
+		mc.max_steps = max_steps;
+	if (max_ticks != 0)
+		mc.max_ticks = max_ticks;
 	f->m = machine_create(&mc);
 	ck_assert_ptr_nonnull(f->m);
 	f->scfg = (struct port_stream_config){
@@ -66,6 +73,11 @@ static void fx_init(struct fx *f, enum port_direction dir)
 		.total_bytes = 1u << 20, .sample = ramp_sample,
 	};
 	checker_config_default(&f->ccfg);
+}
+
+static void fx_init(struct fx *f, enum port_direction dir)
+{
+	fx_init_limits(f, dir, 0, 0);
 }
 
 /* Attaches the checkers, runs script to the end, keeps the verdict. */
@@ -1119,6 +1131,227 @@ START_TEST(position_back_ahead_behind_fire)
 }
 END_TEST
 
+/* ---- hang ------------------------------------------------------------------------------------ */
+
+#define MS(n) ((sim_ticks_t)(n) * (SIM_TICKS_PER_SECOND / 1000u))
+
+/* The CPU waits (idle) for ticks, as the stream script does between its
+ * looks at the stream. */
+static void fx_sleep(sim_ticks_t ticks)
+{
+	KEVENT never;
+	KeInitializeEvent(&never, NotificationEvent, FALSE);
+	LARGE_INTEGER timeout;
+	timeout.QuadPart = -(LONGLONG)sim_ticks_to_100ns_ceil(ticks);
+	KeWaitForSingleObject(&never, Executive, KernelMode, FALSE, &timeout);
+}
+
+/* Acquires, fetches, plays and releases one new mapping of IRP 0. */
+static void fx_one_mapping(struct fx *f)
+{
+	uint32_t i = fx_add(f, 0, 1024);
+	fx_set(f, i, MAPPING_ACQUIRED);
+	fx_dma(f, i, 0, 1024, false);
+	fx_play(f, f->map[i].stream_offset_bytes, f->map[i].stream_offset_bytes + 1024);
+	fx_set(f, i, MAPPING_RELEASED);
+}
+
+/* In RUN, mapping 0 of IRP 0 is acquired, fetched and played, but never
+ * released (the driver never looked at CELV): stall sees nothing available,
+ * and the IRP never completes. param: 0 = the script looks every 1 ms for
+ * 3 s; 1 = it sleeps 10 s in one wait (the machine jumps); 2 = the mapping
+ * is released first, then 3 s pass; 3 = the stream waits 10 s in PAUSE,
+ * then ends; 4 = in PAUSE the script looks every 1 ms until the run's time
+ * limit; 5 = a new mapping moves every 10 ms until the limit; 6 = in PAUSE
+ * the CPU stays busy 1 ms at a time until the step limit. */
+static void script_hang(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 1024, false);
+	fx_play(f, 0, 1024);
+	switch (f->param) {
+	case 0:
+		for (int i = 0; i < 3000; i++)
+			fx_sleep(MS(1));
+		break;
+	case 1:
+		fx_sleep(MS(10000));
+		break;
+	case 2:
+		fx_set(f, 0, MAPPING_RELEASED);
+		fx_irp(f, 0, false);
+		fx_sleep(MS(3000));
+		fx_stop_state(f);
+		return;
+	case 3:
+		fx_state(f, KSSTATE_PAUSE);
+		fx_sleep(MS(10000));
+		break;
+	case 4:
+		fx_state(f, KSSTATE_PAUSE);
+		for (;;)
+			fx_sleep(MS(1));
+	case 5:
+		fx_set(f, 0, MAPPING_RELEASED);
+		for (;;) {
+			fx_sleep(MS(10));
+			fx_one_mapping(f);
+		}
+	default:
+		fx_state(f, KSSTATE_PAUSE);
+		for (;;)
+			KeStallExecutionProcessor(1000);
+	}
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+static struct fx *hang_run(int param, uint64_t max_steps, sim_ticks_t max_ticks,
+			   sim_ticks_t hang_limit, const char *off)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init_limits(f, PORT_RENDER, max_steps, max_ticks);
+	if (hang_limit != 0)
+		f->ccfg.hang_limit_ticks = hang_limit;
+	if (off != NULL)
+		ck_assert_int_eq(checker_disable(&f->ccfg, off), 0);
+	fx_run(f, script_hang, param);
+	return f;
+}
+
+START_TEST(hang_kept_mapping_fires)
+{
+	/* Goal: a mapping fetched and played but never released, with the
+	 * stream in RUN, fails "hang" once the limit (2 s by default) has
+	 * passed with nothing moving, where "stall" stays silent; the report
+	 * names the IRP, the mapping, how far DMA got, the data and the
+	 * engine. With hang off the run goes on to its end (and teardown). */
+	struct fx *f = hang_run(0, 0, 0, 0, NULL);
+	expect_fail(f, "hang", "the stream runs with work outstanding but hangs: nothing moved for "
+			       "2000000 us (limit 2000000 us");
+	ck_assert(strstr(f->r.message, "1 IRPs outstanding (IRP 0); 1 mappings not released: "
+				       "mapping 0 (tag 0x1000, IRP 0, ACQUIRED), DMA at 1024 of 1024 "
+				       "bytes") != NULL);
+	ck_assert(strstr(f->r.message, "1024 bytes handed out by GetMapping, 1024 played at the "
+				       "link; engine PO: CIV 0") != NULL);
+	free(f);
+	f = hang_run(0, 0, 0, 0, "hang");
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_found_while_the_machine_sleeps)
+{
+	/* Goal: when nothing runs (one long wait, time jumping), the check
+	 * still comes at the moment the bound runs out, not at the wait's end:
+	 * the failure is 2 s after the last progress, by a check deadline. */
+	struct fx *f = hang_run(1, 0, 0, 0, NULL);
+	expect_fail(f, "hang", "nothing moved for 2000000 us (limit 2000000 us");
+	ck_assert_uint_ge(f->st.hang_deadlines, 1);
+	free(f);
+	f = hang_run(1, 0, 0, MS(500), NULL);
+	expect_fail(f, "hang", "nothing moved for 500000 us (limit 500000 us");
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_quiet_with_nothing_outstanding_or_paused_silent)
+{
+	/* Goal: quiet with nothing outstanding, or in PAUSE with a mapping
+	 * held, is no hang; nor is a stream that keeps moving. */
+	struct fx *f = hang_run(2, 0, 0, 0, NULL);
+	expect_pass(f);
+	free(f);
+	f = hang_run(3, 0, 0, 0, NULL);
+	expect_pass(f);
+	free(f);
+	f = hang_run(5, 0, MS(400), MS(100), NULL);
+	ck_assert_msg(f->r.verdict == RUN_LIMIT, "%s: %s", run_verdict_name(f->r.verdict),
+		      f->r.message);
+	ck_assert_str_eq(f->r.checker, "time-limit");
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_at_a_limit_fires)
+{
+	/* Goal: a run cut by its time or step limit after longer than the hang
+	 * limit without progress fails "hang" (whatever the stream's state),
+	 * measured to the limit; with hang off it stays "limit". */
+	struct fx *f = hang_run(4, 0, MS(3000), 0, NULL);
+	expect_fail(f, "hang", "the run reached its time limit having stopped: nothing moved for");
+	ck_assert(strstr(f->r.message, "1 mappings not released") != NULL);
+	free(f);
+	f = hang_run(6, 5000, 0, MS(100), NULL);
+	expect_fail(f, "hang", "the run reached its step limit having stopped");
+	free(f);
+	f = hang_run(4, 0, MS(3000), 0, "hang");
+	ck_assert_int_eq(f->r.verdict, RUN_LIMIT);
+	free(f);
+}
+END_TEST
+
+/* ---- broken drivers, through whole scenario runs --------------------------------------------- */
+
+#ifndef TEST_PLUGIN_DIR
+#error "the Makefile says where the test plug-ins are"
+#endif
+
+/* The default scenario, run once with the plug-in tests/plugins/NAME.so
+ * and the checkers `off` (comma-separated) switched off; the outcome's
+ * result. The plug-ins move mappings without playing them, so
+ * audio-conservation is always off. */
+static struct run_result plugin_run(const char *name, const char *off, sim_ticks_t hang_limit,
+				    sim_ticks_t max_ticks)
+{
+	struct scenario sc;
+	scenario_default(&sc);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%s.so", TEST_PLUGIN_DIR, name);
+	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
+	char list[128];
+	snprintf(list, sizeof(list), "%s", off != NULL ? off : "");
+	for (char *name_off = strtok(list, ","); name_off != NULL; name_off = strtok(NULL, ","))
+		ck_assert_int_eq(checker_disable(&sc.checkers, name_off), 0);
+	if (hang_limit != 0)
+		sc.checkers.hang_limit_ticks = hang_limit;
+	if (max_ticks != 0)
+		sc.max_ticks = max_ticks;
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why) == 0, "%s",
+		      why ? why : "?");
+	scenario_release(&sc);
+	return out.result;
+}
+
+START_TEST(plugin_keeping_its_last_mapping_hangs)
+{
+	/* Goal: a driver that never releases the stream's last mapping keeps
+	 * the stream script waiting for ever: with stall off (its mapping is
+	 * never played, which stall sees first) it fails "hang" at the hang
+	 * limit, naming the mapping kept; with hang off too, the run ends at
+	 * its time limit as "limit", as every such run did before. */
+	struct run_result r = plugin_run("keep_last", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "stall") == 0, "%s: %s",
+		      r.checker, r.message);
+	r = plugin_run("keep_last", "stall", MS(100), 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "hang") == 0, "%s: %s", r.checker,
+		      r.message);
+	ck_assert_msg(strstr(r.message, "1 mappings not released: mapping 15 (tag 0x11, IRP 3, "
+					"ACQUIRED)") != NULL, "%s", r.message);
+	r = plugin_run("keep_last", "stall,hang", 0, MS(1000));
+	ck_assert_msg(r.verdict == RUN_LIMIT, "%s: %s", r.checker, r.message);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1343,6 +1576,11 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, stall_at_end_fires);
 	tcase_add_test(tc, position_inside_the_window_silent);
 	tcase_add_test(tc, position_back_ahead_behind_fire);
+	tcase_add_test(tc, hang_kept_mapping_fires);
+	tcase_add_test(tc, hang_found_while_the_machine_sleeps);
+	tcase_add_test(tc, hang_quiet_with_nothing_outstanding_or_paused_silent);
+	tcase_add_test(tc, hang_at_a_limit_fires);
+	tcase_add_test(tc, plugin_keeping_its_last_mapping_hangs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

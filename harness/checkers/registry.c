@@ -6,7 +6,9 @@
  * The order decides which checker reports when two would fire on the same
  * event: stall comes before teardown, so that a run that ends with a
  * mapping waiting for a wakeup that never came is reported as that cause
- * rather than as the leaks it leaves.
+ * rather than as the leaks it leaves; stall comes before hang, whose bound
+ * is the longer one and which covers what stall does not (work DMA has
+ * finished but the driver never gives back).
  */
 #include "checker.h"
 
@@ -16,6 +18,7 @@
 	X(device_misuse)                                                                \
 	X(position)                                                                     \
 	X(stall)                                                                        \
+	X(hang)                                                                         \
 	X(teardown)
 
 #define DECLARE(name) extern const struct checker_def checker_##name;
