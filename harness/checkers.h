@@ -6,8 +6,19 @@
  *
  * The checkers, in registry order (docs/scenario-format.md, "Checker
  * names", says what each one watches):
- *   audio-conservation, dma-after-release, device-misuse, position, stall,
- *   hang, teardown
+ *   audio-conservation  the audio that crossed the link (or landed, for
+ *                       capture) is the mapped audio, in order, once
+ *   dma-after-release   DMA touches only live mappings
+ *   device-misuse       driver bugs the device sees (RR while running, ...)
+ *   position            GetPosition: never back within a run of the stream,
+ *                       between what the link played and what DMA fetched
+ *   stall               RUN with audio available keeps moving (stall_limit)
+ *   hang                RUN with anything outstanding keeps moving
+ *                       (hang_limit), and a run cut by its limit had not
+ *                       stopped moving
+ *   teardown            at the end everything released, the stream in STOP
+ *   lifetime            nothing of a stream runs after stream_close, nothing
+ *                       of the driver after adapter_stop
  * The port model's own rules ("port-referee", port.h) and the machine's
  * ("kernel-rules", machine.h) are not in the registry: they are the models'
  * referees and always on.
@@ -77,6 +88,7 @@ struct checker_stats {
 	uint64_t step_hooks;		/* scheduling points the step checks looked at */
 	uint64_t positions_checked;	/* GetPosition answers held to the device */
 	uint64_t hang_deadlines;	/* check deadlines reached while the machine slept */
+	uint64_t lifetime_objects;	/* kernel objects found in the driver's memory */
 	uint32_t mappings;		/* mappings known */
 	uint32_t mappings_done;		/* fully fetched (render) / written (capture) */
 	uint32_t irps;			/* IRPs known */

@@ -4,9 +4,12 @@
  * one-CPU machine plays the port and the AC-link: it reports mappings,
  * IRPs and states by publishing the port's events on the machine's bus,
  * publishes DMA ranges, faults and guest errors as the device would, and
- * hands spans of link audio to the device's sink; the step and end checks
- * run as the machine runs. The last tests drive the real device (PCM out and PCM in)
- * through its registers instead.
+ * hands spans of link audio to the device's sink, asks positions as the
+ * port would, and publishes the driver's lifecycle as the stream script
+ * would; the step and end checks run as the machine runs. Whole scenario
+ * runs with the broken plug-ins of tests/plugins/ show the hang and
+ * lifetime checks through the stream script. The last tests drive the
+ * real device (PCM out and PCM in) through its registers instead.
  */
 #include <check.h>
 #include <stdio.h>
@@ -39,6 +42,14 @@ struct fx {
 	struct run_result r;
 	struct checker_stats st;
 	KSSTATE state;		/* as last published */
+	/* The driver's memory, for the lifetime checks: kernel objects in it
+	 * are the adapter's or the stream's. */
+	struct fx_driver_memory {
+		KSPIN_LOCK lock;
+		KDPC dpc;
+		KTIMER timer;
+		KINTERRUPT interrupt;
+	} adapter, stream;
 };
 
 static int16_t ramp_sample(void *ctx, uint64_t n)
@@ -1296,6 +1307,202 @@ START_TEST(hang_at_a_limit_fires)
 }
 END_TEST
 
+/* ---- lifetime -------------------------------------------------------------------------------- */
+
+static void fx_lifecycle(struct fx *f, enum lifecycle_kind what)
+{
+	bool stream = what == LIFE_STREAM_OPENING || what == LIFE_STREAM_CLOSED;
+	struct lifecycle_memory mem = { stream ? (const void *)&f->stream : (const void *)&f->adapter,
+					stream ? sizeof(f->stream) : sizeof(f->adapter) };
+	struct sim_event ev;
+	event_init(&ev, EV_LIFECYCLE);
+	ev.u.lifecycle = (struct ev_lifecycle){ what, stream ? AC97_PO : -1 };
+	ev.ref = &mem;
+	machine_publish(f->m, &ev);
+}
+
+static void noop_dpc(KDPC *dpc, void *context, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)context;
+	(void)arg1;
+	(void)arg2;
+}
+
+static BOOLEAN noop_isr(PKINTERRUPT interrupt, PVOID context)
+{
+	(void)interrupt;
+	(void)context;
+	return FALSE;
+}
+
+static void noop_work(PDEVICE_OBJECT device, PVOID context)
+{
+	(void)device;
+	(void)context;
+}
+
+/* A driver's life: the adapter starts (a DPC, an interrupt), the stream
+ * opens (a lock, a periodic 1 ms timer with its DPC, run for 3 ms), then
+ * param says what happens around the close and the stop: 0 = all put
+ * away in time, and the adapter's DPC runs between close and stop (its
+ * right); 1 = the timer left set at close; 2 = the timer's DPC, queued
+ * before the close, runs after it; 3 = the stream's lock taken after the
+ * close; 4 = a port call after the close; 5 = a work item for the stream
+ * still queued at the close; 6 = the interrupt left connected at the
+ * stop; 7 = the adapter's DPC queued after the stop; 8 = as 0, and the
+ * timer then set once more as a one-shot that expires (its DPC runs)
+ * before the close. */
+static void script_lifetime(struct fx *f)
+{
+	fx_lifecycle(f, LIFE_ADAPTER_STARTING);
+	KeInitializeDpc(&f->adapter.dpc, noop_dpc, &f->adapter);
+	ck_assert_int_eq(AcConnectInterrupt(&f->adapter.interrupt, noop_isr, &f->adapter), 0);
+	fx_lifecycle(f, LIFE_STREAM_OPENING);
+	KeInitializeSpinLock(&f->stream.lock);
+	KeInitializeTimer(&f->stream.timer);
+	KeInitializeDpc(&f->stream.dpc, noop_dpc, &f->stream);
+	LARGE_INTEGER due;
+	due.QuadPart = -10000;	/* 1 ms */
+	KeSetTimerEx(&f->stream.timer, due, 1, &f->stream.dpc);
+	KeStallExecutionProcessor(3000);
+	KIRQL old = PASSIVE_LEVEL;
+	switch (f->param) {
+	case 1:
+		break;
+	case 2:
+		KeRaiseIrql(DISPATCH_LEVEL, &old);
+		KeStallExecutionProcessor(1500);	/* it expires: its DPC waits for the IRQL */
+		KeCancelTimer(&f->stream.timer);
+		break;
+	case 5: {
+		KeCancelTimer(&f->stream.timer);
+		PIO_WORKITEM item = IoAllocateWorkItem(NULL);
+		IoQueueWorkItem(item, noop_work, DelayedWorkQueue, &f->stream);
+		break;
+	}
+	case 8:
+		KeCancelTimer(&f->stream.timer);
+		KeSetTimer(&f->stream.timer, due, &f->stream.dpc);
+		KeStallExecutionProcessor(2000);
+		break;
+	default:
+		KeCancelTimer(&f->stream.timer);
+		break;
+	}
+	fx_lifecycle(f, LIFE_STREAM_CLOSED);
+	KIRQL held;
+	switch (f->param) {
+	case 0:
+		KeInsertQueueDpc(&f->adapter.dpc, NULL, NULL);
+		break;
+	case 2:
+		KeLowerIrql(old);
+		break;
+	case 3:
+		KeAcquireSpinLock(&f->stream.lock, &held);
+		KeReleaseSpinLock(&f->stream.lock, held);
+		break;
+	case 4: {
+		struct sim_event ev;
+		event_init(&ev, EV_KCALL);
+		ev.u.kcall = (struct ev_kcall){ KC_PORT_CALL, 0, PORT_CALL_NOTIFY, 0 };
+		machine_publish(f->m, &ev);
+		break;
+	}
+	default:
+		break;
+	}
+	if (f->param != 6)
+		AcDisconnectInterrupt(&f->adapter.interrupt);
+	fx_lifecycle(f, LIFE_ADAPTER_STOPPED);
+	if (f->param == 7)
+		KeInsertQueueDpc(&f->adapter.dpc, NULL, NULL);
+}
+
+static struct fx *lifetime_run(int param, bool on)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, PORT_RENDER);
+	if (!on)
+		ck_assert_int_eq(checker_disable(&f->ccfg, "lifetime"), 0);
+	fx_run(f, script_lifetime, param);
+	return f;
+}
+
+START_TEST(lifetime_put_away_in_time_silent)
+{
+	/* Goal: a driver that cancels its timer before the close and
+	 * disconnects before the stop passes, with the adapter's DPC running
+	 * between close and stop; the objects are told apart by where they
+	 * lie (2 of the adapter's, 3 of the stream's); a one-shot timer that
+	 * expired before the close is not left set. */
+	struct fx *f = lifetime_run(0, true);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.lifetime_objects, 5);
+	free(f);
+	/* A one-shot timer that expired before the close is no longer set. */
+	f = lifetime_run(8, true);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.lifetime_objects, 5);
+	free(f);
+}
+END_TEST
+
+START_TEST(lifetime_after_close_fires)
+{
+	/* Goal: each way a stream outlives its close fails "after-close",
+	 * naming the object and how long after the close: a timer left set, a
+	 * DPC run, a lock taken, a port call, a work item left queued. */
+	static const struct {
+		int param;
+		const char *needle;
+	} cases[] = {
+		{ 1, "timer '&f->stream.timer' (#" },
+		{ 2, "DPC 'noop_dpc' (#" },
+		{ 3, "KeAcquireSpinLock called on spin lock '&f->stream.lock' (#" },
+		{ 4, "the driver called the port (Notify) on cpu0 0 us after stream_close returned" },
+		{ 5, "1 work item(s) queued for the stream not yet run when stream_close returned" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx *f = lifetime_run(cases[i].param, true);
+		expect_fail(f, "after-close", cases[i].needle);
+		ck_assert_str_eq(f->r.group, "lifetime");
+		free(f);
+	}
+	struct fx *f = lifetime_run(1, true);
+	expect_fail(f, "after-close", "the stream's) still set when stream_close returned");
+	free(f);
+	f = lifetime_run(2, true);
+	expect_fail(f, "after-close", "the stream's) ran on cpu0");
+	free(f);
+}
+END_TEST
+
+START_TEST(lifetime_after_stop_fires)
+{
+	/* Goal: the interrupt left connected, or the adapter's DPC queued
+	 * after adapter_stop, fail "after-stop"; with lifetime off, every
+	 * broken case passes. */
+	struct fx *f = lifetime_run(6, true);
+	expect_fail(f, "after-stop", "the interrupt (#");
+	ck_assert(strstr(f->r.message, "still connected when adapter_stop returned") != NULL);
+	free(f);
+	f = lifetime_run(7, true);
+	expect_fail(f, "after-stop", "KeInsertQueueDpc called on DPC 'noop_dpc' (#");
+	ck_assert(strstr(f->r.message, "the adapter's) on cpu0 0 us after adapter_stop returned") !=
+		  NULL);
+	free(f);
+	for (int param = 1; param <= 7; param++) {
+		f = lifetime_run(param, false);
+		ck_assert_msg(f->r.verdict == RUN_PASS, "case %d: %s: %s", param, f->r.checker,
+			      f->r.message);
+		free(f);
+	}
+}
+END_TEST
+
 /* ---- broken drivers, through whole scenario runs --------------------------------------------- */
 
 #ifndef TEST_PLUGIN_DIR
@@ -1352,6 +1559,29 @@ START_TEST(plugin_keeping_its_last_mapping_hangs)
 }
 END_TEST
 
+START_TEST(plugins_outliving_their_close_or_stop_fail)
+{
+	/* Goal: through the stream script of a whole scenario, a driver whose
+	 * stream_close leaves its periodic timer set fails "after-close" as
+	 * close returns (the run would end before the timer expires again),
+	 * and one whose adapter_stop leaves its interrupt connected fails
+	 * "after-stop"; with lifetime off both pass. */
+	struct run_result r = plugin_run("timer_left_set", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "after-close") == 0, "%s: %s",
+		      r.checker, r.message);
+	ck_assert_msg(strstr(r.message, "timer '&s->timer' (#") != NULL &&
+			      strstr(r.message, "still set when stream_close returned") != NULL,
+		      "%s", r.message);
+	r = plugin_run("irq_left_connected", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "after-stop") == 0, "%s: %s",
+		      r.checker, r.message);
+	r = plugin_run("timer_left_set", "lifetime", 0, 0);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
+	r = plugin_run("irq_left_connected", "lifetime", 0, 0);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1374,6 +1604,9 @@ START_TEST(each_checker_can_be_disabled)
 		{ PORT_RENDER, script_teardown, 0, "teardown" },
 		{ PORT_RENDER, script_stall, 0, "stall" },
 		{ PORT_RENDER, script_stall, 2, "stall" },
+		{ PORT_RENDER, script_hang, 1, "hang" },
+		{ PORT_RENDER, script_lifetime, 1, "lifetime" },
+		{ PORT_RENDER, script_lifetime, 6, "lifetime" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fx *f = fx_go(cases[i].dir, cases[i].script, cases[i].param, cases[i].off);
@@ -1448,6 +1681,7 @@ START_TEST(attach_rejects_what_it_cannot_check)
 	struct checker_config c;
 	checker_config_default(&c);
 	ck_assert_uint_eq(c.stall_limit_ticks, 50u * SIM_TICKS_PER_SECOND / 1000u);
+	ck_assert_uint_eq(c.hang_limit_ticks, 2u * SIM_TICKS_PER_SECOND);
 	ck_assert_uint_eq(c.disabled, 0);
 	ck_assert(!c.ends_early);
 }
@@ -1581,6 +1815,10 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, hang_quiet_with_nothing_outstanding_or_paused_silent);
 	tcase_add_test(tc, hang_at_a_limit_fires);
 	tcase_add_test(tc, plugin_keeping_its_last_mapping_hangs);
+	tcase_add_test(tc, lifetime_put_away_in_time_silent);
+	tcase_add_test(tc, lifetime_after_close_fires);
+	tcase_add_test(tc, lifetime_after_stop_fires);
+	tcase_add_test(tc, plugins_outliving_their_close_or_stop_fail);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

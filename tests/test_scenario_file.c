@@ -534,7 +534,7 @@ struct error_case {
 };
 
 #define SECTIONS "(sections: scenario, device, stream, source, miniport, checkers, action)"
-#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, position, stall, hang, teardown)"
+#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, position, stall, hang, teardown, lifetime)"
 #define TIME_UNITS "(ticks, frames, us, ms, s)"
 
 static const struct error_case error_cases[] = {

@@ -8,7 +8,9 @@
  * mapping waiting for a wakeup that never came is reported as that cause
  * rather than as the leaks it leaves; stall comes before hang, whose bound
  * is the longer one and which covers what stall does not (work DMA has
- * finished but the driver never gives back).
+ * finished but the driver never gives back); lifetime comes last, as what
+ * a stream leaves running after close is found as it closes, before the
+ * end of the run.
  */
 #include "checker.h"
 
@@ -19,7 +21,8 @@
 	X(position)                                                                     \
 	X(stall)                                                                        \
 	X(hang)                                                                         \
-	X(teardown)
+	X(teardown)                                                                     \
+	X(lifetime)
 
 #define DECLARE(name) extern const struct checker_def checker_##name;
 CHECKERS(DECLARE)
