@@ -16,6 +16,11 @@ static const char *const site_names[SITE_COUNT] = {
 	[SITE_TIMER_CPU] = "timer-cpu",
 	[SITE_STALL] = "stall",
 	[SITE_FAULT] = "fault",
+	[SITE_PARAM] = "param",
+	[SITE_PHASE] = "phase",
+	[SITE_DELAY] = "delay",
+	[SITE_IRQ_LATENCY] = "irq-latency",
+	[SITE_SWARM] = "swarm",
 };
 
 const char *decide_site_name(enum decide_site site)
@@ -36,7 +41,12 @@ enum decide_site decide_site_by_name(const char *name)
 void strategy_format(const struct strategy *s, char *buf, size_t len)
 {
 	switch (s->kind) {
-	case STRATEGY_RANDOM: snprintf(buf, len, "random"); break;
+	case STRATEGY_RANDOM:
+		if (s->pct_steps > 0)
+			snprintf(buf, len, "random steps=%llu", (unsigned long long)s->pct_steps);
+		else
+			snprintf(buf, len, "random");
+		break;
 	case STRATEGY_PCT:
 		snprintf(buf, len, "pct depth=%u steps=%llu", s->pct_depth,
 			 (unsigned long long)s->pct_steps);
@@ -78,12 +88,22 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	/* Exactly the form strategy_format writes: "pct depth=D steps=K". */
+	/* Exactly the forms strategy_format writes: "random steps=K" and
+	 * "pct depth=D steps=K". */
 	const char *p = text;
 	uint64_t depth, steps;
+	if (skip_literal(&p, "random steps=")) {
+		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
+			*why = "strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'";
+			return -1;
+		}
+		s->kind = STRATEGY_RANDOM;
+		s->pct_steps = steps;
+		return 0;
+	}
 	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||
 	    !skip_literal(&p, " steps=") || !parse_decimal(&p, &steps) || *p != '\0') {
-		*why = "strategy is 'random' or 'pct depth=D steps=K'";
+		*why = "strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'";
 		return -1;
 	}
 	if (depth < 1 || depth > PCT_DEPTH_MAX) {

@@ -27,6 +27,11 @@ enum decide_site {
 	SITE_TIMER_CPU = 2,	/* which CPU a timer's DPC is queued on */
 	SITE_STALL = 3,		/* CPU stall length bucket (fault injection) */
 	SITE_FAULT = 4,		/* does an armed fault fire here */
+	SITE_PARAM = 5,		/* a scenario value drawn from its range */
+	SITE_PHASE = 6,		/* where the run starts against the link and timer clocks */
+	SITE_DELAY = 7,		/* how many delays, at which steps, how long */
+	SITE_IRQ_LATENCY = 8,	/* how long a raised interrupt waits to be delivered */
+	SITE_SWARM = 9,		/* which fault kinds a run switches on, and when they fire */
 	SITE_COUNT
 };
 
@@ -39,7 +44,10 @@ enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY };
 struct strategy {
 	enum strategy_kind kind;
 	uint32_t pct_depth;	/* d >= 1 */
-	uint64_t pct_steps;	/* k: change points fall in [1, k] */
+	/* k, the run's length in scheduling steps as the scenario's
+	 * calibration run measured it: PCT's change points and every
+	 * strategy's delays fall in [1, k]. */
+	uint64_t pct_steps;
 };
 
 /* Formats "random" or "pct depth=3 steps=200"; parses exactly that form

@@ -129,8 +129,8 @@ static void build_stray_status(struct scenario *sc, uint32_t v)
 	add(sc, SA_STRAY_ENGINE, MS(3) + MS(5) * (v % 4), v % 2 ? AC97_MC : AC97_PI, 0);
 }
 
-/* 13: coalesced interrupts: delivery held back while several small
- * buffers complete, so CIV moves by several per interrupt. */
+/* 13: coalesced interrupts: delivery late by up to several small
+ * buffers' length (2.7 ms each), so CIV moves by several per interrupt. */
 static void build_coalesced(struct scenario *sc, uint32_t v)
 {
 	base(sc, "coalesced", v);
@@ -138,7 +138,7 @@ static void build_coalesced(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 16 * PAGE;
-	sc->irq_defer_max = 2000 + 500 * (v % 4);
+	sc->irq_latency_max_ticks = MS(10) + MS(10) * (v % 2);
 }
 
 /* 14, 17: the end of a stream and a stream of one mapping: the last entry

@@ -150,7 +150,7 @@ static struct strategy strategy_for(const struct explore_opts *o, uint64_t s, ui
 					  .pct_steps = k };
 	case CHOICE_RANDOM: break;
 	}
-	return (struct strategy){ .kind = STRATEGY_RANDOM };
+	return (struct strategy){ .kind = STRATEGY_RANDOM, .pct_steps = k };
 }
 
 /* A worker: runs seed offsets from, from + jobs, ... (< runs) and writes

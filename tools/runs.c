@@ -75,11 +75,10 @@ uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why)
 
 struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k)
 {
-	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct strategy st = { .kind = STRATEGY_RANDOM, .pct_steps = k };
 	if (seed % 4 != 0) {
 		st.kind = STRATEGY_PCT;
 		st.pct_depth = (uint32_t)(seed % 4);
-		st.pct_steps = k;
 	}
 	return st;
 }
