@@ -232,6 +232,7 @@ struct run_ctx {
 	sim_ticks_t run_start_ticks;	/* when the stream reached RUN */
 	bool running;
 	KEVENT running_event;		/* set when the stream reaches RUN, or the script ends */
+	KEVENT state_turn;		/* the port takes one SetState at a time: whose turn */
 	struct run_draws draws;		/* what this run drew (run_draws.h) */
 	struct ac97_sink also;
 	uint64_t link_frames;
@@ -261,6 +262,23 @@ AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, N
 {
 	machine_fail(c->m, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_SETUP],
 		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
+}
+
+/* A state change from the harness's threads (the script, the timeline):
+ * one at a time, as the port requires of the system above it. An action's
+ * (only_while_running) is dropped if the stream ended while it waited its
+ * turn: nothing may start a stream the script is closing. */
+static void change_state(struct run_ctx *c, KSSTATE state, bool only_while_running)
+{
+	KeWaitForSingleObject(&c->state_turn, Executive, KernelMode, FALSE, NULL);
+	if (!only_while_running || c->running) {
+		port_action_set_state(c->ps, state);
+		/* The client that moves a pin out of STOP sends it IRPs again
+		 * (its IRPs were cancelled at STOP). */
+		if (state != KSSTATE_STOP && c->running)
+			port_action_submit(c->ps);
+	}
+	KeSetEvent(&c->state_turn, 0, FALSE);
 }
 
 /* Feeding waits for an IRP to be done, as KMixer's thread does, or at
@@ -301,21 +319,23 @@ static void script(void *arg)
 	c->stream_open = true;
 	port_stream_bind_miniport(c->ps, &d->stream_ops, c->stream);
 	port_action_submit(c->ps);
-	port_action_set_state(c->ps, KSSTATE_RUN);
+	change_state(c, KSSTATE_RUN, false);
 	c->run_start_ticks = now_ticks();
 	c->running = true;
 	KeSetEvent(&c->running_event, 0, FALSE);
 	/* Feed the stream like KMixer would until its audio has all gone
-	 * through: top the IRPs up each time one is done. */
+	 * through: top the IRPs up each time one is done, while the pin is
+	 * not stopped (a stopped pin's IRPs are cancelled, not refilled). */
 	while (!port_stream_finished(c->ps)) {
-		port_action_submit(c->ps);
+		if (port_stream_state(c->ps) != KSSTATE_STOP)
+			port_action_submit(c->ps);
 		if (!port_stream_finished(c->ps))
 			wait_irp_done(c->ps);
 	}
 	/* Let the FIFO play out what was fetched last. */
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
-	port_action_set_state(c->ps, KSSTATE_STOP);
+	change_state(c, KSSTATE_STOP, false);
 	d->stream_close(c->stream);
 	c->stream_open = false;
 	d->adapter_stop(c->adapter);
@@ -351,7 +371,7 @@ static void act(struct run_ctx *c, const struct scenario_action *a)
 {
 	switch (a->kind) {
 	case SA_CANCEL_IRP: port_action_cancel_irp(c->ps, a->arg); break;
-	case SA_SET_STATE: port_action_set_state(c->ps, (KSSTATE)a->arg); break;
+	case SA_SET_STATE: change_state(c, (KSSTATE)a->arg, true); break;
 	case SA_QUERY_POSITION: port_action_query_position(c->ps); break;
 	case SA_STALL_BUS:
 		ac97_stall_bus_until(machine_device(c->m), now_ticks() + a->duration_ticks);
@@ -569,6 +589,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	run_draws_make(&c->draws, sc, m);
 	ac97_set_dma_latency(machine_device(m), c->draws.dma_latency_ticks);
 	KeInitializeEvent(&c->running_event, NotificationEvent, FALSE);
+	KeInitializeEvent(&c->state_turn, SynchronizationEvent, TRUE);
 	struct port_stream_config st = c->draws.stream;
 	if (sc->source == SOURCE_SAMPLES) {
 		st.sample = samples_sample;

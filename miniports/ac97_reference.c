@@ -677,8 +677,8 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 		ac97_unlock(s, old);
 		return STATUS_SUCCESS;
 	}
-	if (!s->dma_started && s->count > 0 && s->state == KSSTATE_RUN)
-		AcMark("cancel-during-rebuild");	/* the list rebuilt, not restarted */
+	if (!s->dma_started && s->count > 0)
+		AcMark("cancel-during-rebuild");	/* the list laid out again, DMA not restarted */
 	s->revoking = true;
 	bool was_running = pause_for_revoke(s);
 	if (was_running)
