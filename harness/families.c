@@ -185,6 +185,10 @@ static void build_partial_frames(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = (1 + v % 3) * PAGE;
 	sc->stream.total_bytes = 16 * PAGE;
 	sc->descriptor_max_bytes = v % 4 == 3 ? 2048 : SCENARIO_DESCRIPTOR_MAX_BYTES_DEFAULT;
+	/* Cancels anywhere in the stream: some land while a frame that
+	 * straddles two mappings waits for its second half. */
+	if (v % 2 == 1)
+		add_window(sc, SA_CANCEL_IRP, MS(10), MS(60), v % 3 == 0 ? 0 : 1, 0);
 }
 
 /* 18: pause and resume while running (RPBM cleared and set again); odd

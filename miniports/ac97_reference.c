@@ -251,14 +251,6 @@ static void queue_mapping(struct ac97_stream *s, ac97_tag tag, uint32_t phys,
 			  uint8_t *virt, uint32_t bytes)
 {
 	uint32_t frame = 2u * s->channels;
-	if (s->carry_lost && !s->carry) {
-		/* The mapping that held this frame's first half was revoked: keep
-		 * the frames aligned by pairing the orphan half with silence. */
-		memset(s->carry_sample, 0, sizeof(s->carry_sample));
-		s->carry = true;
-		s->carry_tag = tag;
-	}
-	s->carry_lost = false;
 	if (s->carry) {
 		uint32_t slot = tail_of(s);
 		uint8_t *bf = s->bounce + frame * slot;
@@ -266,11 +258,10 @@ static void queue_mapping(struct ac97_stream *s, ac97_tag tag, uint32_t phys,
 		memcpy(bf + 2, virt, 2);
 		write_descriptor(s, slot, s->bounce_physical + frame * slot, frame,
 				 !s->timer_service);
-		bool orphan = s->carry_tag == tag;	/* the first half was revoked */
 		s->shadow[slot] = (struct ac97_shadow){
 			.tag = s->carry_tag, .physical = s->bounce_physical + frame * slot,
-			.bytes = frame, .last_part = !orphan || bytes == 2, .bounce = true,
-			.tag2 = tag, .tag2_ends = !orphan && bytes == 2,
+			.bytes = frame, .last_part = true, .bounce = true,
+			.tag2 = tag, .tag2_ends = bytes == 2,
 		};
 		s->count++;
 		s->list_changes++;
@@ -394,16 +385,28 @@ static void reset_and_rebuild(struct ac97_stream *s, uint32_t played)
 	wr8(s, AC97_CR, 0);
 	wr8(s, AC97_CR, AC97_CR_RR | cr_enables);
 	struct ac97_shadow keep[MINIPORT_BDL_ENTRIES];
+	/* A bounce frame lives in its slot's bounce memory: moving to another
+	 * slot, it takes its bytes along (the old slot's memory is another
+	 * entry's from now on). */
+	uint8_t keep_bounce[MINIPORT_BDL_ENTRIES][4];
+	uint32_t frame = 2u * s->channels;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < s->count; i++) {
-		struct ac97_shadow sh = s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
+		struct ac97_shadow sh = s->shadow[slot];
 		if (sh.tombstone)
 			continue;
 		if (i < played)
 			sh.completed = true;
+		if (sh.bounce)
+			memcpy(keep_bounce[n], s->bounce + frame * slot, frame);
 		keep[n++] = sh;
 	}
 	for (uint32_t i = 0; i < n; i++) {
+		if (keep[i].bounce) {
+			memcpy(s->bounce + frame * i, keep_bounce[i], frame);
+			keep[i].physical = s->bounce_physical + frame * i;
+		}
 		s->shadow[i] = keep[i];
 		if (keep[i].completed)
 			write_null_descriptor(s, i);
@@ -735,10 +738,12 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 		s->split_active = false;
 	}
 	if (s->carry && in_range(s, s->carry_tag, first, last)) {
+		/* The carried half goes with its mapping: the IRP is cancelled,
+		 * IRPs hold whole frames, so the next mapping (another IRP's)
+		 * starts on a frame and nothing is paired with the orphan. */
 		if (!counted_any || s->carry_tag != counted_last)
 			(*revoked)++;
 		s->carry = false;
-		s->carry_lost = true;
 	}
 	if (tags_increase_here(s) && *revoked < last - first + 1)
 		AcMark("revoke-clamped");	/* part of the range no longer listed */

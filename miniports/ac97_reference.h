@@ -142,7 +142,6 @@ struct ac97_stream {
 	bool carry;
 	ac97_tag carry_tag;
 	uint8_t carry_sample[2];
-	bool carry_lost;	/* a revoke took the carried sample: pair with zero */
 	uint8_t *bounce;	/* one frame per descriptor slot */
 	uint32_t bounce_physical;
 	bool producing, produce_again;
