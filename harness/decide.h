@@ -7,10 +7,15 @@
  * number of options than was recorded has diverged, and the first such
  * step is reported.
  *
- * Strategies decide scheduling choices: uniform random walk, or PCT
+ * Strategies decide scheduling choices: uniform random walk; PCT
  * (Burckhardt et al., ASPLOS 2010: random agent priorities, d - 1 priority
  * change points drawn uniformly from the first k steps, always the
- * highest-priority option). Choices that are not about scheduling (data:
+ * highest-priority option); or POS (after Yuan et al., "Partial order aware
+ * concurrency sampling", CAV 2018): every pending event gets a random
+ * priority when it appears, the highest-priority option runs, and only the
+ * agent that ran draws a new one, so an event passed over keeps its rank
+ * and may wait long: the long delays and runs-ahead that random walk
+ * almost never makes. Choices that are not about scheduling (data:
  * stall lengths, fault coin flips) are uniform under either strategy.
  * Probabilities are integer ratios; there is no floating point here.
  */
@@ -39,7 +44,10 @@ const char *decide_site_name(enum decide_site site);
 /* The site named name, or 0. */
 enum decide_site decide_site_by_name(const char *name);
 
-enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY };
+/* What strategy_parse accepts, as its refusals say. */
+#define STRATEGY_FORMS "strategy is 'random', 'random steps=K', 'pos steps=K' or 'pct depth=D steps=K'"
+
+enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY, STRATEGY_POS };
 
 struct strategy {
 	enum strategy_kind kind;
@@ -98,7 +106,7 @@ struct decider {
 	 * that its memory does not grow with its length. */
 	bool record;
 	struct decision_log recorded;	/* what this run decided, when record */
-	/* PCT state. */
+	/* PCT state (POS uses pct_priority too: its events' ranks). */
 	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
 	uint64_t pct_sched_steps;	/* scheduling choices made so far */

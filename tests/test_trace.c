@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "trace.h"
 
 #define MAGIC "ac97sim-trace 3\n"
@@ -651,23 +652,23 @@ START_TEST(reject_strategy)
 	/* Goal: strategy text goes through strategy_parse (its reason is
 	 * reported) and must be written the way strategy_format writes it. */
 	expect_error(MAGIC BUILD SCENARIO "strategy fast\n",
-		     "t.trace:6: strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy replay\n",
-		     "t.trace:6: strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=9 steps=5\n", "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=0 steps=5\n", "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2 steps=0\n",
 		     "t.trace:6: pct steps must be at least 1");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2\n",
-		     "t.trace:6: strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy\n",
 		     "t.trace:6: expected 'strategy random' or 'strategy pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=-1\n",
-		     "t.trace:6: strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=4294967299 steps=5\n",
 		     "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=+3 steps=5\n",
-		     "t.trace:6: strategy is 'random', 'random steps=K' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=05\n",
 		     "t.trace:6: strategy 'pct depth=3 steps=05' is not written as "
 		     "'pct depth=3 steps=5'");
