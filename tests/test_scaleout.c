@@ -478,11 +478,15 @@ START_TEST(ctrl_c_reports_what_ran_and_exits_130)
 	 * group, workers included) stops the search: explore prints the
 	 * summary of what ran, writes the JSON marked interrupted, counts no
 	 * worker as crashed, leaves no process behind and exits 130; SIGTERM
-	 * to explore alone does the same. */
+	 * to the whole group (a batch system's time limit) and to explore
+	 * alone do the same. */
 	adopt_orphans();
 	char *dir = tmpdir();
-	static const int signals[] = { SIGINT, SIGTERM };
-	for (size_t i = 0; i < 2; i++) {
+	static const struct {
+		int signal;
+		bool group;
+	} signals[] = { { SIGINT, true }, { SIGTERM, true }, { SIGTERM, false } };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		char json[128];
 		snprintf(json, sizeof(json), "%s/i%zu.json", dir, i);
 		struct prog_child c;
@@ -490,11 +494,11 @@ START_TEST(ctrl_c_reports_what_ran_and_exits_130)
 						      "--trace-dir", dir, "--json", json, NULL });
 		wait_for_handlers(c.pid);
 		usleep(800 * 1000);	/* the calibration run and some seeds */
-		ck_assert_int_eq(kill(signals[i] == SIGINT ? -c.pid : c.pid, signals[i]), 0);
+		ck_assert_int_eq(kill(signals[i].group ? -c.pid : c.pid, signals[i].signal), 0);
 		static struct prog_result r;
 		prog_finish(&c, &r);
-		ck_assert_msg(r.status == 130, "signal %d: status %d (signal %d): %s%s", signals[i],
-			      r.status, r.signal, r.out, r.err);
+		ck_assert_msg(r.status == 130, "signal %d: status %d (signal %d): %s%s",
+			      signals[i].signal, r.status, r.signal, r.out, r.err);
 		ck_assert_msg(strstr(r.out, "partial: interrupted: seeds 1..") != NULL, "%s", r.out);
 		json_t *j = load_json(json);
 		ck_assert_str_eq(text_at(j, "stopped"), "interrupted");

@@ -46,9 +46,10 @@
  * to end (then they are stopped, lost and not counted), the lowest
  * failure's trace is recorded, the summary printed, the JSON written
  * marked "interrupted", and explore exits 130; a second signal ends it at
- * once. Workers ignore SIGINT, so that a terminal's Ctrl-C, which reaches
- * the whole process group, leaves the stopping to the parent (a worker
- * killed by it would count as a crash of the driver).
+ * once. Workers ignore SIGINT and SIGTERM, so that a terminal's Ctrl-C,
+ * or a batch system's SIGTERM, which reach the whole process group, leave
+ * the stopping to the parent (a worker they killed would count as a crash
+ * of the driver); the parent stops workers with SIGKILL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -297,11 +298,14 @@ static void signals_restore(void)
 	}
 }
 
-/* In a child just forked: the parent does the stopping (see the header). */
+/* In a child just forked: the parent does the stopping (see the header),
+ * with SIGKILL. SIGTERM is ignored as well as SIGINT because a batch
+ * system (Slurm at a job's time limit) sends it to every process of the
+ * job: a worker it killed would count as a crash of the driver. */
 static void child_signals(void)
 {
 	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGTERM, SIG_IGN);
 	for (int i = 0; i < 2; i++)
 		if (wake_pipe[i] >= 0)
 			close(wake_pipe[i]);
@@ -577,7 +581,7 @@ static bool crew_stop(struct crew *c)
 			close(c->jobs[j].fd);
 		c->jobs[j].fd = -1;
 		if (c->jobs[j].pid > 0)
-			kill(c->jobs[j].pid, SIGTERM);
+			kill(c->jobs[j].pid, SIGKILL);	/* it ignores the others; it holds no output */
 	}
 	for (uint64_t j = 0; j < c->n_jobs; j++) {
 		int ws;
