@@ -198,6 +198,8 @@ test: $(TEST_RUNNER) $(PROGRAM)
 	@echo "== test: the examples in the docs ($(BUILD))"
 	$(Q)sh tests/docs_examples.sh $(PROGRAM)
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
+	@echo "== test: one search as shards under GNU parallel, merged ($(BUILD))"
+	$(Q)sh tests/scale_out_parallel.sh $(PROGRAM)
 	@echo "== test: the Check suites ($(BUILD))"
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 

@@ -11,6 +11,10 @@ PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-d
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz).
 PACKAGES="$PACKAGES libclang-rt-dev"
 
+# parallel: GNU parallel, for the scale-out recipe that make test runs
+# (tests/scale_out_parallel.sh, docs/scale-out.md).
+PACKAGES="$PACKAGES parallel"
+
 missing=""
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
