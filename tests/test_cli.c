@@ -506,7 +506,7 @@ START_TEST(help_for_every_command)
 	/* Goal: `help`, and `--help` on every command, exit 0 and describe the
 	 * command; `help` prints the exit-status table. */
 	static struct prog_result r;
-	const char *cmds[] = { "run", "replay", "explore", "play", "capture", "regs", "version" };
+	const char *cmds[] = { "run", "replay", "explore", "merge", "play", "capture", "regs", "version" };
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		prog_run(&r, (const char *const[]){ cmds[i], "--help", NULL }, NULL);
 		ck_assert_int_eq(r.status, 0);
