@@ -231,6 +231,16 @@ void port_action_submit(struct port_stream *s);	/* fill up to irps_in_flight */
 bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding);
 NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target);
 void port_action_query_position(struct port_stream *s);
+/* The pin closes (the system above closes its handle; after STOP, before
+ * the miniport stream is closed): from here the port calls nothing of the
+ * miniport stream (a Service or MappingAvailable DPC queued before does
+ * nothing, a later action is dropped: submit adds nothing, cancel finds
+ * nothing, SetState returns STATUS_UNSUCCESSFUL, GetPosition is not
+ * asked), and this returns once every call into it already under way
+ * has returned, as portcls takes the stream out of its service group
+ * (whose DPC holds the group's lock while it calls Service) before it
+ * releases the miniport stream. Passive. */
+void port_action_close(struct port_stream *s);
 /* Fault injection: the next `count` GetMapping calls return
  * STATUS_NOT_FOUND although mappings are there; MappingAvailable follows
  * each (from the port's DPC). */

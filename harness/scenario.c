@@ -359,6 +359,10 @@ static void script(void *arg)
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
 	change_state(c, KSSTATE_STOP, false);
+	/* The pin closes before the miniport stream does: the port's own
+	 * Service or MappingAvailable call, or an action's call, still under
+	 * way must return first, and none may start after. */
+	port_action_close(c->ps);
 	d->stream_close(c->stream);
 	c->stream_open = false;
 	publish_lifecycle(c, LIFE_STREAM_CLOSED);

@@ -56,6 +56,8 @@ struct fake {
 	uint32_t n_got;
 	uint32_t not_found;
 	uint32_t available_calls, service_calls, revoke_calls, revoked_total;
+	uint32_t service_stall_us;	/* Service stalls this long, in 50 us steps */
+	uint32_t services_returned;
 	KIRQL available_irql, service_irql, revoke_irql;
 	KSSTATE states[STATES_MAX];
 	uint32_t n_states;
@@ -138,6 +140,9 @@ static void fake_service(void *ms)
 	f->service_irql = KeGetCurrentIrql();
 	if (f->release_on_service)
 		fake_release_all(f);
+	for (uint32_t us = 0; us < f->service_stall_us; us += 50)
+		KeStallExecutionProcessor(50);
+	f->services_returned++;
 }
 
 static void fake_mapping_available(void *ms)
@@ -1060,6 +1065,64 @@ START_TEST(position_answers_are_published)
 }
 END_TEST
 
+/* ---- the pin's close ---------------------------------------------------------------------- */
+
+/* On one CPU: Notify, whose Service (stalling 2 ms) then runs in the
+ * port's DPC on this CPU. */
+static void close_notifier(struct t *t)
+{
+	KIRQL old;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	PortNotify(t->ps);
+	KeLowerIrql(old);
+}
+
+/* On the other: once Service is under way, the pin closes; then Notify,
+ * SetState, GetPosition, a cancel and a submit reach nothing. */
+static void close_closer(struct t *t)
+{
+	EXPECT(t, port_action_set_state(t->s, KSSTATE_RUN) == STATUS_SUCCESS);
+	for (uint32_t i = 0; i < 1000 && t->f.service_calls == 0; i++)
+		KeStallExecutionProcessor(10);
+	EXPECT(t, t->f.service_calls == 1);
+	EXPECT(t, t->f.services_returned == 0);	/* under way */
+	port_action_set_state(t->s, KSSTATE_STOP);
+	port_action_close(t->s);
+	EXPECT(t, t->f.services_returned == 1);	/* the close waited for it */
+	uint32_t states = t->f.n_states;
+	KIRQL old;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	PortNotify(t->ps);
+	KeLowerIrql(old);
+	EXPECT(t, port_action_set_state(t->s, KSSTATE_RUN) == STATUS_UNSUCCESSFUL);
+	port_action_query_position(t->s);
+	EXPECT(t, !port_action_cancel_irp(t->s, 0));
+	port_action_submit(t->s);
+	port_action_close(t->s);	/* again: nothing to do */
+	EXPECT(t, t->f.service_calls == 1);
+	EXPECT(t, t->f.n_states == states);
+	EXPECT(t, port_stream_bytes_submitted(t->s) == 0);
+}
+
+START_TEST(close_waits_for_service_and_ends_calls)
+{
+	/* Goal: a pin that closes while its Service runs on another CPU
+	 * returns only once Service has returned, and after the close the
+	 * port calls nothing of the miniport (a queued Service does nothing,
+	 * SetState fails, GetPosition is not asked, nothing is submitted). */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct t *t = t_new(seed, 2);
+		t->f.service_stall_us = 2000;
+		t->script = close_closer;
+		t->script2 = close_notifier;
+		t_run(t);
+		assert_pass(t);
+		ck_assert_uint_eq(t->n_position_calls, 0);
+		t_free(t);
+	}
+}
+END_TEST
+
 /* ---- referee failures ------------------------------------------------------------------------ */
 
 static void double_release_script(struct t *t)
@@ -1350,6 +1413,7 @@ Suite *suite_port(void)
 	tcase_add_test(tc, not_found_then_mapping_available);
 	tcase_add_test(tc, release_in_order_completes_irps);
 	tcase_add_test(tc, notify_runs_service_in_a_dpc);
+	tcase_add_test(tc, close_waits_for_service_and_ends_calls);
 	tcase_add_test(tc, config_validation);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("states");
