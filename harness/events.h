@@ -93,7 +93,7 @@ struct ev_schedule {
 	X(ALLOC_COMMON_BUFFER, "AcAllocateCommonBuffer")                                   \
 	X(FREE_COMMON_BUFFER, "AcFreeCommonBuffer") X(STALL, "KeStallExecutionProcessor") \
 	X(ALLOC_WORK_ITEM, "IoAllocateWorkItem") X(FREE_WORK_ITEM, "IoFreeWorkItem")        \
-	X(PORT_CALL, "port call")
+	X(PORT_CALL, "port call") X(FLUSH_DPCS, "KeFlushQueuedDpcs")
 
 enum kcall {
 #define KCALL_ENUM(id, name) KC_##id,

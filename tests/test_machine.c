@@ -647,6 +647,94 @@ START_TEST(check_deadline_wakes_a_sleeping_machine)
 }
 END_TEST
 
+/* ---- KeFlushQueuedDpcs ---------------------------------------------------------------- */
+
+struct flush_t {
+	KDPC dpc;
+	bool started, returned;		/* the slow DPC's progress */
+	bool started_before_flush, returned_at_flush;
+	KIRQL flush_irql;		/* where the flusher calls from */
+};
+
+/* Takes 2 ms, in steps. */
+static void slow_dpc(KDPC *dpc, void *ctx, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)arg1;
+	(void)arg2;
+	struct flush_t *f = ctx;
+	f->started = true;
+	for (int i = 0; i < 4; i++)
+		KeStallExecutionProcessor(500);
+	f->returned = true;
+}
+
+/* Queues the slow DPC on its own CPU, where it runs at once. */
+static void flush_queuer(void *arg)
+{
+	struct flush_t *f = arg;
+	KeInitializeDpc(&f->dpc, slow_dpc, f);
+	KIRQL old;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	KeInsertQueueDpc(&f->dpc, NULL, NULL);
+	KeLowerIrql(old);
+}
+
+/* Once the DPC runs on the other CPU, flushes. */
+static void flush_flusher(void *arg)
+{
+	struct flush_t *f = arg;
+	for (int i = 0; i < 10000 && !f->started; i++)
+		KeStallExecutionProcessor(10);
+	f->started_before_flush = f->started && !f->returned;
+	KIRQL old = PASSIVE_LEVEL;
+	if (f->flush_irql != PASSIVE_LEVEL)
+		KeRaiseIrql(f->flush_irql, &old);
+	KeFlushQueuedDpcs();
+	f->returned_at_flush = f->returned;
+	if (f->flush_irql != PASSIVE_LEVEL)
+		KeLowerIrql(old);
+}
+
+static struct run_result run_flush(uint64_t seed, struct flush_t *f)
+{
+	struct machine_config cfg = config_for(seed, STRATEGY_RANDOM);
+	cfg.n_cpus = 2;
+	struct machine *m = machine_create(&cfg);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(machine_queue_passive(m, flush_queuer, f, "queuer"), 0);
+	ck_assert_int_eq(machine_queue_passive(m, flush_flusher, f, "flusher"), 0);
+	struct run_result r;
+	machine_run(m, &r);
+	machine_destroy(m);
+	return r;
+}
+
+START_TEST(flush_waits_for_a_running_dpc)
+{
+	/* Goal: KeFlushQueuedDpcs returns only once a DPC that is running on
+	 * another CPU when it is called has returned (KeRemoveQueueDpc
+	 * cannot stop one that started); called above PASSIVE_LEVEL it is a
+	 * bug check. */
+	uint32_t waited = 0;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct flush_t f = { .flush_irql = PASSIVE_LEVEL };
+		struct run_result r = run_flush(seed, &f);
+		ck_assert_msg(r.verdict == RUN_PASS, "seed %llu: %s: %s", (unsigned long long)seed,
+			      r.checker, r.message);
+		ck_assert(f.returned_at_flush);
+		waited += f.started_before_flush;
+	}
+	ck_assert_uint_gt(waited, 0);	/* the DPC was under way at the flush */
+	struct flush_t f = { .flush_irql = DISPATCH_LEVEL };
+	struct run_result r = run_flush(1, &f);
+	ck_assert_int_eq(r.verdict, RUN_FAIL);
+	ck_assert_uint_eq(r.bugcheck_code, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL);
+	ck_assert_msg(strstr(r.message, "KeFlushQueuedDpcs above PASSIVE_LEVEL") != NULL, "%s",
+		      r.message);
+}
+END_TEST
+
 Suite *suite_machine(void);
 Suite *suite_machine(void)
 {
@@ -675,6 +763,7 @@ Suite *suite_machine(void)
 	tcase_add_test(tc, driver_crash_names_object_and_offset);
 	tcase_add_test(tc, limit_is_published_before_the_cut);
 	tcase_add_test(tc, check_deadline_wakes_a_sleeping_machine);
+	tcase_add_test(tc, flush_waits_for_a_running_dpc);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -75,7 +75,8 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)KeReleaseSpinLockFromDpcLevel, (const void *)AcConnectInterruptNamed,
 	(const void *)AcDisconnectInterrupt, (const void *)KeSynchronizeExecution,
 	(const void *)KeInitializeDpcNamed, (const void *)KeInsertQueueDpc,
-	(const void *)KeRemoveQueueDpc, (const void *)KeInitializeTimerNamed,
+	(const void *)KeRemoveQueueDpc, (const void *)KeFlushQueuedDpcs,
+	(const void *)KeInitializeTimerNamed,
 	(const void *)KeSetTimerEx, (const void *)KeSetTimer, (const void *)KeCancelTimer,
 	(const void *)KeInitializeEventNamed, (const void *)KeSetEvent, (const void *)KeResetEvent,
 	(const void *)KeClearEvent, (const void *)KeReadStateEvent,
@@ -185,6 +186,7 @@ static void stream_close(void *stream)
 	struct stream *s = stream;
 	KeCancelTimer(&s->timer);
 	KeRemoveQueueDpc(&s->timer_dpc);
+	KeFlushQueuedDpcs();	/* one that had started already */
 #endif
 }
 
