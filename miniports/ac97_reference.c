@@ -183,6 +183,8 @@ void ac97_adapter_stop(void *adapter)
 		return;
 	AcDisconnectInterrupt(&a->interrupt);
 	KeRemoveQueueDpc(&a->dpc);
+	/* Invariant 10: a DPC the ISR queued may have started already. */
+	KeFlushQueuedDpcs();
 	WRITE_PORT_ULONG((PULONG)(a->res.Nabmbar + AC97_GLOB_CNT), 0);
 	a->started = false;
 }
@@ -447,7 +449,11 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			PHYSICAL_ADDRESS phys;
 			PVOID virt;
 			ULONG bytes, flags;
+			s->fetching = true;
+			s->fetch_tag = tag;
+			s->fetch_revoked = false;
 			NTSTATUS st = p->get_mapping(s, old_irql, tag, &phys, &virt, &bytes, &flags);
+			s->fetching = false;
 			if (st == STATUS_NOT_FOUND) {
 				s->port_empty = true;
 				break;
@@ -455,6 +461,11 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			if (!NT_SUCCESS(st))
 				break;
 			s->port_empty = false;
+			/* Revoked (and counted) while the lock was dropped: the
+			 * port has it back; queued, it would wait in a stopped
+			 * list for ever, and its pages are gone. */
+			if (s->fetch_revoked)
+				continue;
 			/* Capture cannot bounce (the halves would have to be copied
 			 * out after DMA): its buffers must hold whole frames. */
 			if (s->capture && bytes % (2u * s->channels) != 0)
@@ -677,6 +688,15 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 	if (first > last)
 		return STATUS_INVALID_PARAMETER;
 	KeAcquireSpinLock(&s->lock, &old);
+	/* A mapping of the range may be on its way in: GetMapping returned it
+	 * but its producer has not taken the lock back. Counted here, dropped
+	 * by the producer (only with counter tags can its tag say that the
+	 * port handed it out). */
+	if (s->fetching && !s->fetch_revoked && tags_increase_here(s) &&
+	    in_range(s, s->fetch_tag, first, last)) {
+		s->fetch_revoked = true;
+		(*revoked)++;
+	}
 	/* Only what is still listed counts: some of the range may have been
 	 * released since the port chose it (the release won that race). */
 	bool any = (s->split_active && in_range(s, s->split_tag, first, last)) ||
@@ -847,6 +867,21 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 #define DESCRIPTOR_MAX_BYTES_DEFAULT (0xFFFEu * 2u)
 #define TIMER_PERIOD_MS_DEFAULT 5u
 
+/* The adapter's list changes under the interrupt's lock
+ * (KeSynchronizeExecution), so the ISR sees a stream whole or not at all. */
+struct stream_link {
+	struct ac97_adapter *adapter;
+	enum ac97_engine_id engine;
+	struct ac97_stream *stream;	/* NULL: out of the list */
+};
+
+static BOOLEAN set_stream(PVOID context)
+{
+	const struct stream_link *link = context;
+	link->adapter->streams[link->engine] = link->stream;
+	return TRUE;
+}
+
 NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stream_params *p)
 {
 	struct ac97_adapter *a = adapter;
@@ -902,10 +937,12 @@ NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stre
 	wr8(s, AC97_CR, AC97_CR_RR);
 	wr32(s, AC97_BDBAR, s->bdl_physical);
 	ac97_unlock(s, old);
-	a->streams[engine] = s;
+	struct stream_link link = { a, engine, s };
+	KeSynchronizeExecution(&a->interrupt, set_stream, &link);
 	return STATUS_SUCCESS;
 }
 
+/* Invariant 10: once this returns, nothing of the stream runs. */
 void ac97_stream_close(void *stream)
 {
 	struct ac97_stream *s = stream;
@@ -914,7 +951,13 @@ void ac97_stream_close(void *stream)
 	wr8(s, AC97_CR, 0);
 	ac97_unlock(s, old);
 	KeCancelTimer(&s->timer);
-	s->adapter->streams[s->engine] = NULL;
+	/* Out of the adapter's list: no ISR sees the stream from here, and a
+	 * DPC that reads the list later finds no stream. */
+	struct stream_link link = { s->adapter, s->engine, NULL };
+	KeSynchronizeExecution(&s->adapter->interrupt, set_stream, &link);
+	/* The adapter's DPC may have read the list before, and the timer's DPC
+	 * may have been queued, or started, before the cancel. */
+	KeFlushQueuedDpcs();
 	AcFreeCommonBuffer(s->bdl, COMMON_BYTES);
 }
 

@@ -23,6 +23,12 @@
  *  8. One producer and one consumer at a time; a second caller leaves a
  *     "go again" flag for the one running.
  *  9. Tags are 64-bit counters, never reused.
+ * 10. Nothing of a stream runs after stream_close returns, nor of the
+ *     adapter after adapter_stop: the ISR reaches a stream only through
+ *     the adapter's list, which close changes under the interrupt's lock;
+ *     close cancels the stream's timer and stop disconnects the
+ *     interrupt, and then each waits for the DPCs already queued or
+ *     running (KeFlushQueuedDpcs).
  *
  * Revoking while the engine runs (the hard part) pauses DMA, looks at CIV
  * and PIV, and then: entries already played become tombstones; queued
@@ -153,6 +159,14 @@ struct ac97_stream {
 	bool revoking;
 	bool stopped_with_entries;
 	bool port_empty;	/* the last GetMapping said STATUS_NOT_FOUND */
+	/* A GetMapping under way with the lock dropped, and its tag: a revoke
+	 * whose range takes that tag (the port has handed the mapping out, as
+	 * tags are counters) counts it and sets fetch_revoked, and the
+	 * producer drops the mapping when the call returns instead of queuing
+	 * it; nothing of it is touched. */
+	bool fetching;
+	bool fetch_revoked;
+	ac97_tag fetch_tag;
 	bool dma_started;	/* RPBM set since the last reset */
 	bool hold_lvi;		/* halting at CIV to get past a revoked PIV */
 	bool service_pending;	/* the ISR saw this engine's status */
