@@ -21,6 +21,7 @@
 #include "checkers.h"
 #include "events.h"
 #include "scenario.h"
+#include "scenario_file.h"
 
 #define FX_MAPS_MAX 64u
 #define FX_POOL_BASE 0x400000u	/* fed mappings live here, one page each */
@@ -1559,6 +1560,46 @@ START_TEST(plugin_keeping_its_last_mapping_hangs)
 }
 END_TEST
 
+START_TEST(hang_last_fixture_is_a_hang)
+{
+	/* Goal: fixtures/scenarios/bugs/hang-last.ini (the built-in hang-last
+	 * variant keeps the mapping the engine halted on) fails "hang" in every
+	 * schedule of the first seeds, random and PCT, naming the IRP and the
+	 * mapping kept and the engine halted with CELV; with hang off the run
+	 * is cut at its time limit ("limit"), which counted as not failed. */
+	struct scenario_file sf;
+	char err[1200];
+	ck_assert_msg(scenario_file_load("fixtures/scenarios/bugs/hang-last.ini", &sf, err,
+					 sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sf.sc.driver, "hang-last");
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct strategy st = { .kind = seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT,
+				       .pct_depth = 2, .pct_steps = 300 };
+		struct scenario_outcome out;
+		const char *why = NULL;
+		ck_assert_msg(scenario_run(&sf.sc, &st, seed, NULL, NULL, NULL, &out, NULL, &why) == 0,
+			      "%s", why ? why : "?");
+		const struct run_result *r = &out.result;
+		ck_assert_msg(r->verdict == RUN_FAIL && strcmp(r->checker, "hang") == 0,
+			      "seed %llu: %s %s: %s", (unsigned long long)seed,
+			      run_verdict_name(r->verdict), r->checker, r->message);
+		ck_assert_msg(strstr(r->message, "1 IRPs outstanding (IRP 0); 1 mappings not released: "
+						 "mapping 0 (tag 0x1, IRP 0, ACQUIRED), DMA at 4096 of 4096 "
+						 "bytes") != NULL, "%s", r->message);
+		ck_assert_msg(strstr(r->message, "CELV") != NULL, "%s", r->message);
+	}
+	ck_assert_int_eq(checker_disable(&sf.sc.checkers, "hang"), 0);
+	sf.sc.max_ticks = 5u * SIM_TICKS_PER_SECOND;
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_int_eq(scenario_run(&sf.sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why), 0);
+	ck_assert_msg(out.result.verdict == RUN_LIMIT, "%s: %s", out.result.checker,
+		      out.result.message);
+	scenario_file_free(&sf);
+}
+END_TEST
+
 START_TEST(plugins_outliving_their_close_or_stop_fail)
 {
 	/* Goal: through the stream script of a whole scenario, a driver whose
@@ -1815,6 +1856,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, hang_quiet_with_nothing_outstanding_or_paused_silent);
 	tcase_add_test(tc, hang_at_a_limit_fires);
 	tcase_add_test(tc, plugin_keeping_its_last_mapping_hangs);
+	tcase_add_test(tc, hang_last_fixture_is_a_hang);
 	tcase_add_test(tc, lifetime_put_away_in_time_silent);
 	tcase_add_test(tc, lifetime_after_close_fires);
 	tcase_add_test(tc, lifetime_after_stop_fires);
