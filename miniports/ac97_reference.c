@@ -447,7 +447,15 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			PHYSICAL_ADDRESS phys;
 			PVOID virt;
 			ULONG bytes, flags;
+			s->getting = true;
+			s->getting_tag = tag;
+			s->getting_revoked = false;
 			NTSTATUS st = p->get_mapping(s, old_irql, tag, &phys, &virt, &bytes, &flags);
+			s->getting = false;
+			if (NT_SUCCESS(st) && s->getting_revoked) {
+				AcMark("revoke-during-get");
+				continue;	/* revoked before it was listed */
+			}
 			if (st == STATUS_NOT_FOUND) {
 				s->port_empty = true;
 				break;
@@ -658,6 +666,18 @@ bool ac97_listed(const struct ac97_stream *s, ac97_tag tag)
 	return false;
 }
 
+/* The port handed the in-flight GetMapping's mapping out and the call has
+ * not come back under the lock yet: nothing of it is listed, and the
+ * producer will drop it, so it is revoked here (a count without it would
+ * have the port wait for a release that never comes). */
+static void revoke_getting(struct ac97_stream *s, ac97_tag first, ac97_tag last, ULONG *revoked)
+{
+	if (s->getting && !s->getting_revoked && in_range(s, s->getting_tag, first, last)) {
+		(*revoked)++;
+		s->getting_revoked = true;
+	}
+}
+
 NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PULONG revoked)
 {
 	struct ac97_stream *s = stream;
@@ -677,6 +697,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 	}
 	if (!any) {
 		AcMark("revoke-clamped");	/* nothing of the range still listed */
+		revoke_getting(s, first, last, revoked);
 		ac97_unlock(s, old);
 		return STATUS_SUCCESS;
 	}
@@ -745,6 +766,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 			(*revoked)++;
 		s->carry = false;
 	}
+	revoke_getting(s, first, last, revoked);
 	if (tags_increase_here(s) && *revoked < last - first + 1)
 		AcMark("revoke-clamped");	/* part of the range no longer listed */
 	if (cur_revoked)

@@ -145,6 +145,12 @@ struct ac97_stream {
 	uint8_t *bounce;	/* one frame per descriptor slot */
 	uint32_t bounce_physical;
 	bool producing, produce_again;
+	/* A GetMapping in flight with the lock dropped, for the tag the
+	 * producer chose: a revoke that names it while it is unlisted counts
+	 * it and sets getting_revoked, and the producer drops what the port
+	 * handed out (it is the port's again: never listed, never released). */
+	bool getting, getting_revoked;
+	ac97_tag getting_tag;
 	bool consuming, consume_again;
 	/* For the race windows it marks (AcMark): counters of changes to the
 	 * list and of rebuilds, seen before and after each lock drop; a
