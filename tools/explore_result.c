@@ -264,6 +264,33 @@ static uint64_t window_total(const struct explore_result *r, unsigned w)
 	return n;
 }
 
+/* For the delay-bounded enumeration from seed 0, unsharded: how far the
+ * seeds that all ran go, as a delay bound (strategies.h: seeds 0..N-1 are
+ * every schedule with at most b delays once N reaches their number). */
+static void print_enumeration(FILE *f, const struct explore_result *r)
+{
+	const struct explore_search *s = &r->search;
+	if (s->choice != CHOICE_DELAY_BOUNDED || s->first_seed != 0 || s->shard_count != 1 ||
+	    r->n_missing > 0)
+		return;
+	uint64_t k = s->cal.choice_points, ran = r->prefix;
+	uint32_t b = 0;
+	while (b < DELAY_BOUND_MAX && delay_bounded_schedules(k, b) <= ran)
+		b++;
+	/* Every schedule with fewer than b delays ran; of b, some. */
+	uint64_t below = b > 0 ? delay_bounded_schedules(k, b - 1) : 0;
+	uint64_t at_b = delay_bounded_schedules(k, b) - below;
+	if (b == 0)
+		fprintf(f, "delay-bounded: not even the schedule without delays ran");
+	else
+		fprintf(f, "delay-bounded: every schedule with at most %" PRIu32
+			   " delay%s over %" PRIu64 " choice points ran (%" PRIu64 ")",
+			b - 1, b - 1 == 1 ? "" : "s", k, below);
+	if (ran > below)
+		fprintf(f, "; of those with %" PRIu32 ", %" PRIu64 " of %" PRIu64, b, ran - below, at_b);
+	fputc('\n', f);
+}
+
 /* A compact table: one row per window some run reached, a column per
  * strategy, the runs each strategy had; then the windows never reached,
  * by name, so that a search that never got where a race lives says so. */
@@ -376,6 +403,7 @@ void explore_summary(FILE *f, const struct explore_result *r, const char *how_ra
 		   " cut by a limit (%s)\n",
 		r->search.scenario, r->runs, r->passed, r->failed, r->limited, how_ran);
 	print_coverage(f, r);
+	print_enumeration(f, r);
 	print_windows(f, r);
 	if (r->first_failure != UINT64_MAX)
 		print_failures(f, r);
