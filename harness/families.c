@@ -167,11 +167,11 @@ static void build_stray_status(struct scenario *sc, uint32_t v)
 }
 
 /* 13: coalesced interrupts: delivery late by up to several small
- * buffers' length (2.7 ms each), so CIV moves by several per interrupt. */
+ * buffers' length (1.3 ms each), so CIV moves by several per interrupt. */
 static void build_coalesced(struct scenario *sc, uint32_t v)
 {
 	base(sc, "coalesced", v);
-	sc->descriptor_max_bytes = 512;
+	sc->descriptor_max_bytes = 256;
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 16 * PAGE;
