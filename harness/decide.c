@@ -95,35 +95,31 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	/* Exactly the forms strategy_format writes: "random steps=K" and
-	 * "pct depth=D steps=K". */
+	/* Exactly the forms strategy_format writes: one number after a
+	 * prefix, or "pct depth=D steps=K". */
+	static const struct {
+		const char *prefix;
+		enum strategy_kind kind;
+		bool is_points;	/* the number is choice_points, not pct_steps */
+	} one_number[] = {
+		{ "pos steps=", STRATEGY_POS, false },
+		{ "random steps=", STRATEGY_RANDOM, false },
+		{ "delay-bounded points=", STRATEGY_DELAY_BOUNDED, true },
+	};
 	const char *p = text;
 	uint64_t depth, steps;
-	if (skip_literal(&p, "pos steps=")) {
+	for (size_t i = 0; i < sizeof(one_number) / sizeof(one_number[0]); i++) {
+		if (!skip_literal(&p, one_number[i].prefix))
+			continue;
 		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
 			*why = STRATEGY_FORMS;
 			return -1;
 		}
-		s->kind = STRATEGY_POS;
-		s->pct_steps = steps;
-		return 0;
-	}
-	if (skip_literal(&p, "delay-bounded points=")) {
-		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
-			*why = STRATEGY_FORMS;
-			return -1;
-		}
-		s->kind = STRATEGY_DELAY_BOUNDED;
-		s->choice_points = steps;
-		return 0;
-	}
-	if (skip_literal(&p, "random steps=")) {
-		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
-			*why = STRATEGY_FORMS;
-			return -1;
-		}
-		s->kind = STRATEGY_RANDOM;
-		s->pct_steps = steps;
+		s->kind = one_number[i].kind;
+		if (one_number[i].is_points)
+			s->choice_points = steps;
+		else
+			s->pct_steps = steps;
 		return 0;
 	}
 	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||

@@ -72,6 +72,17 @@ START_TEST(single_choices_are_one_class)
 }
 END_TEST
 
+/* Loads SCENARIO into *sf and measures its calibration. */
+static struct calibration load_calibrated(struct scenario_file *sf)
+{
+	char err[1200];
+	ck_assert_msg(scenario_file_load(SCENARIO, sf, err, sizeof(err)) == 0, "%s", err);
+	struct calibration cal;
+	const char *why = NULL;
+	ck_assert_msg(calibrate(sf, &cal, &why) == 0, "%s", why);
+	return cal;
+}
+
 /* The event-log hash a command printed. */
 static bool hash_in(const char *out, char *hash, size_t len)
 {
@@ -86,11 +97,8 @@ START_TEST(run_reruns_what_explore_ran)
 	 * record, whatever seeds surround it. */
 	static const char *const choices[] = { "portfolio", "random", "pct", "pos", "delay-bounded" };
 	struct scenario_file sf;
-	char err[1200];
-	ck_assert_msg(scenario_file_load(SCENARIO, &sf, err, sizeof(err)) == 0, "%s", err);
-	struct calibration cal;
+	struct calibration cal = load_calibrated(&sf);
 	const char *why = NULL;
-	ck_assert_int_eq(calibrate(&sf, &cal, &why), 0);
 	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
 		enum strategy_choice c;
 		ck_assert(strategy_choice_parse(choices[i], &c));
@@ -119,11 +127,7 @@ START_TEST(delay_bounded_says_what_it_exhausted)
 	/* Goal: explore --strategy delay-bounded from seed 0 says which delay
 	 * bound its seeds exhausted, and how far into the next it got. */
 	struct scenario_file sf;
-	char err[1200];
-	ck_assert_msg(scenario_file_load(SCENARIO, &sf, err, sizeof(err)) == 0, "%s", err);
-	struct calibration cal;
-	const char *why = NULL;
-	ck_assert_int_eq(calibrate(&sf, &cal, &why), 0);
+	struct calibration cal = load_calibrated(&sf);
 	scenario_file_free(&sf);
 	uint64_t one = delay_bounded_schedules(cal.choice_points, 1);
 	char runs[24], want[160];
