@@ -192,7 +192,7 @@ $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
-$(BENCH): $(BUILD)/bench/bench.o $(LIBS)
+$(BENCH): $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c)) $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 

@@ -55,6 +55,10 @@ void strategy_format(const struct strategy *s, char *buf, size_t len)
 	case STRATEGY_POS:
 		snprintf(buf, len, "pos steps=%llu", (unsigned long long)s->pct_steps);
 		break;
+	case STRATEGY_DELAY_BOUNDED:
+		snprintf(buf, len, "delay-bounded points=%llu",
+			 (unsigned long long)s->choice_points);
+		break;
 	}
 }
 
@@ -91,26 +95,31 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	/* Exactly the forms strategy_format writes: "random steps=K" and
-	 * "pct depth=D steps=K". */
+	/* Exactly the forms strategy_format writes: one number after a
+	 * prefix, or "pct depth=D steps=K". */
+	static const struct {
+		const char *prefix;
+		enum strategy_kind kind;
+		bool is_points;	/* the number is choice_points, not pct_steps */
+	} one_number[] = {
+		{ "pos steps=", STRATEGY_POS, false },
+		{ "random steps=", STRATEGY_RANDOM, false },
+		{ "delay-bounded points=", STRATEGY_DELAY_BOUNDED, true },
+	};
 	const char *p = text;
 	uint64_t depth, steps;
-	if (skip_literal(&p, "pos steps=")) {
+	for (size_t i = 0; i < sizeof(one_number) / sizeof(one_number[0]); i++) {
+		if (!skip_literal(&p, one_number[i].prefix))
+			continue;
 		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
 			*why = STRATEGY_FORMS;
 			return -1;
 		}
-		s->kind = STRATEGY_POS;
-		s->pct_steps = steps;
-		return 0;
-	}
-	if (skip_literal(&p, "random steps=")) {
-		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
-			*why = STRATEGY_FORMS;
-			return -1;
-		}
-		s->kind = STRATEGY_RANDOM;
-		s->pct_steps = steps;
+		s->kind = one_number[i].kind;
+		if (one_number[i].is_points)
+			s->choice_points = steps;
+		else
+			s->pct_steps = steps;
 		return 0;
 	}
 	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||
@@ -201,6 +210,105 @@ static uint64_t uniform_below64(struct decider *d, uint64_t n)
 	return x % n;
 }
 
+/* ---- delay-bounded enumeration -------------------------------------------------- */
+
+/* C(n, r), saturating at UINT64_MAX. */
+static uint64_t binomial(uint64_t n, uint32_t r)
+{
+	if (r > n)
+		return 0;
+	uint64_t c = 1;
+	for (uint32_t i = 1; i <= r; i++) {
+		/* c * (n - r + i) / i is exact at each step (it is C(n-r+i, i));
+		 * 128-bit so that the product does not wrap before dividing. */
+		unsigned __int128 next = (unsigned __int128)c * (n - r + i) / i;
+		if (next > UINT64_MAX)
+			return UINT64_MAX;
+		c = (uint64_t)next;
+	}
+	return c;
+}
+
+/* Multisets of b points out of k: C(k + b - 1, b). */
+static uint64_t multisets(uint64_t k, uint32_t b)
+{
+	return b == 0 ? 1 : binomial(k + b - 1, b);
+}
+
+uint64_t delay_bounded_schedules(uint64_t k, uint32_t max_delays)
+{
+	uint64_t total = 0;
+	for (uint32_t b = 0; b <= max_delays; b++) {
+		uint64_t m = multisets(k, b);
+		if (m > UINT64_MAX - total)
+			return UINT64_MAX;
+		total += m;
+	}
+	return total;
+}
+
+/* The delays of seed rank: sizes in order, and within one size the
+ * multisets in colexicographic order (the combinatorial number system over
+ * combinations without repetition, x_i + i - 1, of k + b - 1), so that
+ * delays at early choice points come first. Ranks past every schedule of
+ * DELAY_BOUND_MAX delays start again from the first. */
+static void delay_set_of_rank(struct decider *d, uint64_t rank)
+{
+	uint64_t k = d->strategy.choice_points >= 1 ? d->strategy.choice_points : 1;
+	uint64_t all = delay_bounded_schedules(k, DELAY_BOUND_MAX);
+	if (all != UINT64_MAX)
+		rank %= all;
+	uint32_t b = 0;
+	while (b < DELAY_BOUND_MAX && rank >= multisets(k, b)) {
+		rank -= multisets(k, b);
+		b++;
+	}
+	d->delays = b;
+	for (uint32_t i = b; i >= 1; i--) {
+		/* The largest c with C(c, i) <= rank (c >= i - 1: C(i-1, i) = 0). */
+		uint64_t lo = i - 1, hi = k + b - 1;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo + 1) / 2;
+			if (binomial(mid, i) <= rank)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		rank -= binomial(lo, i);
+		d->delay_point[i - 1] = lo - (i - 1);
+	}
+}
+
+/* The deterministic scheduler and its delays: the option of the agent
+ * chosen last, else of the next agent after it (wrapping), skipped past by
+ * one option per delay on this choice point. */
+static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, const uint32_t *agent)
+{
+	uint64_t point = d->choice_point++;
+	uint32_t def = n;	/* none yet */
+	for (uint32_t i = 0; i < n; i++)
+		if (agent[i] == d->last_agent)
+			def = i;
+	if (def == n)	/* the lowest agent above the last one */
+		for (uint32_t i = 0; i < n; i++)
+			if (agent[i] > d->last_agent && (def == n || agent[i] < agent[def]))
+				def = i;
+	if (def == n)	/* none above: wrap to the lowest */
+		for (uint32_t i = 0; i < n; i++)
+			if (def == n || agent[i] < agent[def])
+				def = i;
+	/* A delay skips to the machine's next option (its order is part of
+	 * the build, like everything a seed names). */
+	uint32_t skip = 0;
+	while (d->next_delay < d->delays && d->delay_point[d->next_delay] == point) {
+		skip++;
+		d->next_delay++;
+	}
+	uint32_t choice = (def + skip) % n;
+	d->last_agent = agent[choice];
+	return choice;
+}
+
 /* ---- lifecycle --------------------------------------------------------------- */
 
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
@@ -224,6 +332,8 @@ void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 		for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++)
 			d->pct_change_step[i] = 1 + uniform_below64(d, d->strategy.pct_steps);
 	}
+	if (s->kind == STRATEGY_DELAY_BOUNDED)
+		delay_set_of_rank(d, seed);
 }
 
 void decider_init_replay(struct decider *d, const struct decision_log *recorded)
@@ -305,6 +415,8 @@ uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, ui
 				.evlog_hash = evlog_hash };
 	if (d->strategy.kind == STRATEGY_REPLAY)
 		return finish(d, &now, replay_choice(d, &now));
+	if (d->strategy.kind == STRATEGY_DELAY_BOUNDED)
+		return finish(d, &now, 0);	/* one timing: see the header */
 	return finish(d, &now, uniform_below(d, n));
 }
 
@@ -372,6 +484,7 @@ uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
 	case STRATEGY_REPLAY: return finish(d, &now, replay_choice(d, &now));
 	case STRATEGY_PCT: return finish(d, &now, pct_choose(d, n, agent));
 	case STRATEGY_POS: return finish(d, &now, pos_choose(d, n, agent));
+	case STRATEGY_DELAY_BOUNDED: return finish(d, &now, delay_bounded_choose(d, n, agent));
 	case STRATEGY_RANDOM: break;
 	}
 	return finish(d, &now, uniform_below(d, n));

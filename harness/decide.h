@@ -16,7 +16,20 @@
  * agent that ran draws a new one, so an event passed over keeps its rank
  * and may wait long: the long delays and runs-ahead that random walk
  * almost never makes. Choices that are not about scheduling (data:
- * stall lengths, fault coin flips) are uniform under either strategy.
+ * stall lengths, fault coin flips) are uniform under these three.
+ *
+ * The fourth, delay-bounded enumeration (after Emmi, Qadeer and Rakamaric,
+ * "Delay-bounded scheduling", POPL 2011), is exhaustive rather than
+ * sampled: a deterministic scheduler (at a choice point, the agent chosen
+ * at the last one if it can run, else the next agent after it) and a
+ * multiset of delays, each of which makes the scheduler skip one option at
+ * one choice point. The seed is the rank of the multiset among all of them
+ * over K choice points, fewer delays first: seed 0 is the schedule without
+ * delays, seeds 1..K those with one, and so on, so seeds 0..N-1 are every
+ * schedule with at most b delays once N reaches their number
+ * (delay_bounded_schedules). Everything that is not scheduling takes its
+ * first option (no delays in time, no faults, the low end of every range),
+ * so the search is over interleavings at one timing.
  * Probabilities are integer ratios; there is no floating point here.
  */
 #ifndef AC97SIM_DECIDE_H
@@ -45,9 +58,17 @@ const char *decide_site_name(enum decide_site site);
 enum decide_site decide_site_by_name(const char *name);
 
 /* What strategy_parse accepts, as its refusals say. */
-#define STRATEGY_FORMS "strategy is 'random', 'random steps=K', 'pos steps=K' or 'pct depth=D steps=K'"
+#define STRATEGY_FORMS                                                                \
+	"strategy is 'random', 'random steps=K', 'pos steps=K', 'pct depth=D steps=K' or " \
+	"'delay-bounded points=K'"
 
-enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY, STRATEGY_POS };
+enum strategy_kind {
+	STRATEGY_RANDOM,
+	STRATEGY_PCT,
+	STRATEGY_REPLAY,
+	STRATEGY_POS,
+	STRATEGY_DELAY_BOUNDED,
+};
 
 struct strategy {
 	enum strategy_kind kind;
@@ -56,10 +77,21 @@ struct strategy {
 	 * calibration run measured it: PCT's change points and every
 	 * strategy's delays fall in [1, k]. */
 	uint64_t pct_steps;
+	/* Delay-bounded: K, the choice points (scheduling decisions with two
+	 * options or more) a delay may fall on. */
+	uint64_t choice_points;
 };
 
-/* Formats "random" or "pct depth=3 steps=200"; parses exactly that form
- * back (depth 1..8, steps >= 1). Parse returns 0, or -1 with *why set
+/* The most delays one delay-bounded schedule makes. */
+#define DELAY_BOUND_MAX 8u
+
+/* How many delay-bounded schedules over k choice points make at most
+ * max_delays delays (saturating at UINT64_MAX). */
+uint64_t delay_bounded_schedules(uint64_t k, uint32_t max_delays);
+
+/* Formats one of the forms STRATEGY_FORMS names ("random", "pct depth=3
+ * steps=200", ...); parses exactly those forms back (depth 1..8, steps and
+ * points >= 1). Parse returns 0, or -1 with *why set
  * to a static reason. A replay has no strategy of its own: a trace keeps
  * the strategy of the run it recorded. */
 void strategy_format(const struct strategy *s, char *buf, size_t len);
@@ -110,6 +142,13 @@ struct decider {
 	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
 	uint64_t pct_sched_steps;	/* scheduling choices made so far */
+	/* Delay-bounded state: the delays' choice points, ascending (one point
+	 * may repeat: skip two options there), the next one to apply, the
+	 * choice points passed and the agent chosen at the last one. */
+	uint64_t delay_point[DELAY_BOUND_MAX];
+	uint32_t delays, next_delay;
+	uint64_t choice_point;
+	uint32_t last_agent;
 	/* Replay source (STRATEGY_REPLAY). */
 	const struct decision_log *replay;
 	struct divergence divergence;

@@ -109,6 +109,14 @@ static const char *const action_names[SA_ACTION_KIND_COUNT] = {
 	"refuse-mappings", "delay-interrupts", "stall-cpu",
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run" };
+/* The port's names for what it saw (port.h's PORT_EVENT_KINDS). */
+const char *const action_after_names[AFTER_COUNT] = {
+	[AFTER_NONE] = "",
+	[AFTER_GET_MAPPING] = "GetMapping",
+	[AFTER_RELEASE_MAPPING] = "ReleaseMapping",
+	[AFTER_IRP_DONE] = "irp-done",
+	[AFTER_NOTIFY] = "Notify",
+};
 
 /* "v UNIT" or, for a range, "v UNIT..v+width UNIT", and a newline. */
 static void write_range(FILE *out, uint64_t v, uint64_t width, const char *unit)
@@ -187,7 +195,10 @@ void scenario_write(const struct scenario *sc, FILE *out)
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		const struct scenario_action *a = &sc->actions[i];
 		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);
-		if (a->at_step != 0)
+		if (a->after != AFTER_NONE) {
+			fprintf(out, "after = %s ", action_after_names[a->after % AFTER_COUNT]);
+			write_range(out, a->after_count, a->after_range, "");
+		} else if (a->at_step != 0)
 			fprintf(out, "at_step = %" PRIu64 "\n", a->at_step);
 		else {
 			fprintf(out, "at = ");
@@ -246,6 +257,10 @@ struct run_ctx {
 	uint64_t tape_frames;
 	uint8_t *capture_bytes;
 	uint32_t capture_cap_bytes;
+	/* Actions after the driver's events: how many of each kind so far,
+	 * and the arguments of action_at_step for each action. */
+	uint32_t after_seen[AFTER_COUNT];
+	void **action_args;
 };
 
 static void sleep_ticks(sim_ticks_t ticks)
@@ -428,7 +443,7 @@ static void timeline(void *arg)
 	const struct run_draws *d = &c->draws;
 	uint32_t order[RUN_DRAWS_ACTIONS_MAX], n = 0;
 	for (uint32_t i = 0; i < d->n_actions; i++) {
-		if (d->actions[i].at_step != 0)
+		if (d->actions[i].at_step != 0 || d->actions[i].after != AFTER_NONE)
 			continue;
 		uint32_t at = n++;
 		while (at > 0 && d->actions[order[at - 1]].at_ticks > d->actions[i].at_ticks) {
@@ -451,8 +466,9 @@ static void timeline(void *arg)
 	}
 }
 
-/* An action at a scheduling step (at_step): the step decides, not time
- * (one that comes before the stream runs waits for it). */
+/* An action at a scheduling step (at_step) or after a driver's event
+ * (after): the step decides, not time (one that comes before the stream
+ * runs waits for it). */
 static void action_at_step(void *arg)
 {
 	struct run_ctx *c = ((struct run_ctx **)arg)[0];
@@ -538,9 +554,43 @@ static void set_input(struct run_ctx *c)
 	ac97_set_source(machine_device(c->m), src);
 }
 
+/* The kind of a port event an action may come after (AFTER_NONE: none). */
+static enum action_after after_kind_of(const struct port_event *pe)
+{
+	switch (pe->kind) {
+	case PORT_EV_GET_MAPPING:
+		return pe->result == PORT_GM_OK ? AFTER_GET_MAPPING : AFTER_NONE;
+	case PORT_EV_RELEASE_MAPPING: return AFTER_RELEASE_MAPPING;
+	case PORT_EV_IRP_DONE: return AFTER_IRP_DONE;
+	case PORT_EV_NOTIFY: return AFTER_NOTIFY;
+	default: return AFTER_NONE;
+	}
+}
+
+/* Counts the driver's events and queues each action whose moment came. */
+static void tap_after(void *ctx, const struct sim_event *ev)
+{
+	struct run_ctx *c = ctx;
+	enum action_after kind = after_kind_of(&ev->u.port);
+	if (kind == AFTER_NONE)
+		return;
+	uint32_t seen = ++c->after_seen[kind];
+	for (uint32_t i = 0; i < c->draws.n_actions; i++) {
+		const struct scenario_action *a = &c->draws.actions[i];
+		if (a->after == kind && a->after_count == seen)
+			machine_queue_passive(c->m, action_at_step, &c->action_args[2 * i],
+					      "action after an event");
+	}
+}
+
 static int subscribe_taps(struct run_ctx *c)
 {
 	struct bus *bus = machine_bus(c->m);
+	bool after = false;
+	for (uint32_t i = 0; i < c->draws.n_actions; i++)
+		after |= c->draws.actions[i].after != AFTER_NONE;
+	if (after && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_PORT), tap_after, c) != 0)
+		return -1;
 	if (bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
 		return -1;
 	if (c->also.on_span != NULL &&
@@ -599,6 +649,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	c->sc = sc;
 	c->driver = d;
 	c->m = m;
+	c->action_args = args;
 	c->audio_fnv = FNV1A64_INIT;
 	c->adapter = calloc(1, d->adapter_bytes ? d->adapter_bytes : 1);
 	c->stream = calloc(1, d->stream_bytes ? d->stream_bytes : 1);
@@ -655,7 +706,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		if (c->draws.actions[i].at_step != 0)
 			machine_queue_passive_at_step(m, c->draws.actions[i].at_step, action_at_step,
 						      &args[2 * i], "action at a step");
-		else
+		else if (c->draws.actions[i].after == AFTER_NONE)
 			timed = true;
 	}
 	if (timed)

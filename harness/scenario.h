@@ -41,11 +41,30 @@ enum scenario_action_kind {
 	SA_ACTION_KIND_COUNT
 };
 
+/* What an action may come after instead of a time: the n-th time the
+ * driver did something, as the port saw it. The action joins the passive
+ * queue the moment it happens, so the scheduler decides whether it lands
+ * before the driver's next step: a way to aim at a window a few
+ * microseconds wide whatever the run's timing. */
+enum action_after {
+	AFTER_NONE,
+	AFTER_GET_MAPPING,	/* GetMapping handed a mapping out */
+	AFTER_RELEASE_MAPPING,	/* ReleaseMapping accepted */
+	AFTER_IRP_DONE,		/* an IRP completed or was cancelled */
+	AFTER_NOTIFY,		/* the miniport called Notify */
+	AFTER_COUNT
+};
+extern const char *const action_after_names[AFTER_COUNT];
+
 struct scenario_action {
 	enum scenario_action_kind kind;
 	sim_ticks_t at_ticks;	/* after the stream starts running */
 	sim_ticks_t at_range_ticks;	/* 0, or each run draws at_ticks + [0, this] */
 	uint64_t at_step;	/* when non-zero: at this scheduling step instead */
+	/* When not AFTER_NONE: after the after_count-th such event instead
+	 * (each run draws after_count + [0, after_range]). */
+	enum action_after after;
+	uint32_t after_count, after_range;
 	uint32_t arg;
 	sim_ticks_t duration_ticks;
 };

@@ -97,10 +97,22 @@ static const char *name_problem(const char *text, size_t size, const char *what,
 /* NULL when the strategy can be written and read back, else why not. */
 static const char *strategy_problem(const struct strategy *s, char *buf, size_t buf_len)
 {
-	if (s->kind == STRATEGY_RANDOM)
-		return NULL;
-	if (s->kind != STRATEGY_PCT) {
-		snprintf(buf, buf_len, "strategy is neither random nor pct");
+	switch (s->kind) {
+	case STRATEGY_RANDOM: return NULL;
+	case STRATEGY_PCT: break;
+	case STRATEGY_POS:
+		if (s->pct_steps >= 1)
+			return NULL;
+		snprintf(buf, buf_len, "pos steps %" PRIu64 " out of range", s->pct_steps);
+		return buf;
+	case STRATEGY_DELAY_BOUNDED:
+		if (s->choice_points >= 1)
+			return NULL;
+		snprintf(buf, buf_len, "delay-bounded points %" PRIu64 " out of range",
+			 s->choice_points);
+		return buf;
+	case STRATEGY_REPLAY:
+		snprintf(buf, buf_len, "a replay has no strategy of its own to write");
 		return buf;
 	}
 	if (s->pct_depth < 1 || s->pct_depth > PCT_DEPTH_MAX || s->pct_steps < 1) {

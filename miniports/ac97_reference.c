@@ -449,11 +449,15 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			PHYSICAL_ADDRESS phys;
 			PVOID virt;
 			ULONG bytes, flags;
-			s->fetching = true;
-			s->fetch_tag = tag;
-			s->fetch_revoked = false;
+			s->getting = true;
+			s->getting_tag = tag;
+			s->getting_revoked = false;
 			NTSTATUS st = p->get_mapping(s, old_irql, tag, &phys, &virt, &bytes, &flags);
-			s->fetching = false;
+			s->getting = false;
+			if (NT_SUCCESS(st) && s->getting_revoked) {
+				AcMark("revoke-during-get");
+				continue;	/* revoked before it was listed */
+			}
 			if (st == STATUS_NOT_FOUND) {
 				s->port_empty = true;
 				break;
@@ -461,11 +465,6 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			if (!NT_SUCCESS(st))
 				break;
 			s->port_empty = false;
-			/* Revoked (and counted) while the lock was dropped: the
-			 * port has it back; queued, it would wait in a stopped
-			 * list for ever, and its pages are gone. */
-			if (s->fetch_revoked)
-				continue;
 			/* Capture cannot bounce (the halves would have to be copied
 			 * out after DMA): its buffers must hold whole frames. */
 			if (s->capture && bytes % (2u * s->channels) != 0)
@@ -679,6 +678,18 @@ bool ac97_listed(const struct ac97_stream *s, ac97_tag tag)
 	return false;
 }
 
+/* The port handed the in-flight GetMapping's mapping out and the call has
+ * not come back under the lock yet: nothing of it is listed, and the
+ * producer will drop it, so it is revoked here (a count without it would
+ * have the port wait for a release that never comes). */
+static void revoke_getting(struct ac97_stream *s, ac97_tag first, ac97_tag last, ULONG *revoked)
+{
+	if (s->getting && !s->getting_revoked && in_range(s, s->getting_tag, first, last)) {
+		(*revoked)++;
+		s->getting_revoked = true;
+	}
+}
+
 NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PULONG revoked)
 {
 	struct ac97_stream *s = stream;
@@ -688,15 +699,6 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 	if (first > last)
 		return STATUS_INVALID_PARAMETER;
 	KeAcquireSpinLock(&s->lock, &old);
-	/* A mapping of the range may be on its way in: GetMapping returned it
-	 * but its producer has not taken the lock back. Counted here, dropped
-	 * by the producer (only with counter tags can its tag say that the
-	 * port handed it out). */
-	if (s->fetching && !s->fetch_revoked && tags_increase_here(s) &&
-	    in_range(s, s->fetch_tag, first, last)) {
-		s->fetch_revoked = true;
-		(*revoked)++;
-	}
 	/* Only what is still listed counts: some of the range may have been
 	 * released since the port chose it (the release won that race). */
 	bool any = (s->split_active && in_range(s, s->split_tag, first, last)) ||
@@ -707,6 +709,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 	}
 	if (!any) {
 		AcMark("revoke-clamped");	/* nothing of the range still listed */
+		revoke_getting(s, first, last, revoked);
 		ac97_unlock(s, old);
 		return STATUS_SUCCESS;
 	}
@@ -775,6 +778,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 			(*revoked)++;
 		s->carry = false;
 	}
+	revoke_getting(s, first, last, revoked);
 	if (tags_increase_here(s) && *revoked < last - first + 1)
 		AcMark("revoke-clamped");	/* part of the range no longer listed */
 	if (cur_revoked)

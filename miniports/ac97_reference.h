@@ -151,6 +151,12 @@ struct ac97_stream {
 	uint8_t *bounce;	/* one frame per descriptor slot */
 	uint32_t bounce_physical;
 	bool producing, produce_again;
+	/* A GetMapping in flight with the lock dropped, for the tag the
+	 * producer chose: a revoke that names it while it is unlisted counts
+	 * it and sets getting_revoked, and the producer drops what the port
+	 * handed out (it is the port's again: never listed, never released). */
+	bool getting, getting_revoked;
+	ac97_tag getting_tag;
 	bool consuming, consume_again;
 	/* For the race windows it marks (AcMark): counters of changes to the
 	 * list and of rebuilds, seen before and after each lock drop; a
@@ -159,14 +165,6 @@ struct ac97_stream {
 	bool revoking;
 	bool stopped_with_entries;
 	bool port_empty;	/* the last GetMapping said STATUS_NOT_FOUND */
-	/* A GetMapping under way with the lock dropped, and its tag: a revoke
-	 * whose range takes that tag (the port has handed the mapping out, as
-	 * tags are counters) counts it and sets fetch_revoked, and the
-	 * producer drops the mapping when the call returns instead of queuing
-	 * it; nothing of it is touched. */
-	bool fetching;
-	bool fetch_revoked;
-	ac97_tag fetch_tag;
 	bool dma_started;	/* RPBM set since the last reset */
 	bool hold_lvi;		/* halting at CIV to get past a revoked PIV */
 	bool service_pending;	/* the ISR saw this engine's status */

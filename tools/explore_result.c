@@ -68,45 +68,22 @@ bool explore_local_of(const struct explore_result *r, uint64_t seed, uint64_t *m
 
 struct strategy explore_strategy_for(const struct explore_search *s, uint64_t seed)
 {
-	switch (s->choice) {
-	case EXPLORE_PORTFOLIO: return runs_portfolio_strategy(seed, s->pct_steps);
-	case EXPLORE_PCT:
-		return (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = s->pct_depth,
-					  .pct_steps = s->pct_steps };
-	case EXPLORE_RANDOM: break;
-	}
-	return (struct strategy){ .kind = STRATEGY_RANDOM, .pct_steps = s->pct_steps };
+	return strategy_for_seed(s->choice, s->pct_depth, seed, &s->cal);
 }
 
 unsigned explore_class_count(const struct explore_search *s)
 {
-	return s->choice == EXPLORE_PORTFOLIO ? 4u : 1u;
+	return strategy_class_count(s->choice);
 }
 
 unsigned explore_class_of(const struct explore_search *s, uint64_t seed)
 {
-	/* runs_portfolio_strategy: random walk at seed % 4 == 0, else PCT of
-	 * depth seed % 4: the class is the depth, random walk being 0. */
-	return s->choice == EXPLORE_PORTFOLIO ? (unsigned)(seed % 4) : 0u;
+	return strategy_class_of(s->choice, seed);
 }
 
 void explore_class_name(const struct explore_search *s, unsigned c, char *buf, size_t len)
 {
-	uint32_t depth = s->choice == EXPLORE_PORTFOLIO ? c : s->pct_depth;
-	if (s->choice == EXPLORE_RANDOM || (s->choice == EXPLORE_PORTFOLIO && c == 0))
-		snprintf(buf, len, "random");
-	else
-		snprintf(buf, len, "pct depth=%" PRIu32, depth);
-}
-
-const char *explore_choice_name(enum explore_choice c)
-{
-	switch (c) {
-	case EXPLORE_PORTFOLIO: return "portfolio";
-	case EXPLORE_RANDOM: return "random";
-	case EXPLORE_PCT: return "pct";
-	}
-	return "?";
+	strategy_class_name(s->choice, s->pct_depth, c, buf, len);
 }
 
 static const char *const stop_names[] = {
@@ -287,6 +264,33 @@ static uint64_t window_total(const struct explore_result *r, unsigned w)
 	return n;
 }
 
+/* For the delay-bounded enumeration from seed 0, unsharded: how far the
+ * seeds that all ran go, as a delay bound (strategies.h: seeds 0..N-1 are
+ * every schedule with at most b delays once N reaches their number). */
+static void print_enumeration(FILE *f, const struct explore_result *r)
+{
+	const struct explore_search *s = &r->search;
+	if (s->choice != CHOICE_DELAY_BOUNDED || s->first_seed != 0 || s->shard_count != 1 ||
+	    r->n_missing > 0)
+		return;
+	uint64_t k = s->cal.choice_points, ran = r->prefix;
+	uint32_t b = 0;
+	while (b < DELAY_BOUND_MAX && delay_bounded_schedules(k, b) <= ran)
+		b++;
+	/* Every schedule with fewer than b delays ran; of b, some. */
+	uint64_t below = b > 0 ? delay_bounded_schedules(k, b - 1) : 0;
+	uint64_t at_b = delay_bounded_schedules(k, b) - below;
+	if (b == 0)
+		fprintf(f, "delay-bounded: not even the schedule without delays ran");
+	else
+		fprintf(f, "delay-bounded: every schedule with at most %" PRIu32
+			   " delay%s over %" PRIu64 " choice points ran (%" PRIu64 ")",
+			b - 1, b - 1 == 1 ? "" : "s", k, below);
+	if (ran > below)
+		fprintf(f, "; of those with %" PRIu32 ", %" PRIu64 " of %" PRIu64, b, ran - below, at_b);
+	fputc('\n', f);
+}
+
 /* A compact table: one row per window some run reached, a column per
  * strategy, the runs each strategy had; then the windows never reached,
  * by name, so that a search that never got where a race lives says so. */
@@ -348,9 +352,10 @@ static void print_windows(FILE *f, const struct explore_result *r)
 static void print_run_command(FILE *f, const struct explore_search *s, const struct strategy *st,
 			      uint64_t seed)
 {
-	fprintf(f, "run it again: %s run %s --seed %" PRIu64, runs_program, s->scenario, seed);
-	if (st->kind == STRATEGY_PCT)
-		fprintf(f, " --strategy pct --depth %" PRIu32, st->pct_depth);
+	char options[64];
+	strategy_run_options(st, options, sizeof(options));
+	fprintf(f, "run it again: %s run %s --seed %" PRIu64 "%s", runs_program, s->scenario, seed,
+		options);
 	if (s->driver_option[0] != '\0')
 		fprintf(f, " --driver %s", s->driver_option);
 	if (s->no_check_option[0] != '\0')
@@ -398,6 +403,7 @@ void explore_summary(FILE *f, const struct explore_result *r, const char *how_ra
 		   " cut by a limit (%s)\n",
 		r->search.scenario, r->runs, r->passed, r->failed, r->limited, how_ran);
 	print_coverage(f, r);
+	print_enumeration(f, r);
 	print_windows(f, r);
 	if (r->first_failure != UINT64_MAX)
 		print_failures(f, r);
@@ -432,9 +438,10 @@ static json_t *json_identity(const struct explore_result *r, json_t *root)
 	json_object_set_new(root, "driver_binary_hash", json_hex(s->driver_binary_hash));
 	json_object_set_new(root, "checkers_off", json_string(s->checkers_off));
 	json_object_set_new(root, "build", json_string(s->build));
-	json_object_set_new(root, "strategy", json_string(explore_choice_name(s->choice)));
-	json_object_set_new(root, "depth", s->choice == EXPLORE_PCT ? json_u64(s->pct_depth) : json_null());
-	json_object_set_new(root, "pct_steps", json_u64(s->pct_steps));
+	json_object_set_new(root, "strategy", json_string(strategy_choice_name(s->choice)));
+	json_object_set_new(root, "depth", s->choice == CHOICE_PCT ? json_u64(s->pct_depth) : json_null());
+	json_object_set_new(root, "pct_steps", json_u64(s->cal.steps));
+	json_object_set_new(root, "choice_points", json_u64(s->cal.choice_points));
 	json_object_set_new(root, "keep_going", json_boolean(s->keep_going));
 	json_object_set_new(root, "first_seed", json_u64(s->first_seed));
 	json_object_set_new(root, "runs_asked", json_u64(s->runs));
@@ -657,25 +664,21 @@ static bool read_identity(struct reader *rd, json_t *root, struct explore_search
 	    !get_text(rd, root, "checkers_off", s->checkers_off, sizeof(s->checkers_off)) ||
 	    !get_text(rd, root, "build", s->build, sizeof(s->build)) ||
 	    !get_text(rd, root, "strategy", choice, sizeof(choice)) ||
-	    !get_u64(rd, root, "pct_steps", &s->pct_steps) ||
+	    !get_u64(rd, root, "pct_steps", &s->cal.steps) ||
+	    !get_u64(rd, root, "choice_points", &s->cal.choice_points) ||
 	    !get_bool(rd, root, "keep_going", &s->keep_going) ||
 	    !get_u64(rd, root, "first_seed", &s->first_seed) ||
 	    !get_u64(rd, root, "runs_asked", &s->runs))
 		return false;
-	if (strcmp(choice, "portfolio") == 0) {
-		s->choice = EXPLORE_PORTFOLIO;
-	} else if (strcmp(choice, "random") == 0) {
-		s->choice = EXPLORE_RANDOM;
-	} else if (strcmp(choice, "pct") == 0) {
+	if (!strategy_choice_parse(choice, &s->choice))
+		return bad(rd, "\"%s\" is not " STRATEGY_CHOICE_NAMES, "strategy");
+	if (s->choice == CHOICE_PCT) {
 		uint64_t depth;
-		s->choice = EXPLORE_PCT;
 		if (!get_u64(rd, root, "depth", &depth))
 			return false;
 		if (depth < 1 || depth > PCT_DEPTH_MAX)
 			return bad(rd, "\"%s\" is not a PCT depth (1..8)", "depth");
 		s->pct_depth = (uint32_t)depth;
-	} else {
-		return bad(rd, "\"%s\" is not portfolio, random or pct", "strategy");
 	}
 	if (s->runs == 0 || s->first_seed > (uint64_t)INT64_MAX - (s->runs - 1))
 		return bad(rd, "%s", "\"first_seed\" and \"runs_asked\" are not a range of seeds");
@@ -908,12 +911,12 @@ bool explore_same_search(const struct explore_search *a, const struct explore_se
 		snprintf(y, sizeof(y), "%.38s", b->build);
 	} else if (a->choice != b->choice || a->pct_depth != b->pct_depth) {
 		what = "strategy";
-		snprintf(x, sizeof(x), "%s %" PRIu32, explore_choice_name(a->choice), a->pct_depth);
-		snprintf(y, sizeof(y), "%s %" PRIu32, explore_choice_name(b->choice), b->pct_depth);
-	} else if (a->pct_steps != b->pct_steps) {
-		what = "PCT steps";
-		snprintf(x, sizeof(x), "%" PRIu64, a->pct_steps);
-		snprintf(y, sizeof(y), "%" PRIu64, b->pct_steps);
+		snprintf(x, sizeof(x), "%s %" PRIu32, strategy_choice_name(a->choice), a->pct_depth);
+		snprintf(y, sizeof(y), "%s %" PRIu32, strategy_choice_name(b->choice), b->pct_depth);
+	} else if (a->cal.steps != b->cal.steps || a->cal.choice_points != b->cal.choice_points) {
+		what = "calibration (steps, choice points)";
+		snprintf(x, sizeof(x), "%" PRIu64 ", %" PRIu64, a->cal.steps, a->cal.choice_points);
+		snprintf(y, sizeof(y), "%" PRIu64 ", %" PRIu64, b->cal.steps, b->cal.choice_points);
 	} else if (a->first_seed != b->first_seed || a->runs != b->runs) {
 		what = "range of seeds";
 		snprintf(x, sizeof(x), "%" PRIu64 " + %" PRIu64, a->first_seed, a->runs);

@@ -35,15 +35,13 @@
 
 #include "decide.h"
 #include "machine.h"
+#include "strategies.h"
 #include "windows.h"
 
 #define EXPLORE_FORMAT "ac97sim-explore 1"
 
-enum explore_choice { EXPLORE_PORTFOLIO, EXPLORE_RANDOM, EXPLORE_PCT };
-
-/* The strategies a choice runs, counted apart (portfolio: random walk and
- * PCT of depth 1, 2 and 3, by seed % 4). */
-#define EXPLORE_CLASSES_MAX 4u
+/* The strategies a choice runs, counted apart (strategies.h). */
+#define EXPLORE_CLASSES_MAX STRATEGY_CLASSES_MAX
 
 /* What makes two results parts of one search: shards must agree on all of
  * it but the scenario's path and the command line's spelling. */
@@ -54,9 +52,9 @@ struct explore_search {
 	uint64_t driver_binary_hash;	/* a plug-in's file hash; 0 for a built-in */
 	char checkers_off[256];		/* "stall,teardown", or "" */
 	char build[64];			/* the build id: per-seed results are the build's */
-	enum explore_choice choice;
+	enum strategy_choice choice;
 	uint32_t pct_depth;		/* --strategy pct only; 0 otherwise */
-	uint64_t pct_steps;		/* PCT's k, a function of the scenario */
+	struct calibration cal;		/* a function of the scenario */
 	uint64_t first_seed, runs;	/* the whole range: first_seed .. first_seed + runs - 1 */
 	bool keep_going;
 	uint64_t shard_count;		/* N; 1 when unsharded */
@@ -128,7 +126,6 @@ struct strategy explore_strategy_for(const struct explore_search *s, uint64_t se
 unsigned explore_class_count(const struct explore_search *s);
 unsigned explore_class_of(const struct explore_search *s, uint64_t seed);
 void explore_class_name(const struct explore_search *s, unsigned c, char *buf, size_t len);
-const char *explore_choice_name(enum explore_choice c);
 
 /* Counts one run of seed. Returns 0, or -1 (nothing counted) when the seed
  * is not r's or has run already. */

@@ -19,6 +19,7 @@
 #include "outfile.h"
 #include "driver_option.h"
 #include "runs.h"
+#include "strategies.h"
 #include "version.h"
 
 #define ERR_MAX 1200
@@ -119,7 +120,9 @@ static void listen_tap(const struct dac_tap *tap, const char *name)
 
 static const struct cli_option run_options[] = {
 	{ "seed", 's', CLI_VALUE, "N", "the decision stream's seed (default 1)" },
-	{ "strategy", 0, CLI_VALUE, "S", "random (default) or pct" },
+	{ "strategy", 0, CLI_VALUE, "S",
+	  "random (default), pct, pos, delay-bounded, or portfolio\n"
+	  "(what explore's default ran as this seed)" },
 	{ "depth", 'd', CLI_VALUE, "D", "PCT's depth, 1..8 (default 3)" },
 	{ "steps", 0, CLI_VALUE, "K",
 	  "the run's length estimate, where PCT's change points and\n"
@@ -134,7 +137,7 @@ static const struct cli_option run_options[] = {
 
 static const struct cli_spec run_spec = {
 	.command = "run",
-	.synopsis = "SCENARIO [--seed N] [--strategy random|pct [--depth D]] [OPTIONS]",
+	.synopsis = "SCENARIO [--seed N] [--strategy S [--depth D]] [OPTIONS]",
 	.description =
 		"Runs the scenario once: its driver on the simulated CPUs, against the device,\n"
 		"refereed by every checker. Prints the verdict, the checker that fired and what\n"
@@ -167,13 +170,12 @@ int cmd_run(int argc, char **argv)
 	    !cli_u64(spec, &a, "steps", 1, UINT64_MAX, &steps))
 		return EXIT_USAGE;
 	const char *strategy = cli_value(spec, &a, "strategy");
-	if (strategy == NULL)
-		strategy = "random";
-	bool pct = strcmp(strategy, "pct") == 0;
-	if (!pct && strcmp(strategy, "random") != 0)
-		return cli_usage_error(spec, "--strategy is random or pct, not '%s'", strategy);
-	if (!pct && cli_given(spec, &a, "depth"))
-		cli_note_unused(spec, "depth", "it is PCT's, and the strategy is random");
+	enum strategy_choice choice = CHOICE_RANDOM;
+	if (strategy != NULL && !strategy_choice_parse(strategy, &choice))
+		return cli_usage_error(spec, "--strategy is " STRATEGY_CHOICE_NAMES ", not '%s'",
+				       strategy);
+	if (choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
+		cli_note_unused(spec, "depth", "it is PCT's, and the strategy is not pct");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
@@ -187,17 +189,17 @@ int cmd_run(int argc, char **argv)
 	if (runs_load("run", scenario, &choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;
-	/* k, the scenario's length in steps: PCT's change points and every
-	 * strategy's delays draw from [1, k] (the same k explore uses). */
-	if (steps == 0 && (steps = runs_pct_steps(&sf, &why)) == 0) {
+	/* The scenario's calibration, as explore measures it, so that run
+	 * --seed N is explore's seed N; --steps K replaces its k. */
+	struct calibration cal;
+	if (calibrate(&sf, &cal, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
 		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
-	struct strategy strat = { .kind = STRATEGY_RANDOM, .pct_steps = steps };
-	if (pct)
-		strat = (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = (uint32_t)depth,
-					   .pct_steps = steps };
+	if (steps != 0)
+		cal.steps = steps;
+	struct strategy strat = strategy_for_seed(choice, (uint32_t)depth, seed, &cal);
 	FILE *log = open_log(&outs);
 	if (outs.log_path != NULL && log == NULL) {
 		scenario_file_free(&sf);

@@ -57,32 +57,6 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	return scenario_run(&sf->sc, st, seed, replay, log_text, sink, out, decisions, why);
 }
 
-/* The calibration run's seed: fixed, so that k belongs to the scenario. */
-#define PCT_CALIBRATION_SEED 0u
-
-uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why)
-{
-	struct strategy calib = { .kind = STRATEGY_RANDOM };
-	struct scenario_outcome out;
-	if (runs_one(sf, &calib, PCT_CALIBRATION_SEED, NULL, NULL, NULL, &out, NULL, why) != 0)
-		return 0;
-	/* Room for runs longer than the calibration one: change points drawn
-	 * past a run's end never fire, and PCT's guarantee needs k at least
-	 * the run's length. */
-	uint64_t steps = out.result.steps;
-	return steps + steps / 4 + 16;
-}
-
-struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k)
-{
-	struct strategy st = { .kind = STRATEGY_RANDOM, .pct_steps = k };
-	if (seed % 4 != 0) {
-		st.kind = STRATEGY_PCT;
-		st.pct_depth = (uint32_t)(seed % 4);
-	}
-	return st;
-}
-
 /* ---- traces and where their scenario is ---------------------------------------- */
 
 /* The folder of path as an absolute, resolved name; false if it has none. */
