@@ -114,7 +114,8 @@ SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
 	include/regs/ac97_regs.h include/regs/codec_regs.h
 
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
-TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol
+TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol \
+	timer_left_set irq_left_connected keep_last
 TEST_PLUGINS := $(TEST_PLUGIN_FAULTS:%=$(BUILD)/tests/plugins/%.so)
 
 # The program exports the SDK's calls (and nothing else) to the driver
@@ -185,7 +186,7 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
+$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)

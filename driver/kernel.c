@@ -133,6 +133,11 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC dpc)
 	return ops()->dpc_remove(bound_self, dpc);
 }
 
+void KeFlushQueuedDpcs(void)
+{
+	ops()->dpc_flush(bound_self);
+}
+
 void KeInitializeTimerNamed(PKTIMER timer, const char *name)
 {
 	REQUIRE(timer);

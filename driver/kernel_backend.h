@@ -58,6 +58,9 @@ struct kernel_backend {
 			    void *context);
 	bool (*dpc_insert)(void *self, KDPC *dpc, void *arg1, void *arg2);
 	bool (*dpc_remove)(void *self, KDPC *dpc);
+	/* KeFlushQueuedDpcs: returns once the DPCs queued or running at the
+	 * call have all returned. PASSIVE_LEVEL. */
+	void (*dpc_flush)(void *self);
 	/* due_time_100ns < 0: relative; >= 0: absolute. period_ms 0: one shot. */
 	bool (*timer_set)(void *self, KTIMER *timer, int64_t due_time_100ns, int32_t period_ms,
 			  KDPC *dpc);

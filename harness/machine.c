@@ -63,6 +63,7 @@ struct det_object {
 		struct {
 			PKDEFERRED_ROUTINE routine;
 			void *context, *arg1, *arg2;
+			uint64_t seq;	/* when last queued: the machine's count of queuings */
 			int16_t queued_cpu;
 			bool queued;
 		} dpc;
@@ -104,7 +105,7 @@ static inline struct det_object *det(struct k_object *k)
 	return (struct det_object *)(void *)k;
 }
 
-enum cpu_block { BLOCK_NONE, BLOCK_IDLE, BLOCK_SPIN, BLOCK_EVENT };
+enum cpu_block { BLOCK_NONE, BLOCK_IDLE, BLOCK_SPIN, BLOCK_EVENT, BLOCK_FLUSH };
 enum cpu_action { ACT_NONE, ACT_RUN, ACT_ISR };
 
 struct cpu {
@@ -115,6 +116,8 @@ struct cpu {
 	struct det_object *spin_on;	/* BLOCK_SPIN */
 	KEVENT *wait_on;		/* BLOCK_EVENT */
 	sim_ticks_t wait_deadline;
+	uint64_t flush_upto;		/* BLOCK_FLUSH: DPCs queued up to this seq */
+	uint64_t dpc_running_seq;	/* the DPC it runs (dequeued, not returned), or 0 */
 	enum cpu_action pending;
 	KDPC *dpcs[DPC_QUEUE_MAX];
 	uint32_t dpc_count;
@@ -158,6 +161,7 @@ struct machine {
 	bool finished;
 	bool run_end_published;
 	sim_ticks_t now;
+	uint64_t dpc_seq;	/* DPCs queued so far (KeFlushQueuedDpcs) */
 	uint64_t steps;
 	struct task *tasks;
 	size_t task_head, task_count, task_capacity;
@@ -176,6 +180,7 @@ struct machine {
 	IO_WORKITEM work_items[WORK_ITEMS_MAX];
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
+	sim_ticks_t check_at_tick;	/* machine_check_at; 0: none */
 	struct step_task step_tasks[STEP_TASKS_MAX];
 	uint32_t n_step_tasks;
 	struct run_result result;
@@ -286,7 +291,8 @@ static const char *describe_object(const struct det_object *o, char *buf, size_t
 
 static int describe_cpus(struct machine *m, char *buf, size_t len)
 {
-	static const char *const block_names[] = { "running", "idle", "spinning", "waiting" };
+	static const char *const block_names[] = { "running", "idle", "spinning", "waiting",
+						   "flushing DPCs" };
 	size_t at = 0;
 	char o[96];
 	for (uint32_t i = 0; i < m->cfg.n_cpus && at < len; i++) {
@@ -391,6 +397,7 @@ static void queue_dpc_on(struct machine *m, struct cpu *c, KDPC *dpc)
 	struct det_object *o = det(&dpc->k);
 	o->u.dpc.queued = true;
 	o->u.dpc.queued_cpu = (int16_t)c->id;
+	o->u.dpc.seq = ++m->dpc_seq;
 	c->dpcs[c->dpc_count++] = dpc;
 }
 
@@ -453,12 +460,27 @@ static void catch_up(struct machine *m)
 	fire_timers(m);
 }
 
+/* A limit cuts the run: EV_LIMIT first, so that a checker can say the run
+ * had stopped moving (it fails the run then, and this does not return). */
+AC97SIM_NORETURN static void end_at_limit(struct machine *m, enum limit_kind which)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_LIMIT);
+	ev.u.limit = (struct ev_limit){ which, 0,
+					which == LIMIT_STEPS ? m->cfg.max_steps : m->cfg.max_ticks };
+	machine_publish(m, &ev);
+	if (which == LIMIT_STEPS)
+		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
+			"scheduling step limit reached");
+	end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
+		"simulated time limit reached");
+}
+
 static void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
-		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
-			"simulated time limit reached");
+		end_at_limit(m, LIMIT_TIME);
 	catch_up(m);
 }
 
@@ -479,6 +501,21 @@ static bool event_signalled(KEVENT *e)
 	return det(&e->k)->u.event.signalled;
 }
 
+/* KeFlushQueuedDpcs: every DPC queued up to seq `upto` has run to its
+ * end, on every CPU: none is queued or running. */
+static bool dpcs_flushed(const struct machine *m, uint64_t upto)
+{
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
+		const struct cpu *c = &m->cpu[i];
+		if (c->dpc_running_seq != 0 && c->dpc_running_seq <= upto)
+			return false;
+		for (uint32_t k = 0; k < c->dpc_count; k++)
+			if (det(&c->dpcs[k]->k)->u.dpc.seq <= upto)
+				return false;
+	}
+	return true;
+}
+
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
 	if (m->now < c->stalled_until || m->now < c->delayed_until)
@@ -489,6 +526,9 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 	case BLOCK_SPIN: return c->spin_on->owner_cpu < 0;
 	case BLOCK_EVENT:
 		return event_signalled(c->wait_on) || m->now >= c->wait_deadline ||
+		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
+	case BLOCK_FLUSH:
+		return dpcs_flushed(m, c->flush_upto) ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
 	}
 	return false;
@@ -592,10 +632,19 @@ static bool idle_advance(struct machine *m)
 	}
 	if (next == SIM_TICKS_NEVER)
 		return false;
+	bool deadline = m->check_at_tick > m->now && m->check_at_tick < next;
+	if (deadline)
+		next = m->check_at_tick;
 	if (next > m->now)
 		charge(m, next - m->now);
 	else
 		catch_up(m);
+	if (deadline) {
+		m->check_at_tick = 0;
+		struct sim_event ev;
+		event_init(&ev, EV_DEADLINE);
+		machine_publish(m, &ev);
+	}
 	return true;
 }
 
@@ -706,8 +755,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 				end_diverged(m);
 		}
 		if (++m->steps > m->cfg.max_steps)
-			end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
-				"scheduling step limit reached");
+			end_at_limit(m, LIMIT_STEPS);
 		release_step_tasks(m);
 		sim_ticks_t delay_ticks;
 		if (timing_delay_due(&m->timing, m->steps, &delay_ticks)) {
@@ -830,6 +878,10 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 		struct det_object *o = det(&dpc->k);
 		o->u.dpc.queued = false;
 		o->u.dpc.queued_cpu = -1;
+		/* Running from its dequeuing to its return: a flush waits for it
+		 * (the routine may still read the object, and its context). */
+		uint64_t outer_seq = self->dpc_running_seq;
+		self->dpc_running_seq = o->u.dpc.seq;
 		struct sim_event ev;
 		event_init(&ev, EV_DPC);
 		ev.u.id.id = o->id;
@@ -840,6 +892,7 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 		if (o->u.dpc.routine != NULL)
 			o->u.dpc.routine(dpc, o->u.dpc.context, o->u.dpc.arg1, o->u.dpc.arg2);
 		self->dpc_depth--;
+		self->dpc_running_seq = outer_seq;
 		if (self->irql != DISPATCH_LEVEL || self->held_count != held_before)
 			bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
 				 "DPC returned with IRQL or spin locks not restored");
@@ -855,6 +908,7 @@ static void run_task(struct machine *m, struct cpu *self, struct task t)
 	struct sim_event ev;
 	event_init(&ev, EV_TASK);
 	ev.text = t.name;
+	ev.ref = t.arg;		/* whose call it is (a work item's context), for checkers */
 	machine_publish(m, &ev);
 	if (t.item != NULL) {
 		det(&t.item->k)->u.work.queued = false;
@@ -1012,6 +1066,14 @@ sim_ticks_t machine_now(const struct machine *m) { return m->now; }
 uint64_t machine_step(const struct machine *m) { return m->steps; }
 int machine_current_cpu(const struct machine *m) { return m->current; }
 struct machine *machine_running(void) { return running_machine; }
+
+void machine_check_at(struct machine *m, sim_ticks_t tick)
+{
+	if (tick <= m->now)
+		return;
+	if (m->check_at_tick <= m->now || tick < m->check_at_tick)
+		m->check_at_tick = tick;
+}
 
 void machine_bind(struct machine *m)
 {
@@ -1199,10 +1261,14 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	default:
 		break;
 	}
+	struct ev_object_where where = {
+		k, type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL,
+	};
 	struct sim_event ev;
 	event_init(&ev, EV_OBJECT);
 	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
 	ev.text = name;
+	ev.ref = &where;
 	machine_publish(m, &ev);
 }
 
@@ -1356,6 +1422,28 @@ static bool k_dpc_remove(void *self, KDPC *dpc)
 	return true;
 }
 
+/* Waits at PASSIVE_LEVEL until every DPC queued before the call (on any
+ * CPU) has run to its end, and every DPC running at the call has
+ * returned; DPCs queued later are not waited for. The caller's own CPU
+ * runs its queued DPCs meanwhile, as any CPU below DISPATCH_LEVEL does. */
+static void k_dpc_flush(void *self)
+{
+	struct machine *m = self;
+	sched_point(m, m->cfg.costs.kernel_call);
+	struct cpu *c = cur(m);
+	if (c->irql != PASSIVE_LEVEL)
+		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, c->irql,
+			 "KeFlushQueuedDpcs above PASSIVE_LEVEL");
+	uint64_t upto = m->dpc_seq;
+	publish_kcall(m, KC_FLUSH_DPCS, NULL, upto, 0);
+	while (!dpcs_flushed(m, upto)) {
+		c->block = BLOCK_FLUSH;
+		c->flush_upto = upto;
+		sched_point(m, 0);
+	}
+	c->block = BLOCK_NONE;
+}
+
 static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32_t period_ms,
 			KDPC *dpc)
 {
@@ -1480,7 +1568,11 @@ static void k_work_item_queue(void *self, IO_WORKITEM *item, PIO_WORKITEM_ROUTIN
 	o->u.work.queued = true;
 	if (push_task(m, (struct task){ NULL, context, "work item", item, routine }) != 0)
 		harness_fault(m, HOST_MEMORY, "out of host memory queueing a work item");
-	publish_kcall(m, KC_QUEUE_WORK_ITEM, o, 0, 0);
+	struct sim_event ev;
+	event_init(&ev, EV_KCALL);
+	ev.u.kcall = (struct ev_kcall){ KC_QUEUE_WORK_ITEM, o->id, 0, 0 };
+	ev.ref = context;	/* whose work it is, for checkers (not hashed) */
+	machine_publish(m, &ev);
 }
 
 static void k_work_item_free(void *self, IO_WORKITEM *item)
@@ -1698,6 +1790,7 @@ static const struct kernel_backend machine_ops = {
 	.synchronize = k_synchronize,
 	.dpc_insert = k_dpc_insert,
 	.dpc_remove = k_dpc_remove,
+	.dpc_flush = k_dpc_flush,
 	.timer_set = k_timer_set,
 	.timer_cancel = k_timer_cancel,
 	.event_set = k_event_set,

@@ -23,9 +23,16 @@
  *   not an option until it can continue; it can still take the interrupt
  *   or run its DPCs where its IRQL allows.
  * - When nothing can run, time jumps to the next device event, timer or
- *   wait deadline. When nothing can run and nothing is pending, the run
- *   publishes EV_RUN_END once (end-of-run checks may still fail it) and is
- *   over (every CPU idle: passed) or deadlocked (some CPU blocked).
+ *   wait deadline, or to a check deadline a checker asked for
+ *   (machine_check_at: the jump stops there and EV_DEADLINE is published,
+ *   so that a bound on quiet time is checked on time even while the
+ *   machine sleeps; a check deadline alone never keeps a run going). When
+ *   nothing can run and nothing is pending, the run publishes EV_RUN_END
+ *   once (end-of-run checks may still fail it) and is over (every CPU
+ *   idle: passed) or deadlocked (some CPU blocked).
+ * - A run cut by max_steps or max_ticks publishes EV_LIMIT first; a
+ *   checker may fail the run from it (a run that stopped moving), else the
+ *   verdict is "limit".
  * - Time is decided too (timing.h): when an interrupt the device raises
  *   is delivered (its latency, up to irq_latency_max_ticks, drawn as it
  *   rises; it is then taken at once, by a CPU the schedule picks), which
@@ -226,6 +233,12 @@ uint64_t machine_step(const struct machine *m);
 int machine_current_cpu(const struct machine *m);
 /* Fills step, tick and cpu, and publishes. */
 void machine_publish(struct machine *m, struct sim_event *ev);
+/* Asks for EV_DEADLINE at tick if the machine would otherwise jump past it
+ * idle (the earliest pending request wins; one at or before now is
+ * ignored). A checker that bounds quiet time asks for the moment its bound
+ * runs out. Changes no logged event: a jump cut in two reaches the same
+ * device state and timers. */
+void machine_check_at(struct machine *m, sim_ticks_t tick);
 /* A note in the event log (fault injection, scenario notes). */
 void machine_note(struct machine *m, const char *text);
 /* Ends the run: checker is the name it is switched off by, rule its row. */

@@ -187,6 +187,11 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		fputc('\n', out);
 	fprintf(out, "stall_limit = %" PRIu64 " ticks\nends_early = %s\n",
 		sc->checkers.stall_limit_ticks, yes_no(sc->checkers.ends_early));
+	/* Only when set: scenarios from before the key keep their hash, and
+	 * with it their recorded traces (absent reads back as the default). */
+	if (sc->checkers.hang_limit_ticks != 0 &&
+	    sc->checkers.hang_limit_ticks != CHECKER_HANG_LIMIT_TICKS_DEFAULT)
+		fprintf(out, "hang_limit = %" PRIu64 " ticks\n", sc->checkers.hang_limit_ticks);
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		const struct scenario_action *a = &sc->actions[i];
 		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);
@@ -279,6 +284,22 @@ AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, N
 		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
 }
 
+/* The driver's lifecycle onto the run's event stream (EV_LIFECYCLE, for
+ * checkers; not logged: each marks a fixed point of this script). */
+static void publish_lifecycle(struct run_ctx *c, enum lifecycle_kind what)
+{
+	bool stream = what == LIFE_STREAM_OPENING || what == LIFE_STREAM_CLOSED;
+	struct lifecycle_memory mem = {
+		stream ? c->stream : c->adapter,
+		stream ? c->driver->stream_bytes : c->driver->adapter_bytes,
+	};
+	struct sim_event ev;
+	event_init(&ev, EV_LIFECYCLE);
+	ev.u.lifecycle = (struct ev_lifecycle){ what, stream ? (int32_t)c->sc->engine : -1 };
+	ev.ref = &mem;
+	machine_publish(c->m, &ev);
+}
+
 /* A state change from the harness's threads (the script, the timeline):
  * one at a time, as the port requires of the system above it. An action's
  * (only_while_running) is dropped if the stream ended while it waited its
@@ -316,6 +337,7 @@ static void script(void *arg)
 	 * frames and the timer clock (run_draws.h). */
 	if (c->draws.phase_ticks > 0)
 		sleep_ticks(c->draws.phase_ticks);
+	publish_lifecycle(c, LIFE_ADAPTER_STARTING);
 	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "adapter start", st);
@@ -328,6 +350,7 @@ static void script(void *arg)
 		.timer_service = sc->timer_service,
 		.timer_period_ms = sc->timer_period_ms,
 	};
+	publish_lifecycle(c, LIFE_STREAM_OPENING);
 	st = d->stream_open(c->adapter, c->stream, &params);
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "stream open", st);
@@ -351,9 +374,15 @@ static void script(void *arg)
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
 	change_state(c, KSSTATE_STOP, false);
+	/* The pin closes before the miniport stream does: the port's own
+	 * Service or MappingAvailable call, or an action's call, still under
+	 * way must return first, and none may start after. */
+	port_action_close(c->ps);
 	d->stream_close(c->stream);
 	c->stream_open = false;
+	publish_lifecycle(c, LIFE_STREAM_CLOSED);
 	d->adapter_stop(c->adapter);
+	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
 	KeSetEvent(&c->running_event, 0, FALSE);
 }

@@ -184,7 +184,9 @@ uint64_t scenario_hash(const struct scenario *sc);
  * the hash of this text covers every field without a second list of
  * them. The audio of a file source is named by its content's hash, a
  * plug-in driver by its name (in comments: such text reads back with the
- * default audio and driver). */
+ * default audio and driver). A key added after scenarios were recorded
+ * (hang_limit) is written only when it is not its default, so that their
+ * hashes stay what the recordings say. */
 void scenario_write(const struct scenario *sc, FILE *out);
 
 struct scenario_outcome {

@@ -183,6 +183,8 @@ void ac97_adapter_stop(void *adapter)
 		return;
 	AcDisconnectInterrupt(&a->interrupt);
 	KeRemoveQueueDpc(&a->dpc);
+	/* Invariant 10: a DPC the ISR queued may have started already. */
+	KeFlushQueuedDpcs();
 	WRITE_PORT_ULONG((PULONG)(a->res.Nabmbar + AC97_GLOB_CNT), 0);
 	a->started = false;
 }
@@ -592,8 +594,18 @@ NTSTATUS ac97_set_state(void *stream, KSSTATE state)
 		s->stopped_with_entries = s->count > 0;
 		if (s->timer_service)
 			KeCancelTimer(&s->timer);
+		/* A stopped stream's position is 0 (KSSTATE_STOP). */
+		s->bytes_done = 0;
+		s->last_position = 0;
 		break;
 	case KSSTATE_ACQUIRE:
+		/* Again on the way out of STOP: a release of an entry played
+		 * before the STOP may have counted it after the reset above
+		 * (the port waits for such releases before STOP is done). */
+		if (was == KSSTATE_STOP) {
+			s->bytes_done = 0;
+			s->last_position = 0;
+		}
 		break;
 	case KSSTATE_PAUSE:
 		if (was == KSSTATE_RUN && s->dma_started)
@@ -809,7 +821,9 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
 	uint64_t pos = s->bytes_done;
-	if (s->dma_started && s->count > 0) {
+	if (s->state == KSSTATE_STOP) {
+		pos = 0;	/* counts again from the next run */
+	} else if (s->dma_started && s->count > 0) {
 		/* CIV and PICB are two reads: take them again until CIV holds
 		 * still around PICB, so they describe one moment. */
 		uint8_t civ, civ2;
@@ -833,6 +847,14 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 			if (!sh->tombstone && 2u * picb <= sh->bytes)
 				pos += sh->bytes - 2u * picb;
 		}
+	} else {
+		/* Not started since a reset: the entries it left played wait at
+		 * the head to be released, and count already. */
+		for (uint32_t i = 0; i < s->count; i++) {
+			const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+			if (!sh->tombstone && sh->completed)
+				pos += sh->bytes;
+		}
 	}
 	if (pos < s->last_position)
 		pos = s->last_position;	/* never backwards, whatever a revoke did */
@@ -848,6 +870,21 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
  * hints do not say: 65534 samples, even. */
 #define DESCRIPTOR_MAX_BYTES_DEFAULT (0xFFFEu * 2u)
 #define TIMER_PERIOD_MS_DEFAULT 5u
+
+/* The adapter's list changes under the interrupt's lock
+ * (KeSynchronizeExecution), so the ISR sees a stream whole or not at all. */
+struct stream_link {
+	struct ac97_adapter *adapter;
+	enum ac97_engine_id engine;
+	struct ac97_stream *stream;	/* NULL: out of the list */
+};
+
+static BOOLEAN set_stream(PVOID context)
+{
+	const struct stream_link *link = context;
+	link->adapter->streams[link->engine] = link->stream;
+	return TRUE;
+}
 
 NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stream_params *p)
 {
@@ -904,10 +941,12 @@ NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stre
 	wr8(s, AC97_CR, AC97_CR_RR);
 	wr32(s, AC97_BDBAR, s->bdl_physical);
 	ac97_unlock(s, old);
-	a->streams[engine] = s;
+	struct stream_link link = { a, engine, s };
+	KeSynchronizeExecution(&a->interrupt, set_stream, &link);
 	return STATUS_SUCCESS;
 }
 
+/* Invariant 10: once this returns, nothing of the stream runs. */
 void ac97_stream_close(void *stream)
 {
 	struct ac97_stream *s = stream;
@@ -916,7 +955,13 @@ void ac97_stream_close(void *stream)
 	wr8(s, AC97_CR, 0);
 	ac97_unlock(s, old);
 	KeCancelTimer(&s->timer);
-	s->adapter->streams[s->engine] = NULL;
+	/* Out of the adapter's list: no ISR sees the stream from here, and a
+	 * DPC that reads the list later finds no stream. */
+	struct stream_link link = { s->adapter, s->engine, NULL };
+	KeSynchronizeExecution(&s->adapter->interrupt, set_stream, &link);
+	/* The adapter's DPC may have read the list before, and the timer's DPC
+	 * may have been queued, or started, before the cancel. */
+	KeFlushQueuedDpcs();
 	AcFreeCommonBuffer(s->bdl, COMMON_BYTES);
 }
 

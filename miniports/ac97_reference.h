@@ -23,6 +23,12 @@
  *  8. One producer and one consumer at a time; a second caller leaves a
  *     "go again" flag for the one running.
  *  9. Tags are 64-bit counters, never reused.
+ * 10. Nothing of a stream runs after stream_close returns, nor of the
+ *     adapter after adapter_stop: the ISR reaches a stream only through
+ *     the adapter's list, which close changes under the interrupt's lock;
+ *     close cancels the stream's timer and stop disconnects the
+ *     interrupt, and then each waits for the DPCs already queued or
+ *     running (KeFlushQueuedDpcs).
  *
  * Revoking while the engine runs (the hard part) pauses DMA, looks at CIV
  * and PIV, and then: entries already played become tombstones; queued

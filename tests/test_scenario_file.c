@@ -541,7 +541,7 @@ struct error_case {
 };
 
 #define SECTIONS "(sections: scenario, device, stream, source, miniport, checkers, action)"
-#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, stall, teardown)"
+#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, position, stall, hang, teardown, lifetime)"
 #define TIME_UNITS "(ticks, frames, us, ms, s)"
 
 static const struct error_case error_cases[] = {
@@ -1100,6 +1100,7 @@ static const struct range_probe range_probes[] = {
 	{ "miniport", "descriptor_max_bytes", "[miniport]\n", false, 4 },
 	{ "miniport", "timer_period_ms", "[miniport]\n", false, 1 },
 	{ "checkers", "stall_limit", "[checkers]\n", true, 1 },
+	{ "checkers", "hang_limit", "[checkers]\n", true, 1 },
 	{ "action", "at", "[scenario]\nmax_time = 86400 s\n[action]\nkind = query-position\n", true, 1 },
 	{ "action", "at_step",
 	  "[scenario]\nmax_steps = 1000000000000\n[action]\nkind = query-position\n", false, 1 },

@@ -79,7 +79,7 @@ enum key_id {
 	K_IRPS_IN_FLIGHT, K_TOTAL_BYTES, K_FIRST_PAGE_OFFSET, K_LAYOUT_SEED,
 	K_SOURCE_KIND, K_SOURCE_FILE,
 	K_DESCRIPTOR_MAX_BYTES, K_TIMER_SERVICE, K_TIMER_PERIOD_MS,
-	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY,
+	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY, K_HANG_LIMIT,
 	K_A_KIND, K_A_AT, K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE, K_A_AT_STEP, K_A_COUNT,
 	K_A_CPU, K_A_AFTER,
 	KEY_COUNT
@@ -734,6 +734,12 @@ static bool set_ends_early(struct loader *L, const char *v)
 	return get_bool(L, v, &L->sc->checkers.ends_early);
 }
 
+static bool set_hang_limit(struct loader *L, const char *v)
+{
+	return get_time(L, v, SIM_TICKS_PER_SECOND / 1000u, 86400ull * SIM_TICKS_PER_SECOND,
+			&L->sc->checkers.hang_limit_ticks);
+}
+
 /* ---- [action] ------------------------------------------------------------------ */
 
 /* enum scenario_action_kind */
@@ -886,6 +892,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_DISABLE] = { SEC_CHECKERS, "disable", set_disable },
 	[K_STALL_LIMIT] = { SEC_CHECKERS, "stall_limit", set_stall_limit },
 	[K_ENDS_EARLY] = { SEC_CHECKERS, "ends_early", set_ends_early },
+	[K_HANG_LIMIT] = { SEC_CHECKERS, "hang_limit", set_hang_limit },
 	[K_A_KIND] = { SEC_ACTION, "kind", set_a_kind },
 	[K_A_AT] = { SEC_ACTION, "at", set_a_at },
 	[K_A_IRP] = { SEC_ACTION, "irp", set_a_irp },

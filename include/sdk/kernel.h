@@ -162,6 +162,12 @@ void KeInitializeDpcNamed(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID 
 /* Queues the DPC on the current CPU; FALSE if it was already queued. */
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
+/* At PASSIVE_LEVEL: returns once every DPC queued, on any CPU, when it was
+ * called has run, and every DPC routine running then has returned. What a
+ * driver calls before it frees what its DPCs use (after KeCancelTimer,
+ * after unlinking what a DPC finds): KeRemoveQueueDpc cannot stop a DPC
+ * that has already started. */
+void KeFlushQueuedDpcs(void);
 
 void KeInitializeTimerNamed(PKTIMER Timer, const char *name);
 #define KeInitializeTimer(timer) KeInitializeTimerNamed((timer), #timer)
