@@ -34,6 +34,7 @@ static const struct {
 	{ "lost-wakeup", "stall" },
 	{ "release-while-held", "dma-after-release|release-unknown" },
 	{ "stale-tail", "bugcheck|dma-after-release" },
+	{ "hang-last", "hang" },
 };
 
 static bool one_of(const char *name, const char *list)
