@@ -345,7 +345,7 @@ START_TEST(merge_refuses_what_is_not_one_search)
 	char s[3][128], other[128], other_n[128], out[128], junk[128], notjson[128];
 	static struct prog_result r;
 	for (int k = 0; k < 3; k++) {
-		char shard[8];
+		char shard[16];
 		snprintf(shard, sizeof(shard), "%d/3", k + 1);
 		snprintf(s[k], sizeof(s[k]), "%s/s%d.json", dir, k + 1);
 		prog_run(&r, (const char *const[]){ "explore", PASSING, "--runs", "30", "--shard", shard,
