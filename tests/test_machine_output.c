@@ -367,6 +367,96 @@ START_TEST(an_unwritable_run_json_is_refused_before_the_run)
 }
 END_TEST
 
+/* What the runs of each strategy of a portfolio search found, made here
+ * through the library seed by seed: explore's per-strategy results are
+ * held to it. */
+struct class_truth {
+	uint64_t runs, failed, limited;
+	uint64_t first_failure, first_limit;	/* UINT64_MAX: none */
+	char checker[32], limit_checker[32];
+	char message[1024];
+};
+
+static unsigned search_here(const char *scenario, uint64_t first_seed, uint64_t runs,
+			    struct class_truth truth[STRATEGY_CLASSES_MAX],
+			    char names[STRATEGY_CLASSES_MAX][24])
+{
+	struct scenario_file sf;
+	char err[600];
+	ck_assert_msg(scenario_file_load(scenario, &sf, err, sizeof(err)) == 0, "%s", err);
+	const char *why = NULL;
+	struct calibration cal;
+	ck_assert_int_eq(calibrate(&sf, &cal, &why), 0);
+	unsigned n_classes = strategy_class_count(CHOICE_PORTFOLIO);
+	for (unsigned c = 0; c < n_classes; c++) {
+		truth[c] = (struct class_truth){ .first_failure = UINT64_MAX, .first_limit = UINT64_MAX };
+		strategy_class_name(CHOICE_PORTFOLIO, 0, c, names[c], sizeof(names[c]));
+	}
+	for (uint64_t seed = first_seed; seed < first_seed + runs; seed++) {
+		struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, seed, &cal);
+		struct scenario_outcome out;
+		ck_assert_int_eq(runs_one(&sf, &st, seed, NULL, NULL, NULL, &out, NULL, &why), 0);
+		struct class_truth *t = &truth[strategy_class_of(CHOICE_PORTFOLIO, seed)];
+		const struct run_result *res = &out.result;
+		t->runs++;
+		if (res->verdict == RUN_FAIL && t->failed++ == 0) {
+			t->first_failure = seed;
+			snprintf(t->checker, sizeof(t->checker), "%s", res->checker);
+			snprintf(t->message, sizeof(t->message), "%s", res->message);
+		}
+		if (res->verdict == RUN_LIMIT && t->limited++ == 0) {
+			t->first_limit = seed;
+			snprintf(t->limit_checker, sizeof(t->limit_checker), "%s", res->checker);
+		}
+	}
+	scenario_file_free(&sf);
+	return n_classes;
+}
+
+START_TEST(strategy_results_are_each_strategys_own_runs)
+{
+	/* Goal: explore's JSON gives each strategy of the portfolio its own
+	 * runs, passes, failures and limits, its lowest failing seed with the
+	 * checker and the message of that seed's run (run again for each
+	 * strategy, not only the search's first), as the same seeds give
+	 * here through the library; at least two strategies fail, so that a
+	 * message copied from the first failure would be caught. */
+	char *dir = tmpdir();
+	char json[128];
+	snprintf(json, sizeof(json), "%s/explore.json", dir);
+	static struct prog_result r;
+	prog_run(&r, (const char *const[]){ "explore", FLAKY_BUG, "--runs", "150", "--keep-going",
+					    "--quiet", "--trace-dir", dir, "--json", json, NULL },
+		 NULL);
+	ck_assert_msg(r.status == 1, "%s%s", r.out, r.err);
+	struct class_truth truth[STRATEGY_CLASSES_MAX];
+	char names[STRATEGY_CLASSES_MAX][24];
+	unsigned n_classes = search_here(FLAKY_BUG, 1, 150, truth, names), failing = 0;
+	json_t *j = load_json(json);
+	json_t *all = at(j, "strategy_results");
+	ck_assert_uint_eq(json_object_size(all), n_classes);
+	for (unsigned c = 0; c < n_classes; c++) {
+		json_t *one = at(all, names[c]);
+		const struct class_truth *t = &truth[c];
+		ck_assert_int_eq(int_at(one, "runs"), (json_int_t)t->runs);
+		ck_assert_int_eq(int_at(one, "failed"), (json_int_t)t->failed);
+		ck_assert_int_eq(int_at(one, "limit"), (json_int_t)t->limited);
+		ck_assert_int_eq(int_at(one, "passed"), (json_int_t)(t->runs - t->failed - t->limited));
+		ck_assert(json_is_null(at(one, "first_limit")));
+		json_t *first = at(one, "first_failure");
+		ck_assert_msg(json_is_null(first) == (t->failed == 0), "%s", names[c]);
+		if (t->failed == 0)
+			continue;
+		failing++;
+		ck_assert_int_eq(int_at(first, "seed"), (json_int_t)t->first_failure);
+		ck_assert_str_eq(text_at(first, "checker"), t->checker);
+		ck_assert_str_eq(text_at(first, "message"), t->message);
+	}
+	ck_assert_uint_ge(failing, 2);
+	json_decref(j);
+}
+END_TEST
+
 Suite *suite_machine_output(void);
 Suite *suite_machine_output(void)
 {
@@ -377,6 +467,10 @@ Suite *suite_machine_output(void)
 	tcase_add_test(tc, replay_json_says_whether_it_was_exact);
 	tcase_add_test(tc, an_unwritable_run_json_is_refused_before_the_run);
 	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("explore");
+	tcase_add_test(tc, strategy_results_are_each_strategys_own_runs);
+	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -828,6 +828,31 @@ static int record_first_failure(const struct explore_opts *o, const struct scena
 	return rc;
 }
 
+/* Gives each strategy's lowest failing seed its message, as the search's
+ * first failure has one, for the reports that hold one result per
+ * strategy (the JSON's "strategy_results", JUnit): the seed is run again
+ * in a child, without a trace (the command that runs it again names it).
+ * Not after SIGINT or SIGTERM: the user asked for an answer now, and the
+ * messages stay unrecorded. */
+static void record_class_failures(const struct scenario_file *sf, struct explore_result *r)
+{
+	for (unsigned c = 0; c < explore_class_count(&r->search); c++) {
+		struct explore_class_outcome *co = &r->by_class[c];
+		if (co->first_failure == UINT64_MAX)
+			continue;
+		if (co->first_failure == r->first_failure) {
+			memcpy(co->first_message, r->first_message, sizeof(co->first_message));
+			continue;
+		}
+		if (stop_signal != 0)
+			continue;
+		struct strategy st = explore_strategy_for(&r->search, co->first_failure);
+		struct run_result got;
+		(void)rerun_recorded(sf, &st, co->first_failure, "", &got);
+		snprintf(co->first_message, sizeof(co->first_message), "%s", got.message);
+	}
+}
+
 static int search_and_report(const struct explore_opts *o, const struct scenario_file *sf,
 			     const struct calibration *cal)
 {
@@ -879,6 +904,8 @@ static int search_and_report(const struct explore_opts *o, const struct scenario
 	int st = r.failed > 0 ? EXIT_FAILED : r.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
 	if (r.first_failure != UINT64_MAX && record_first_failure(o, sf, &r) != 0)
 		st = EXIT_USAGE;
+	if (o->json != NULL)
+		record_class_failures(sf, &r);
 	char how_ran[96];
 	snprintf(how_ran, sizeof(how_ran), "%.2f s, %.0f runs/s, %" PRIu64 " jobs", r.seconds,
 		 (double)r.runs / (r.seconds + 1e-9), o->jobs);

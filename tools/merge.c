@@ -12,7 +12,7 @@
  * The merged result is built as explore builds its own: the seeds that
  * ran, the counts and window counts added up, the failures listed by seed,
  * the lowest failing seed with the message and trace of the shard that
- * recorded it, then explore_result_finish says why it stopped. The same
+ * recorded it (and each strategy's, with its message), then explore_result_finish says why it stopped. The same
  * summary and JSON code writes it, so the merged JSON has the unsharded
  * one's shape and, where that does not depend on timing, its content.
  */
@@ -170,6 +170,7 @@ static int add_shard(struct explore_result *m, const struct explore_result *s)
 	m->seconds += s->seconds;
 	for (unsigned c = 0; c < EXPLORE_CLASSES_MAX; c++) {
 		m->runs_by_class[c] += s->runs_by_class[c];
+		explore_class_outcome_add(&m->by_class[c], &s->by_class[c]);
 		for (unsigned w = 0; w < WINDOW_COUNT; w++)
 			m->window_runs[w][c] += s->window_runs[w][c];
 	}
