@@ -97,6 +97,11 @@ static const char *const stop_names[] = {
 };
 #define STOP_NAMES (sizeof(stop_names) / sizeof(stop_names[0]))
 
+const char *explore_stop_name(enum explore_stop stop)
+{
+	return (size_t)stop < STOP_NAMES ? stop_names[stop] : "?";
+}
+
 int explore_result_mark(struct explore_result *r, uint64_t seed)
 {
 	uint64_t m;

@@ -73,6 +73,10 @@ enum explore_stop {
 	EXPLORE_SHARDS_MISSING,	/* merge --partial without every shard */
 };
 
+/* "complete", "first-failure", "time", "interrupted", "shards-missing":
+ * as the JSON's "stopped" names it. */
+const char *explore_stop_name(enum explore_stop stop);
+
 struct explore_failure {
 	uint64_t seed;
 	char checker[32];
