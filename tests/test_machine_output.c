@@ -212,12 +212,13 @@ START_TEST(run_json_says_what_the_run_printed)
 }
 END_TEST
 
-START_TEST(run_json_of_a_pass_and_of_a_limit)
+START_TEST(run_json_of_a_pass_a_limit_and_a_bug_check)
 {
-	/* Goal: a run that passes has no checker, message or failure and
-	 * exit status 0; a run cut by its step limit says "limit", names the
-	 * limit, ends at its last step and has exit status 3, as the
-	 * program's. */
+	/* Goal: a run that passes has no checker, message, bug check or
+	 * failure and exit status 0; a run cut by its step limit says
+	 * "limit", names the limit, ends at its last step and has exit status
+	 * 3, as the program's; a driver's bug check gives its code as the
+	 * message shows it. */
 	char *dir = tmpdir();
 	char json[128], scen[128];
 	snprintf(json, sizeof(json), "%s/pass.json", dir);
@@ -231,6 +232,7 @@ START_TEST(run_json_of_a_pass_and_of_a_limit)
 	ck_assert(json_is_null(at(j, "message")));
 	ck_assert(json_is_null(at(j, "failure")));
 	ck_assert(json_is_null(at(j, "trace_out")));
+	ck_assert(json_is_null(at(j, "bugcheck")));
 	ck_assert_int_eq(int_at(j, "exit_status"), 0);
 	ck_assert_int_gt(int_at(at(j, "audio"), "frames"), 0);
 	json_decref(j);
@@ -244,6 +246,18 @@ START_TEST(run_json_of_a_pass_and_of_a_limit)
 	ck_assert_str_eq(text_at(j, "checker"), "step-limit");
 	ck_assert_int_eq(int_at(at(j, "failure"), "step"), int_at(j, "steps"));
 	ck_assert_int_eq(int_at(j, "exit_status"), 3);
+	ck_assert(json_is_null(at(j, "bugcheck")));
+	json_decref(j);
+
+	prog_run(&r, (const char *const[]){ "run", SCENARIOS "/bugs/ddk1999-lock-held.ini", "--json",
+					    json, NULL },
+		 NULL);
+	ck_assert_msg(r.status == 1, "%s%s", r.out, r.err);
+	j = load_json(json);
+	ck_assert_str_eq(text_at(j, "checker"), "lock-across-port-call");
+	ck_assert_str_eq(text_at(j, "bugcheck"), "0x000000c4");
+	ck_assert_msg(strstr(text_at(j, "message"), "bug check 0xC4") != NULL, "%s",
+		      text_at(j, "message"));
 	json_decref(j);
 }
 END_TEST
@@ -855,7 +869,7 @@ Suite *suite_machine_output(void)
 	Suite *s = suite_create("tools/machine_output");
 	TCase *tc = tcase_create("run_json");
 	tcase_add_test(tc, run_json_says_what_the_run_printed);
-	tcase_add_test(tc, run_json_of_a_pass_and_of_a_limit);
+	tcase_add_test(tc, run_json_of_a_pass_a_limit_and_a_bug_check);
 	tcase_add_test(tc, replay_json_says_whether_it_was_exact);
 	tcase_add_test(tc, an_unwritable_run_json_is_refused_before_the_run);
 	tcase_set_timeout(tc, 120);
