@@ -12,9 +12,10 @@
  * The merged result is built as explore builds its own: the seeds that
  * ran, the counts and window counts added up, the failures listed by seed,
  * the lowest failing seed with the message and trace of the shard that
- * recorded it (and each strategy's, with its message), then explore_result_finish says why it stopped. The same
- * summary and JSON code writes it, so the merged JSON has the unsharded
- * one's shape and, where that does not depend on timing, its content.
+ * recorded it (and each strategy's lowest, with its message), then
+ * explore_result_finish says why it stopped. The same summary, JSON and
+ * JUnit code writes it, so the merged JSON has the unsharded one's shape
+ * and, where that does not depend on timing, its content.
  */
 #include "merge.h"
 
