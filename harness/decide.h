@@ -99,12 +99,21 @@ int strategy_parse(const char *text, struct strategy *s, const char **why);
 
 /* One recorded decision. evlog_hash is the event log's hash just before the
  * decision, so a replay notices a run that took another path even where
- * the decisions still line up. */
+ * the decisions still line up. `chosen` says what was chosen in terms
+ * that do not depend on the other options: a scheduling choice's option
+ * id (decide_schedule), any other choice its value; a trace followed
+ * after an edit (decider_init_follow) goes by it, not by the index.
+ * departs (not in traces) is whether the choice was not the default one:
+ * the scheduler's (the agent that ran last keeps running, see
+ * delay-bounded below) or, for any other site, the first option. */
 struct decision {
 	uint64_t step;
 	enum decide_site site;
 	uint32_t n_options;
 	uint32_t choice;
+	uint32_t chosen;
+	bool departs;
+	bool take_default;	/* followed: ignore this one, take the default */
 	uint64_t evlog_hash;
 };
 
@@ -143,30 +152,51 @@ struct decider {
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
 	uint64_t pct_sched_steps;	/* scheduling choices made so far */
 	/* Delay-bounded state: the delays' choice points, ascending (one point
-	 * may repeat: skip two options there), the next one to apply, the
-	 * choice points passed and the agent chosen at the last one. */
+	 * may repeat: skip two options there), the next one to apply, and
+	 * the choice points passed. */
 	uint64_t delay_point[DELAY_BOUND_MAX];
 	uint32_t delays, next_delay;
 	uint64_t choice_point;
+	/* The agent chosen at the last scheduling choice: the default
+	 * scheduler's (and the delay-bounded enumeration's) state. */
 	uint32_t last_agent;
-	/* Replay source (STRATEGY_REPLAY). */
+	/* Replay source: decisions before step replay_until come from it,
+	 * strictly (a different site, option count, option or event-log
+	 * hash diverges) or, when follow, by what was chosen, the default
+	 * where that is not on offer or marked take_default, and past its
+	 * end. From replay_until on, the strategy decides. */
 	const struct decision_log *replay;
+	uint64_t replay_until;
+	bool follow;
 	struct divergence divergence;
 };
 
 /* A decider for one run, recording its decisions. A seed fans out into the
  * PRNG with splitmix64. */
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed);
+/* Replays recorded exactly (any difference diverges). */
 void decider_init_replay(struct decider *d, const struct decision_log *recorded);
+/* Replays the first fork_step decisions of recorded exactly, then decides
+ * under strategy s from seed (another future from that moment). */
+void decider_init_fork(struct decider *d, const struct decision_log *recorded, uint64_t fork_step,
+		       const struct strategy *s, uint64_t seed);
+/* Follows recorded as an edited trace is followed: by what each decision
+ * chose, the default where that is not on offer, marked take_default or
+ * past the end. Never diverges. */
+void decider_init_follow(struct decider *d, const struct decision_log *recorded);
 void decider_free(struct decider *d);
 
 /* A uniform choice in [0, n) that is not about scheduling. n >= 1. */
 uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash);
 
 /* A scheduling choice among n options; agent[i] names who would run if
- * option i is chosen (PCT ranks options by their agent's priority). */
+ * option i is chosen (PCT ranks options by their agent's priority), and
+ * option_id[i] what option i is, the same whatever else is on offer (the
+ * machine: a CPU's number, plus DECIDE_OPTION_INTERRUPT when the option is
+ * to take the interrupt on it). */
+#define DECIDE_OPTION_INTERRUPT 256u
 uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
-			 uint64_t evlog_hash);
+			 const uint32_t *option_id, uint64_t evlog_hash);
 
 /* True once a replay has diverged; the run should stop and report. */
 static inline bool decider_diverged(const struct decider *d)

@@ -565,7 +565,8 @@ static void irq_update(struct machine *m)
 		end_diverged(m);
 }
 
-static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
+static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent,
+			      uint32_t *option_id)
 {
 	uint32_t n = 0;
 	irq_update(m);
@@ -576,6 +577,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
 			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
+			option_id[n] = DECIDE_OPTION_INTERRUPT + i;
 			agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
 		}
 	}
@@ -584,6 +586,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (cpu_can_run(m, &m->cpu[i])) {
 			opt[n] = (struct option){ ACT_RUN, (uint8_t)i };
+			option_id[n] = i;
 			agent[n++] = i;
 		}
 	}
@@ -734,8 +737,8 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
-		uint32_t agent[2 * MACHINE_CPUS_MAX];
-		uint32_t n = build_options(m, opt, agent);
+		uint32_t agent[2 * MACHINE_CPUS_MAX], option_id[2 * MACHINE_CPUS_MAX];
+		uint32_t n = build_options(m, opt, agent, option_id);
 		if (n == 0) {
 			if (all_idle(m)) {
 				if (publish_run_end(m))
@@ -750,7 +753,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		}
 		uint32_t k = 0;
 		if (n > 1) {
-			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
+			k = decide_schedule(&m->decider, n, agent, option_id, m->evlog.hash);
 			if (decider_diverged(&m->decider))
 				end_diverged(m);
 		}
