@@ -415,13 +415,19 @@ static uint32_t replay_choice(struct decider *d, struct decision *now)
 	return rec->choice;
 }
 
-/* The recorded decision a followed trace has for this step, or NULL
- * (past its end, or marked to take the default). */
-static const struct decision *followed(const struct decider *d, uint64_t step)
+/* The next recorded decision of site a followed trace has, or NULL (past
+ * the site's last, marked to take the default, or the default when it was
+ * recorded: only departures are followed, so one taken back does not make
+ * the decisions after it depart from the new default in its stead). */
+static const struct decision *followed(struct decider *d, enum decide_site site)
 {
-	if (step >= d->replay->count || d->replay->items[step].take_default)
+	size_t *next = &d->follow_next[(unsigned)site < SITE_COUNT ? site : 0];
+	while (*next < d->replay->count && d->replay->items[*next].site != site)
+		(*next)++;
+	if (*next >= d->replay->count)
 		return NULL;
-	return &d->replay->items[step];
+	const struct decision *rec = &d->replay->items[(*next)++];
+	return rec->take_default || !rec->departs ? NULL : rec;
 }
 
 static bool replaying(const struct decider *d)
@@ -452,7 +458,7 @@ uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, ui
 				.evlog_hash = evlog_hash };
 	uint32_t c;
 	if (replaying(d) && d->follow) {
-		const struct decision *rec = followed(d, now.step);
+		const struct decision *rec = followed(d, site);
 		c = rec != NULL && rec->chosen < n ? rec->chosen : 0;
 	} else if (replaying(d)) {
 		c = replay_choice(d, &now);
@@ -529,9 +535,9 @@ uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
 	uint32_t def = default_option(d, n, agent);
 	uint32_t c = 0;
 	if (replaying(d) && d->follow) {
-		const struct decision *rec = followed(d, now.step);
+		const struct decision *rec = followed(d, SITE_SCHEDULE);
 		c = def;
-		for (uint32_t i = 0; rec != NULL && rec->site == SITE_SCHEDULE && i < n; i++)
+		for (uint32_t i = 0; rec != NULL && i < n; i++)
 			if (option_id[i] == rec->chosen)
 				c = i;
 	} else if (replaying(d)) {

@@ -168,7 +168,22 @@ struct decider {
 	const struct decision_log *replay;
 	uint64_t replay_until;
 	bool follow;
+	/* Following: where the next recorded decision of each site is looked
+	 * for. A site's decisions are followed in their order, so a choice
+	 * that changes how many decisions another site makes (fewer swarm
+	 * faults drawn) does not shift the meaning of the rest. */
+	size_t follow_next[SITE_COUNT];
 	struct divergence divergence;
+};
+
+/* How a run uses a recording: replays it exactly, follows it (an edited
+ * or shrunk trace), or replays its first fork_step decisions and decides
+ * the rest under the run's own strategy and seed. */
+enum replay_mode { REPLAY_EXACT, REPLAY_FOLLOW, REPLAY_FORK };
+struct replay_plan {
+	const struct decision_log *log;
+	enum replay_mode mode;
+	uint64_t fork_step;
 };
 
 /* A decider for one run, recording its decisions. A seed fans out into the
@@ -180,9 +195,10 @@ void decider_init_replay(struct decider *d, const struct decision_log *recorded)
  * under strategy s from seed (another future from that moment). */
 void decider_init_fork(struct decider *d, const struct decision_log *recorded, uint64_t fork_step,
 		       const struct strategy *s, uint64_t seed);
-/* Follows recorded as an edited trace is followed: by what each decision
- * chose, the default where that is not on offer, marked take_default or
- * past the end. Never diverges. */
+/* Follows recorded's departures (a run's decisions as recorded, with their
+ * departs flags): each site's decisions in their order; a departure by
+ * what it chose, unless that is not on offer or it is marked take_default;
+ * everything else, and past a site's last, the default. Never diverges. */
 void decider_init_follow(struct decider *d, const struct decision_log *recorded);
 void decider_free(struct decider *d);
 

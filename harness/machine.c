@@ -1017,10 +1017,15 @@ struct machine *machine_create(const struct machine_config *cfg)
 		.Nambar = (PUCHAR)cfg->nambar,
 		.Nabmbar = (PUCHAR)cfg->nabmbar,
 	};
-	if (cfg->replay != NULL)
-		decider_init_replay(&m->decider, cfg->replay);
-	else
+	if (cfg->replay == NULL)
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
+	else if (cfg->replay_mode == REPLAY_FOLLOW)
+		decider_init_follow(&m->decider, cfg->replay);
+	else if (cfg->replay_mode == REPLAY_FORK)
+		decider_init_fork(&m->decider, cfg->replay, cfg->replay_fork_step, &cfg->strategy,
+				  cfg->seed);
+	else
+		decider_init_replay(&m->decider, cfg->replay);
 	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
 	m->evlog.object_name = object_name;

@@ -145,6 +145,8 @@ struct machine_config {
 	struct strategy strategy;
 	uint64_t seed;
 	const struct decision_log *replay;	/* non-NULL: replay it instead */
+	enum replay_mode replay_mode;		/* how (default: exactly) */
+	uint64_t replay_fork_step;		/* REPLAY_FORK: the first step decided anew */
 	bool record_decisions;	/* keep the decisions (for a trace) */
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
