@@ -223,6 +223,8 @@ int cmd_run(int argc, char **argv)
 	} else {
 		ran = true;
 		runs_report(stdout, &out);
+		if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+			runs_print_timeline(stdout, &sf, &strat, seed, NULL);
 		st = runs_exit_for(out.result.verdict);
 		if (outs.trace_path != NULL) {
 			struct trace_header h;
@@ -388,6 +390,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	ran = true;
 	runs_report(stdout, &out);
+	if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+		runs_print_timeline(stdout, &sf, &h.strategy, h.seed, &rec);
 	const struct run_result *r = &out.result;
 	if (r->verdict == RUN_DIVERGED) {
 		printf("replay diverged at step %" PRIu64 ": %s\n", r->steps, r->message);
