@@ -72,7 +72,7 @@ $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
 # libxml-2.0: explore's JUnit report is written with its xmlTextWriter
 # (and the tests read it back with its parser and schema validator).
-PKGS_TOOL := sndfile inih jansson libxml-2.0
+PKGS_TOOL := sndfile inih jansson libdw libxml-2.0
 PKGS_TEST := check
 # SDL2 is built against (its headers) but not linked: tools/listen.c loads it
 # with dlopen only when a command listens, so a run pays nothing for it.

@@ -30,6 +30,10 @@ PACKAGES="$PACKAGES libxml2-dev"
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz).
 PACKAGES="$PACKAGES libclang-rt-dev"
 
+# libdw-dev: elfutils' DWARF reader, which turns the return addresses of a
+# driver's calls into the source lines a failure report names.
+PACKAGES="$PACKAGES libdw-dev"
+
 # parallel: GNU parallel, for the scale-out recipe that make test runs
 # (tests/scale_out_parallel.sh, docs/scale-out.md).
 PACKAGES="$PACKAGES parallel"

@@ -606,8 +606,8 @@ static uint32_t find_live(struct port_stream *s, MAPPING_TAG tag)
 	return NO_INDEX;
 }
 
-NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
-			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+static NTSTATUS get_mapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			    PVOID *virtual_address, PULONG byte_count, PULONG flags)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_GET_MAPPING);
@@ -707,7 +707,7 @@ static void check_release_order(struct port_stream *s, uint32_t i)
 	}
 }
 
-NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+static NTSTATUS release_mapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_RELEASE_MAPPING);
@@ -761,7 +761,7 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 
 /* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
  * interrupt's lock (portcls queues its service DPC from there). */
-void PortNotify(PORT_STREAM *ps)
+static void notify(PORT_STREAM *ps)
 {
 	kernel_port_call(PORT_CALL_NOTIFY);
 	struct port_stream *s = stream_of(ps, "Notify");
@@ -1257,4 +1257,32 @@ KEVENT *port_stream_irp_done_event(struct port_stream *s)
 bool port_stream_finished(const struct port_stream *s)
 {
 	return s != NULL && s->next_offset >= s->cfg.total_bytes && irps_in_state(s, true) == 0;
+}
+
+/* ---- the driver's calls in (wavepci.h) ----------------------------------------- */
+
+/* Each notes where the driver called from and, on return, lets the CPU's
+ * call site move again (kernel_backend.h). */
+NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = get_mapping(ps, tag_pointer, physical, virtual_address, byte_count, flags);
+	kernel_port_return();
+	return st;
+}
+
+NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = release_mapping(ps, tag_pointer);
+	kernel_port_return();
+	return st;
+}
+
+void PortNotify(PORT_STREAM *ps)
+{
+	KERNEL_NOTE_CALL();
+	notify(ps);
+	kernel_port_return();
 }

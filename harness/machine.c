@@ -128,6 +128,11 @@ struct cpu {
 	const char *task;		/* the passive call it runs, or NULL */
 	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
 	sim_ticks_t delayed_until;	/* a delay (timing.h): its own code waits till then */
+	/* Where its driver code last called in (kernel_backend.h), kept
+	 * while a port call runs. */
+	const void *call_site;
+	const char *call_name;
+	bool in_port_call;
 };
 
 struct task {
@@ -329,6 +334,14 @@ AC97SIM_NORETURN static void end_run(struct machine *m, enum run_verdict verdict
 	snprintf(r->message, sizeof(r->message), "%s", message ? message : "");
 	r->steps = m->steps;
 	r->end_tick = m->now;
+	if (m->current >= 0 && !cur(m)->in_port_call) {
+		cur(m)->call_site = kernel_call_site;
+		cur(m)->call_name = kernel_call_name;
+	}
+	r->n_cpus = m->cfg.n_cpus;
+	r->failed_cpu = m->current;
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++)
+		r->where[i] = (struct run_where){ m->cpu[i].call_site, m->cpu[i].call_name };
 	if (verdict == RUN_FAIL) {
 		struct sim_event ev;
 		event_init(&ev, EV_FAILURE);
@@ -565,7 +578,8 @@ static void irq_update(struct machine *m)
 		end_diverged(m);
 }
 
-static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
+static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent,
+			      uint32_t *option_id)
 {
 	uint32_t n = 0;
 	irq_update(m);
@@ -576,6 +590,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
 			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
+			option_id[n] = DECIDE_OPTION_INTERRUPT + i;
 			agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
 		}
 	}
@@ -584,6 +599,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (cpu_can_run(m, &m->cpu[i])) {
 			opt[n] = (struct option){ ACT_RUN, (uint8_t)i };
+			option_id[n] = i;
 			agent[n++] = i;
 		}
 	}
@@ -671,8 +687,11 @@ static void switch_to(struct machine *m, struct cpu *self, struct cpu *target)
 {
 	m->current = target->id;
 	fiber_switch(&self->fiber, &target->fiber);
-	/* Resumed: whoever chose us set m->current to us. */
+	/* Resumed: whoever chose us set m->current to us. The latest call
+	 * site is ours again (the others' calls moved it meanwhile). */
 	assert(m->current == self->id);
+	kernel_call_site = self->call_site;
+	kernel_call_name = self->call_name;
 }
 
 /* Acts on what the last decision chose for this CPU. Returns true when the
@@ -724,6 +743,10 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	if (!m->running)
 		return;
 	struct cpu *self = cur(m);
+	if (!self->in_port_call) {
+		self->call_site = kernel_call_site;
+		self->call_name = kernel_call_name;
+	}
 	if (decider_diverged(&m->decider))
 		end_diverged(m);	/* at a draw made before the run */
 	charge(m, cost);
@@ -734,8 +757,8 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
-		uint32_t agent[2 * MACHINE_CPUS_MAX];
-		uint32_t n = build_options(m, opt, agent);
+		uint32_t agent[2 * MACHINE_CPUS_MAX], option_id[2 * MACHINE_CPUS_MAX];
+		uint32_t n = build_options(m, opt, agent, option_id);
 		if (n == 0) {
 			if (all_idle(m)) {
 				if (publish_run_end(m))
@@ -750,7 +773,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		}
 		uint32_t k = 0;
 		if (n > 1) {
-			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
+			k = decide_schedule(&m->decider, n, agent, option_id, m->evlog.hash);
 			if (decider_diverged(&m->decider))
 				end_diverged(m);
 		}
@@ -1014,10 +1037,15 @@ struct machine *machine_create(const struct machine_config *cfg)
 		.Nambar = (PUCHAR)cfg->nambar,
 		.Nabmbar = (PUCHAR)cfg->nabmbar,
 	};
-	if (cfg->replay != NULL)
-		decider_init_replay(&m->decider, cfg->replay);
-	else
+	if (cfg->replay == NULL)
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
+	else if (cfg->replay_mode == REPLAY_FOLLOW)
+		decider_init_follow(&m->decider, cfg->replay);
+	else if (cfg->replay_mode == REPLAY_FORK)
+		decider_init_fork(&m->decider, cfg->replay, cfg->replay_fork_step, &cfg->strategy,
+				  cfg->seed);
+	else
+		decider_init_replay(&m->decider, cfg->replay);
 	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
 	m->evlog.object_name = object_name;
@@ -1696,18 +1724,19 @@ static void k_yield(void *self)
 	sched_point(m, m->cfg.costs.kernel_call);
 }
 
-static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why)
+static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why,
+			const char *reason)
 {
 	struct machine *m = self;
 	if (why != NULL)
 		bugcheck(m, code, params[0], why);
-	/* The driver's own KeBugCheckEx: for the reference driver, p1 names
-	 * the invariant that broke. */
+	/* The driver's own bug check, with its reason when it gave one. */
 	m->result.bugcheck_code = code;
 	kernel_rule(m, BUGCHECK,
 		    "bug check 0x%X (p1 = 0x%" PRIxPTR ", p2 = 0x%" PRIxPTR ", p3 = 0x%" PRIxPTR
-		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d",
-		    code, params[0], params[1], params[2], params[3], m->current);
+		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d%s%.160s",
+		    code, params[0], params[1], params[2], params[3], m->current,
+		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 }
 
 static void k_print(void *self, const char *text)
@@ -1735,8 +1764,11 @@ static void k_mark(void *self, const char *window)
 static void k_port_call(void *self, enum port_call call)
 {
 	struct machine *m = self;
-	sched_point(m, m->cfg.costs.port_driver_call);
 	struct cpu *c = cur(m);
+	c->call_site = kernel_call_site;
+	c->call_name = kernel_call_name;
+	c->in_port_call = true;
+	sched_point(m, m->cfg.costs.port_driver_call);
 	publish_kcall(m, KC_PORT_CALL, NULL, call, c->held_count);
 	/* Notify comes from ISRs, holding the interrupt's lock: portcls allows
 	 * it. GetMapping and ReleaseMapping may take portcls's own locks. */
@@ -1749,6 +1781,12 @@ static void k_port_call(void *self, enum port_call call)
 										   : "ReleaseMapping",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
+}
+
+static void k_port_return(void *self)
+{
+	struct machine *m = self;
+	cur(m)->in_port_call = false;
 }
 
 static void k_fail(void *self, const char *checker, const struct failure_def *rule,
@@ -1810,6 +1848,7 @@ static const struct kernel_backend machine_ops = {
 	.bug_check = k_bug_check,
 	.print = k_print,
 	.port_call = k_port_call,
+	.port_return = k_port_return,
 	.fail = k_fail,
 	.out_of_memory = k_out_of_memory,
 	.guest_memory = k_guest_memory,

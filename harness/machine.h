@@ -73,8 +73,8 @@
 /* X(ID, "name", "the rule, in words"): the machine's own failures. */
 #define MACHINE_FAILURES(X)                                                                  \
 	X(BUGCHECK, "bugcheck",                                                              \
-	  "the driver stopped the machine with KeBugCheckEx (for the reference driver: one of " \
-	  "its own invariants broke)")                                                       \
+	  "the driver stopped the machine with KeBugCheckEx or AcBugCheck (its own check " \
+	  "failed: the reason it gave, if any, is in the message)")                        \
 	X(IRQL, "irql", "a kernel service was called at an IRQL it does not allow (bug check 0xA)") \
 	X(SPIN_LOCK, "spin-lock",                                                            \
 	  "a spin lock is taken only by a CPU that does not hold it and released only by the "  \
@@ -145,6 +145,8 @@ struct machine_config {
 	struct strategy strategy;
 	uint64_t seed;
 	const struct decision_log *replay;	/* non-NULL: replay it instead */
+	enum replay_mode replay_mode;		/* how (default: exactly) */
+	uint64_t replay_fork_step;		/* REPLAY_FORK: the first step decided anew */
 	bool record_decisions;	/* keep the decisions (for a trace) */
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
@@ -181,6 +183,16 @@ struct run_result {
 	uint64_t events;
 	uint32_t bugcheck_code;
 	uint64_t windows_hit;	/* bit w: race window w (windows.h) was reached */
+	/* Where each CPU's driver code last called in when the run ended: a
+	 * return address (valid in this process only: where.h turns it into
+	 * a source line) and the call's name; NULL when it never called. Not
+	 * part of the event log (addresses are the host's). */
+	uint32_t n_cpus;
+	struct run_where {
+		const void *site;
+		const char *call;
+	} where[MACHINE_CPUS_MAX];
+	int failed_cpu;		/* the CPU the failure was seen on, or -1 */
 };
 
 struct machine;

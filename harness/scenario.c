@@ -621,6 +621,16 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
+	const struct replay_plan exact = { replay, REPLAY_EXACT, 0 };
+	return scenario_run_plan(sc, strategy, seed, replay != NULL ? &exact : NULL, log_text,
+				 also_sink, out, decisions, why);
+}
+
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why)
+{
 	const struct ac97sim_driver *d = sc->driver_ref.ops;
 	if (d == NULL) {
 		*why = "the scenario has no driver";
@@ -631,7 +641,11 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	cfg.n_cpus = sc->cpus;
 	cfg.strategy = *strategy;
 	cfg.seed = seed;
-	cfg.replay = replay;
+	if (plan != NULL) {
+		cfg.replay = plan->log;
+		cfg.replay_mode = plan->mode;
+		cfg.replay_fork_step = plan->fork_step;
+	}
 	cfg.max_steps = sc->max_steps;
 	cfg.max_ticks = sc->max_ticks;
 	cfg.irq_latency_max_ticks = sc->irq_latency_max_ticks;

@@ -208,6 +208,13 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why);
 
+/* scenario_run with a recording used as plan says (decide.h): exactly,
+ * followed, or forked at a step to strategy/seed. */
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why);
+
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);
 

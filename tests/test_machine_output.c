@@ -279,7 +279,9 @@ START_TEST(replay_json_says_whether_it_was_exact)
 	 * (and the recorded run's verdict, steps and hash again); a trace
 	 * whose decision was edited diverges at a step (exit 4); one whose
 	 * recorded hash was edited runs every decision and diverges at its
-	 * end. */
+	 * end; a fork (--fork-at) says where it forked and from which seed,
+	 * is neither exact nor diverged, and names the trace it recorded,
+	 * which replays exactly to the hash the fork's JSON gives. */
 	char *dir = tmpdir();
 	char run_json[128], json[128], trace[128], edited[128];
 	snprintf(run_json, sizeof(run_json), "%s/run.json", dir);
@@ -350,6 +352,30 @@ START_TEST(replay_json_says_whether_it_was_exact)
 	ck_assert_str_eq(text_at(j, "event_log_hash"), text_at(ran, "event_log_hash"));
 	ck_assert_str_ne(text_at(at(rp, "recorded"), "event_log_hash"), text_at(ran, "event_log_hash"));
 	ck_assert_int_eq(int_at(j, "exit_status"), 4);
+	json_decref(j);
+
+	char forked[128], forked_json[128];
+	snprintf(forked, sizeof(forked), "%s/forked.trace", dir);
+	snprintf(forked_json, sizeof(forked_json), "%s/forked.json", dir);
+	prog_run(&r, (const char *const[]){ "replay", trace, "--fork-at", "20", "--seed", "3",
+					    "--trace-out", forked, "--json", json, NULL },
+		 NULL);
+	ck_assert_msg(r.status == 0 || r.status == 1 || r.status == 3, "%s%s", r.out, r.err);
+	j = load_json(json);
+	rp = at(j, "replay");
+	ck_assert_int_eq(int_at(at(rp, "fork"), "step"), 20);
+	ck_assert_int_eq(int_at(j, "seed"), 3);
+	ck_assert(json_is_null(at(rp, "exact")));
+	ck_assert(json_is_null(at(rp, "diverged")));
+	ck_assert_str_eq(text_at(j, "trace_out"), forked);
+	ck_assert_int_eq(int_at(j, "exit_status"), r.status);
+	prog_run(&r, (const char *const[]){ "replay", forked, "--json", forked_json, NULL }, NULL);
+	json_t *again = load_json(forked_json);
+	ck_assert(json_is_true(at(at(again, "replay"), "exact")));
+	ck_assert(json_is_null(at(at(again, "replay"), "fork")));
+	ck_assert_str_eq(text_at(again, "event_log_hash"), text_at(j, "event_log_hash"));
+	ck_assert_int_eq(int_at(again, "seed"), 3);
+	json_decref(again);
 	json_decref(j);
 	json_decref(ran);
 }

@@ -243,6 +243,8 @@ int cmd_run(int argc, char **argv)
 	} else {
 		ran = true;
 		runs_report(stdout, &out);
+		if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+			runs_print_timeline(stdout, &sf, &strat, seed, NULL);
 		st = runs_exit_for(out.result.verdict);
 		if (outs.trace_path != NULL) {
 			struct trace_header h;
@@ -284,6 +286,12 @@ static const struct cli_option replay_options[] = {
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
+	{ "fork-at", 0, CLI_VALUE, "STEP",
+	  "replay decisions 0..STEP-1 exactly, then decide anew\n"
+	  "under the trace's strategy from --seed: another future\n"
+	  "from that moment (d lines number the decisions)" },
+	{ "seed", 0, CLI_VALUE, "S", "with --fork-at: the seed of the new future (default 1)" },
+	{ "trace-out", 'o', CLI_VALUE, "FILE", "with --fork-at: record the forked run as a trace" },
 };
 
 static const struct cli_spec replay_spec = {
@@ -318,9 +326,19 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_spec *spec = &replay_spec;
 	const char *trace_path = a.operands[0];
 	bool listen = cli_given(spec, &a, "listen");
+	bool fork = cli_given(spec, &a, "fork-at");
+	uint64_t fork_step = 0, fork_seed = 1;
+	if (!cli_u64(spec, &a, "fork-at", 0, UINT64_MAX, &fork_step) ||
+	    !cli_u64(spec, &a, "seed", 0, UINT64_MAX, &fork_seed))
+		return EXIT_USAGE;
+	if (!fork && cli_given(spec, &a, "seed"))
+		cli_note_unused(spec, "seed", "it seeds the future after --fork-at");
+	if (!fork && cli_given(spec, &a, "trace-out"))
+		return cli_usage_error(spec, "--trace-out records a forked run: give --fork-at too");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
+		.trace_path = cli_value(spec, &a, "trace-out"),
 		.json_path = cli_value(spec, &a, "json"),
 	};
 	if (check_outputs(&outs) != 0)
@@ -356,7 +374,46 @@ int cmd_replay(int argc, char **argv)
 	struct ac97_sink sink = dac_tap_sink(&tap);
 	struct scenario_outcome out;
 	const char *why = NULL;
-	bool ran = false, exact = false;
+	bool ran = false, exact = false, fork_trace_written = false;
+	struct decision_log forked = { 0 };
+	if (fork) {
+		/* Decisions before the fork are the trace's, exactly; after it
+		 * the trace's strategy decides from the new seed. */
+		if (fork_step > rec.count) {
+			fprintf(stderr, "ac97sim: %s: --fork-at %" PRIu64 " is past its %zu decisions\n",
+				trace_path, fork_step, rec.count);
+			st = EXIT_USAGE;
+			goto done;
+		}
+		struct replay_plan plan = { &rec, REPLAY_FORK, fork_step };
+		if (scenario_run_plan(&sf.sc, &h.strategy, fork_seed, &plan, log, &sink, &out,
+				      &forked, &why) != 0) {
+			fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
+			st = EXIT_USAGE;
+			goto done;
+		}
+		ran = true;
+		printf("fork: decisions 0..%" PRIu64 " as recorded, then %s from seed %" PRIu64 "\n",
+		       fork_step > 0 ? fork_step - 1 : 0, strat_text, fork_seed);
+		runs_report(stdout, &out);
+		st = runs_exit_for(out.result.verdict);
+		if (outs.trace_path != NULL) {
+			/* The forked run replays exactly from its own decisions. */
+			struct trace_header fh;
+			runs_trace_header(&sf, &h.strategy, fork_seed, &out.result, outs.trace_path, &fh);
+			fork_trace_written = runs_write_trace(outs.trace_path, &fh, &forked) == 0;
+			if (!fork_trace_written)
+				st = EXIT_USAGE;
+			else
+				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
+				       runs_program, outs.trace_path);
+		}
+		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+			st = EXIT_USAGE;
+		if (listen)
+			listen_tap(&tap, trace_path);
+		goto done;
+	}
 	if (runs_one(&sf, &h.strategy, h.seed, &rec, log, &sink, &out, NULL, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 		st = EXIT_USAGE;
@@ -364,6 +421,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	ran = true;
 	runs_report(stdout, &out);
+	if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+		runs_print_timeline(stdout, &sf, &h.strategy, h.seed, &rec);
 	const struct run_result *r = &out.result;
 	if (r->verdict == RUN_DIVERGED) {
 		printf("replay diverged at step %" PRIu64 ": %s\n", r->steps, r->message);
@@ -387,12 +446,14 @@ int cmd_replay(int argc, char **argv)
 done:
 	st = close_log(&outs, st, ran);
 	if (ran) {
-		struct run_json_replay rp = { trace_path, &h, exact };
-		struct run_json j = { "replay", &sf, &h.strategy, h.seed, &out, NULL, &rp, st };
+		struct run_json_replay rp = { trace_path, &h, exact, fork, fork_step };
+		struct run_json j = { "replay", &sf, &h.strategy, fork ? fork_seed : h.seed, &out,
+				      fork_trace_written ? outs.trace_path : NULL, &rp, st };
 		st = write_json(outs.json_path, &j);
 	}
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
+	decision_log_free(&forked);
 	return st;
 }

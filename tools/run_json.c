@@ -116,7 +116,9 @@ static void outcome(const struct scenario_outcome *out, json_t *root)
 
 /* Whether the replay was exact, and where it left the recording: at a
  * step (a decision the run could not take as recorded) or at its end
- * (every decision taken, but another verdict, checker, length or hash). */
+ * (every decision taken, but another verdict, checker, length or hash).
+ * A fork is another run after its step by design: it says where it
+ * forked, and is neither exact nor diverged (both null). */
 static json_t *replay(const struct run_json_replay *rp, const struct run_result *r)
 {
 	const struct trace_header *h = rp->recorded;
@@ -128,9 +130,15 @@ static json_t *replay(const struct run_json_replay *rp, const struct run_result 
 	json_object_set_new(rec, "steps", u64(h->steps));
 	json_object_set_new(rec, "event_log_hash", hex(h->evlog_hash));
 	json_object_set_new(o, "recorded", rec);
-	json_object_set_new(o, "exact", json_boolean(rp->exact));
+	json_t *fork = json_null();
+	if (rp->forked) {
+		fork = json_object();
+		json_object_set_new(fork, "step", u64(rp->fork_step));
+	}
+	json_object_set_new(o, "fork", fork);
+	json_object_set_new(o, "exact", rp->forked ? json_null() : json_boolean(rp->exact));
 	json_t *diverged = json_null();
-	if (!rp->exact) {
+	if (!rp->exact && !rp->forked) {
 		bool at_step = r->verdict == RUN_DIVERGED;
 		diverged = json_object();
 		json_object_set_new(diverged, "at", json_string(at_step ? "step" : "end"));

@@ -31,6 +31,11 @@ struct run_json_replay {
 	/* Same verdict, checker, steps and event-log hash as recorded (and
 	 * the run never left the recorded decisions). */
 	bool exact;
+	/* replay --fork-at: the recorded decisions before fork_step, then
+	 * the strategy from the run's seed (struct run_json's); not a replay
+	 * of the recorded run, so neither exact nor diverged. */
+	bool forked;
+	uint64_t fork_step;
 };
 
 /* One run, as the command ran it. */
@@ -38,9 +43,9 @@ struct run_json {
 	const char *command;			/* "run" or "replay" */
 	const struct scenario_file *sf;		/* as run: its driver and checkers */
 	const struct strategy *strategy;
-	uint64_t seed;
+	uint64_t seed;				/* a fork's: the seed after the fork */
 	const struct scenario_outcome *out;
-	const char *trace_out;			/* run --trace-out, written; or NULL */
+	const char *trace_out;			/* --trace-out, written; or NULL */
 	const struct run_json_replay *replay;	/* NULL for run */
 	int exit_status;			/* what the command exits with */
 };

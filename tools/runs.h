@@ -88,6 +88,12 @@ int runs_find_scenario(const char *trace_path, const struct trace_header *h,
  * runs belong in a fresh process. */
 bool runs_result_damaged(const struct run_result *r);
 
+/* Runs sf again as it ran (under st/seed, or replaying replay when not
+ * NULL: runs are deterministic, so it is the same run) with its event log
+ * kept, and prints the last events before its end in lanes, one a CPU. */
+void runs_print_timeline(FILE *f, const struct scenario_file *sf, const struct strategy *st,
+			 uint64_t seed, const struct decision_log *replay);
+
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);
 
