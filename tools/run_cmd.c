@@ -18,6 +18,7 @@
 #include "listen.h"
 #include "outfile.h"
 #include "driver_option.h"
+#include "run_json.h"
 #include "runs.h"
 #include "strategies.h"
 #include "version.h"
@@ -29,13 +30,13 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path;
+	const char *log_path, *wav_path, *trace_path, *json_path;
 	struct outfile *log;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path };
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->json_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i] != NULL && outfile_check(paths[i], err, sizeof(err)) != 0) {
@@ -75,6 +76,21 @@ static int close_log(struct run_outputs *o, int status, bool keep)
 	}
 	o->log = NULL;
 	return status;
+}
+
+/* Writes the run for machines (run_json.h) once everything else is
+ * written, so that it holds the exit status the command ends with; returns
+ * that status (2 when the JSON could not be written, and then no file). */
+static int write_json(const char *path, struct run_json *j)
+{
+	if (path == NULL)
+		return j->exit_status;
+	char err[ERR_MAX];
+	if (run_json_write(path, j, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return j->exit_status;
 }
 
 /* Writes what the listener would hear. */
@@ -131,6 +147,9 @@ static const struct cli_option run_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the run for machines: verdict, checker, hashes,\n"
+	  "windows, exit status (docs/machine-output.md)" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 };
@@ -180,6 +199,7 @@ int cmd_run(int argc, char **argv)
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -215,7 +235,7 @@ int cmd_run(int argc, char **argv)
 	printf("scenario: %s (hash 0x%016" PRIx64 ", driver %s)\n", scenario, scenario_hash(&sf.sc),
 	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
-	bool ran = false;
+	bool ran = false, trace_written = false;
 	if (runs_one(&sf, &strat, seed, NULL, log, outs.wav_path ? &sink : NULL, &out,
 		     outs.trace_path ? &decisions : NULL, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
@@ -229,7 +249,8 @@ int cmd_run(int argc, char **argv)
 		if (outs.trace_path != NULL) {
 			struct trace_header h;
 			runs_trace_header(&sf, &strat, seed, &out.result, outs.trace_path, &h);
-			if (runs_write_trace(outs.trace_path, &h, &decisions) != 0)
+			trace_written = runs_write_trace(outs.trace_path, &h, &decisions) == 0;
+			if (!trace_written)
 				st = EXIT_USAGE;
 			else
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
@@ -239,6 +260,11 @@ int cmd_run(int argc, char **argv)
 			st = EXIT_USAGE;
 	}
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json j = { "run", &sf, &strat, seed, &out,
+				      trace_written ? outs.trace_path : NULL, NULL, st };
+		st = write_json(outs.json_path, &j);
+	}
 	decision_log_free(&decisions);
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
@@ -254,6 +280,9 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the replay for machines: the run's verdict and\n"
+	  "hashes, and whether it was exact (docs/machine-output.md)" },
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
@@ -310,6 +339,7 @@ int cmd_replay(int argc, char **argv)
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -344,7 +374,7 @@ int cmd_replay(int argc, char **argv)
 	struct ac97_sink sink = dac_tap_sink(&tap);
 	struct scenario_outcome out;
 	const char *why = NULL;
-	bool ran = false;
+	bool ran = false, exact = false, fork_trace_written = false;
 	struct decision_log forked = { 0 };
 	if (fork) {
 		/* Decisions before the fork are the trace's, exactly; after it
@@ -371,7 +401,8 @@ int cmd_replay(int argc, char **argv)
 			/* The forked run replays exactly from its own decisions. */
 			struct trace_header fh;
 			runs_trace_header(&sf, &h.strategy, fork_seed, &out.result, outs.trace_path, &fh);
-			if (runs_write_trace(outs.trace_path, &fh, &forked) != 0)
+			fork_trace_written = runs_write_trace(outs.trace_path, &fh, &forked) == 0;
+			if (!fork_trace_written)
 				st = EXIT_USAGE;
 			else
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
@@ -405,6 +436,7 @@ int cmd_replay(int argc, char **argv)
 		st = EXIT_DIVERGED;
 	} else {
 		printf("replay: exact (same verdict, steps and event-log hash as recorded)\n");
+		exact = true;
 		st = runs_exit_for(r->verdict);
 	}
 	if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
@@ -413,6 +445,12 @@ int cmd_replay(int argc, char **argv)
 		listen_tap(&tap, trace_path);
 done:
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json_replay rp = { trace_path, &h, exact, fork, fork_step };
+		struct run_json j = { "replay", &sf, &h.strategy, fork ? fork_seed : h.seed, &out,
+				      fork_trace_written ? outs.trace_path : NULL, &rp, st };
+		st = write_json(outs.json_path, &j);
+	}
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
