@@ -257,7 +257,7 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac9
 		dev->cfg.codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_MAX;
 	dev->dma = *dma;
 	dev->dma_ctx = dma_ctx;
-	codec_reset(&dev->codec);
+	codec_init(&dev->codec, NULL);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		bm_engine_init(&dev->engine[i], i, dev->cfg.fifo_samples);
 	dev->codec_ready_tick = SIM_TICKS_NEVER;
@@ -440,7 +440,7 @@ static void write_glob_cnt(struct ac97 *dev, uint32_t value)
 	uint32_t v = value & 0x3Fu;
 	if ((old & AC97_GC_COLD) && !(v & AC97_GC_COLD)) {
 		/* COLD# asserted: the codec is held in reset; the bus master is not. */
-		codec_reset(&dev->codec);
+		codec_cold_reset(&dev->codec);
 		dev->codec_ready = false;
 		dev->codec_ready_tick = SIM_TICKS_NEVER;
 	} else if (!(old & AC97_GC_COLD) && (v & AC97_GC_COLD)) {
