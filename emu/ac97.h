@@ -74,7 +74,8 @@ struct ac97_span {
 	uint64_t first_request;
 	/* DATA: n_frames * channels little-endian int16, valid during the call. */
 	const uint8_t *pcm_le;
-	/* FILL and UNDERRUN: the value sent in every frame, per channel. */
+	/* FILL and UNDERRUN: the value sent in every frame, per channel (an
+	 * underrun repeats the last valid frame; a fill follows BUP). */
 	int16_t fill[2];
 };
 

@@ -34,9 +34,12 @@
  * - Zero-length descriptors carry nothing and complete in the next transfer;
  *   with IOC they raise BCIS like any other completion (we follow the PRM's
  *   "processed" wording here; QEMU does not raise it).
- * - Output with nothing in the FIFO sends, per frame: zeros during an
- *   underrun (DMA running and data already flowed: FIFOE), else the BUP
- *   policy of the current descriptor (BUP=1 zeros, BUP=0 the last frame).
+ * - Output with nothing in the FIFO sends, per frame: the last valid frame
+ *   again during an underrun (DMA running and data already flowed: FIFOE;
+ *   ICH7 datasheet, SR FIFOE: "the sample transmitted ... should be the
+ *   last valid sample"; PRM 3.2.5.1: repeat the last sample until new data
+ *   comes), else the BUP policy of the current descriptor (BUP=1 zeros,
+ *   BUP=0 the last frame).
  *   Pausing (RPBM 1->0) stops DMA at once, keeps CIV, PIV, PICB and the
  *   FIFO; the link keeps draining the FIFO.
  * - Input: a full FIFO while running drops the frame and sets FIFOE.
@@ -491,6 +494,13 @@ static void fill_value(const struct bm_engine *e, int16_t out[2])
 	}
 }
 
+/* What an underrun sends: the last valid frame, again (see the header). */
+static void underrun_value(const struct bm_engine *e, int16_t out[2])
+{
+	out[0] = e->last_frame[0];
+	out[1] = e->last_frame[1];
+}
+
 static void set_fifo_error(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
 {
 	bool was = (e->sr_sticky & AC97_SR_FIFOE) != 0;
@@ -516,6 +526,7 @@ static void serve_output_request(struct ac97 *dev, struct bm_engine *e)
 	int16_t fill[2] = { 0, 0 };
 	if (e->dma_active && e->primed) {
 		set_fifo_error(dev, e, tick);
+		underrun_value(e, fill);
 		emit_span(dev, e, AC97_SPAN_UNDERRUN, k, 1, NULL, fill);
 		return;
 	}
@@ -716,6 +727,7 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		int16_t fill[2] = { 0, 0 };
 		if (e->primed) {
 			set_fifo_error(dev, e, t_req);
+			underrun_value(e, fill);
 			emit_span(dev, e, AC97_SPAN_UNDERRUN, e->next_request, n, NULL, fill);
 		} else {
 			fill_value(e, fill);
