@@ -42,6 +42,7 @@ enum cmd_kind {
 	CMD_IRQ,
 	CMD_OUT,
 	CMD_FAULTS,
+	CMD_LAST,
 };
 
 enum fill_pattern { FILL_ZERO, FILL_RAMP16, FILL_SINE };
@@ -69,6 +70,13 @@ struct cmd {
 		} mem;
 		sim_ticks_t delta_ticks;	/* advance */
 		int irq_want;	/* irq: -1 = just print */
+		struct {	/* faults: want < 0 = just print */
+			int64_t want;
+		} faults;
+		struct {	/* last */
+			bool expect;
+			uint16_t left, right;
+		} last;
 	} u;
 };
 
@@ -329,7 +337,8 @@ static const struct cmd_spec cmd_specs[] = {
 	{ "advance", CMD_ADVANCE, 2, 2, "advance N UNIT" },
 	{ "irq", CMD_IRQ, 0, 1, "irq [LEVEL]" },
 	{ "out", CMD_OUT, 0, 0, "out" },
-	{ "faults", CMD_FAULTS, 0, 0, "faults" },
+	{ "faults", CMD_FAULTS, 0, 1, "faults [N]" },
+	{ "last", CMD_LAST, 0, 2, "last [L R]" },
 };
 
 /* Parses one command from its tokens (tok[0] is the command name, n_tok
@@ -396,8 +405,36 @@ static bool parse_command(struct parser *p, char **tok, int n_tok, struct cmd *c
 		}
 		return true;
 	case CMD_OUT:
-	case CMD_FAULTS:
 		return true;
+	case CMD_FAULTS: {
+		c->u.faults.want = -1;
+		uint64_t n;
+		if (n_args == 0)
+			return true;
+		if (!parse_u64(p, "N", tok[1], &n))
+			return false;
+		if (n > INT64_MAX) {
+			parse_error(p, "faults N %" PRIu64 " out of range", n);
+			return false;
+		}
+		c->u.faults.want = (int64_t)n;
+		return true;
+	}
+	case CMD_LAST: {
+		if (n_args == 0)
+			return true;
+		if (n_args != 2) {
+			parse_error(p, "last takes 0 or 2 arguments, got %d (usage: last [L R])", n_args);
+			return false;
+		}
+		uint32_t l, r;
+		if (!parse_fitting(p, "L", tok[1], 16, &l) || !parse_fitting(p, "R", tok[2], 16, &r))
+			return false;
+		c->u.last.expect = true;
+		c->u.last.left = (uint16_t)l;
+		c->u.last.right = (uint16_t)r;
+		return true;
+	}
 	}
 	return false;
 }
@@ -541,6 +578,9 @@ struct runner {
 	int status;
 	uint64_t out_frames;
 	uint64_t out_fnv;
+	/* The last PCM-out frame on the link, of any kind (`last`). */
+	bool have_last;
+	uint16_t last_left, last_right;
 	/* WAV output. */
 	const char *wav_path;
 	struct wav_writer *wav;	/* opened at the first PCM-out span */
@@ -622,7 +662,14 @@ static void on_span(void *ctx, const struct ac97_span *span)
 	if (span->kind == AC97_SPAN_DATA) {
 		r->out_frames += span->n_frames;
 		r->out_fnv = fnv1a64(r->out_fnv, span->pcm_le, (size_t)(span->n_frames * ch * 2));
+		const uint8_t *f = span->pcm_le + (span->n_frames - 1) * ch * 2;
+		r->last_left = (uint16_t)le16_sample(f);
+		r->last_right = (uint16_t)le16_sample(ch >= 2 ? f + 2 : f);
+	} else {
+		r->last_left = (uint16_t)span->fill[0];
+		r->last_right = (uint16_t)span->fill[ch >= 2 ? 1 : 0];
 	}
+	r->have_last = true;
 	if (r->wav_path != NULL)
 		wav_write_span(r, span);
 }
@@ -748,6 +795,30 @@ static void run_command(struct runner *r, const struct cmd *c)
 		break;
 	case CMD_FAULTS:
 		fprintf(r->out, "faults = %" PRIu64 "\n", dev->faults_total);
+		if (c->u.faults.want >= 0 && dev->faults_total != (uint64_t)c->u.faults.want) {
+			fprintf(r->out, "%s:%lu: faults: got %" PRIu64 " want %" PRId64 "\n", r->name,
+				c->line, dev->faults_total, c->u.faults.want);
+			if (r->status == REGS_SCRIPT_PASS)
+				r->status = REGS_SCRIPT_CHECK_FAILED;
+		}
+		break;
+	case CMD_LAST:
+		if (r->have_last)
+			fprintf(r->out, "last = 0x%04x 0x%04x\n", r->last_left, r->last_right);
+		else
+			fprintf(r->out, "last = none\n");
+		if (c->u.last.expect &&
+		    (!r->have_last || r->last_left != c->u.last.left ||
+		     r->last_right != c->u.last.right)) {
+			fprintf(r->out, "%s:%lu: last: got ", r->name, c->line);
+			if (r->have_last)
+				fprintf(r->out, "0x%04x 0x%04x", r->last_left, r->last_right);
+			else
+				fprintf(r->out, "none");
+			fprintf(r->out, " want 0x%04x 0x%04x\n", c->u.last.left, c->u.last.right);
+			if (r->status == REGS_SCRIPT_PASS)
+				r->status = REGS_SCRIPT_CHECK_FAILED;
+		}
 		break;
 	}
 }
@@ -770,6 +841,10 @@ static int run_script(const char *name, const struct script *s,
 	}
 	struct ac97_config cfg;
 	ac97_config_default(&cfg);
+	if (opts != NULL && opts->profile != NULL)
+		cfg.profile = opts->profile;
+	if (opts != NULL && opts->dma_latency_given)
+		cfg.dma_latency_ticks = opts->dma_latency_ticks;
 	ac97_init(r.dev, &cfg, gmem_dma_ops(), &r.mem);
 	ac97_set_sink(r.dev, (struct ac97_sink){ .on_span = on_span, .ctx = &r });
 
