@@ -66,6 +66,7 @@
 
 #include "cli.h"
 #include "driver_option.h"
+#include "profile_option.h"
 #include "explore_junit.h"
 #include "explore_result.h"
 #include "outfile.h"
@@ -105,6 +106,8 @@ static const struct cli_option explore_options[] = {
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
+	PROFILE_OPTION,
+	PROFILES_OPTION,
 };
 
 static const struct cli_spec explore_spec = {
@@ -230,7 +233,9 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	o->keep_going = cli_given(spec, &a, "keep-going");
 	o->quiet = cli_given(spec, &a, "quiet");
 	o->choices = (struct runs_choices){ cli_value(spec, &a, "driver"),
-					    cli_value(spec, &a, "no-check") };
+					    cli_value(spec, &a, "no-check"), NULL };
+	if (profile_option_get(spec, &a, &o->choices.profile) != 0)
+		return EXIT_USAGE;
 	uint64_t n_seeds = explore_shard_seeds(o->runs, o->shard_index, o->shard_count);
 	if (o->jobs > n_seeds)
 		o->jobs = n_seeds;
