@@ -23,6 +23,7 @@
 #include "play.h"
 #include "profile_option.h"
 #include "ac97.h"
+#include "regs_diff.h"
 #include "regs_script.h"
 #include "runs.h"
 #include "shrink_cmd.h"
@@ -47,6 +48,8 @@ static void help_version(FILE *f);
 static const struct subcommand subcommands[] = {
 	{ "capture", "--in FILE --out WAV", "record a sound file through PCM in or the mic",
 	  cmd_capture, help_capture },
+	{ "diff", "SCRIPT [--profiles P,Q]", "run a register script on several profiles, compare",
+	  cmd_diff, help_diff },
 	{ "explore", "SCENARIO [--runs N] [--seed S]", "run many schedules, find failing ones",
 	  cmd_explore, help_explore },
 	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers, ...)",

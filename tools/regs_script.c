@@ -581,6 +581,9 @@ struct runner {
 	/* The last PCM-out frame on the link, of any kind (`last`). */
 	bool have_last;
 	uint16_t last_left, last_right;
+	/* opts->record, and the line of the command running. */
+	struct regs_record *rec;
+	unsigned long line_now;
 	/* WAV output. */
 	const char *wav_path;
 	struct wav_writer *wav;	/* opened at the first PCM-out span */
@@ -651,6 +654,113 @@ static void wav_write_span(struct runner *r, const struct ac97_span *span)
 	}
 }
 
+/* ---- the record of a run (regs_record) ---- */
+
+/* Room for one more item of size item_bytes in *items (cap *cap); false
+ * when memory runs out (the record says so). */
+static bool record_room(struct regs_record *rec, void **items, size_t n, size_t *cap,
+			size_t item_bytes)
+{
+	if (n < *cap)
+		return true;
+	size_t grown = *cap != 0 ? *cap * 2 : 256;
+	void *p = grown <= SIZE_MAX / item_bytes ? realloc(*items, grown * item_bytes) : NULL;
+	if (p == NULL) {
+		rec->out_of_memory = true;
+		return false;
+	}
+	*items = p;
+	*cap = grown;
+	return true;
+}
+
+void regs_record_free(struct regs_record *rec)
+{
+	free(rec->reads);
+	free(rec->edges);
+	for (int e = 0; e < REGS_RECORD_ENGINES; e++)
+		free(rec->dma[e]);
+	free(rec->frames);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static void record_read(struct runner *r, const struct cmd *c, uint32_t value)
+{
+	struct regs_record *rec = r->rec;
+	if (rec == NULL || !record_room(rec, (void **)&rec->reads, rec->n_reads, &rec->cap_reads,
+					sizeof(*rec->reads)))
+		return;
+	rec->reads[rec->n_reads++] = (struct regs_read){
+		.line = c->line, .offset = c->u.io.offset, .value = value,
+		.bar = (uint8_t)c->u.io.bar, .width_bits = (uint8_t)c->u.io.width_bits,
+		.expect = c->kind == CMD_EXPECT,
+	};
+}
+
+static void on_device_event(void *ctx, const struct ac97_event *ev)
+{
+	struct runner *r = ctx;
+	struct regs_record *rec = r->rec;
+	if (ev->kind == AC97_EV_IRQ) {
+		if (record_room(rec, (void **)&rec->edges, rec->n_edges, &rec->cap_edges,
+				sizeof(*rec->edges)))
+			rec->edges[rec->n_edges++] = (struct regs_edge){ ev->tick, r->line_now, ev->a != 0 };
+		return;
+	}
+	if (ev->kind != AC97_EV_DMA || ev->engine < 0 || ev->engine >= REGS_RECORD_ENGINES)
+		return;
+	int e = ev->engine;
+	bool write = ev->code != 0;
+	size_t n = rec->n_dma[e];
+	struct regs_dma_run *last = n > 0 ? &rec->dma[e][n - 1] : NULL;
+	if (last != NULL && last->write == write && last->addr + last->bytes == ev->a) {
+		last->bytes += ev->b;	/* the same run, however the device chunked it */
+		return;
+	}
+	if (record_room(rec, (void **)&rec->dma[e], n, &rec->cap_dma[e], sizeof(*rec->dma[e])))
+		rec->dma[e][rec->n_dma[e]++] = (struct regs_dma_run){
+			.tick = ev->tick, .line = r->line_now, .addr = ev->a, .bytes = ev->b,
+			.write = write,
+		};
+}
+
+static void record_frames(struct runner *r, const struct ac97_span *span)
+{
+	struct regs_record *rec = r->rec;
+	uint32_t ch = span->channels;
+	if (rec->frames_total == 0 && span->kind != AC97_SPAN_DATA)
+		return;	/* no audio yet */
+	for (uint64_t i = 0; i < span->n_frames; i++) {
+		struct regs_frame f = {
+			.tick = cadence_tick_of(&span->cadence, span->first_request + i),
+			.line = r->line_now,
+			.kind = (uint8_t)span->kind,
+		};
+		if (span->kind == AC97_SPAN_DATA) {
+			const uint8_t *p = span->pcm_le + i * ch * 2;
+			f.left = le16_sample(p);
+			f.right = le16_sample(ch >= 2 ? p + 2 : p);
+		} else {
+			f.left = span->fill[0];
+			f.right = span->fill[ch >= 2 ? 1 : 0];
+		}
+		uint8_t bytes[13];
+		for (int b = 0; b < 8; b++)
+			bytes[b] = (uint8_t)(f.tick >> (8 * b));
+		bytes[8] = f.kind;
+		bytes[9] = (uint8_t)((uint16_t)f.left & 0xFF);
+		bytes[10] = (uint8_t)((uint16_t)f.left >> 8);
+		bytes[11] = (uint8_t)((uint16_t)f.right & 0xFF);
+		bytes[12] = (uint8_t)((uint16_t)f.right >> 8);
+		rec->frames_fnv = fnv1a64(rec->frames_fnv, bytes, sizeof(bytes));
+		rec->frames_total++;
+		if (rec->n_frames < REGS_RECORD_FRAMES_MAX &&
+		    record_room(rec, (void **)&rec->frames, rec->n_frames, &rec->cap_frames,
+				sizeof(*rec->frames)))
+			rec->frames[rec->n_frames++] = f;
+	}
+}
+
 static void on_span(void *ctx, const struct ac97_span *span)
 {
 	struct runner *r = ctx;
@@ -659,6 +769,8 @@ static void on_span(void *ctx, const struct ac97_span *span)
 	uint32_t ch = span->channels;
 	if (ch == 0 || (span->kind == AC97_SPAN_DATA && span->pcm_le == NULL))
 		return;	/* nothing to read; the device never sends this */
+	if (r->rec != NULL)
+		record_frames(r, span);
 	if (span->kind == AC97_SPAN_DATA) {
 		r->out_frames += span->n_frames;
 		r->out_fnv = fnv1a64(r->out_fnv, span->pcm_le, (size_t)(span->n_frames * ch * 2));
@@ -736,6 +848,7 @@ static void run_command(struct runner *r, const struct cmd *c)
 	case CMD_READ: {
 		uint32_t v = ac97_io_read(dev, c->u.io.bar, c->u.io.offset, c->u.io.width_bits) &
 			     width_mask(c->u.io.width_bits);
+		record_read(r, c, v);
 		fprintf(r->out, "read %s 0x%02" PRIx32 " %u = 0x%0*" PRIx32 "\n", bar_name(c->u.io.bar),
 			c->u.io.offset, c->u.io.width_bits, (int)(c->u.io.width_bits / 4), v);
 		break;
@@ -744,6 +857,7 @@ static void run_command(struct runner *r, const struct cmd *c)
 		unsigned digits = c->u.io.width_bits / 4;
 		uint32_t v = ac97_io_read(dev, c->u.io.bar, c->u.io.offset, c->u.io.width_bits) &
 			     width_mask(c->u.io.width_bits);
+		record_read(r, c, v);
 		if ((v & c->u.io.mask) == (c->u.io.value & c->u.io.mask))
 			break;
 		fprintf(r->out,
@@ -847,9 +961,17 @@ static int run_script(const char *name, const struct script *s,
 		cfg.dma_latency_ticks = opts->dma_latency_ticks;
 	ac97_init(r.dev, &cfg, gmem_dma_ops(), &r.mem);
 	ac97_set_sink(r.dev, (struct ac97_sink){ .on_span = on_span, .ctx = &r });
+	r.rec = opts != NULL ? opts->record : NULL;
+	if (r.rec != NULL) {
+		r.rec->frames_fnv = FNV1A64_INIT;
+		ac97_set_observer(r.dev, (struct ac97_observer){ .on_event = on_device_event,
+								 .ctx = &r });
+	}
 
-	for (size_t i = 0; i < s->n_cmds; i++)
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		r.line_now = s->cmds[i].line;
 		run_command(&r, &s->cmds[i]);
+	}
 
 	if (r.wav_path != NULL) {
 		if (r.wav == NULL && !r.wav_failed)
@@ -942,30 +1064,42 @@ static char *read_all(FILE *f, size_t *len_bytes)
 	return buf;
 }
 
-int regs_script_run_file(const char *path, const struct regs_script_opts *opts, FILE *out,
-			 FILE *err)
+int regs_script_load(const char *path, char **text, size_t *len_bytes, const char **name,
+		     FILE *err)
 {
 	bool use_stdin = strcmp(path, "-") == 0;
-	const char *name = use_stdin ? "<stdin>" : path;
+	*name = use_stdin ? "<stdin>" : path;
 	FILE *f = use_stdin ? stdin : fopen(path, "rb");
 	if (f == NULL) {
-		fprintf(err, "ac97sim: %s: %s\n", name, strerror(errno));
+		fprintf(err, "ac97sim: %s: %s\n", *name, strerror(errno));
 		return REGS_SCRIPT_BAD_INPUT;
 	}
 	errno = 0;
-	size_t len_bytes = 0;
-	char *text = read_all(f, &len_bytes);
+	*len_bytes = 0;
+	*text = read_all(f, len_bytes);
 	int saved = errno;
 	if (!use_stdin)
 		fclose(f);
-	if (text == NULL) {
+	if (*text == NULL) {
 		if (saved == EFBIG)
-			fprintf(err, "ac97sim: %s: script larger than %u bytes\n", name,
+			fprintf(err, "ac97sim: %s: script larger than %u bytes\n", *name,
 				REGS_SCRIPT_MAX_BYTES);
 		else
-			fprintf(err, "ac97sim: %s: %s\n", name, strerror(saved));
+			fprintf(err, "ac97sim: %s: %s\n", *name, strerror(saved));
 		return REGS_SCRIPT_BAD_INPUT;
 	}
+	return REGS_SCRIPT_PASS;
+}
+
+int regs_script_run_file(const char *path, const struct regs_script_opts *opts, FILE *out,
+			 FILE *err)
+{
+	char *text;
+	size_t len_bytes;
+	const char *name;
+	if (regs_script_load(path, &text, &len_bytes, &name, err) != REGS_SCRIPT_PASS)
+		return REGS_SCRIPT_BAD_INPUT;
+	/* read_all left a spare byte past the text, which the parser needs. */
 	int status = parse_and_run(name, text, len_bytes, opts, out, err);
 	free(text);
 	return status;

@@ -104,12 +104,81 @@ enum {
 
 struct ac97_profile;
 
+/*
+ * What a run did, for comparing runs (`ac97sim diff`): every value a
+ * `read` or `expect` got, every change of the interrupt line, the guest
+ * memory each engine's DMA moved (contiguous transfers of one engine and
+ * direction merged into runs, so that how the device chunks its work does
+ * not show), and the PCM-out frames that crossed the AC-link from the
+ * first data frame on (the fill before any engine played, from whenever
+ * the link came up, is not audio), each with the script line that was
+ * running when it happened. Frames past REGS_RECORD_FRAMES_MAX are counted
+ * and hashed, not kept.
+ */
+#define REGS_RECORD_FRAMES_MAX (1u << 20)
+
+struct regs_read {
+	unsigned long line;
+	uint32_t offset;
+	uint32_t value;
+	uint8_t bar;		/* enum ac97_bar */
+	uint8_t width_bits;
+	bool expect;		/* an expect command, else a read */
+};
+
+struct regs_edge {
+	uint64_t tick;
+	unsigned long line;
+	bool level;
+};
+
+struct regs_dma_run {
+	uint64_t tick;		/* of its first transfer */
+	unsigned long line;
+	uint64_t addr, bytes;
+	bool write;
+};
+
+struct regs_frame {
+	uint64_t tick;
+	unsigned long line;
+	int16_t left, right;
+	uint8_t kind;		/* enum ac97_span_kind */
+};
+
+#define REGS_RECORD_ENGINES 3	/* AC97_ENGINE_COUNT */
+
+struct regs_record {
+	struct regs_read *reads;
+	size_t n_reads, cap_reads;
+	struct regs_edge *edges;
+	size_t n_edges, cap_edges;
+	struct regs_dma_run *dma[REGS_RECORD_ENGINES];
+	size_t n_dma[REGS_RECORD_ENGINES], cap_dma[REGS_RECORD_ENGINES];
+	struct regs_frame *frames;	/* from the first data frame on */
+	size_t n_frames, cap_frames;
+	uint64_t frames_total;	/* from the first data frame on, kept or not */
+	uint64_t frames_fnv;	/* FNV-1a 64 of those: tick, kind, left, right */
+	bool out_of_memory;
+};
+
+/* Frees what a record holds and empties it. */
+void regs_record_free(struct regs_record *rec);
+
 struct regs_script_opts {
 	const char *wav_path;	/* NULL: no WAV */
 	const struct ac97_profile *profile;	/* NULL: ich */
 	bool dma_latency_given;	/* else the default configuration's */
 	uint64_t dma_latency_ticks;	/* at most AC97_DMA_LATENCY_TICKS_MAX */
+	struct regs_record *record;	/* NULL: none kept; else empty, filled by the run */
 };
+
+/* Reads a whole script file ("-": standard input) into a malloc'd buffer
+ * (not terminated) for regs_script_run_string. Returns REGS_SCRIPT_PASS,
+ * or REGS_SCRIPT_BAD_INPUT after printing "ac97sim: SCRIPT: reason" on
+ * err; *name is what messages call it ("<stdin>" for "-"). */
+int regs_script_load(const char *path, char **text, size_t *len_bytes, const char **name,
+		     FILE *err);
 
 /* Runs the script in the file at path ("-" reads standard input). Output
  * goes to out, diagnostics to err. opts may be NULL. Returns the exit
