@@ -325,6 +325,20 @@ static void dma_probe_faults(struct ac97 *dev, struct bm_engine *e, uint64_t add
 
 /* ---- descriptors ---------------------------------------------------------- */
 
+struct bm_desc bm_engine_decode_desc(const struct bm_engine *e, uint32_t dw0, uint32_t dw1)
+{
+	struct bm_desc d = {
+		.addr = dw0 & (has(e, AC97_Q_ADDR_MASK_DWORD) ? ~3u : ~1u),
+		.len_samples = dw1 & AC97_BD_LEN_MASK,
+		.ioc = (dw1 & AC97_BD_IOC) != 0,
+		.bup = (dw1 & AC97_BD_BUP) != 0,
+	};
+	/* A length in bytes: whole samples, an odd last byte left out. */
+	if (has(e, AC97_Q_PICB_BYTES))
+		d.len_samples /= 2;
+	return d;
+}
+
 static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t index,
 				 sim_ticks_t tick)
 {
@@ -339,15 +353,7 @@ static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t 
 		ac97_record_fault(dev, tick, e->id, index, f, false);
 	uint32_t dw0 = ac97_le32(raw);
 	uint32_t dw1 = ac97_le32(raw + 4);
-	struct bm_desc d = {
-		.addr = dw0 & (has(e, AC97_Q_ADDR_MASK_DWORD) ? ~3u : ~1u),
-		.len_samples = dw1 & AC97_BD_LEN_MASK,
-		.ioc = (dw1 & AC97_BD_IOC) != 0,
-		.bup = (dw1 & AC97_BD_BUP) != 0,
-	};
-	/* A length in bytes: whole samples, an odd last byte left out. */
-	if (has(e, AC97_Q_PICB_BYTES))
-		d.len_samples /= 2;
+	struct bm_desc d = bm_engine_decode_desc(e, dw0, dw1);
 	if (dw0 & 1u)
 		ac97_guest_error(dev, tick, e->id, AC97_GE_ADDR_BIT0, index,
 				 "descriptor address bit 0 set (ignored)");

@@ -82,6 +82,11 @@ struct bm_engine {
 
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples, uint64_t quirks);
 
+/* A descriptor's two dwords as this engine reads them (its profile's
+ * address mask and length units), for whoever compares memory with what
+ * the engine holds. */
+struct bm_desc bm_engine_decode_desc(const struct bm_engine *e, uint32_t dw0, uint32_t dw1);
+
 /* Register reads and writes; the engine is at the device's current time. */
 uint16_t bm_engine_sr(const struct bm_engine *e);
 uint16_t bm_engine_picb(const struct bm_engine *e);

@@ -51,7 +51,7 @@ static void check_descriptor(struct state *s, const struct bm_engine *e, uint32_
 			     const struct bm_desc *held, const char *role)
 {
 	uint8_t raw[AC97_BD_BYTES];
-	uint64_t at = (uint64_t)(e->bdbar & ~7u) + AC97_BD_BYTES * (uint64_t)index;
+	uint64_t at = (uint64_t)e->bdbar + AC97_BD_BYTES * (uint64_t)index;
 	const char *engine = ac97_engine_name((enum ac97_engine_id)e->id);
 	s->env->stats->descriptor_checks++;
 	if (gmem_read(s->env->mem, at, raw, sizeof(raw)) != GMEM_NO_FAULT)
@@ -63,8 +63,11 @@ static void check_descriptor(struct state *s, const struct bm_engine *e, uint32_
 		       (uint32_t)raw[3] << 24;
 	uint32_t dw1 = (uint32_t)raw[4] | (uint32_t)raw[5] << 8 | (uint32_t)raw[6] << 16 |
 		       (uint32_t)raw[7] << 24;
-	bool same = (dw0 & ~1u) == held->addr && (dw1 & AC97_BD_LEN_MASK) == held->len_samples &&
-		    ((dw1 & AC97_BD_IOC) != 0) == held->ioc && ((dw1 & AC97_BD_BUP) != 0) == held->bup;
+	/* Memory read as the engine reads it (the profile's address mask
+	 * and length units). */
+	struct bm_desc now = bm_engine_decode_desc(e, dw0, dw1);
+	bool same = now.addr == held->addr && now.len_samples == held->len_samples &&
+		    now.ioc == held->ioc && now.bup == held->bup;
 	if (same)
 		return;
 	char a[96], b[96];
@@ -75,8 +78,9 @@ static void check_descriptor(struct state *s, const struct bm_engine *e, uint32_
 		     " samples, IOC %d, BUP %d",
 		     engine, role, index, at, held->addr,
 		     mappings_describe_addr(s->env->maps, held->addr, a, sizeof(a)), held->len_samples,
-		     held->ioc, held->bup, dw0, mappings_describe_addr(s->env->maps, dw0 & ~1u, b, sizeof(b)),
-		     dw1 & AC97_BD_LEN_MASK, (dw1 & AC97_BD_IOC) != 0, (dw1 & AC97_BD_BUP) != 0);
+		     held->ioc, held->bup, now.addr,
+		     mappings_describe_addr(s->env->maps, now.addr, b, sizeof(b)), now.len_samples,
+		     now.ioc, now.bup);
 }
 
 static void check_descriptors(struct state *s)
@@ -90,7 +94,7 @@ static void check_descriptors(struct state *s)
 		if (e->next_cached && e->civ != e->lvi)
 			check_descriptor(s, e, e->piv, &e->next, "prefetched (PIV)");
 		uint8_t raw[AC97_BD_BYTES];
-		uint64_t at = (uint64_t)(e->bdbar & ~7u) + AC97_BD_BYTES * (uint64_t)e->lvi;
+		uint64_t at = (uint64_t)e->bdbar + AC97_BD_BYTES * (uint64_t)e->lvi;
 		gmem_read(s->env->mem, at, raw, sizeof(raw));
 		static const uint8_t zero[AC97_BD_BYTES];
 		if (memcmp(raw, zero, sizeof(raw)) == 0)
