@@ -296,7 +296,7 @@ static uint64_t explore_runs(const struct scenario_file *sf, uint64_t pct_steps,
 		struct strategy st = runs_portfolio_strategy(seed, pct_steps);
 		struct scenario_outcome out;
 		const char *why = NULL;
-		if (runs_one(sf, &st, seed, NULL, NULL, NULL, &out, NULL, &why) != 0) {
+		if (runs_verdict(sf, &st, seed, &out, &why) != 0) {
 			fprintf(stderr, "ac97bench: %s: %s\n", sf->path, why ? why : "setup failed");
 			exit(2);
 		}

@@ -417,10 +417,10 @@ static void set_input(struct run_ctx *c)
 	ac97_set_source(machine_device(c->m), src);
 }
 
-static int subscribe_taps(struct run_ctx *c)
+static int subscribe_taps(struct run_ctx *c, bool verdict_only)
 {
 	struct bus *bus = machine_bus(c->m);
-	if (bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
+	if (!verdict_only && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
 		return -1;
 	if (c->also.on_span != NULL &&
 	    bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_caller_sink, c) != 0)
@@ -450,6 +450,22 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
+	const struct scenario_run_options opt = {
+		.replay = replay, .log_text = log_text, .also_sink = also_sink, .decisions = decisions,
+	};
+	return scenario_run_with(sc, strategy, seed, &opt, out, why);
+}
+
+int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct scenario_run_options *opt, struct scenario_outcome *out,
+		      const char **why)
+{
+	static const struct scenario_run_options defaults;
+	if (opt == NULL)
+		opt = &defaults;
+	const struct decision_log *replay = opt->replay;
+	const struct ac97_sink *also_sink = opt->also_sink;
+	struct decision_log *decisions = opt->decisions;
 	const struct ac97sim_driver *d = sc->driver_ref.ops;
 	if (d == NULL) {
 		*why = "the scenario has no driver";
@@ -465,7 +481,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	cfg.max_ticks = sc->max_ticks;
 	cfg.irq_defer_max = sc->irq_defer_max;
 	cfg.device = sc->device;
-	cfg.log_text = log_text;
+	cfg.log_text = opt->log_text;
 	cfg.record_decisions = decisions != NULL;
 	struct run_ctx *c = calloc(1, sizeof(*c));
 	void **args = calloc(SCENARIO_ACTIONS_MAX, 2 * sizeof(void *));
@@ -509,7 +525,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	struct checker_config ck = sc->checkers;
 	if (sc->stream.direction == PORT_CAPTURE && sc->source == SOURCE_SAMPLES)
 		checker_disable(&ck, "audio-conservation");
-	if (subscribe_taps(c) != 0) {
+	if (subscribe_taps(c, opt->verdict_only) != 0) {
 		*why = "too many subscribers on the run's event stream";
 		free_run(c, m, NULL, args);
 		return -1;

@@ -171,7 +171,7 @@ static _Noreturn void worker(const struct explore_opts *o, const struct scenario
 		const char *why = NULL;
 		fprintf(out, "start %" PRIu64 "\n", s);
 		fflush(out);
-		if (runs_one(sf, &st, s, NULL, NULL, NULL, &r, NULL, &why) != 0)
+		if (runs_verdict(sf, &st, s, &r, &why) != 0)
 			_exit(WORKER_SETUP_FAILED);
 		fprintf(out, "%" PRIu64 " %d %s\n", s, (int)r.result.verdict,
 			r.result.checker[0] ? r.result.checker : "-");

@@ -57,6 +57,13 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	return scenario_run(&sf->sc, st, seed, replay, log_text, sink, out, decisions, why);
 }
 
+int runs_verdict(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		 struct scenario_outcome *out, const char **why)
+{
+	const struct scenario_run_options opt = { .verdict_only = true };
+	return scenario_run_with(&sf->sc, st, seed, &opt, out, why);
+}
+
 /* The calibration run's seed: fixed, so that k belongs to the scenario. */
 #define PCT_CALIBRATION_SEED 0u
 
