@@ -548,7 +548,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	}
 	machine_run(m, &out->result);
 	out->link_frames = c->link_frames;
-	out->audio_fnv = c->audio_fnv;
+	out->audio_fnv = opt->verdict_only ? 0 : c->audio_fnv;
 	if (decisions != NULL) {
 		const struct decision_log *log = machine_decisions(m);
 		for (size_t i = 0; i < log->count; i++)

@@ -940,6 +940,40 @@ START_TEST(decisions_are_kept_only_when_asked)
 }
 END_TEST
 
+START_TEST(verdict_only_runs_are_the_same_run)
+{
+	/* Goal: a run that asks for its verdict alone (explore's workers) is
+	 * the same run as a full one: the same verdict, steps, event-log hash,
+	 * windows and failure message; only the link audio's count and hash,
+	 * which nothing then reads, are left at 0. A passing scenario and a
+	 * failing one (a driver variant's). */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct scenario_file sf;
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf, err, sizeof(err)) == 0, "%s", err);
+		struct strategy st = { .kind = STRATEGY_RANDOM };
+		struct scenario_outcome full, quick;
+		const struct scenario_run_options verdict_only = { .verdict_only = true };
+		const char *why = NULL;
+		ck_assert_int_eq(scenario_run(&sf.sc, &st, 2, NULL, NULL, NULL, &full, NULL, &why), 0);
+		ck_assert_int_eq(scenario_run_with(&sf.sc, &st, 2, &verdict_only, &quick, &why), 0);
+		ck_assert_int_eq(full.result.verdict, i == 0 ? RUN_PASS : RUN_FAIL);
+		ck_assert_int_eq(quick.result.verdict, full.result.verdict);
+		ck_assert_uint_eq(quick.result.steps, full.result.steps);
+		ck_assert_uint_eq(quick.result.evlog_hash, full.result.evlog_hash);
+		ck_assert_uint_eq(quick.result.windows_hit, full.result.windows_hit);
+		ck_assert_str_eq(quick.result.checker, full.result.checker);
+		ck_assert_str_eq(quick.result.message, full.result.message);
+		ck_assert_uint_gt(full.link_frames, 0);
+		ck_assert_uint_eq(quick.link_frames, 0);
+		ck_assert_uint_eq(quick.audio_fnv, 0);
+		scenario_file_free(&sf);
+	}
+}
+END_TEST
+
 Suite *suite_audio(void);
 Suite *suite_audio(void)
 {
@@ -970,6 +1004,7 @@ Suite *suite_audio(void)
 	tcase_add_test(tc, dac_tap_holds_back_trailing_fill);
 	tcase_add_test(tc, scenario_hash_is_the_audio_content);
 	tcase_add_test(tc, decisions_are_kept_only_when_asked);
+	tcase_add_test(tc, verdict_only_runs_are_the_same_run);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
