@@ -339,9 +339,42 @@ static bool take_contiguous(struct port_stream *s, uint32_t n, uint32_t *out)
 
 /* ---- mappings --------------------------------------------------------------------- */
 
+static uint8_t stream_byte(const struct port_stream_config *cfg, uint64_t o)
+{
+	uint16_t u = (uint16_t)cfg->sample(cfg->sample_ctx, o / 2u);
+	return (uint8_t)((o & 1u) ? u >> 8 : u & 0xFFu);
+}
+
+void port_stream_bytes(const struct port_stream_config *cfg, uint64_t first_byte, uint8_t *dst,
+		       uint64_t n_bytes)
+{
+	if (n_bytes == 0)
+		return;
+	uint64_t o = first_byte, end = first_byte + n_bytes;
+	if (o & 1u)	/* the high byte of a sample split at the start */
+		*dst++ = stream_byte(cfg, o++);
+	uint64_t whole = (end - o) / 2u;
+	if (cfg->samples_le != NULL) {
+		for (uint64_t done = 0; done < whole;) {
+			uint32_t n = whole - done < UINT32_MAX ? (uint32_t)(whole - done) : UINT32_MAX;
+			cfg->samples_le(cfg->sample_ctx, o / 2u + done, dst + 2u * done, n);
+			done += n;
+		}
+	} else {
+		for (uint64_t i = 0; i < whole; i++) {
+			uint16_t u = (uint16_t)cfg->sample(cfg->sample_ctx, o / 2u + i);
+			dst[2u * i] = (uint8_t)(u & 0xFFu);
+			dst[2u * i + 1u] = (uint8_t)(u >> 8);
+		}
+	}
+	o += 2u * whole;
+	dst += 2u * whole;
+	if (o < end)	/* the low byte of a sample split at the end */
+		*dst = stream_byte(cfg, o);
+}
+
 /* Writes the stream's bytes [stream_offset, +len) at physical: render
- * audio from the sample function (16-bit little-endian, byte o of the
- * stream is a byte of sample o / 2, so odd offsets work), capture zeros. */
+ * audio (port_stream_bytes), capture zeros. */
 static void fill_bytes(struct port_stream *s, uint32_t physical, uint64_t stream_offset,
 		       uint32_t len)
 {
@@ -350,17 +383,7 @@ static void fill_bytes(struct port_stream *s, uint32_t physical, uint64_t stream
 		memset(dst, 0, len);
 		return;
 	}
-	uint64_t cached = UINT64_MAX;
-	int16_t v = 0;
-	for (uint32_t j = 0; j < len; j++) {
-		uint64_t o = stream_offset + j;
-		if (o / 2u != cached) {
-			cached = o / 2u;
-			v = s->cfg.sample(s->cfg.sample_ctx, cached);
-		}
-		uint16_t u = (uint16_t)v;
-		dst[j] = (uint8_t)((o & 1u) ? u >> 8 : u & 0xFFu);
-	}
+	port_stream_bytes(&s->cfg, stream_offset, dst, len);
 }
 
 /* Stream offset and size of instance seq of an IRP (DSound: pass

@@ -196,5 +196,8 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);
+/* The same in bulk, as little-endian bytes (port_samples_le_fn). */
+void scenario_pattern_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+				 uint32_t n_samples);
 
 #endif

@@ -974,6 +974,26 @@ START_TEST(verdict_only_runs_are_the_same_run)
 }
 END_TEST
 
+START_TEST(pattern_in_bulk_is_the_pattern)
+{
+	/* Goal: the pattern in bulk (little-endian bytes, from the table made
+	 * once per process or computed past it) is the pattern sample by
+	 * sample: from the start, across the table's end (128 Ki samples) and
+	 * far past it, asked in any order. */
+	const uint64_t firsts[] = { 0, 1, 8191, 8192, 131000, 131072, 1ull << 40, 5 };
+	uint8_t le[2 * 600];
+	for (size_t k = 0; k < sizeof(firsts) / sizeof(firsts[0]); k++) {
+		memset(le, 0xA5, sizeof(le));
+		scenario_pattern_samples_le(NULL, firsts[k], le, 600);
+		for (uint32_t i = 0; i < 600; i++) {
+			uint16_t want = (uint16_t)scenario_pattern_sample(NULL, firsts[k] + i);
+			ck_assert_uint_eq(le[2 * i], want & 0xFFu);
+			ck_assert_uint_eq(le[2 * i + 1], want >> 8);
+		}
+	}
+}
+END_TEST
+
 Suite *suite_audio(void);
 Suite *suite_audio(void)
 {
@@ -1005,6 +1025,7 @@ Suite *suite_audio(void)
 	tcase_add_test(tc, scenario_hash_is_the_audio_content);
 	tcase_add_test(tc, decisions_are_kept_only_when_asked);
 	tcase_add_test(tc, verdict_only_runs_are_the_same_run);
+	tcase_add_test(tc, pattern_in_bulk_is_the_pattern);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
