@@ -350,6 +350,46 @@ START_TEST(render_skip_fires)
 }
 END_TEST
 
+/* Three full pages played in one long span, with one byte wrong deep in
+ * it: the high byte of the sample at byte 1904 of mapping 1 (stream byte
+ * 6000, sample 3000, frame 1500, left channel). */
+static void script_render_one_byte_wrong(struct fx *f)
+{
+	fx_run_state(f);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_add(f, 0, GMEM_PAGE_BYTES);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_set(f, i, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	static uint8_t buf[2 * GMEM_PAGE_BYTES];
+	for (uint64_t o = 0; o < sizeof(buf); o++) {
+		uint16_t v = (uint16_t)ramp_sample(NULL, o / 2);
+		buf[o] = (uint8_t)((o & 1) ? v >> 8 : v);
+	}
+	buf[6001] ^= 0x40;
+	fx_span(f, AC97_SPAN_DATA, buf, sizeof(buf) / 4);
+}
+
+START_TEST(render_wrong_sample_in_a_long_span_fires)
+{
+	/* Goal: in a span compared a block at a time, across mapping ends, a
+	 * wrong sample far into it is named exactly where a sample-by-sample
+	 * walk names it (frame, channel, byte of which mapping, the values),
+	 * and every sample before it counts as matched. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_one_byte_wrong, 0, NULL);
+	uint16_t want = (uint16_t)ramp_sample(NULL, 3000);
+	char needle[200];
+	snprintf(needle, sizeof(needle),
+		 "frame 1500 of a PO span), channel 0, expected byte 1904 of 4096 of mapping 1 (tag "
+		 "0x1001, IRP 0, ACQUIRED) = 0x%04x, got 0x%04x",
+		 (unsigned)want, (unsigned)(want ^ 0x4000u));
+	expect_fail(f, "audio-conservation", "wrong sample on the link: at link tick ");
+	expect_fail(f, "audio-conservation", needle);
+	ck_assert_uint_eq(f->st.samples_matched, 3000);
+	free(f);
+}
+END_TEST
+
 /* Mapping 1 plays a prefix, is revoked; mapping 2 follows. */
 static void script_render_revoked(struct fx *f)
 {
@@ -1154,6 +1194,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, render_clean_silent);
 	tcase_add_test(tc, render_repeat_fires);
 	tcase_add_test(tc, render_skip_fires);
+	tcase_add_test(tc, render_wrong_sample_in_a_long_span_fires);
 	tcase_add_test(tc, render_revoked_prefix_silent);
 	tcase_add_test(tc, render_fifo_tail_silent);
 	tcase_add_test(tc, render_tail_mid_stream_fires);
