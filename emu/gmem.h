@@ -61,13 +61,30 @@ const uint8_t *gmem_span(const struct gmem *m, uint64_t addr, uint64_t len);
  * Returns the first unreadable address or GMEM_NO_FAULT. */
 uint64_t gmem_read_slow(const struct gmem *m, uint64_t addr, void *dst, uint64_t len);
 
-/* The device reads a descriptor or a few FIFO words per transfer: with
- * every page mapped that is one memcpy, inline. */
+/* Where [addr, addr + len) (len > 0) lies in host memory when every byte
+ * of it is readable and it needs no walk: every page is mapped, or it lies
+ * in one page, which is mapped. Else NULL (ask gmem_read_slow). The small
+ * reads (a descriptor, a few FIFO words), answered inline: a run always
+ * has pages unmapped (the port's free pool), so the every-page test alone
+ * sent each of them the slow way. */
+static inline const uint8_t *gmem_peek(const struct gmem *m, uint64_t addr, uint64_t len)
+{
+	if (m->bytes == NULL || addr > m->size_bytes || len > m->size_bytes - addr || len == 0)
+		return NULL;
+	if (m->pages_unmapped != 0 &&
+	    (addr / GMEM_PAGE_BYTES != (addr + len - 1) / GMEM_PAGE_BYTES ||
+	     !m->page_mapped[addr / GMEM_PAGE_BYTES]))
+		return NULL;
+	return m->bytes + addr;
+}
+
+/* The device reads a descriptor or a few FIFO words per transfer: within
+ * one mapped page (or with every page mapped) that is one memcpy, inline. */
 static inline uint64_t gmem_read(const struct gmem *m, uint64_t addr, void *dst, uint64_t len)
 {
-	if (m->pages_unmapped == 0 && m->bytes != NULL && addr <= m->size_bytes &&
-	    len <= m->size_bytes - addr) {
-		memcpy(dst, m->bytes + addr, (size_t)len);
+	const uint8_t *p = gmem_peek(m, addr, len);
+	if (p != NULL) {
+		memcpy(dst, p, (size_t)len);
 		return GMEM_NO_FAULT;
 	}
 	return gmem_read_slow(m, addr, dst, len);

@@ -771,11 +771,13 @@ static void put_bd(struct fx *f, uint32_t bdl, uint32_t i, uint32_t addr, uint32
  * then param: 0 rewrites the one after PIV (fine), 1 the prefetched one,
  * 2 the current one, 3 moves LVI to a never-written entry, 4 sets LVI =
  * CIV and then rewrites PIV (fine: the prefetched copy is dropped), 5
- * writes RR while running, 6 feeds an ro-write guest error (not misuse). */
+ * writes RR while running, 6 feeds an ro-write guest error (not misuse),
+ * 7 frees the descriptor list's memory. */
 static void script_descriptors(struct fx *f)
 {
 	PHYSICAL_ADDRESS bdl_pa, data_pa;
-	ck_assert_ptr_nonnull(AcAllocateCommonBuffer(256, &bdl_pa));
+	void *bdl_va = AcAllocateCommonBuffer(256, &bdl_pa);
+	ck_assert_ptr_nonnull(bdl_va);
 	ck_assert_ptr_nonnull(AcAllocateCommonBuffer(4096, &data_pa));
 	uint32_t bdl = bdl_pa.LowPart, data = data_pa.LowPart;
 	for (uint32_t i = 0; i < 3; i++)
@@ -796,6 +798,7 @@ static void script_descriptors(struct fx *f)
 		break;
 	case 5: WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RR); break;
 	case 6: fx_event(f, AC97_EV_GUEST_ERROR, AC97_PO, AC97_GE_RO_WRITE, 0, 0, "ro"); break;
+	case 7: AcFreeCommonBuffer(bdl_va, 256); break;
 	default: break;
 	}
 	KeStallExecutionProcessor(10);
@@ -838,6 +841,18 @@ START_TEST(lvi_unwritten_fires)
 	/* Goal: LVI naming a descriptor that was never written fails. */
 	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 3, NULL);
 	expect_fail(f, "device-misuse", "LVI = 5 names descriptor 5");
+	free(f);
+}
+END_TEST
+
+START_TEST(descriptor_memory_gone_fires)
+{
+	/* Goal: the descriptor list's memory leaving the guest while the
+	 * engine runs fails at the next step, naming the descriptor (the DMA
+	 * that may follow is dma-after-release's, switched off here). */
+	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 7, "dma-after-release");
+	expect_fail(f, "device-misuse", "PO: the current (CIV) descriptor 0 at 0x");
+	ck_assert(strstr(f->r.message, "is no longer in guest memory while DMA runs") != NULL);
 	free(f);
 }
 END_TEST
@@ -1217,6 +1232,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, descriptors_kept_silent);
 	tcase_add_test(tc, descriptor_rewrite_fires);
 	tcase_add_test(tc, lvi_unwritten_fires);
+	tcase_add_test(tc, descriptor_memory_gone_fires);
 	tcase_add_test(tc, guest_error_fires);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("teardown_stall");

@@ -313,6 +313,34 @@ START_TEST(span_null_if_any_unmapped)
 }
 END_TEST
 
+START_TEST(peek_only_whole_mapped_pieces)
+{
+	/* goal: gmem_peek gives a pointer exactly when every byte is readable
+	 * without a walk (every page mapped, or one mapped page), and reads
+	 * through it see what gmem_read sees */
+	struct gmem m;
+	open_small(&m);
+	ck_assert_ptr_eq(gmem_peek(&m, PAGE - 4, 8), m.bytes + PAGE - 4);	/* all mapped */
+	gmem_set_mapped(&m, 2 * PAGE, PAGE, false);
+	ck_assert_ptr_eq(gmem_peek(&m, 8, 8), m.bytes + 8);
+	ck_assert_ptr_eq(gmem_peek(&m, PAGE - 8, 8), m.bytes + PAGE - 8);
+	ck_assert_ptr_null(gmem_peek(&m, PAGE - 4, 8));	/* across pages: walk */
+	ck_assert_ptr_null(gmem_peek(&m, 2 * PAGE + 8, 8));	/* unmapped */
+	ck_assert_ptr_null(gmem_peek(&m, 4 * PAGE - 4, 8));	/* past the end */
+	ck_assert_ptr_null(gmem_peek(&m, 4 * PAGE, 1));
+	ck_assert_ptr_null(gmem_peek(&m, 0, 0));
+	uint8_t pattern[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, got[8];
+	ck_assert_uint_eq(gmem_write(&m, PAGE - 8, pattern, 8), GMEM_NO_FAULT);
+	ck_assert_uint_eq(gmem_read(&m, PAGE - 8, got, 8), GMEM_NO_FAULT);
+	ck_assert_mem_eq(got, pattern, 8);
+	ck_assert_mem_eq(gmem_peek(&m, PAGE - 8, 8), pattern, 8);
+	memset(got, 0xAA, sizeof(got));
+	ck_assert_uint_eq(gmem_read(&m, 2 * PAGE - 4, got, 8), 2 * PAGE);	/* half unmapped */
+	ck_assert_uint_eq(got[4], 0);
+	gmem_free(&m);
+}
+END_TEST
+
 START_TEST(mixed_runs_read)
 {
 	/* goal: a read across alternating mapped/unmapped pages copies exactly the mapped pages */
@@ -362,6 +390,7 @@ Suite *suite_gmem(void)
 	tcase_add_test(tc, past_end_read_write);
 	tcase_add_test(tc, span_null_if_any_unmapped);
 	tcase_add_test(tc, mixed_runs_read);
+	tcase_add_test(tc, peek_only_whole_mapped_pieces);
 	suite_add_tcase(s, tc);
 
 	TCase *tc_init = tcase_create("init");
