@@ -80,12 +80,6 @@ const char *checker_name_at(unsigned i)
 	return NULL;
 }
 
-static void deliver(void *ctx, const struct sim_event *ev)
-{
-	const struct attached *a = ctx;
-	a->def->on_event(a->state, ev);
-}
-
 struct checkers *checkers_attach(struct machine *m, struct port_stream *ps,
 				 const struct port_stream_config *scfg,
 				 const struct checker_config *cfg, const char **why)
@@ -131,7 +125,10 @@ struct checkers *checkers_attach(struct machine *m, struct port_stream *ps,
 		}
 		c->n_on++;
 		const char *no = d->attach != NULL ? d->attach(a->state, &c->env) : NULL;
-		if (no == NULL && bus_subscribe(machine_bus(m), BUS_CHECK, d->events, deliver, a) != 0)
+		/* on_event is a bus_fn: the bus calls it with the state, no
+		 * wrapper between (a call saved per checker and event). */
+		if (no == NULL &&
+		    bus_subscribe(machine_bus(m), BUS_CHECK, d->events, d->on_event, a->state) != 0)
 			no = "checkers: too many subscribers on the run's event stream";
 		if (no != NULL) {
 			checkers_detach_free(c);

@@ -191,6 +191,15 @@ static inline void event_init(struct sim_event *ev, enum sim_event_kind kind)
 }
 
 const char *event_kind_name(enum sim_event_kind kind);
-bool event_kind_logged(enum sim_event_kind kind);
+
+/* The LOGGED kinds as a mask: every event published asks, so the answer
+ * is a constant, not a call. */
+#define SIM_EVENT_LOGGED_BIT(id, name, flags) | (((flags) & EVF_LOGGED) ? EV_BIT(EV_##id) : 0)
+#define EV_LOGGED_KINDS (UINT64_C(0) SIM_EVENT_KINDS(SIM_EVENT_LOGGED_BIT))
+
+static inline bool event_kind_logged(enum sim_event_kind kind)
+{
+	return (unsigned)kind < EV_KIND_COUNT && (EV_LOGGED_KINDS & EV_BIT(kind)) != 0;
+}
 
 #endif

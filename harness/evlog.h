@@ -20,8 +20,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "events.h"
+#include "fnv1a.h"
 #include "simtime.h"
 
 /* The name of kernel object id, for the text form (NULL: "#id"). */
@@ -37,8 +39,25 @@ struct evlog {
 
 void evlog_init(struct evlog *log, FILE *text);
 
-/* Records one event (its kind must be EVF_LOGGED). */
-void evlog_add(struct evlog *log, const struct sim_event *ev);
+/* Writes one event's line of the text form (log->text set). */
+void evlog_write_text(const struct evlog *log, const struct sim_event *ev);
+
+/* Records one event (its kind must be EVF_LOGGED). Inline: every logged
+ * event of every run is hashed, a few a scheduling step. */
+static inline void evlog_add(struct evlog *log, const struct sim_event *ev)
+{
+	uint64_t h = log->hash;
+	h = (h ^ ((uint64_t)ev->kind | (uint64_t)(uint16_t)ev->cpu << 16)) * FNV1A64_PRIME;
+	h = (h ^ ev->tick) * FNV1A64_PRIME;
+	for (int i = 0; i < 6; i++)
+		h = (h ^ ev->u.words[i]) * FNV1A64_PRIME;
+	if (ev->text != NULL)
+		h = fnv1a64(h, ev->text, strlen(ev->text));
+	log->hash = h;
+	log->count++;
+	if (log->text != NULL)
+		evlog_write_text(log, ev);
+}
 
 /* The text form of one event's details (no step, time or CPU). */
 void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *buf, size_t len);
