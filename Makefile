@@ -15,6 +15,10 @@
 #                     device library (install-emulib, docs/device-library.md)
 #   make sdk-example  the driver SDK installed to build/stage and the example
 #                     driver (examples/driver) built, run and explored with it
+#   make test-slurm   the Slurm job-array recipe (docs/scale-out.md) on a
+#                     one-node cluster the test starts (root, and
+#                     sh install-deps.sh --slurm); it skips, saying why,
+#                     where that cannot be; not part of test or check
 #
 # CFLAGS, CPPFLAGS and LDFLAGS may be overridden; libraries are found with
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
@@ -181,7 +185,7 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/test_plugins.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
+$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)
@@ -198,6 +202,8 @@ test: $(TEST_RUNNER) $(PROGRAM)
 	@echo "== test: the examples in the docs ($(BUILD))"
 	$(Q)sh tests/docs_examples.sh $(PROGRAM)
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
+	@echo "== test: one search as shards under GNU parallel, merged ($(BUILD))"
+	$(Q)sh tests/scale_out_parallel.sh $(PROGRAM)
 	@echo "== test: the Check suites ($(BUILD))"
 	$(Q)AC97SIM=$(abspath $(PROGRAM)) $(TEST_RUNNER)
 
@@ -241,6 +247,13 @@ check-embed: check-sdk
 	@$(MAKE) --no-print-directory test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
 	@echo "  done   the installed library (examples/embed)"
 .PHONY: $(CHECK_PHASES:%=check-%)
+
+# Not in test or check: starting a cluster needs root and packages that
+# nothing else needs, and their answer must not depend on it.
+test-slurm: $(PROGRAM)
+	@echo "== test-slurm: the job-array recipe on a one-node Slurm started here ($(BUILD))"
+	$(Q)sh tests/slurm_recipe.sh $(PROGRAM)
+.PHONY: test-slurm
 
 # The driver SDK as an author outside the tree meets it: installed to a
 # stage, examples/driver built from a copy with pkg-config alone, then run,

@@ -2,7 +2,22 @@
 # Installs the Debian packages ac97sim needs to build and test, skipping the
 # package manager when everything is already there. Run as root (or with
 # sudo available); Debian 12 or later.
+#
+#   sh install-deps.sh           what make, make test and make check need
+#   sh install-deps.sh --slurm   that, and Slurm and munge for make test-slurm
+#                                (a one-node cluster started by the test;
+#                                nothing else needs them)
 set -eu
+
+with_slurm=no
+case ${1:-} in
+"") ;;
+--slurm) with_slurm=yes ;;
+*)
+	echo "usage: sh install-deps.sh [--slurm]" >&2
+	exit 2
+	;;
+esac
 
 # libsdl2-dev: SDL's headers to build against; its library (libsdl2-2.0-0,
 # which it brings) is loaded at run time only by commands that listen.
@@ -10,6 +25,16 @@ PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-d
 
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz).
 PACKAGES="$PACKAGES libclang-rt-dev"
+
+# parallel: GNU parallel, for the scale-out recipe that make test runs
+# (tests/scale_out_parallel.sh, docs/scale-out.md).
+PACKAGES="$PACKAGES parallel"
+
+# Slurm's controller, node daemon and commands, and munge (its
+# authentication): make test-slurm starts a one-node cluster from them.
+if [ "$with_slurm" = yes ]; then
+	PACKAGES="$PACKAGES slurmctld slurmd slurm-client munge"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -117,6 +117,7 @@ struct port_stream {
 	KDPC service_dpc;
 	KDPC available_dpc;	/* MappingAvailable after a DSound refill */
 	KEVENT owed_event;	/* an owed release landed */
+	KEVENT irp_done_event;	/* an IRP was completed or cancelled */
 	struct port_irp *irps;
 	uint32_t n_irps, cap_irps;
 	uint32_t irp_lo;	/* every IRP below is done */
@@ -580,6 +581,8 @@ static void finish_irp(struct port_stream *s, uint32_t id, bool cancelled)
 					 s->irps[s->irp_lo].state == IRP_CANCELLED))
 		s->irp_lo++;
 	publish(PORT_EV_IRP_DONE, id, irp->n_mappings, cancelled, 0, 0, 0, 0);
+	/* irp_done_event is set by the caller, last (a kernel call is a
+	 * scheduling point). */
 }
 
 /* ---- the miniport's calls ------------------------------------------------------------- */
@@ -620,13 +623,14 @@ NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS ph
 	if (s->refusals_left > 0 && s->next_acquire < s->n_maps) {
 		/* Fault injection: refused although a mapping is there, as
 		 * portcls does while it cannot hand one out; MappingAvailable
-		 * follows from the port's DPC once the refusals are spent. */
+		 * follows each refusal from the port's DPC, as portcls owes it
+		 * once it can (a miniport that got STATUS_NOT_FOUND asks again
+		 * only then). */
 		s->refusals_left--;
 		s->available_owed = true;
 		publish(PORT_EV_GET_MAPPING, 0, s->next_acquire, PORT_GM_REFUSED, tag, 0,
 			s->refusals_left, 0);
-		if (s->refusals_left == 0)
-			KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
+		KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
 		return STATUS_NOT_FOUND;
 	}
 	if (s->next_acquire == s->n_maps) {
@@ -733,16 +737,21 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 	publish(PORT_EV_RELEASE_MAPPING, id, i, how, tag, 0, 0, 0);
 	set_mapping_state(s, i, MAPPING_RELEASED);
 	uint32_t made = 0;
+	bool irp_done = false;
 	if (was == MAPPING_ACQUIRED && s->irps[id].state == IRP_SUBMITTED) {
 		if (s->cfg.style == PORT_STYLE_DSOUND)
 			made = dsound_refill(s, id);
-		if (irp_all_settled(s, &s->irps[id]))
+		if (irp_all_settled(s, &s->irps[id])) {
 			finish_irp(s, id, false);
+			irp_done = true;
+		}
 	}
 	/* Kernel calls last: the state above is complete before anything
 	 * else can run. */
 	if (owed_landed && s->irps[id].owed == 0)
 		KeSetEvent(&s->owed_event, 0, FALSE);
+	if (irp_done)
+		KeSetEvent(&s->irp_done_event, 0, FALSE);
 	if (made > 0 && s->available_owed)
 		KeInsertQueueDpc(&s->available_dpc, NULL, NULL);
 	return STATUS_SUCCESS;
@@ -895,6 +904,7 @@ static void cancel_irp(struct port_stream *s, uint32_t id)
 			wait_owed(s, id);
 	}
 	finish_irp(s, id, true);
+	KeSetEvent(&s->irp_done_event, 0, FALSE);
 }
 
 /* ---- the harness side ----------------------------------------------------------------- */
@@ -987,6 +997,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	KeInitializeDpc(&s->service_dpc, service_dpc_routine, s);
 	KeInitializeDpc(&s->available_dpc, available_dpc_routine, s);
 	KeInitializeEvent(&s->owed_event, NotificationEvent, false);
+	KeInitializeEvent(&s->irp_done_event, SynchronizationEvent, false);
 	publish(PORT_EV_STREAM_CREATED, 0, 0,
 		cfg->direction | (uint32_t)cfg->style << 8 | (uint32_t)cfg->layout << 16, 0, 0,
 		cfg->irp_bytes, cfg->total_bytes);
@@ -1182,6 +1193,11 @@ uint64_t port_stream_irps_cancelled(const struct port_stream *s)
 
 /* All audio made into mappings and every IRP completed or cancelled (an
  * IRP whose cancel is still running is not done). */
+KEVENT *port_stream_irp_done_event(struct port_stream *s)
+{
+	return &s->irp_done_event;
+}
+
 bool port_stream_finished(const struct port_stream *s)
 {
 	return s != NULL && s->next_offset >= s->cfg.total_bytes && irps_in_state(s, true) == 0;

@@ -245,7 +245,7 @@ NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target);
 void port_action_query_position(struct port_stream *s);
 /* Fault injection: the next `count` GetMapping calls return
  * STATUS_NOT_FOUND although mappings are there; MappingAvailable follows
- * (from the port's DPC) once they are spent. */
+ * each (from the port's DPC). */
 void port_action_refuse_mappings(struct port_stream *s, uint32_t count);
 
 /* Inspection (for checkers, tests, teardown). */
@@ -262,5 +262,9 @@ bool port_stream_finished(const struct port_stream *s);	/* all audio submitted a
  * completions go up (submit only adds what is missing). */
 uint64_t port_stream_irps_completed(const struct port_stream *s);
 uint64_t port_stream_irps_cancelled(const struct port_stream *s);
+/* Set (a synchronization event: one waiter wakes, and it resets) each
+ * time an IRP is done, completed or cancelled: what KMixer's thread waits
+ * for before it sends the next IRP. */
+KEVENT *port_stream_irp_done_event(struct port_stream *s);
 
 #endif

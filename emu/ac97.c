@@ -270,6 +270,15 @@ void ac97_set_sink(struct ac97 *dev, struct ac97_sink sink)
 	dev->sink = sink;
 }
 
+void ac97_set_dma_latency(struct ac97 *dev, sim_ticks_t dma_latency_ticks)
+{
+	for (unsigned e = 0; e < AC97_ENGINE_COUNT; e++)
+		assert(!(dev->engine[e].cr & AC97_CR_RPBM));	/* before any DMA */
+	dev->cfg.dma_latency_ticks = dma_latency_ticks < AC97_DMA_LATENCY_TICKS_MAX
+					     ? dma_latency_ticks
+					     : AC97_DMA_LATENCY_TICKS_MAX;
+}
+
 void ac97_set_source(struct ac97 *dev, struct ac97_source source)
 {
 	dev->source = source;

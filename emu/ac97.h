@@ -201,6 +201,10 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac9
 	       void *dma_ctx);
 void ac97_set_sink(struct ac97 *dev, struct ac97_sink sink);
 void ac97_set_source(struct ac97 *dev, struct ac97_source source);
+/* A run that draws its DMA latency (a scenario's range) sets it after
+ * creating the machine, before the device has done anything: no engine
+ * has run yet. Clamped like the configured value. */
+void ac97_set_dma_latency(struct ac97 *dev, sim_ticks_t dma_latency_ticks);
 void ac97_set_observer(struct ac97 *dev, struct ac97_observer obs);
 
 /* Port I/O. width_bits is 8, 16 or 32; any offset and width is accepted and

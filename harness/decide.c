@@ -16,6 +16,11 @@ static const char *const site_names[SITE_COUNT] = {
 	[SITE_TIMER_CPU] = "timer-cpu",
 	[SITE_STALL] = "stall",
 	[SITE_FAULT] = "fault",
+	[SITE_PARAM] = "param",
+	[SITE_PHASE] = "phase",
+	[SITE_DELAY] = "delay",
+	[SITE_IRQ_LATENCY] = "irq-latency",
+	[SITE_SWARM] = "swarm",
 };
 
 const char *decide_site_name(enum decide_site site)
@@ -36,12 +41,20 @@ enum decide_site decide_site_by_name(const char *name)
 void strategy_format(const struct strategy *s, char *buf, size_t len)
 {
 	switch (s->kind) {
-	case STRATEGY_RANDOM: snprintf(buf, len, "random"); break;
+	case STRATEGY_RANDOM:
+		if (s->pct_steps > 0)
+			snprintf(buf, len, "random steps=%llu", (unsigned long long)s->pct_steps);
+		else
+			snprintf(buf, len, "random");
+		break;
 	case STRATEGY_PCT:
 		snprintf(buf, len, "pct depth=%u steps=%llu", s->pct_depth,
 			 (unsigned long long)s->pct_steps);
 		break;
 	case STRATEGY_REPLAY: snprintf(buf, len, "replay"); break;
+	case STRATEGY_POS:
+		snprintf(buf, len, "pos steps=%llu", (unsigned long long)s->pct_steps);
+		break;
 	}
 }
 
@@ -78,12 +91,31 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	/* Exactly the form strategy_format writes: "pct depth=D steps=K". */
+	/* Exactly the forms strategy_format writes: "random steps=K" and
+	 * "pct depth=D steps=K". */
 	const char *p = text;
 	uint64_t depth, steps;
+	if (skip_literal(&p, "pos steps=")) {
+		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
+			*why = STRATEGY_FORMS;
+			return -1;
+		}
+		s->kind = STRATEGY_POS;
+		s->pct_steps = steps;
+		return 0;
+	}
+	if (skip_literal(&p, "random steps=")) {
+		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
+			*why = STRATEGY_FORMS;
+			return -1;
+		}
+		s->kind = STRATEGY_RANDOM;
+		s->pct_steps = steps;
+		return 0;
+	}
 	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||
 	    !skip_literal(&p, " steps=") || !parse_decimal(&p, &steps) || *p != '\0') {
-		*why = "strategy is 'random' or 'pct depth=D steps=K'";
+		*why = STRATEGY_FORMS;
 		return -1;
 	}
 	if (depth < 1 || depth > PCT_DEPTH_MAX) {
@@ -309,6 +341,27 @@ static uint32_t pct_choose(struct decider *d, uint32_t n, const uint32_t *agent)
 	return best;
 }
 
+/* POS: the highest-ranked option runs (ties to the lower agent); the agent
+ * that ran has a new event now, which draws a new rank. Ranks are drawn
+ * as an agent first appears. */
+static uint32_t pos_choose(struct decider *d, uint32_t n, const uint32_t *agent)
+{
+	uint32_t best = 0, best_rank = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = agent[i] < PCT_AGENTS_MAX ? agent[i] : PCT_AGENTS_MAX - 1;
+		if (d->pct_priority[a] == 0)
+			d->pct_priority[a] = 1 + (uint32_t)(decider_next_u64(d) >> 33);
+		if (i == 0 || d->pct_priority[a] > best_rank ||
+		    (d->pct_priority[a] == best_rank && agent[i] < agent[best])) {
+			best = i;
+			best_rank = d->pct_priority[a];
+		}
+	}
+	uint32_t ran = agent[best] < PCT_AGENTS_MAX ? agent[best] : PCT_AGENTS_MAX - 1;
+	d->pct_priority[ran] = 1 + (uint32_t)(decider_next_u64(d) >> 33);
+	return best;
+}
+
 uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
 			 uint64_t evlog_hash)
 {
@@ -318,6 +371,7 @@ uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
 	switch (d->strategy.kind) {
 	case STRATEGY_REPLAY: return finish(d, &now, replay_choice(d, &now));
 	case STRATEGY_PCT: return finish(d, &now, pct_choose(d, n, agent));
+	case STRATEGY_POS: return finish(d, &now, pos_choose(d, n, agent));
 	case STRATEGY_RANDOM: break;
 	}
 	return finish(d, &now, uniform_below(d, n));

@@ -7,10 +7,15 @@
  * number of options than was recorded has diverged, and the first such
  * step is reported.
  *
- * Strategies decide scheduling choices: uniform random walk, or PCT
+ * Strategies decide scheduling choices: uniform random walk; PCT
  * (Burckhardt et al., ASPLOS 2010: random agent priorities, d - 1 priority
  * change points drawn uniformly from the first k steps, always the
- * highest-priority option). Choices that are not about scheduling (data:
+ * highest-priority option); or POS (after Yuan et al., "Partial order aware
+ * concurrency sampling", CAV 2018): every pending event gets a random
+ * priority when it appears, the highest-priority option runs, and only the
+ * agent that ran draws a new one, so an event passed over keeps its rank
+ * and may wait long: the long delays and runs-ahead that random walk
+ * almost never makes. Choices that are not about scheduling (data:
  * stall lengths, fault coin flips) are uniform under either strategy.
  * Probabilities are integer ratios; there is no floating point here.
  */
@@ -27,6 +32,11 @@ enum decide_site {
 	SITE_TIMER_CPU = 2,	/* which CPU a timer's DPC is queued on */
 	SITE_STALL = 3,		/* CPU stall length bucket (fault injection) */
 	SITE_FAULT = 4,		/* does an armed fault fire here */
+	SITE_PARAM = 5,		/* a scenario value drawn from its range */
+	SITE_PHASE = 6,		/* where the run starts against the link and timer clocks */
+	SITE_DELAY = 7,		/* how many delays, at which steps, how long */
+	SITE_IRQ_LATENCY = 8,	/* how long a raised interrupt waits to be delivered */
+	SITE_SWARM = 9,		/* which fault kinds a run switches on, and when they fire */
 	SITE_COUNT
 };
 
@@ -34,12 +44,18 @@ const char *decide_site_name(enum decide_site site);
 /* The site named name, or 0. */
 enum decide_site decide_site_by_name(const char *name);
 
-enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY };
+/* What strategy_parse accepts, as its refusals say. */
+#define STRATEGY_FORMS "strategy is 'random', 'random steps=K', 'pos steps=K' or 'pct depth=D steps=K'"
+
+enum strategy_kind { STRATEGY_RANDOM, STRATEGY_PCT, STRATEGY_REPLAY, STRATEGY_POS };
 
 struct strategy {
 	enum strategy_kind kind;
 	uint32_t pct_depth;	/* d >= 1 */
-	uint64_t pct_steps;	/* k: change points fall in [1, k] */
+	/* k, the run's length in scheduling steps as the scenario's
+	 * calibration run measured it: PCT's change points and every
+	 * strategy's delays fall in [1, k]. */
+	uint64_t pct_steps;
 };
 
 /* Formats "random" or "pct depth=3 steps=200"; parses exactly that form
@@ -90,7 +106,7 @@ struct decider {
 	 * that its memory does not grow with its length. */
 	bool record;
 	struct decision_log recorded;	/* what this run decided, when record */
-	/* PCT state. */
+	/* PCT state (POS uses pct_priority too: its events' ranks). */
 	uint32_t pct_priority[PCT_AGENTS_MAX];	/* higher runs first; 0 = unset */
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
 	uint64_t pct_sched_steps;	/* scheduling choices made so far */

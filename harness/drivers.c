@@ -19,7 +19,11 @@
 	X(wdk81_single_entry_revoke)                                                    \
 	X(wdk81_two_producers)                                                          \
 	X(reactos_revoke_short)                                                         \
-	X(reactos_slot_tags)
+	X(reactos_slot_tags)                                                            \
+	X(lost_wakeup)                                                                  \
+	X(release_while_held)                                                           \
+	X(stale_tail)                                                                   \
+	X(hang_last)
 
 #define DECLARE(name) extern const struct ac97sim_driver ac97sim_builtin_##name;
 BUILTIN_DRIVERS(DECLARE)

@@ -128,7 +128,13 @@ struct ev_id {
 	uint64_t due_tick;	/* timer: when it was due */
 };
 
-enum fault_kind { FAULT_IRQ_HELD, FAULT_CPU_STALLED, FAULT_BUS_STALLED, FAULT_REFUSALS };
+enum fault_kind {
+	FAULT_IRQ_HELD,
+	FAULT_CPU_STALLED,
+	FAULT_BUS_STALLED,
+	FAULT_REFUSALS,
+	FAULT_DELAYED,		/* a delay (timing.h): the CPU's own code waits */
+};
 
 struct ev_fault {
 	uint32_t kind;		/* enum fault_kind */

@@ -222,10 +222,13 @@ void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *b
 		return;
 	case EV_FAULT: {
 		static const char *const what[] = { "interrupts held back", "CPU %u stalled",
-						    "bus stalled", "GetMapping refusals" };
+						    "bus stalled", "GetMapping refusals",
+						    "cpu%u delayed" };
+		const uint32_t n_what = sizeof(what) / sizeof(what[0]);
 		char w[48];
-		snprintf(w, sizeof(w), what[ev->u.fault.kind % 4], ev->u.fault.arg);
-		snprintf(buf, len, "fault injected: %s until tick %llu (%llu us)", w,
+		snprintf(w, sizeof(w), what[ev->u.fault.kind % n_what], ev->u.fault.arg);
+		snprintf(buf, len, "%s: %s until tick %llu (%llu us)",
+			 ev->u.fault.kind == FAULT_DELAYED ? "delay" : "fault injected", w,
 			 (unsigned long long)ev->u.fault.until_tick,
 			 (unsigned long long)sim_ticks_to_us(ev->u.fault.until_tick));
 		return;

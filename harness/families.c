@@ -21,6 +21,16 @@ static void add(struct scenario *sc, enum scenario_action_kind kind, sim_ticks_t
 						  .duration_ticks = duration };
 }
 
+/* An action at a moment each run draws from [at, at + width]: the race
+ * lives around a moment (a buffer completing), not at one instant. */
+static void add_window(struct scenario *sc, enum scenario_action_kind kind, sim_ticks_t at,
+		       sim_ticks_t width, uint32_t arg, sim_ticks_t duration)
+{
+	add(sc, kind, at, arg, duration);
+	if (sc->n_actions > 0)
+		sc->actions[sc->n_actions - 1].at_range_ticks = width;
+}
+
 static void base(struct scenario *sc, const char *name, uint32_t variant)
 {
 	scenario_default(sc);
@@ -70,8 +80,8 @@ static void build_release_vs_revoke(struct scenario *sc, uint32_t v)
 	sc->stream.irps_in_flight = 3;
 	sc->stream.total_bytes = 20 * PAGE;
 	/* Around the first IRP's end (2 pages, about 42 ms) and later. */
-	add(sc, SA_CANCEL_IRP, MS(38) + US(500) * (v % 16), 0, 0);
-	add(sc, SA_CANCEL_IRP, MS(120) + US(700) * (v % 11), v % 2, 0);
+	add_window(sc, SA_CANCEL_IRP, MS(38) + US(500) * (v % 16), MS(4), 0, 0);
+	add_window(sc, SA_CANCEL_IRP, MS(120) + US(700) * (v % 11), MS(4), v % 2, 0);
 }
 
 /* 6: two consumers: the timer DPC services too, on another CPU. */
@@ -94,8 +104,8 @@ static void build_revoke_running(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = 3 * PAGE;
 	sc->stream.irps_in_flight = 3;
 	sc->stream.total_bytes = 24 * PAGE;
-	add(sc, SA_CANCEL_IRP, MS(5) + MS(7) * (v % 9), v % 3, 0);
-	add(sc, SA_CANCEL_IRP, MS(150) + MS(3) * (v % 7), 1, 0);
+	add_window(sc, SA_CANCEL_IRP, MS(5) + MS(7) * (v % 9), MS(3), v % 3, 0);
+	add_window(sc, SA_CANCEL_IRP, MS(150) + MS(3) * (v % 7), MS(3), 1, 0);
 }
 
 /* 10: after a revoke the engine must not be left halted for good (a stale
@@ -117,8 +127,8 @@ static void build_stop_in_flight(struct scenario *sc, uint32_t v)
 	sc->stream.irps_in_flight = 3;
 	sc->stream.total_bytes = 16 * PAGE;
 	sim_ticks_t at = MS(21) + US(250) * (v % 12);	/* near a completion */
-	add(sc, SA_SET_STATE, at, KSSTATE_STOP, 0);
-	add(sc, SA_SET_STATE, at + MS(2), KSSTATE_RUN, 0);
+	add_window(sc, SA_SET_STATE, at, MS(1), KSSTATE_STOP, 0);
+	add_window(sc, SA_SET_STATE, at + MS(2), MS(1), KSSTATE_RUN, 0);
 }
 
 /* 12: an engine with status and no stream: the ISR must clear it. */
@@ -129,8 +139,8 @@ static void build_stray_status(struct scenario *sc, uint32_t v)
 	add(sc, SA_STRAY_ENGINE, MS(3) + MS(5) * (v % 4), v % 2 ? AC97_MC : AC97_PI, 0);
 }
 
-/* 13: coalesced interrupts: delivery held back while several small
- * buffers complete, so CIV moves by several per interrupt. */
+/* 13: coalesced interrupts: delivery late by up to several small
+ * buffers' length (2.7 ms each), so CIV moves by several per interrupt. */
 static void build_coalesced(struct scenario *sc, uint32_t v)
 {
 	base(sc, "coalesced", v);
@@ -138,7 +148,7 @@ static void build_coalesced(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 16 * PAGE;
-	sc->irq_defer_max = 2000 + 500 * (v % 4);
+	sc->irq_latency_max_ticks = MS(10) + MS(10) * (v % 2);
 }
 
 /* 14, 17: the end of a stream and a stream of one mapping: the last entry
@@ -175,16 +185,23 @@ static void build_partial_frames(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = (1 + v % 3) * PAGE;
 	sc->stream.total_bytes = 16 * PAGE;
 	sc->descriptor_max_bytes = v % 4 == 3 ? 2048 : SCENARIO_DESCRIPTOR_MAX_BYTES_DEFAULT;
+	/* Cancels anywhere in the stream: some land while a frame that
+	 * straddles two mappings waits for its second half. */
+	if (v % 2 == 1)
+		add_window(sc, SA_CANCEL_IRP, MS(10), MS(60), v % 3 == 0 ? 0 : 1, 0);
 }
 
-/* 18: pause and resume while running (RPBM cleared and set again). */
+/* 18: pause and resume while running (RPBM cleared and set again); odd
+ * variants cancel an IRP while paused. */
 static void build_pause_resume(struct scenario *sc, uint32_t v)
 {
 	base(sc, "pause-resume", v);
 	sc->stream.total_bytes = 16 * PAGE;
 	sim_ticks_t at = MS(8) + MS(6) * (v % 10);
-	add(sc, SA_SET_STATE, at, KSSTATE_PAUSE, 0);
-	add(sc, SA_SET_STATE, at + MS(3), KSSTATE_RUN, 0);
+	add_window(sc, SA_SET_STATE, at, MS(2), KSSTATE_PAUSE, 0);
+	if (v % 2)
+		add_window(sc, SA_CANCEL_IRP, at + US(2200), US(600), 0, 0);
+	add_window(sc, SA_SET_STATE, at + MS(3), MS(2), KSSTATE_RUN, 0);
 }
 
 /* 19: the position asked for all the time while buffers complete. */
@@ -192,8 +209,16 @@ static void build_position(struct scenario *sc, uint32_t v)
 {
 	base(sc, "position", v);
 	sc->stream.total_bytes = 12 * PAGE;
-	for (uint32_t i = 0; i < 24; i++)
-		add(sc, SA_QUERY_POSITION, MS(1) + MS(10) * i + US(100) * (v % 10), 0, 0);
+	/* Each page-sized buffer plays in 1024 frames (21.33 ms); CIV moves
+	 * when its last sample is fetched, about 180 us (a FIFO of 8 frames,
+	 * and the start after RUN) before its end: two queries around each
+	 * such moment, and one in the middle of the buffer. */
+	for (uint32_t k = 1; k <= 10; k++) {
+		sim_ticks_t civ_moves = (sim_ticks_t)k * 1024u * SIM_TICKS_PER_FRAME - US(180);
+		add_window(sc, SA_QUERY_POSITION, civ_moves - US(80), US(160), 0, 0);
+		add_window(sc, SA_QUERY_POSITION, civ_moves - US(80), US(160), 0, 0);
+		add(sc, SA_QUERY_POSITION, civ_moves + MS(10) + US(100) * (v % 10), 0, 0);
+	}
 }
 
 /* 20: stop with mappings queued (every one revoked) and start again. */
@@ -203,8 +228,8 @@ static void build_stop_restart(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = 2 * PAGE;
 	sc->stream.total_bytes = 20 * PAGE;
 	sim_ticks_t at = MS(15) + MS(13) * (v % 6);
-	add(sc, SA_SET_STATE, at, KSSTATE_STOP, 0);
-	add(sc, SA_SET_STATE, at + MS(5), KSSTATE_RUN, 0);
+	add_window(sc, SA_SET_STATE, at, MS(3), KSSTATE_STOP, 0);
+	add_window(sc, SA_SET_STATE, at + MS(5), MS(3), KSSTATE_RUN, 0);
 }
 
 /* 21: tags beyond 32 mappings and a revoke of late ones (no ABA). */
@@ -257,7 +282,9 @@ static void build_capture(struct scenario *sc, uint32_t v)
 	sc->stream.irp_bytes = 2 * PAGE;
 	sc->stream.total_bytes = 16 * PAGE;
 	if (v % 2)
-		add(sc, SA_CANCEL_IRP, MS(20) + MS(9) * (v % 7), 1, 0);
+		add_window(sc, SA_CANCEL_IRP, MS(20) + MS(9) * (v % 7), MS(4), 1, 0);
+	else	/* the buffer DMA is writing: the current capture buffer revoked */
+		add_window(sc, SA_CANCEL_IRP, MS(5), MS(30), 0, 0);
 }
 
 /* DirectSound style: one looping buffer, serviced by a timer DPC. */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "crash_guard.h"
+#include "timing.h"
 #include "windows.h"
 #include "fiber.h"
 #include "kernel_backend.h"
@@ -123,6 +124,7 @@ struct cpu {
 	uint32_t dpc_depth;
 	const char *task;		/* the passive call it runs, or NULL */
 	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
+	sim_ticks_t delayed_until;	/* a delay (timing.h): its own code waits till then */
 };
 
 struct task {
@@ -161,7 +163,11 @@ struct machine {
 	size_t task_head, task_count, task_capacity;
 	KINTERRUPT *interrupt;
 	int isr_cpu;
-	uint32_t irq_deferred;
+	/* The interrupt line as last seen, and when its raise is delivered
+	 * (its latency drawn as it rose: timing.h). */
+	bool irq_raised;
+	sim_ticks_t irq_deliver_at;
+	struct timing_plan timing;
 	uint32_t unclaimed_in_a_row;
 	KTIMER *timers[TIMERS_MAX];
 	uint32_t timer_count;
@@ -202,7 +208,7 @@ void machine_config_default(struct machine_config *cfg)
 	};
 	cfg->max_steps = 1000000;
 	cfg->max_ticks = 600ull * SIM_TICKS_PER_SECOND;
-	cfg->irq_defer_max = 64;
+	cfg->irq_latency_max_ticks = TIMING_IRQ_LATENCY_MAX_TICKS_DEFAULT;
 	cfg->hang_cpu_seconds = CRASH_GUARD_STALL_CPU_SECONDS;
 	cfg->record_decisions = true;
 	ac97_config_default(&cfg->device);
@@ -336,6 +342,12 @@ AC97SIM_NORETURN static void end_run(struct machine *m, enum run_verdict verdict
 	abort();	/* an ended run is never resumed */
 }
 
+AC97SIM_NORETURN static void end_diverged(struct machine *m)
+{
+	end_run(m, RUN_DIVERGED, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_REPLAY],
+		m->decider.divergence.why);
+}
+
 AC97SIM_NORETURN void machine_fail(struct machine *m, const char *checker,
 				   const struct failure_def *rule, const char *format, ...)
 {
@@ -387,19 +399,28 @@ static void remove_timer(struct machine *m, uint32_t i)
 	m->timers[i] = m->timers[--m->timer_count];
 }
 
-/* Timers due at or before now fire in (due, id) order; a periodic one is
- * re-armed a period later, a one-shot one is cleared. */
+/* When a timer fires: on the timer clock's first tick at or after its due
+ * time (timing.h). due_ticks stays what the driver asked for, so a
+ * periodic timer's next due time does not drift. */
+static sim_ticks_t timer_fire_tick(const struct machine *m, const struct det_object *t)
+{
+	return timing_timer_fires(&m->timing, t->u.timer.due_ticks);
+}
+
+/* Timers due at or before now fire in (firing tick, id) order; a periodic
+ * one is re-armed a period later, a one-shot one is cleared. */
 static void fire_timers(struct machine *m)
 {
 	for (;;) {
 		int best = -1;
 		for (uint32_t i = 0; i < m->timer_count; i++) {
 			const struct det_object *t = det(&m->timers[i]->k);
-			if (t->u.timer.due_ticks > m->now)
+			sim_ticks_t fires = timer_fire_tick(m, t);
+			if (fires > m->now)
 				continue;
 			const struct det_object *b = best < 0 ? NULL : det(&m->timers[best]->k);
-			if (b == NULL || t->u.timer.due_ticks < b->u.timer.due_ticks ||
-			    (t->u.timer.due_ticks == b->u.timer.due_ticks && t->id < b->id))
+			if (b == NULL || fires < timer_fire_tick(m, b) ||
+			    (fires == timer_fire_tick(m, b) && t->id < b->id))
 				best = (int)i;
 		}
 		if (best < 0)
@@ -460,7 +481,7 @@ static bool event_signalled(KEVENT *e)
 
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
-	if (m->now < c->stalled_until)
+	if (m->now < c->stalled_until || m->now < c->delayed_until)
 		return false;
 	switch (c->block) {
 	case BLOCK_NONE: return true;
@@ -473,17 +494,45 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 	return false;
 }
 
+static bool irq_line_up(const struct machine *m)
+{
+	return m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected &&
+	       ac97_irq_line(&m->dev);
+}
+
 static bool irq_deliverable(const struct machine *m)
 {
-	return m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected && m->isr_cpu < 0 &&
-	       m->now >= m->irq_held_until && ac97_irq_line(&m->dev);
+	return irq_line_up(m) && m->isr_cpu < 0 && m->now >= m->irq_held_until &&
+	       m->irq_raised && m->now >= m->irq_deliver_at;
+}
+
+AC97SIM_NORETURN static void end_diverged(struct machine *m);
+
+/* Notices the line rising (an interrupt raised) and draws how late it is
+ * delivered; a line that fell is forgotten. */
+static void irq_update(struct machine *m)
+{
+	if (!irq_line_up(m)) {
+		m->irq_raised = false;
+		return;
+	}
+	if (m->irq_raised)
+		return;
+	m->irq_raised = true;
+	m->irq_deliver_at =
+		m->now + timing_irq_latency(&m->decider, m->cfg.irq_latency_max_ticks, m->evlog.hash);
+	if (decider_diverged(&m->decider))
+		end_diverged(m);
 }
 
 static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
 {
 	uint32_t n = 0;
+	irq_update(m);
 	bool irq = irq_deliverable(m);
-	bool force = irq && m->irq_deferred >= m->cfg.irq_defer_max;
+	/* A deliverable interrupt is taken at once (its latency was decided
+	 * in time as it rose): only which CPU takes it is a choice. */
+	bool force = irq;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
 			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
@@ -519,9 +568,9 @@ static bool idle_advance(struct machine *m)
 {
 	sim_ticks_t next = ac97_next_event_tick(&m->dev);
 	for (uint32_t i = 0; i < m->timer_count; i++) {
-		sim_ticks_t due = det(&m->timers[i]->k)->u.timer.due_ticks;
-		if (due < next)
-			next = due;
+		sim_ticks_t fires = timer_fire_tick(m, det(&m->timers[i]->k));
+		if (fires < next)
+			next = fires;
 	}
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		/* A deadline already passed cannot move time on (its CPU may be
@@ -531,9 +580,16 @@ static bool idle_advance(struct machine *m)
 			next = m->cpu[i].wait_deadline;
 		if (m->cpu[i].stalled_until > m->now && m->cpu[i].stalled_until < next)
 			next = m->cpu[i].stalled_until;
+		if (m->cpu[i].delayed_until > m->now && m->cpu[i].delayed_until < next)
+			next = m->cpu[i].delayed_until;
 	}
-	if (m->irq_held_until > m->now && m->irq_held_until < next && ac97_irq_line(&m->dev))
-		next = m->irq_held_until;
+	irq_update(m);
+	if (m->irq_raised && irq_line_up(m)) {
+		sim_ticks_t deliver = m->irq_deliver_at > m->irq_held_until ? m->irq_deliver_at
+									      : m->irq_held_until;
+		if (deliver > m->now && deliver < next)
+			next = deliver;
+	}
 	if (next == SIM_TICKS_NEVER)
 		return false;
 	if (next > m->now)
@@ -619,6 +675,8 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	if (!m->running)
 		return;
 	struct cpu *self = cur(m);
+	if (decider_diverged(&m->decider))
+		end_diverged(m);	/* at a draw made before the run */
 	charge(m, cost);
 	if (bus_wants(&m->bus, EV_STEP)) {
 		struct sim_event ev;
@@ -645,15 +703,27 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		if (n > 1) {
 			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
 			if (decider_diverged(&m->decider))
-				end_run(m, RUN_DIVERGED, HARNESS_CHECKER_NAME,
-					&harness_failures[HARNESS_FAIL_REPLAY], m->decider.divergence.why);
+				end_diverged(m);
 		}
 		if (++m->steps > m->cfg.max_steps)
 			end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
 				"scheduling step limit reached");
 		release_step_tasks(m);
-		if (irq_deliverable(m))
-			m->irq_deferred = opt[k].action == ACT_ISR ? 0 : m->irq_deferred + 1;
+		sim_ticks_t delay_ticks;
+		if (timing_delay_due(&m->timing, m->steps, &delay_ticks)) {
+			/* This step's CPU is held back: its own code waits (an ISR
+			 * it was chosen for still runs), the others go on, and time
+			 * moves if nobody else can. */
+			struct cpu *held = &m->cpu[opt[k].cpu];
+			held->delayed_until = m->now + delay_ticks;
+			struct sim_event fault_ev;
+			event_init(&fault_ev, EV_FAULT);
+			fault_ev.u.fault = (struct ev_fault){ FAULT_DELAYED, (uint32_t)held->id,
+							      held->delayed_until };
+			machine_publish(m, &fault_ev);
+			if (opt[k].action != ACT_ISR)
+				continue;
+		}
 		struct sim_event ev;
 		event_init(&ev, EV_SCHEDULE);
 		ev.u.schedule = (struct ev_schedule){
@@ -932,6 +1002,12 @@ const AC97SIM_RESOURCES *machine_resources(const struct machine *m) { return &m-
 struct bus *machine_bus(struct machine *m) { return &m->bus; }
 const struct decision_log *machine_decisions(const struct machine *m) { return &m->decider.recorded; }
 const struct divergence *machine_divergence(const struct machine *m) { return &m->decider.divergence; }
+uint32_t machine_draw(struct machine *m, enum decide_site site, uint32_t n_options)
+{
+	assert(!m->running && n_options >= 1);
+	return decide_uniform(&m->decider, site, n_options, m->evlog.hash);
+}
+
 sim_ticks_t machine_now(const struct machine *m) { return m->now; }
 uint64_t machine_step(const struct machine *m) { return m->steps; }
 int machine_current_cpu(const struct machine *m) { return m->current; }
@@ -1045,6 +1121,10 @@ void machine_run(struct machine *m, struct run_result *result)
 	kernel_bind(&machine_ops, m);
 	fiber_adopt_thread(&m->main_fiber);
 	bus_seal(&m->bus);
+	/* The run's times, drawn before anything runs (a replay diverging
+	 * here ends the run at its first scheduling point). k: the run's
+	 * length as calibrated (strategy.pct_steps), also in a replay. */
+	timing_plan_draw(&m->timing, &m->decider, m->cfg.strategy.pct_steps, m->evlog.hash);
 	struct crash_info crash;
 	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
 			      m->cfg.hang_cpu_seconds, &crash)) {

@@ -26,8 +26,11 @@
  *   wait deadline. When nothing can run and nothing is pending, the run
  *   publishes EV_RUN_END once (end-of-run checks may still fail it) and is
  *   over (every CPU idle: passed) or deadlocked (some CPU blocked).
- * - An interrupt the strategy keeps declining is forced after
- *   irq_defer_max points, as the interrupt controller would deliver it.
+ * - Time is decided too (timing.h): when an interrupt the device raises
+ *   is delivered (its latency, up to irq_latency_max_ticks, drawn as it
+ *   rises; it is then taken at once, by a CPU the schedule picks), which
+ *   steps hold a CPU back and for how long (delays, even of the only CPU
+ *   that could run), and the timer clock's phase.
  * - Driver code that crashes (a bad pointer, an abort) ends the run with
  *   the failure "driver-crash", its step and where it was (crash_guard.h).
  *
@@ -139,7 +142,7 @@ struct machine_config {
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
 	sim_ticks_t max_ticks;	/* simulated time before the run is cut */
-	uint32_t irq_defer_max;
+	sim_ticks_t irq_latency_max_ticks;	/* the longest an interrupt may wait */
 	/* Driver code that reaches no scheduling point for this much CPU time
 	 * fails the run as "driver-hang" (crash_guard.h). */
 	uint32_t hang_cpu_seconds;
@@ -204,6 +207,11 @@ void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick);
 void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick);
 int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(void *arg),
 				  void *arg, const char *name);
+
+/* A value a run draws before it starts (a scenario's range, a phase, the
+ * faults it switches on): uniform in [0, n_options), from the run's
+ * decision stream, so a trace holds it. Before machine_run only. */
+uint32_t machine_draw(struct machine *m, enum decide_site site, uint32_t n_options);
 
 /* Runs to the end (see RUN_*). Call once. */
 void machine_run(struct machine *m, struct run_result *result);

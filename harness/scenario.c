@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "fnv1a.h"
+#include "run_draws.h"
+#include "timing.h"
 #include "simtime.h"
 
 int scenario_set_driver(struct scenario *sc, const char *name, char *err, size_t err_len)
@@ -62,7 +64,8 @@ void scenario_default(struct scenario *sc)
 	checker_config_default(&sc->checkers);
 	sc->max_steps = 2000000;
 	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND;
-	sc->irq_defer_max = 64;
+	sc->irq_latency_max_ticks = TIMING_IRQ_LATENCY_MAX_TICKS_DEFAULT;
+	sc->swarm_faults = SWARM_KINDS_ALL;
 }
 
 /* A mixing hash of the index: neighbouring samples differ, so a lost,
@@ -188,6 +191,15 @@ static const char *const action_names[SA_ACTION_KIND_COUNT] = {
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run" };
 
+/* "v UNIT" or, for a range, "v UNIT..v+width UNIT", and a newline. */
+static void write_range(FILE *out, uint64_t v, uint64_t width, const char *unit)
+{
+	if (width == 0)
+		fprintf(out, "%" PRIu64 "%s\n", v, unit);
+	else
+		fprintf(out, "%" PRIu64 "%s..%" PRIu64 "%s\n", v, unit, v + width, unit);
+}
+
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
@@ -203,19 +215,28 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		fprintf(out, "; driver: the plug-in '%s'\n", sc->driver_ref.ops->name);
 	else
 		fprintf(out, "driver = %s\n", sc->driver);
-	fprintf(out, "max_steps = %" PRIu64 "\nmax_time = %" PRIu64 " ticks\nirq_defer_max = %" PRIu32 "\n",
-		sc->max_steps, sc->max_ticks, sc->irq_defer_max);
-	fprintf(out, "[device]\nfifo_samples = %" PRIu32 "\ndma_latency = %" PRIu64
-		     " ticks\ncodec_ready_delay = %" PRIu64 " ticks\n",
-		sc->device.fifo_samples, sc->device.dma_latency_ticks,
-		sc->device.codec_ready_delay_ticks);
+	fprintf(out, "max_steps = %" PRIu64 "\nmax_time = %" PRIu64 " ticks\nirq_latency_max = %" PRIu64
+		     " ticks\nswarm =",
+		sc->max_steps, sc->max_ticks, sc->irq_latency_max_ticks);
+	bool any_swarm = false;
+	for (uint32_t k = 0; k < SA_ACTION_KIND_COUNT; k++)
+		if (sc->swarm_faults & (1u << k)) {
+			fprintf(out, "%s %s", any_swarm ? "," : "", action_names[k]);
+			any_swarm = true;
+		}
+	fprintf(out, "%s\n", any_swarm ? "" : " none");
+	fprintf(out, "[device]\nfifo_samples = %" PRIu32 "\ndma_latency = ", sc->device.fifo_samples);
+	write_range(out, sc->device.dma_latency_ticks, sc->dma_latency_range_ticks, " ticks");
+	fprintf(out, "codec_ready_delay = %" PRIu64 " ticks\n", sc->device.codec_ready_delay_ticks);
 	fprintf(out, "[stream]\ndirection = %s\nengine = %s\nstyle = %s\nlayout = %s\nchannels = %" PRIu32
-		     "\nrate = %" PRIu32 "\nirp_bytes = %" PRIu32 "\nirps_in_flight = %" PRIu32
-		     "\ntotal_bytes = %" PRIu64 "\nfirst_page_offset = %" PRIu32 "\nlayout_seed = %" PRIu64
-		     "\n",
+		     "\nrate = %" PRIu32 "\nirp_bytes = ",
 		direction_names[st->direction % 2], engine_names[sc->engine % 3], style_names[st->style % 2],
-		layout_names[st->layout % 2], st->channels, st->rate_hz, st->irp_bytes,
-		st->irps_in_flight, st->total_bytes, st->first_page_offset_bytes, st->layout_seed);
+		layout_names[st->layout % 2], st->channels, st->rate_hz);
+	write_range(out, st->irp_bytes, sc->irp_bytes_range, "");
+	fprintf(out, "irps_in_flight = %" PRIu32 "\ntotal_bytes = %" PRIu64 "\nfirst_page_offset = ",
+		st->irps_in_flight, st->total_bytes);
+	write_range(out, st->first_page_offset_bytes, sc->first_page_offset_range_bytes, "");
+	fprintf(out, "layout_seed = %" PRIu64 "\n", st->layout_seed);
 	if (sc->source == SOURCE_SAMPLES)
 		fprintf(out, "[source]\nkind = file\n; %" PRIu64 " samples, content fnv1a64 0x%016" PRIx64 "\n",
 			sc->n_samples, sc->reader.sample != NULL ? sc->reader.content_hash
@@ -244,8 +265,10 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);
 		if (a->at_step != 0)
 			fprintf(out, "at_step = %" PRIu64 "\n", a->at_step);
-		else
-			fprintf(out, "at = %" PRIu64 " ticks\n", a->at_ticks);
+		else {
+			fprintf(out, "at = ");
+			write_range(out, a->at_ticks, a->at_range_ticks, " ticks");
+		}
 		switch (a->kind) {
 		case SA_CANCEL_IRP: fprintf(out, "irp = %" PRIu32 "\n", a->arg); break;
 		case SA_SET_STATE: fprintf(out, "state = %s\n", state_names[a->arg % 4]); break;
@@ -289,6 +312,9 @@ struct run_ctx {
 	bool script_done;
 	sim_ticks_t run_start_ticks;	/* when the stream reached RUN */
 	bool running;
+	KEVENT running_event;		/* set when the stream reaches RUN, or the script ends */
+	KEVENT state_turn;		/* the port takes one SetState at a time: whose turn */
+	struct run_draws draws;		/* what this run drew (run_draws.h) */
 	struct ac97_sink also;
 	uint64_t link_frames;
 	uint64_t audio_fnv;
@@ -319,19 +345,51 @@ AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, N
 		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
 }
 
+/* A state change from the harness's threads (the script, the timeline):
+ * one at a time, as the port requires of the system above it. An action's
+ * (only_while_running) is dropped if the stream ended while it waited its
+ * turn: nothing may start a stream the script is closing. */
+static void change_state(struct run_ctx *c, KSSTATE state, bool only_while_running)
+{
+	KeWaitForSingleObject(&c->state_turn, Executive, KernelMode, FALSE, NULL);
+	if (!only_while_running || c->running) {
+		port_action_set_state(c->ps, state);
+		/* The client that moves a pin out of STOP sends it IRPs again
+		 * (its IRPs were cancelled at STOP). */
+		if (state != KSSTATE_STOP && c->running)
+			port_action_submit(c->ps);
+	}
+	KeSetEvent(&c->state_turn, 0, FALSE);
+}
+
+/* Feeding waits for an IRP to be done, as KMixer's thread does, or at
+ * most this long (a stream that never completes one is left to the
+ * checkers; the script must not sleep through the end of the run). */
+#define FEEDER_WAIT_TICKS (SIM_TICKS_PER_SECOND / 20u)	/* 50 ms */
+
+static void wait_irp_done(struct port_stream *ps)
+{
+	LARGE_INTEGER timeout = { .QuadPart = -(LONGLONG)sim_ticks_to_100ns_ceil(FEEDER_WAIT_TICKS) };
+	KeWaitForSingleObject(port_stream_irp_done_event(ps), Executive, KernelMode, FALSE, &timeout);
+}
+
 static void script(void *arg)
 {
 	struct run_ctx *c = arg;
 	const struct scenario *sc = c->sc;
 	const struct ac97sim_driver *d = c->driver;
+	/* The run's phase: the stream starts this late against the link's
+	 * frames and the timer clock (run_draws.h). */
+	if (c->draws.phase_ticks > 0)
+		sleep_ticks(c->draws.phase_ticks);
 	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "adapter start", st);
 	const struct ac97sim_stream_params params = {
 		.engine = sc->engine,
 		.port = port_stream_handle(c->ps),
-		.channels = sc->stream.channels,
-		.rate_hz = sc->stream.rate_hz,
+		.channels = c->draws.stream.channels,
+		.rate_hz = c->draws.stream.rate_hz,
 		.descriptor_max_bytes = sc->descriptor_max_bytes,
 		.timer_service = sc->timer_service,
 		.timer_period_ms = sc->timer_period_ms,
@@ -342,23 +400,28 @@ static void script(void *arg)
 	c->stream_open = true;
 	port_stream_bind_miniport(c->ps, &d->stream_ops, c->stream);
 	port_action_submit(c->ps);
-	port_action_set_state(c->ps, KSSTATE_RUN);
+	change_state(c, KSSTATE_RUN, false);
 	c->run_start_ticks = now_ticks();
 	c->running = true;
+	KeSetEvent(&c->running_event, 0, FALSE);
 	/* Feed the stream like KMixer would until its audio has all gone
-	 * through: top the IRPs up, give the device time. */
+	 * through: top the IRPs up each time one is done, while the pin is
+	 * not stopped (a stopped pin's IRPs are cancelled, not refilled). */
 	while (!port_stream_finished(c->ps)) {
-		port_action_submit(c->ps);
-		sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
+		if (port_stream_state(c->ps) != KSSTATE_STOP)
+			port_action_submit(c->ps);
+		if (!port_stream_finished(c->ps))
+			wait_irp_done(c->ps);
 	}
 	/* Let the FIFO play out what was fetched last. */
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
-	port_action_set_state(c->ps, KSSTATE_STOP);
+	change_state(c, KSSTATE_STOP, false);
 	d->stream_close(c->stream);
 	c->stream_open = false;
 	d->adapter_stop(c->adapter);
 	c->script_done = true;
+	KeSetEvent(&c->running_event, 0, FALSE);
 }
 
 /* Something outside the driver (firmware, a previous driver) left an
@@ -384,27 +447,12 @@ static void stray_engine(struct run_ctx *c, enum ac97_engine_id e)
 	WRITE_PORT_UCHAR(base + AC97_CR, AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_LVBIE);
 }
 
-static void action(void *arg)
+/* One action, now (the stream runs). */
+static void act(struct run_ctx *c, const struct scenario_action *a)
 {
-	struct run_ctx *c = ((struct run_ctx **)arg)[0];
-	uint32_t index = (uint32_t)(uintptr_t)((void **)arg)[1];
-	const struct scenario_action *a = &c->sc->actions[index];
-	/* Wait for the stream to run, then for the action's moment. */
-	while (!c->running && !c->script_done)
-		sleep_ticks(SIM_TICKS_PER_SECOND / 10000u);
-	if (c->script_done)
-		return;
-	if (a->at_step == 0) {
-		sim_ticks_t when = c->run_start_ticks + a->at_ticks;
-		sim_ticks_t now = now_ticks();
-		if (when > now)
-			sleep_ticks(when - now);
-	}
-	if (!c->running)
-		return;	/* the stream ended first: nothing to race */
 	switch (a->kind) {
 	case SA_CANCEL_IRP: port_action_cancel_irp(c->ps, a->arg); break;
-	case SA_SET_STATE: port_action_set_state(c->ps, (KSSTATE)a->arg); break;
+	case SA_SET_STATE: change_state(c, (KSSTATE)a->arg, true); break;
 	case SA_QUERY_POSITION: port_action_query_position(c->ps); break;
 	case SA_STALL_BUS:
 		ac97_stall_bus_until(machine_device(c->m), now_ticks() + a->duration_ticks);
@@ -421,6 +469,50 @@ static void action(void *arg)
 		break;
 	case SA_ACTION_KIND_COUNT: break;
 	}
+}
+
+/* The timed actions, scenario's and swarm's, in time order (equal times
+ * in the scenario's order, then the swarm's), from one passive call that
+ * sleeps to each moment: one CPU waits for them, not one per action. */
+static void timeline(void *arg)
+{
+	struct run_ctx *c = arg;
+	const struct run_draws *d = &c->draws;
+	uint32_t order[RUN_DRAWS_ACTIONS_MAX], n = 0;
+	for (uint32_t i = 0; i < d->n_actions; i++) {
+		if (d->actions[i].at_step != 0)
+			continue;
+		uint32_t at = n++;
+		while (at > 0 && d->actions[order[at - 1]].at_ticks > d->actions[i].at_ticks) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = i;
+	}
+	if (!c->running && !c->script_done)
+		KeWaitForSingleObject(&c->running_event, Executive, KernelMode, FALSE, NULL);
+	for (uint32_t k = 0; k < n && !c->script_done; k++) {
+		const struct scenario_action *a = &d->actions[order[k]];
+		sim_ticks_t when = c->run_start_ticks + a->at_ticks;
+		sim_ticks_t now = now_ticks();
+		if (when > now)
+			sleep_ticks(when - now);
+		if (!c->running)
+			return;	/* the stream ended first: nothing more to race */
+		act(c, a);
+	}
+}
+
+/* An action at a scheduling step (at_step): the step decides, not time
+ * (one that comes before the stream runs waits for it). */
+static void action_at_step(void *arg)
+{
+	struct run_ctx *c = ((struct run_ctx **)arg)[0];
+	uint32_t index = (uint32_t)(uintptr_t)((void **)arg)[1];
+	if (!c->running && !c->script_done)
+		KeWaitForSingleObject(&c->running_event, Executive, KernelMode, FALSE, NULL);
+	if (c->running)
+		act(c, &c->draws.actions[index]);
 }
 
 /* ---- the run's taps (subscribers of its event stream) -------------------------- */
@@ -560,12 +652,12 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	cfg.replay = replay;
 	cfg.max_steps = sc->max_steps;
 	cfg.max_ticks = sc->max_ticks;
-	cfg.irq_defer_max = sc->irq_defer_max;
+	cfg.irq_latency_max_ticks = sc->irq_latency_max_ticks;
 	cfg.device = sc->device;
 	cfg.log_text = opt->log_text;
 	cfg.record_decisions = decisions != NULL;
 	struct run_ctx *c = calloc(1, sizeof(*c));
-	void **args = calloc(SCENARIO_ACTIONS_MAX, 2 * sizeof(void *));
+	void **args = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args ? machine_create(&cfg) : NULL;
 	if (m == NULL) {
 		free_run(c, NULL, NULL, args);
@@ -589,7 +681,13 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	 * from the run before. */
 	driver_prepare_run((struct driver_ref *)&sc->driver_ref);
 	machine_bind(m);
-	struct port_stream_config st = sc->stream;
+	/* What this run draws (ranges, phase, swarm faults), first of all its
+	 * decisions. */
+	run_draws_make(&c->draws, sc, m);
+	ac97_set_dma_latency(machine_device(m), c->draws.dma_latency_ticks);
+	KeInitializeEvent(&c->running_event, NotificationEvent, FALSE);
+	KeInitializeEvent(&c->state_turn, SynchronizationEvent, TRUE);
+	struct port_stream_config st = c->draws.stream;
 	if (sc->source == SOURCE_SAMPLES) {
 		st.sample = samples_sample;
 		st.samples_le = samples_samples_le;
@@ -620,15 +718,18 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	}
 	set_input(c);
 	machine_queue_passive(m, script, c, "stream script");
-	for (uint32_t i = 0; i < sc->n_actions; i++) {
+	bool timed = false;
+	for (uint32_t i = 0; i < c->draws.n_actions; i++) {
 		args[2 * i] = c;
 		args[2 * i + 1] = (void *)(uintptr_t)i;
-		if (sc->actions[i].at_step != 0)
-			machine_queue_passive_at_step(m, sc->actions[i].at_step, action, &args[2 * i],
-						      "action at a step");
+		if (c->draws.actions[i].at_step != 0)
+			machine_queue_passive_at_step(m, c->draws.actions[i].at_step, action_at_step,
+						      &args[2 * i], "action at a step");
 		else
-			machine_queue_passive(m, action, &args[2 * i], "timed action");
+			timed = true;
 	}
+	if (timed)
+		machine_queue_passive(m, timeline, c, "timed actions");
 	machine_run(m, &out->result);
 	out->link_frames = c->link_frames;
 	out->audio_fnv = opt->verdict_only ? 0 : c->audio_fnv;

@@ -44,6 +44,7 @@ enum scenario_action_kind {
 struct scenario_action {
 	enum scenario_action_kind kind;
 	sim_ticks_t at_ticks;	/* after the stream starts running */
+	sim_ticks_t at_range_ticks;	/* 0, or each run draws at_ticks + [0, this] */
 	uint64_t at_step;	/* when non-zero: at this scheduling step instead */
 	uint32_t arg;
 	sim_ticks_t duration_ticks;
@@ -113,6 +114,13 @@ struct scenario {
 	 * path) and what it resolved to (scenario_set_driver). */
 	char driver[512];
 	struct driver_ref driver_ref;
+	/* Ranges each run draws from (SITE_PARAM, scenario_run), 0 for a
+	 * fixed value: the IRP size and the first page's offset, in whole
+	 * frames, and the device's DMA latency. The drawn values are the
+	 * run's; these stay what the file said. */
+	uint32_t irp_bytes_range;		/* stream.irp_bytes + [0, this] */
+	uint32_t first_page_offset_range_bytes;	/* stream.first_page_offset_bytes + [0, this] */
+	sim_ticks_t dma_latency_range_ticks;	/* device.dma_latency_ticks + [0, this] */
 	/* The [miniport] section: hints every driver is given when its stream
 	 * opens (driver.h). */
 	uint32_t descriptor_max_bytes;
@@ -123,7 +131,14 @@ struct scenario {
 	struct checker_config checkers;
 	uint64_t max_steps;
 	sim_ticks_t max_ticks;
-	uint32_t irq_defer_max;
+	/* The longest a raised interrupt may wait to be delivered: each rise
+	 * draws its latency up to this (SITE_IRQ_LATENCY); past a buffer's
+	 * length, interrupts coalesce. */
+	sim_ticks_t irq_latency_max_ticks;
+	/* Faults each run may switch on (swarm testing, SITE_SWARM): a
+	 * random subset of these kinds fires at random moments of the
+	 * stream. 0: none. */
+	uint32_t swarm_faults;
 	/* Not part of the scenario's identity (never hashed): an observer. */
 	struct scenario_capture_sink capture_sink;	/* capture streams; may be zero */
 };

@@ -54,7 +54,7 @@
 	X(GET_DURING_REBUILD, "get-during-rebuild", 7,                                         \
 	  "GetMapping succeeded while a revoke's rebuild of the list was in progress")        \
 	X(CANCEL_DURING_REBUILD, "cancel-during-rebuild", 7,                                   \
-	  "a revoke arrived while another's rebuild of the list was in progress")             \
+	  "a revoke came while the list was laid out again and DMA not yet restarted")        \
 	X(INTERRUPT_DURING_REVOKE, "interrupt-during-revoke", 7,                               \
 	  "the ISR ran while a revoke was in progress")
 

@@ -106,6 +106,10 @@ static BOOLEAN ac97_isr(PKINTERRUPT intr, PVOID ctx)
 			continue;
 		WRITE_PORT_USHORT(sr, st);
 		claimed = true;
+		if (a->streams[e] == NULL)
+			AcMark("stray-status");
+		else if (a->streams[e]->revoking)
+			AcMark("interrupt-during-revoke");
 		if (a->streams[e] != NULL)
 			a->streams[e]->service_pending = true;
 	}
@@ -227,9 +231,14 @@ static void queue_split(struct ac97_stream *s)
 			.last_part = last && s->split_releases,
 		};
 		s->count++;
+		s->list_changes++;
+		if (!last)
+			AcMark("split-mapping");	/* one mapping, several descriptors */
 		s->split_physical += n;
 		s->split_bytes_left -= n;
 		s->split_active = !last;
+		if (s->count == MINIPORT_BDL_IN_USE_MAX)
+			AcMark("full-list");
 	}
 }
 
@@ -242,14 +251,6 @@ static void queue_mapping(struct ac97_stream *s, ac97_tag tag, uint32_t phys,
 			  uint8_t *virt, uint32_t bytes)
 {
 	uint32_t frame = 2u * s->channels;
-	if (s->carry_lost && !s->carry) {
-		/* The mapping that held this frame's first half was revoked: keep
-		 * the frames aligned by pairing the orphan half with silence. */
-		memset(s->carry_sample, 0, sizeof(s->carry_sample));
-		s->carry = true;
-		s->carry_tag = tag;
-	}
-	s->carry_lost = false;
 	if (s->carry) {
 		uint32_t slot = tail_of(s);
 		uint8_t *bf = s->bounce + frame * slot;
@@ -257,13 +258,14 @@ static void queue_mapping(struct ac97_stream *s, ac97_tag tag, uint32_t phys,
 		memcpy(bf + 2, virt, 2);
 		write_descriptor(s, slot, s->bounce_physical + frame * slot, frame,
 				 !s->timer_service);
-		bool orphan = s->carry_tag == tag;	/* the first half was revoked */
 		s->shadow[slot] = (struct ac97_shadow){
 			.tag = s->carry_tag, .physical = s->bounce_physical + frame * slot,
-			.bytes = frame, .last_part = !orphan || bytes == 2, .bounce = true,
-			.tag2 = tag, .tag2_ends = !orphan && bytes == 2,
+			.bytes = frame, .last_part = true, .bounce = true,
+			.tag2 = tag, .tag2_ends = bytes == 2,
 		};
 		s->count++;
+		s->list_changes++;
+		AcMark("bounce-frame");
 		s->carry = false;
 		phys += 2;
 		virt += 2;
@@ -366,6 +368,8 @@ static void maybe_start(struct ac97_stream *s)
 	uint32_t pending = entries_pending(s);
 	if (pending < 2 && !(pending >= 1 && s->port_empty))
 		return;
+	if (pending == 1)
+		AcMark("start-one-entry");
 	set_lvi(s);
 	wr8(s, AC97_CR, AC97_CR_RPBM | cr_enables);
 	s->dma_started = true;
@@ -381,16 +385,28 @@ static void reset_and_rebuild(struct ac97_stream *s, uint32_t played)
 	wr8(s, AC97_CR, 0);
 	wr8(s, AC97_CR, AC97_CR_RR | cr_enables);
 	struct ac97_shadow keep[MINIPORT_BDL_ENTRIES];
+	/* A bounce frame lives in its slot's bounce memory: moving to another
+	 * slot, it takes its bytes along (the old slot's memory is another
+	 * entry's from now on). */
+	uint8_t keep_bounce[MINIPORT_BDL_ENTRIES][4];
+	uint32_t frame = 2u * s->channels;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < s->count; i++) {
-		struct ac97_shadow sh = s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+		uint32_t slot = (s->head + i) % MINIPORT_BDL_ENTRIES;
+		struct ac97_shadow sh = s->shadow[slot];
 		if (sh.tombstone)
 			continue;
 		if (i < played)
 			sh.completed = true;
+		if (sh.bounce)
+			memcpy(keep_bounce[n], s->bounce + frame * slot, frame);
 		keep[n++] = sh;
 	}
 	for (uint32_t i = 0; i < n; i++) {
+		if (keep[i].bounce) {
+			memcpy(s->bounce + frame * i, keep_bounce[i], frame);
+			keep[i].physical = s->bounce_physical + frame * i;
+		}
 		s->shadow[i] = keep[i];
 		if (keep[i].completed)
 			write_null_descriptor(s, i);
@@ -400,6 +416,8 @@ static void reset_and_rebuild(struct ac97_stream *s, uint32_t played)
 	}
 	s->head = 0;
 	s->count = n;
+	s->list_changes++;
+	s->rebuilds++;
 	s->dma_started = false;
 	s->hold_lvi = false;
 	s->lvi_valid = false;	/* RR put LVI back to 0 */
@@ -415,7 +433,8 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 {
 	const struct ac97_policy *p = &s->adapter->policy;
 	if (!p->enter_producer(s)) {
-		s->produce_again = true;	/* the running producer goes again */
+		AcMark("second-producer");
+		p->producer_busy(s);
 		return;
 	}
 	do {
@@ -453,7 +472,7 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 /* ---- consumer -------------------------------------------------------------------- */
 
 /* How many entries from head are done, from CIV and CELV (invariant 4). */
-static uint32_t entries_done(struct ac97_stream *s)
+uint32_t ac97_entries_done(struct ac97_stream *s)
 {
 	if (!s->dma_started)
 		return 0;
@@ -492,21 +511,26 @@ static void finish_hold(struct ac97_stream *s)
 static void consume_locked(struct ac97_stream *s, KIRQL *old_irql)
 {
 	if (s->consuming) {
+		AcMark("second-consumer");
 		s->consume_again = true;
 		return;
 	}
 	s->consuming = true;
+	uint32_t released = 0;
 	do {
 		s->consume_again = false;
 		finish_hold(s);
 		for (;;) {
 			/* Derived again after every drop of the lock. */
-			uint32_t done = entries_done(s);
+			uint32_t done = s->adapter->policy.entries_done(s);
 			if (done == 0 && !(s->count > 0 && s->shadow[s->head].completed))
 				break;
 			struct ac97_shadow sh = s->shadow[s->head];
 			s->head = (s->head + 1) % MINIPORT_BDL_ENTRIES;
 			s->count--;
+			s->list_changes++;
+			if (++released == 2)
+				AcMark("coalesced-interrupt");	/* several done at once */
 			if (sh.tombstone || !sh.last_part) {
 				if (!sh.tombstone)
 					s->bytes_done += sh.bytes;
@@ -528,6 +552,8 @@ void ac97_service(void *stream)
 	struct ac97_stream *s = stream;
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
+	if (s->state == KSSTATE_STOP)
+		AcMark("stopped-under-dpc");
 	consume_locked(s, &old);
 	produce_locked(s, &old);
 	ac97_unlock(s, old);
@@ -538,6 +564,8 @@ void ac97_mapping_available(void *stream)
 	struct ac97_stream *s = stream;
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
+	if (s->producing)
+		AcMark("available-during-fill");
 	produce_locked(s, &old);
 	ac97_unlock(s, old);
 }
@@ -552,7 +580,8 @@ NTSTATUS ac97_set_state(void *stream, KSSTATE state)
 	switch (state) {
 	case KSSTATE_STOP:
 		/* Stop and reset; the port revokes what is still acquired. */
-		reset_and_rebuild(s, entries_done(s));
+		reset_and_rebuild(s, s->adapter->policy.entries_done(s));
+		s->stopped_with_entries = s->count > 0;
 		if (s->timer_service)
 			KeCancelTimer(&s->timer);
 		break;
@@ -564,6 +593,9 @@ NTSTATUS ac97_set_state(void *stream, KSSTATE state)
 		produce_locked(s, &old);
 		break;
 	case KSSTATE_RUN:
+		if (was == KSSTATE_PAUSE && s->stopped_with_entries)
+			AcMark("stop-restart");
+		s->stopped_with_entries = false;
 		if (s->dma_started)
 			wr8(s, AC97_CR, AC97_CR_RPBM | cr_enables);	/* resume */
 		produce_locked(s, &old);
@@ -607,6 +639,13 @@ static bool in_range(const struct ac97_stream *s, ac97_tag tag, ac97_tag first,
 	return s->adapter->policy.in_revoke_range(tag, first, last);
 }
 
+/* Whether the stream's tags are consecutive counters, so that a range's
+ * width is its number of mappings. */
+static bool tags_increase_here(const struct ac97_stream *s)
+{
+	return s->adapter->policy.tags_increase;
+}
+
 bool ac97_listed(const struct ac97_stream *s, ac97_tag tag)
 {
 	if ((s->split_active && s->split_tag == tag) || (s->carry && s->carry_tag == tag))
@@ -637,10 +676,16 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 		any = !sh->tombstone && in_range(s, sh->tag, first, last);
 	}
 	if (!any) {
+		AcMark("revoke-clamped");	/* nothing of the range still listed */
 		ac97_unlock(s, old);
 		return STATUS_SUCCESS;
 	}
+	if (!s->dma_started && s->count > 0)
+		AcMark("cancel-during-rebuild");	/* the list laid out again, DMA not restarted */
+	s->revoking = true;
 	bool was_running = pause_for_revoke(s);
+	if (was_running)
+		AcMark("revoke-while-running");
 	uint32_t cur = 0;	/* list position of the entry at CIV */
 	bool cur_done = true;
 	if (s->dma_started) {
@@ -693,11 +738,20 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 		s->split_active = false;
 	}
 	if (s->carry && in_range(s, s->carry_tag, first, last)) {
+		/* The carried half goes with its mapping: the IRP is cancelled,
+		 * IRPs hold whole frames, so the next mapping (another IRP's)
+		 * starts on a frame and nothing is paired with the orphan. */
 		if (!counted_any || s->carry_tag != counted_last)
 			(*revoked)++;
 		s->carry = false;
-		s->carry_lost = true;
 	}
+	if (tags_increase_here(s) && *revoked < last - first + 1)
+		AcMark("revoke-clamped");	/* part of the range no longer listed */
+	if (cur_revoked)
+		AcMark("revoke-current");
+	if (piv_revoked)
+		AcMark("revoke-prefetched");
+	s->list_changes++;
 	if (s->adapter->policy.revoke_resets(s, cur_revoked)) {
 		/* The current buffer is revoked: only a reset gets the engine
 		 * off it. The reset empties the FIFO, which may still hold the
@@ -718,6 +772,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 		wr8(s, AC97_CR, AC97_CR_RPBM | cr_enables);
 	}
 	bool streaming = s->state == KSSTATE_PAUSE || s->state == KSSTATE_RUN;
+	s->revoking = false;
 	ac97_unlock(s, old);
 	/* A revoke can empty the hardware queue; then no interrupt will come
 	 * to ask for more. A Service pass takes the next mappings. */
@@ -742,6 +797,8 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 			civ = rd8(s, AC97_CIV) & 0x1F;
 			picb = rd16(s, AC97_PICB);
 			civ2 = rd8(s, AC97_CIV) & 0x1F;
+			if (civ != civ2)
+				AcMark("position-reread");
 		} while (civ != civ2 && ++tries < 8);
 		uint32_t d = (civ + MINIPORT_BDL_ENTRIES - s->head) % MINIPORT_BDL_ENTRIES;
 		for (uint32_t i = 0; i < d && i < s->count; i++) {
@@ -854,20 +911,28 @@ static NTSTATUS get_mapping_unlocked(struct ac97_stream *s, KIRQL *old_irql, ac9
 				     PHYSICAL_ADDRESS *physical, PVOID *virtual_address,
 				     ULONG *bytes, ULONG *flags)
 {
+	uint32_t changes = s->list_changes, rebuilds = s->rebuilds;
 	ac97_unlock(s, *old_irql);
 	NTSTATUS st = PortGetMapping(s->port, tag_pointer(tag), physical, virtual_address, bytes,
 				     flags);
 	KeAcquireSpinLock(&s->lock, old_irql);
+	if (s->list_changes != changes)
+		AcMark("list-changed-around-get");
+	if (s->rebuilds != rebuilds && NT_SUCCESS(st))
+		AcMark("get-during-rebuild");
 	return st;
 }
 
 static void release_mappings_unlocked(struct ac97_stream *s, KIRQL *old_irql,
 				      const ac97_tag *tags, unsigned n)
 {
+	uint32_t changes = s->list_changes;
 	ac97_unlock(s, *old_irql);
 	for (unsigned i = 0; i < n; i++)
 		PortReleaseMapping(s->port, tag_pointer(tags[i]));
 	KeAcquireSpinLock(&s->lock, old_irql);
+	if (s->list_changes != changes)
+		AcMark("list-changed-around-release");
 }
 
 /* Invariant 8: one producer at a time. */
@@ -877,6 +942,11 @@ static bool one_producer(struct ac97_stream *s)
 		return false;
 	s->producing = true;
 	return true;
+}
+
+static void go_again(struct ac97_stream *s)
+{
+	s->produce_again = true;	/* the running producer goes round again */
 }
 
 static bool inclusive_range(ac97_tag tag, ac97_tag first, ac97_tag last)
@@ -896,6 +966,8 @@ const struct ac97_policy ac97_reference_policy = {
 	.get_mapping = get_mapping_unlocked,
 	.release_mappings = release_mappings_unlocked,
 	.enter_producer = one_producer,
+	.producer_busy = go_again,
+	.entries_done = ac97_entries_done,
 	.in_revoke_range = inclusive_range,
 	.revoke_resets = reset_when_current_revoked,
 };

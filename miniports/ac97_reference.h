@@ -79,6 +79,13 @@ struct ac97_policy {
 	/* A producer entering (lock held): false when another one runs, which
 	 * then goes round again (the reference admits one at a time). */
 	bool (*enter_producer)(struct ac97_stream *s);
+	/* What a producer that found another running does (lock held): the
+	 * reference leaves it a "go again" flag, so no wakeup is lost. */
+	void (*producer_busy)(struct ac97_stream *s);
+	/* How many entries from head the engine is done with (lock held):
+	 * the reference derives it from CIV and CELV, again after every drop
+	 * of the lock (invariant 4). */
+	uint32_t (*entries_done)(struct ac97_stream *s);
 	/* Whether tag lies in a revoke's range first..last. */
 	bool (*in_revoke_range)(ac97_tag tag, ac97_tag first, ac97_tag last);
 	/* Whether a revoke resets the engine; current_revoked says whether
@@ -135,11 +142,16 @@ struct ac97_stream {
 	bool carry;
 	ac97_tag carry_tag;
 	uint8_t carry_sample[2];
-	bool carry_lost;	/* a revoke took the carried sample: pair with zero */
 	uint8_t *bounce;	/* one frame per descriptor slot */
 	uint32_t bounce_physical;
 	bool producing, produce_again;
 	bool consuming, consume_again;
+	/* For the race windows it marks (AcMark): counters of changes to the
+	 * list and of rebuilds, seen before and after each lock drop; a
+	 * revoke in progress; a STOP that left entries queued. */
+	uint32_t list_changes, rebuilds;
+	bool revoking;
+	bool stopped_with_entries;
 	bool port_empty;	/* the last GetMapping said STATUS_NOT_FOUND */
 	bool dma_started;	/* RPBM set since the last reset */
 	bool hold_lvi;		/* halting at CIV to get past a revoked PIV */
@@ -173,6 +185,9 @@ void ac97_service(void *stream);
 void ac97_mapping_available(void *stream);
 NTSTATUS ac97_revoke_mappings(void *stream, PVOID first, PVOID last, PULONG revoked);
 NTSTATUS ac97_get_position(void *stream, PULONGLONG position);
+
+/* The reference's entries_done (CIV, and CELV for the last entry). */
+uint32_t ac97_entries_done(struct ac97_stream *s);
 
 /* Whether tag is still in the stream's list (not released or revoked).
  * Lock held. */

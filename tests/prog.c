@@ -80,6 +80,53 @@ void prog_run_in(struct prog_result *res, const char *cwd, const char *const *ar
 	fclose(err);
 }
 
+void prog_start(struct prog_child *c, const char *const *args)
+{
+	const char *prog = prog_path();
+	char *argv[32];
+	size_t argc = 0;
+	argv[argc++] = (char *)prog;
+	for (size_t i = 0; args[i] != NULL && argc < 31; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+	FILE *out = tmpfile();
+	FILE *err = tmpfile();
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(err);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fileno(out), 1);
+	posix_spawn_file_actions_adddup2(&fa, fileno(err), 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, prog, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	ck_assert_msg(rc == 0, "cannot run %s: %s", prog, strerror(rc));
+	c->pid = pid;
+	c->out = out;
+	c->err = err;
+}
+
+void prog_finish(struct prog_child *c, struct prog_result *res)
+{
+	int wstatus;
+	struct rusage ru;
+	while (wait4(c->pid, &wstatus, 0, &ru) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	res->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	res->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	res->max_rss_kib = ru.ru_maxrss;
+	slurp(c->out, res->out, sizeof(res->out));
+	slurp(c->err, res->err, sizeof(res->err));
+	fclose(c->out);
+	fclose(c->err);
+}
+
 void prog_run_fsize(struct prog_result *res, long fsize_bytes, const char *const *args)
 {
 	/* Both are inherited by the child: set them around the spawn only. */

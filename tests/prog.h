@@ -26,6 +26,21 @@ void prog_run_in(struct prog_result *res, const char *cwd, const char *const *ar
  * ignored): a write past it fails with EFBIG, as on a full disk. */
 void prog_run_fsize(struct prog_result *res, long fsize_bytes, const char *const *args);
 
+/* A program started in the background, for tests that signal it while it
+ * runs. */
+struct prog_child {
+	int pid;
+	void *out, *err;	/* FILE *: its captured output */
+};
+
+/* Starts $AC97SIM with args in a process group of its own, as a shell
+ * starts a job (so that kill(-pid, sig) reaches it and its children, as
+ * Ctrl-C on a terminal does); stdin is /dev/null. */
+void prog_start(struct prog_child *c, const char *const *args);
+
+/* Waits for it to end and fills res as prog_run does. */
+void prog_finish(struct prog_child *c, struct prog_result *res);
+
 /* $AC97SIM: the program the tests run (an absolute path). */
 const char *prog_path(void);
 

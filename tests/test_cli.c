@@ -470,7 +470,7 @@ START_TEST(malformed_inputs_exit_2_with_file_line)
 	snprintf(scen, sizeof(scen), "%s/bad.ini", dir);
 	write_file(scen, "[scenario]\nname = x\nbogus_key = 1\n");
 	snprintf(trace, sizeof(trace), "%s/bad.trace", dir);
-	write_file(trace, "ac97sim-trace 2\nbuild x\nnot a header line\n");
+	write_file(trace, "ac97sim-trace 3\nbuild x\nnot a header line\n");
 	snprintf(empty, sizeof(empty), "%s/empty.ini", dir);
 	write_file(empty, "; nothing but a comment\n");
 	static struct prog_result r;
@@ -506,7 +506,7 @@ START_TEST(help_for_every_command)
 	/* Goal: `help`, and `--help` on every command, exit 0 and describe the
 	 * command; `help` prints the exit-status table. */
 	static struct prog_result r;
-	const char *cmds[] = { "run", "replay", "explore", "play", "capture", "regs", "version" };
+	const char *cmds[] = { "run", "replay", "explore", "merge", "play", "capture", "regs", "version" };
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		prog_run(&r, (const char *const[]){ cmds[i], "--help", NULL }, NULL);
 		ck_assert_int_eq(r.status, 0);

@@ -185,8 +185,9 @@ END_TEST
 START_TEST(site_names)
 {
 	/* Goal: site numbers and names map both ways; unknown ones do not. */
-	static const char *const names[] = { NULL, "schedule", "timer-cpu", "stall", "fault" };
-	ck_assert_int_eq(SITE_COUNT, 5);
+	static const char *const names[] = { NULL,	  "schedule", "timer-cpu",   "stall", "fault",
+					     "param", "phase",	  "delay",	 "irq-latency", "swarm" };
+	ck_assert_int_eq(SITE_COUNT, 10);
 	for (int i = 1; i < SITE_COUNT; i++) {
 		ck_assert_str_eq(decide_site_name((enum decide_site)i), names[i]);
 		ck_assert_int_eq(decide_site_by_name(names[i]), i);
@@ -205,8 +206,10 @@ START_TEST(strategy_round_trip)
 {
 	/* Goal: strategy_format writes the documented text and strategy_parse
 	 * reads it back to the same strategy. */
-	const struct strategy cases[] = { random_walk, pct(1, 1), pct(3, 200), pct(8, UINT64_MAX) };
-	static const char *const texts[] = { "random", "pct depth=1 steps=1", "pct depth=3 steps=200",
+	const struct strategy cases[] = { random_walk, { STRATEGY_RANDOM, 0, 731 }, pct(1, 1), pct(3, 200),
+					  pct(8, UINT64_MAX) };
+	static const char *const texts[] = { "random", "random steps=731", "pct depth=1 steps=1",
+					     "pct depth=3 steps=200",
 					     "pct depth=8 steps=18446744073709551615" };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char buf[64];
@@ -235,15 +238,18 @@ START_TEST(strategy_rejections)
 		{ "pct depth=0 steps=5", "pct depth must be 1..8" },
 		{ "pct depth=9 steps=5", "pct depth must be 1..8" },
 		{ "pct depth=3 steps=0", "pct steps must be at least 1" },
-		{ "", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "replay", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "Random", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "random ", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "pct", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "pct depth=3", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "pct depth=3 steps=5 ", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "pct depth=3 steps=5x", "strategy is 'random' or 'pct depth=D steps=K'" },
-		{ "pct steps=5 depth=3", "strategy is 'random' or 'pct depth=D steps=K'" },
+		{ "", STRATEGY_FORMS },
+		{ "replay", STRATEGY_FORMS },
+		{ "Random", STRATEGY_FORMS },
+		{ "random ", STRATEGY_FORMS },
+		{ "pct", STRATEGY_FORMS },
+		{ "pct depth=3", STRATEGY_FORMS },
+		{ "pct depth=3 steps=5 ", STRATEGY_FORMS },
+		{ "pct depth=3 steps=5x", STRATEGY_FORMS },
+		{ "pct steps=5 depth=3", STRATEGY_FORMS },
+		{ "random steps=0", STRATEGY_FORMS },
+		{ "random steps=", STRATEGY_FORMS },
+		{ "random steps=5 ", STRATEGY_FORMS },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct strategy s;

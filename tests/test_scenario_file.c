@@ -188,11 +188,12 @@ static const char every_key[] =
 	"driver = wdk81-two-producers\n"
 	"max_steps = 0x1000\n"
 	"max_time = 2s\n"
-	"irq_defer_max = 500\n"
+	"irq_latency_max = 500us\n"
+	"swarm = stall-bus, refuse-mappings\n"
 	"\n"
 	"[device]\n"
 	"fifo_samples = 32\n"
-	"dma_latency = 3us\n"
+	"dma_latency = 3us..5us\n"
 	"codec_ready_delay = 96 frames\n"
 	"\n"
 	"[stream]\n"
@@ -202,10 +203,10 @@ static const char every_key[] =
 	"layout = contiguous\n"
 	"channels = 1\n"
 	"rate = 16000\n"
-	"irp_bytes = 2 KiB\n"
+	"irp_bytes = 2 KiB .. 3 KiB\n"
 	"irps_in_flight = 5\n"
 	"total_bytes = 10 pages\n"
-	"first_page_offset = 0x100\n"
+	"first_page_offset = 0x100..0x200\n"
 	"layout_seed = 12345678901234\n"
 	"\n"
 	"[miniport]\n"
@@ -220,7 +221,7 @@ static const char every_key[] =
 	"\n"
 	"[action]\n"
 	"kind = cancel-irp\n"
-	"at = 1000 ticks\n"
+	"at = 1000 ticks..2000 ticks\n"
 	"irp = 2\n"
 	"[action.two]\n"
 	"kind = set-state\n"
@@ -255,7 +256,12 @@ START_TEST(every_key_lands_in_its_field)
 	ck_assert_ptr_eq(sc->driver_ref.ops, driver_builtin("wdk81-two-producers"));
 	ck_assert_uint_eq(sc->max_steps, 0x1000);
 	ck_assert_uint_eq(sc->max_ticks, 2ull * SIM_TICKS_PER_SECOND);
-	ck_assert_uint_eq(sc->irq_defer_max, 500);
+	ck_assert_uint_eq(sc->irq_latency_max_ticks, sim_us_to_ticks(500));
+	ck_assert_uint_eq(sc->swarm_faults, (1u << SA_STALL_BUS) | (1u << SA_REFUSE_MAPPINGS));
+	ck_assert_uint_eq(sc->dma_latency_range_ticks, sim_us_to_ticks(5) - sim_us_to_ticks(3));
+	ck_assert_uint_eq(sc->irp_bytes_range, 1024);
+	ck_assert_uint_eq(sc->first_page_offset_range_bytes, 0x100);
+	ck_assert_uint_eq(sc->actions[0].at_range_ticks, 1000);
 	ck_assert_uint_eq(sc->device.fifo_samples, 32);
 	ck_assert_uint_eq(sc->device.dma_latency_ticks, sim_us_to_ticks(3));
 	ck_assert_uint_eq(sc->device.codec_ready_delay_ticks, 96u * SIM_TICKS_PER_FRAME);
@@ -387,12 +393,12 @@ START_TEST(syntax_comments_crlf_bom_indent)
 				   "# another\r\n"
 				   "  [scenario]   ; trailing\r\n"
 				   "\tcpus = 4 ; four\r\n"
-				   "   irq_defer_max = 7 # seven\r\n"
+				   "   irq_latency_max = 7 us # seven\r\n"
 				   "max_steps: 99\r\n"
 				   "name = a;b\r\n";
 	ck_assert_msg(load(&t, text, &sf, err) == 0, "%s", err);
 	ck_assert_uint_eq(sf.sc.cpus, 4);
-	ck_assert_uint_eq(sf.sc.irq_defer_max, 7);
+	ck_assert_uint_eq(sf.sc.irq_latency_max_ticks, sim_us_to_ticks(7));
 	ck_assert_uint_eq(sf.sc.max_steps, 99);
 	ck_assert_str_eq(sf.sc.name, "a;b");
 	scenario_file_free(&sf);
@@ -576,8 +582,14 @@ static const struct error_case error_cases[] = {
 	{ "[scenario]\ncpus = 9999999999999999999999999999999999999999999999999999999999\n",
 	  "2: cpus: 9999999999999999999999999999999999999999... is out of range (1..8)" },
 	{ "[scenario]\nmax_steps = 0\n", "2: max_steps: 0 is out of range (1..1000000000000)" },
-	{ "[scenario]\nirq_defer_max = 1000001\n",
-	  "2: irq_defer_max: 1000001 is out of range (0..1000000)" },
+	{ "[scenario]\nirq_latency_max = 101 ms\n",
+	  "2: irq_latency_max: 101 ms is out of range (0 ticks .. 100 ms)" },
+	{ "[scenario]\nswarm = stall-bus, cancel-irp\n",
+	  "2: swarm: 'cancel-irp' is not one of refuse-mappings, delay-interrupts, stall-cpu, "
+	  "stall-bus" },
+	{ "[stream]\nirp_bytes = 3 pages..2 pages\n",
+	  "2: irp_bytes: a range goes from the smaller to the larger" },
+	{ "[action]\nkind = cancel-irp\nat = 5ms..\n", "3: at: '' is not a time (a whole number and a unit: ticks, frames, us, ms, s)" },
 	{ "[device]\nfifo_samples = 15\n", "2: fifo_samples: 15 is odd (the FIFO holds whole sample pairs)" },
 	{ "[device]\nfifo_samples = 66\n", "2: fifo_samples: 66 is out of range (2..64)" },
 	{ "[stream]\nirps_in_flight = 0\n", "2: irps_in_flight: 0 is out of range (1..64)" },
@@ -615,7 +627,7 @@ static const struct error_case error_cases[] = {
 	  "3: irp_bytes: 64 IRPs of 49 pages need more than the 3071 guest pages the port has" },
 	{ "[stream]\ntotal_bytes = 6\n", "2: total_bytes: 6 is not a whole number of 4-byte frames" },
 	{ "[stream]\nfirst_page_offset = 3\n",
-	  "2: first_page_offset: 3 is odd (a buffer starts on a 16-bit sample)" },
+	  "2: first_page_offset: 3 bytes is not a whole number of 16-bit samples (a buffer starts on a sample)" },
 	{ "[stream]\nfirst_page_offset = 1 page\n",
 	  "2: first_page_offset: 1 page is out of range (0..4094 bytes)" },
 	{ "[stream]\ndirection = capture\nfirst_page_offset = 2\n",
@@ -989,7 +1001,7 @@ static void mutate(char *buf, size_t *len, uint64_t *rng)
 static const char fuzz_base[] =
 	"; a render scenario with every section\n"
 	"[scenario]\nname = fuzz\ncpus = 3\ndriver = reference\nmax_steps = 100000\n"
-	"max_time = 2s\nirq_defer_max = 100\n"
+	"max_time = 2s\nirq_latency_max = 100us\n"
 	"[device]\nfifo_samples = 32\ndma_latency = 3us\ncodec_ready_delay = 96 frames\n"
 	"[stream]\ndirection = render\nengine = po\nstyle = kmixer\nlayout = contiguous\n"
 	"channels = 2\nrate = 44100\nirp_bytes = 2 KiB\nirps_in_flight = 5\n"
@@ -1065,7 +1077,7 @@ static const struct range_probe range_probes[] = {
 	{ "scenario", "cpus", "[scenario]\n", false, 1 },
 	{ "scenario", "max_steps", "[scenario]\n", false, 1 },
 	{ "scenario", "max_time", "[scenario]\n", true, 1 },
-	{ "scenario", "irq_defer_max", "[scenario]\n", false, 1 },
+	{ "scenario", "irq_latency_max", "[scenario]\n", true, 1 },
 	{ "device", "fifo_samples", "[device]\n", false, 2 },
 	{ "device", "dma_latency", "[device]\n", true, 1 },
 	{ "device", "codec_ready_delay", "[device]\n", true, 1 },

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "trace.h"
 
-#define MAGIC "ac97sim-trace 2\n"
+#define MAGIC "ac97sim-trace 3\n"
 #define BUILD "build 5a9c0e1f22b4\n"
 #define SCENARIO "scenario 0123456789abcdef toy-counter\n" DRIVER CHECKERS_OFF	/* lines 3-5 */
 #define DRIVER "driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so\n"
@@ -316,7 +317,7 @@ START_TEST(write_refuses_invalid)
 	} while (0)
 	REFUSED(h.cpus = 0);
 	REFUSED(h.cpus = 9);
-	REFUSED(h.format = 1);
+	REFUSED(h.format = 2);
 	REFUSED(h.build_id[0] = '\0');
 	REFUSED(strcpy(h.build_id, "a b"));
 	REFUSED(strcpy(h.scenario_name, "tab\there"));
@@ -365,7 +366,7 @@ START_TEST(accept_comments_blank_crlf)
 	ck_assert_uint_eq(expect_ok("# a trace\n\n" HEADER "  \n#x\n" D0 "\t\n" D1 RESULT
 				    "# done\n" END "\n# after\n\n"),
 			  2);
-	ck_assert_uint_eq(expect_ok("ac97sim-trace 2\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
+	ck_assert_uint_eq(expect_ok("ac97sim-trace 3\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
 				    "driver reference 0000000000000000 builtin\r\ncheckers-off -\r\n"
 				    "strategy random\r\nseed 1\r\ncpus 2\r\n"
 				    "d 0 stall 2 1 68AE9202922D3C31\r\n\r\n"
@@ -396,10 +397,10 @@ END_TEST
 START_TEST(reject_format_version)
 {
 	/* Goal: another format version is refused by number. */
-	expect_error("ac97sim-trace 1\n" BUILD, "t.trace:1: unsupported trace format 1 (this build reads 2)");
-	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 2)");
+	expect_error("ac97sim-trace 2\n" BUILD, "t.trace:1: unsupported trace format 2 (this build reads 3)");
+	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 3)");
 	expect_error("ac97sim-trace 99999999999999999999\n",
-		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 2)");
+		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 3)");
 	expect_error("ac97sim-trace one\n", "t.trace:1: bad trace format version 'one'");
 	expect_error("ac97sim-trace -1\n", "t.trace:1: bad trace format version '-1'");
 }
@@ -651,23 +652,23 @@ START_TEST(reject_strategy)
 	/* Goal: strategy text goes through strategy_parse (its reason is
 	 * reported) and must be written the way strategy_format writes it. */
 	expect_error(MAGIC BUILD SCENARIO "strategy fast\n",
-		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy replay\n",
-		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=9 steps=5\n", "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=0 steps=5\n", "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2 steps=0\n",
 		     "t.trace:6: pct steps must be at least 1");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=2\n",
-		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy\n",
 		     "t.trace:6: expected 'strategy random' or 'strategy pct depth=D steps=K'");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=-1\n",
-		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=4294967299 steps=5\n",
 		     "t.trace:6: pct depth must be 1..8");
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=+3 steps=5\n",
-		     "t.trace:6: strategy is 'random' or 'pct depth=D steps=K'");
+		     "t.trace:6: " STRATEGY_FORMS);
 	expect_error(MAGIC BUILD SCENARIO "strategy pct depth=3 steps=05\n",
 		     "t.trace:6: strategy 'pct depth=3 steps=05' is not written as "
 		     "'pct depth=3 steps=5'");

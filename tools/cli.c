@@ -57,6 +57,34 @@ bool cli_parse_u64(const char *text, uint64_t *out)
 	return true;
 }
 
+bool cli_parse_duration_ms(const char *text, uint64_t *ms)
+{
+	static const struct {
+		const char *name;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 } };
+	if (text == NULL)
+		return false;
+	size_t digits = strspn(text, "0123456789");
+	char number[24];
+	uint64_t n;
+	if (digits == 0 || digits >= sizeof(number))
+		return false;
+	memcpy(number, text, digits);
+	number[digits] = '\0';
+	if (!cli_parse_u64(number, &n))
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(text + digits, units[i].name) != 0)
+			continue;
+		if (n > UINT64_MAX / units[i].ms)
+			return false;
+		*ms = n * units[i].ms;
+		return true;
+	}
+	return false;
+}
+
 static int option_index(const struct cli_spec *spec, const char *name)
 {
 	for (size_t i = 0; i < spec->n_options; i++)
@@ -95,6 +123,27 @@ bool cli_u64(const struct cli_spec *spec, const struct cli_args *a, const char *
 		return false;
 	}
 	*out = n;
+	return true;
+}
+
+bool cli_duration_ms(const struct cli_spec *spec, const struct cli_args *a, const char *name,
+		     uint64_t min_ms, uint64_t max_ms, uint64_t *out_ms)
+{
+	const char *v = cli_value(spec, a, name);
+	if (v == NULL)
+		return true;
+	uint64_t ms;
+	if (!cli_parse_duration_ms(v, &ms)) {
+		cli_usage_error(spec, "--%s '%s' is not a duration (a whole number and a unit, ms, s "
+				"or m: 250ms, 30s, 2m)", name, v);
+		return false;
+	}
+	if (ms < min_ms || ms > max_ms) {
+		cli_usage_error(spec, "--%s %s is out of range: %llu ms..%llu ms", name, v,
+				(unsigned long long)min_ms, (unsigned long long)max_ms);
+		return false;
+	}
+	*out_ms = ms;
 	return true;
 }
 

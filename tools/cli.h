@@ -47,7 +47,8 @@ struct cli_spec {
 	const char *epilogue;	/* printed after the options (exit status...), or NULL */
 };
 
-#define CLI_OPERANDS_MAX 8u
+/* merge takes a file per shard: a search may be split many ways. */
+#define CLI_OPERANDS_MAX 4096u
 
 /* What was given. values[i] is the value of options[i] (its last
  * occurrence), or NULL when it was not given; for a flag, "" when given.
@@ -84,6 +85,21 @@ bool cli_u64(const struct cli_spec *spec, const struct cli_args *a, const char *
 
 /* A whole-string unsigned number, decimal or 0x-hex, no sign, no octal. */
 bool cli_parse_u64(const char *text, uint64_t *out);
+
+/*
+ * A span of wall-clock time for an option (explore --time): a whole
+ * decimal number and a unit, ms, s or m, with nothing between them
+ * ("250ms", "30s", "2m"). The scenario files' times are simulated time
+ * (ticks, frames, us) and parsed with the scenario's own units; this one
+ * is the host's. Returns false for anything else, or on overflow.
+ */
+bool cli_parse_duration_ms(const char *text, uint64_t *ms);
+
+/* Reads a duration option as cli_u64 reads a number: when given, it must
+ * be a duration in [min_ms, max_ms] (reported otherwise, and false
+ * returned); when not, *out_ms is left as it is. */
+bool cli_duration_ms(const struct cli_spec *spec, const struct cli_args *a, const char *name,
+		     uint64_t min_ms, uint64_t max_ms, uint64_t *out_ms);
 
 /* Reports a usage error for the command and returns 2. */
 int cli_usage_error(const struct cli_spec *spec, const char *fmt, ...)

@@ -9,6 +9,7 @@ const struct exit_status_row exit_status_table[] = {
 	{ EXIT_USAGE, "-", "bad usage or input, or an output that cannot be written" },
 	{ EXIT_LIMIT, "limit", "a run was cut by its step or time limit before its end; none failed" },
 	{ EXIT_DIVERGED, "diverged", "a replay left its recording (another build or scenario)" },
+	{ EXIT_INTERRUPTED, "-", "explore was stopped by SIGINT or SIGTERM; what ran is reported" },
 };
 
 const unsigned exit_status_rows = sizeof(exit_status_table) / sizeof(exit_status_table[0]);

@@ -15,6 +15,10 @@ enum exit_status {
 	EXIT_USAGE = 2,		/* bad usage or input, or an output that cannot be written */
 	EXIT_LIMIT = 3,		/* a run was cut by its step or time limit; none failed */
 	EXIT_DIVERGED = 4,	/* a replay left its recording */
+	/* explore stopped by SIGINT or SIGTERM: what ran is reported. 128 +
+	 * SIGINT, as a shell reports a command Ctrl-C ended, so that scripts
+	 * testing for 130 see it either way (SIGTERM gives 130 too). */
+	EXIT_INTERRUPTED = 130,
 };
 
 struct exit_status_row {

@@ -6,35 +6,75 @@
  * is a function of its seed (runs.h), and explore reports the lowest
  * failing seed of the range, stopping the workers only once every lower
  * seed has run (with --keep-going it runs them all and lists every failing
- * seed). So a search split into seed ranges finds the same failing seeds
- * as the whole. The lowest failing seed is run again here, recorded, and
- * written as a trace with the command that replays it.
+ * seed). So a search split into shards (--shard K/N, explore_result.h) or
+ * ranges finds the same failing seeds as the whole, and `ac97sim merge`
+ * puts shards back together. The lowest failing seed is run again here,
+ * recorded, and written as a trace with the command that replays it.
  *
  * Verdicts are counted apart: passed, failed, and cut by a limit (a run
  * that hit its step or time limit has not passed: it says nothing about
- * the end of the stream).
+ * the end of the stream); so are the race windows (windows.h) each run
+ * reached, per strategy, so that a search shows whether it got where the
+ * races live.
+ *
+ * Workers. J worker processes share the shard's seeds lowest first: each
+ * takes the next local index from a counter they share (an atomic in a
+ * shared mapping), so seeds start in increasing order whichever worker is
+ * faster, and a search stopped by its time budget has run exactly a prefix
+ * of its seeds. Each worker writes lines on a pipe to the parent:
+ *
+ *   start SEED                       before a run, so that the parent
+ *                                    knows which seed a worker that died
+ *                                    was running
+ *   SEED VERDICT CHECKER WINDOWS     after it: VERDICT is enum run_verdict
+ *                                    as a decimal number (0 pass, 1 fail,
+ *                                    2 limit, 3 diverged), CHECKER the
+ *                                    failure's name or "-", WINDOWS the
+ *                                    run's windows_hit as 0x-hex (bit w:
+ *                                    window w of windows.h was reached)
+ *
+ * e.g. "start 17" then "17 1 revoke-count 0x20". A worker stops after a run
+ * whose driver crashed or hung (its memory may be damaged) and the parent
+ * starts a fresh one, which goes on taking seeds; a worker that dies in a
+ * run has that run counted as a driver-crash failure.
+ *
+ * Stopping early. --time: no worker takes a seed once the budget is spent
+ * (the runs under way finish), so what ran is the shard's lowest seeds;
+ * the result says which prefix of them all ran and how many ran beyond it
+ * (only a seed whose worker died or was stopped leaves a hole). SIGINT or
+ * SIGTERM: no worker takes another seed, the runs under way get a second
+ * to end (then they are stopped, lost and not counted), the lowest
+ * failure's trace is recorded, the summary printed, the JSON written
+ * marked "interrupted", and explore exits 130; a second signal ends it at
+ * once. Workers ignore SIGINT and SIGTERM, so that a terminal's Ctrl-C,
+ * or a batch system's SIGTERM, which reach the whole process group, leave
+ * the stopping to the parent (a worker they killed would count as a crash
+ * of the driver); the parent stops workers with SIGKILL.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "outfile.h"
 #include "driver_option.h"
+#include "explore_result.h"
+#include "outfile.h"
 #include "runs.h"
 
 #define JOBS_MAX 64u
 #define WORKER_SETUP_FAILED 100	/* a worker's exit status: the scenario would not set up */
 #define WORKER_RESTART 101	/* ...: the driver crashed or hung; start a fresh worker */
-#define FAILURES_LISTED_MAX 10u	/* failing seeds printed (all go to the JSON) */
 #define ERR_MAX 1200
+#define TIME_BUDGET_MS_MAX (UINT64_C(100) * 24 * 3600 * 1000)	/* 100 days */
 
 static const struct cli_option explore_options[] = {
 	{ "strategy", 0, CLI_VALUE, "S",
@@ -44,7 +84,14 @@ static const struct cli_option explore_options[] = {
 	{ "runs", 'n', CLI_VALUE, "N", "schedules to try (default 1000)" },
 	{ "seed", 's', CLI_VALUE, "S", "the first seed (default 1)" },
 	{ "jobs", 'j', CLI_VALUE, "J", "worker processes (default: the machine's processors)" },
-	{ "json", 0, CLI_VALUE, "FILE", "write the results for machines" },
+	{ "shard", 0, CLI_VALUE, "K/N",
+	  "run only shard K of N (1 <= K <= N): the seeds S + i of\n"
+	  "the range with i % N == K - 1; `ac97sim merge` joins the\n"
+	  "N results (docs/scale-out.md)" },
+	{ "time", 't', CLI_VALUE, "T",
+	  "start no new seed once T has passed (250ms, 30s, 2m): a\n"
+	  "partial search, whose summary and JSON say which seeds ran" },
+	{ "json", 0, CLI_VALUE, "FILE", "write the results for machines (and for merge)" },
 	{ "trace-dir", 0, CLI_VALUE, "DIR", "where the failing trace goes (default: here)" },
 	{ "keep-going", 'k', CLI_FLAG, NULL, "run all N and list every failing seed" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
@@ -54,23 +101,36 @@ static const struct cli_option explore_options[] = {
 
 static const struct cli_spec explore_spec = {
 	.command = "explore",
-	.synopsis = "SCENARIO [--runs N] [--seed S] [--jobs J] [OPTIONS]",
+	.synopsis = "SCENARIO [--runs N] [--seed S] [--jobs J] [--shard K/N] [--time T] [OPTIONS]",
 	.description =
 		"Runs the scenario under many schedules (seeds S, S+1, ... S+N-1), each\n"
 		"refereed by every checker, over J worker processes. On a terminal a progress\n"
 		"bar shows how far it got.\n"
 		"\n"
-		"A seed names a schedule: seed N runs the same whatever --seed, --runs and\n"
-		"--jobs surround it, and `ac97sim run SCENARIO --seed N --strategy S` runs it\n"
-		"again. When a run fails, explore reports the lowest failing seed, writes its\n"
-		"trace and prints the exact command that replays it. Runs cut by their step or\n"
-		"time limit are counted apart: they have not passed.\n",
+		"A seed names a schedule: seed N runs the same whatever --seed, --runs,\n"
+		"--jobs and --shard surround it, and `ac97sim run SCENARIO --seed N --strategy S`\n"
+		"runs it again. When a run fails, explore reports the lowest failing seed,\n"
+		"writes its trace and prints the exact command that replays it; without\n"
+		"--keep-going it stops once every seed below that one has run. Runs cut by\n"
+		"their step or time limit are counted apart: they have not passed.\n"
+		"\n"
+		"The summary counts, per strategy, the runs that reached each race window\n"
+		"(ac97sim help windows) and names the windows no run reached.\n"
+		"\n"
+		"A search that stopped before its end (first failure, --time, Ctrl-C) says\n"
+		"which seeds it covered: the longest run of lowest seeds that all ran, and how\n"
+		"many ran beyond them. Ctrl-C (SIGINT) or SIGTERM stops the workers, prints\n"
+		"what ran and writes the JSON marked \"interrupted\"; a second one ends at once.\n"
+		"\n"
+		"--shard K/N and `ac97sim merge OUT.json IN.json...` spread one search over\n"
+		"processes or machines (GNU parallel, Slurm): docs/scale-out.md.\n",
 	.options = explore_options,
 	.n_options = sizeof(explore_options) / sizeof(explore_options[0]),
 	.operands_min = 1,
 	.operands_max = 1,
 	.epilogue = "Exit: 0 every run passed, 1 a run failed, 3 no run failed but some were cut\n"
-		    "by a limit, 2 bad usage or input (see 'ac97sim help').\n",
+		    "by a limit, 2 bad usage or input, 130 interrupted (see 'ac97sim help').\n"
+		    "A search cut short by --time exits as its runs say.\n",
 };
 
 void help_explore(FILE *f)
@@ -78,16 +138,43 @@ void help_explore(FILE *f)
 	cli_help(&explore_spec, f);
 }
 
-enum strategy_choice { CHOICE_PORTFOLIO, CHOICE_RANDOM, CHOICE_PCT };
-
 struct explore_opts {
 	const char *scenario;
-	enum strategy_choice choice;
+	enum explore_choice choice;
 	uint64_t depth, runs, seed, jobs;
+	uint64_t shard_index, shard_count;	/* 1/1 when not sharded */
+	uint64_t time_budget_ms;		/* 0: none */
 	const char *json, *trace_dir;
 	struct runs_choices choices;
 	bool keep_going, quiet;
 };
+
+/* "K/N" with 1 <= K <= N <= runs. Reports and returns false otherwise. */
+static bool parse_shard(const struct cli_spec *spec, const char *text, struct explore_opts *o)
+{
+	const char *slash = strchr(text, '/');
+	char k_text[24];
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(k_text)) {
+		cli_usage_error(spec, "--shard '%s' is not K/N (shard K of N, e.g. 2/8)", text);
+		return false;
+	}
+	memcpy(k_text, text, (size_t)(slash - text));
+	k_text[slash - text] = '\0';
+	if (!cli_parse_u64(k_text, &o->shard_index) || !cli_parse_u64(slash + 1, &o->shard_count)) {
+		cli_usage_error(spec, "--shard '%s' is not K/N (shard K of N, e.g. 2/8)", text);
+		return false;
+	}
+	if (o->shard_count < 1 || o->shard_index < 1 || o->shard_index > o->shard_count) {
+		cli_usage_error(spec, "--shard %s: K must be 1..N", text);
+		return false;
+	}
+	if (o->shard_count > o->runs) {
+		cli_usage_error(spec, "--shard %s: more shards than the %" PRIu64 " seeds of --runs",
+				text, o->runs);
+		return false;
+	}
+	return true;
+}
 
 static int parse(int argc, char **argv, struct explore_opts *o)
 {
@@ -101,6 +188,7 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	o->depth = 3;
 	o->runs = 1000;
 	o->seed = 1;
+	o->shard_index = o->shard_count = 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = cpus > 0 ? (uint64_t)cpus : 1;
 	if (o->jobs > JOBS_MAX)
@@ -108,18 +196,25 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	if (!cli_u64(spec, &a, "depth", 1, PCT_DEPTH_MAX, &o->depth) ||
 	    !cli_u64(spec, &a, "runs", 1, UINT64_MAX / 2, &o->runs) ||
 	    !cli_u64(spec, &a, "seed", 0, UINT64_MAX / 2, &o->seed) ||
-	    !cli_u64(spec, &a, "jobs", 1, JOBS_MAX, &o->jobs))
+	    !cli_u64(spec, &a, "jobs", 1, JOBS_MAX, &o->jobs) ||
+	    !cli_duration_ms(spec, &a, "time", 1, TIME_BUDGET_MS_MAX, &o->time_budget_ms))
+		return EXIT_USAGE;
+	/* Seeds are JSON integers (signed 64-bit) in the results. */
+	if (o->seed > (uint64_t)INT64_MAX - (o->runs - 1))
+		return cli_usage_error(spec, "the last seed, --seed + --runs - 1, must be below 2^63");
+	const char *shard = cli_value(spec, &a, "shard");
+	if (shard != NULL && !parse_shard(spec, shard, o))
 		return EXIT_USAGE;
 	const char *s = cli_value(spec, &a, "strategy");
 	if (s == NULL || strcmp(s, "portfolio") == 0)
-		o->choice = CHOICE_PORTFOLIO;
+		o->choice = EXPLORE_PORTFOLIO;
 	else if (strcmp(s, "random") == 0)
-		o->choice = CHOICE_RANDOM;
+		o->choice = EXPLORE_RANDOM;
 	else if (strcmp(s, "pct") == 0)
-		o->choice = CHOICE_PCT;
+		o->choice = EXPLORE_PCT;
 	else
 		return cli_usage_error(spec, "--strategy is portfolio, random or pct, not '%s'", s);
-	if (o->choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
+	if (o->choice != EXPLORE_PCT && cli_given(spec, &a, "depth"))
 		cli_note_unused(spec, "depth", "it sets PCT's depth for --strategy pct only");
 	o->json = cli_value(spec, &a, "json");
 	o->trace_dir = cli_value(spec, &a, "trace-dir");
@@ -129,8 +224,9 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	o->quiet = cli_given(spec, &a, "quiet");
 	o->choices = (struct runs_choices){ cli_value(spec, &a, "driver"),
 					    cli_value(spec, &a, "no-check") };
-	if (o->jobs > o->runs)
-		o->jobs = o->runs;
+	uint64_t n_seeds = explore_shard_seeds(o->runs, o->shard_index, o->shard_count);
+	if (o->jobs > n_seeds)
+		o->jobs = n_seeds;
 	char err[ERR_MAX];
 	if ((o->json != NULL && outfile_check(o->json, err, sizeof(err)) != 0) ||
 	    outfile_check_dir(o->trace_dir, err, sizeof(err)) != 0) {
@@ -140,99 +236,167 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	return CLI_CONTINUE;
 }
 
-/* The strategy seed s runs with: a function of s (and the scenario's k). */
-static struct strategy strategy_for(const struct explore_opts *o, uint64_t s, uint64_t k)
+/* ---- signals -------------------------------------------------------------------- */
+
+/* The first SIGINT or SIGTERM (0: none yet). */
+static volatile sig_atomic_t stop_signal;
+/* Written to by the handler so that a poll() wakes up whenever the
+ * signal lands (a flag alone could be missed just before poll blocks). */
+static int wake_pipe[2] = { -1, -1 };
+/* The children running (0: free slot), for a second signal to end them:
+ * worker j in slot j, a calibration or recording run in slot JOBS_MAX. */
+static volatile sig_atomic_t children[JOBS_MAX + 1];
+#define CHILD_SLOT_ONE_RUN JOBS_MAX
+
+static struct sigaction old_sigint, old_sigterm;
+
+static void on_stop_signal(int sig)
 {
-	switch (o->choice) {
-	case CHOICE_PORTFOLIO: return runs_portfolio_strategy(s, k);
-	case CHOICE_PCT:
-		return (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = (uint32_t)o->depth,
-					  .pct_steps = k };
-	case CHOICE_RANDOM: break;
+	if (stop_signal != 0) {
+		/* The second: the user means it. Nothing that might block. */
+		for (unsigned i = 0; i <= JOBS_MAX; i++)
+			if (children[i] > 0)
+				kill((pid_t)children[i], SIGKILL);
+		outfile_remove_temps();
+		_exit(EXIT_INTERRUPTED);
 	}
-	return (struct strategy){ .kind = STRATEGY_RANDOM };
+	stop_signal = sig;
+	int saved = errno;
+	if (wake_pipe[1] >= 0) {
+		ssize_t w = write(wake_pipe[1], "!", 1);
+		(void)w;	/* full already: it is awake */
+	}
+	errno = saved;
 }
 
-/* A worker: runs seed offsets from, from + jobs, ... (< runs) and writes
- * two lines a run: "start SEED" before it and "SEED VERDICT CHECKER" after,
- * so that the parent knows which seed a worker that died was running.
- * After a run whose driver crashed or hung it stops (WORKER_RESTART): its
- * memory may be damaged, and the parent starts a fresh one for the rest. */
-static _Noreturn void worker(const struct explore_opts *o, const struct scenario_file *sf,
-			     uint64_t k, uint64_t from, int fd)
+static int signals_install(void)
+{
+	if (pipe(wake_pipe) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal interrupts the parent's waits. */
+	sigaction(SIGINT, &sa, &old_sigint);
+	sigaction(SIGTERM, &sa, &old_sigterm);
+	return 0;
+}
+
+static void signals_restore(void)
+{
+	sigaction(SIGINT, &old_sigint, NULL);
+	sigaction(SIGTERM, &old_sigterm, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+		wake_pipe[i] = -1;
+	}
+}
+
+/* In a child just forked: the parent does the stopping (see the header),
+ * with SIGKILL. SIGTERM is ignored as well as SIGINT because a batch
+ * system (Slurm at a job's time limit) sends it to every process of the
+ * job: a worker it killed would count as a crash of the driver. */
+static void child_signals(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	for (int i = 0; i < 2; i++)
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+}
+
+static void child_started(unsigned slot, pid_t pid)
+{
+	children[slot] = (sig_atomic_t)pid;
+}
+
+static void child_ended(unsigned slot)
+{
+	children[slot] = 0;
+}
+
+/* ---- workers -------------------------------------------------------------------- */
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static double wall_seconds(void)
+{
+	return (double)monotonic_ns() * 1e-9;
+}
+
+/* The next local index to run, shared by the workers of one search. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "the seed counter is shared between processes");
+typedef _Atomic unsigned long long seed_counter;
+
+/* A worker: takes local indexes of r's shard from *next, lowest first, and
+ * writes the lines of the header. Takes none at or after deadline_ns (0:
+ * no deadline). After a run whose driver crashed or hung it stops
+ * (WORKER_RESTART). */
+static _Noreturn void worker(const struct explore_result *r, const struct scenario_file *sf,
+			     seed_counter *next, uint64_t deadline_ns, int fd)
 {
 	FILE *out = fdopen(fd, "w");
 	if (out == NULL)
 		_exit(WORKER_SETUP_FAILED);
-	for (uint64_t i = from; i < o->runs; i += o->jobs) {
-		uint64_t s = o->seed + i;
-		struct strategy st = strategy_for(o, s, k);
-		struct scenario_outcome r;
+	for (;;) {
+		if (deadline_ns != 0 && monotonic_ns() >= deadline_ns)
+			break;
+		uint64_t m = atomic_fetch_add(next, 1);
+		if (m >= r->n_seeds)
+			break;
+		uint64_t s = explore_seed_of(r, m);
+		struct strategy st = explore_strategy_for(&r->search, s);
+		struct scenario_outcome out_run;
 		const char *why = NULL;
 		fprintf(out, "start %" PRIu64 "\n", s);
 		fflush(out);
-		if (runs_verdict(sf, &st, s, &r, &why) != 0)
+		if (runs_verdict(sf, &st, s, &out_run, &why) != 0)
 			_exit(WORKER_SETUP_FAILED);
-		fprintf(out, "%" PRIu64 " %d %s\n", s, (int)r.result.verdict,
-			r.result.checker[0] ? r.result.checker : "-");
+		const struct run_result *res = &out_run.result;
+		fprintf(out, "%" PRIu64 " %d %s 0x%" PRIx64 "\n", s, (int)res->verdict,
+			res->checker[0] ? res->checker : "-", res->windows_hit);
 		fflush(out);
-		if (runs_result_damaged(&r.result))
+		if (runs_result_damaged(res))
 			_exit(WORKER_RESTART);
 	}
 	fclose(out);
 	_exit(0);
 }
 
-static double wall_seconds(void)
+static void progress(const struct explore_result *r, double t0)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* What the runs came to. Per seed: 0 not run yet, else 1 + verdict. */
-struct tally {
-	uint8_t *by_seed;
-	uint64_t done, passed, failed, limited;
-	uint64_t lowest_fail;	/* UINT64_MAX: none */
-	uint64_t below;		/* every seed offset below this has run */
-	char (*checker)[32];	/* of each failing seed, by offset */
-	uint64_t workers_died;	/* runs that took their worker process down */
-};
-
-static void progress(const struct explore_opts *o, const struct tally *t, double t0)
-{
-	int width = 30, filled = (int)(width * (double)t->done / (double)o->runs);
-	double rate = (double)t->done / (wall_seconds() - t0 + 1e-9);
+	int width = 30, filled = (int)(width * (double)r->runs / (double)r->n_seeds);
+	double rate = (double)r->runs / (wall_seconds() - t0 + 1e-9);
 	fprintf(stderr,
 		"\r[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs, %" PRIu64 " failed, %" PRIu64
 		" limit, %.0f runs/s ",
-		filled, "##############################", width - filled, "", t->done, o->runs,
-		t->failed, t->limited, rate);
+		filled, "##############################", width - filled, "", r->runs, r->n_seeds,
+		r->failed, r->limited, rate);
 }
 
-static void record(const struct explore_opts *o, struct tally *t, const char *line)
+/* A result line from a worker (the format of the header); anything else,
+ * or a seed that is not the shard's or ran already, is ignored. */
+static void record(struct explore_result *r, const char *line)
 {
-	uint64_t seed;
+	uint64_t seed, windows_hit;
 	int verdict;
 	char checker[32];
-	if (sscanf(line, "%" SCNu64 " %d %31s", &seed, &verdict, checker) != 3 || seed < o->seed ||
-	    seed - o->seed >= o->runs || t->by_seed[seed - o->seed] != 0)
+	if (sscanf(line, "%" SCNu64 " %d %31s 0x%" SCNx64, &seed, &verdict, checker,
+		   &windows_hit) != 4 ||
+	    verdict < RUN_PASS || verdict > RUN_DIVERGED)
 		return;
-	uint64_t i = seed - o->seed;
-	t->by_seed[i] = (uint8_t)(1 + verdict);
-	t->done++;
-	switch ((enum run_verdict)verdict) {
-	case RUN_PASS: t->passed++; break;
-	case RUN_LIMIT: t->limited++; break;
-	case RUN_FAIL:
-	case RUN_DIVERGED:
-		t->failed++;
-		snprintf(t->checker[i], sizeof(t->checker[i]), "%s", checker);
-		if (seed < t->lowest_fail)
-			t->lowest_fail = seed;
-		break;
-	}
+	(void)explore_result_add(r, seed, (enum run_verdict)verdict, checker, windows_hit);
 }
 
 /* Forks a child joined to us by a pipe. Returns the child's pid in the
@@ -254,6 +418,8 @@ static pid_t fork_with_pipe(int *fd)
 		errno = saved;
 		return -1;
 	}
+	if (pid == 0)
+		child_signals();
 	close(pid == 0 ? p[0] : p[1]);
 	*fd = pid == 0 ? p[1] : p[0];
 	return pid;
@@ -274,162 +440,236 @@ static size_t read_answer(int fd, void *buf, size_t len)
 	return have;
 }
 
+/* waitpid that a signal does not cut short. */
+static pid_t wait_child(pid_t pid, int *ws)
+{
+	pid_t got;
+	while ((got = waitpid(pid, ws, 0)) < 0 && errno == EINTR)
+		continue;
+	return got;
+}
+
 /* One worker process and what the parent knows of it. */
 struct job {
 	pid_t pid;		/* 0: not running */
 	int fd;			/* its pipe, or -1 */
-	uint64_t stripe;	/* it runs offsets stripe, stripe + jobs, ... */
 	uint64_t running;	/* the seed it said it started, or UINT64_MAX */
-	uint64_t last_offset;	/* the offset of its last started seed */
 	char buf[256];
 	size_t fill;
 };
 
-/* Starts a worker for offsets from, from + jobs, ... Returns 0, or -1. */
-static int job_start(struct job *jb, struct job *all, uint64_t n_jobs,
-		     const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
-		     uint64_t from)
+/* What every worker of one search shares. */
+struct crew {
+	struct job jobs[JOBS_MAX];
+	uint64_t n_jobs;
+	const struct explore_result *r;
+	const struct scenario_file *sf;
+	uint64_t deadline_ns;	/* 0: no time budget */
+	seed_counter *next;	/* in a shared mapping: the workers' next local index */
+};
+
+/* Starts worker j. Returns 0, or -1. */
+static int job_start(struct crew *c, uint64_t j)
 {
+	struct job *jb = &c->jobs[j];
 	int fd;
 	pid_t pid = fork_with_pipe(&fd);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		for (uint64_t q = 0; q < n_jobs; q++)
-			if (all[q].fd >= 0)
-				close(all[q].fd);
-		worker(o, sf, k, from, fd);
+		for (uint64_t q = 0; q < c->n_jobs; q++)
+			if (c->jobs[q].fd >= 0)
+				close(c->jobs[q].fd);
+		worker(c->r, c->sf, c->next, c->deadline_ns, fd);
 	}
+	child_started((unsigned)j, pid);
 	jb->pid = pid;
 	jb->fd = fd;
 	jb->running = UINT64_MAX;
-	jb->last_offset = from;
 	jb->fill = 0;
 	return 0;
 }
 
 /* A line from a worker: a start or a result. */
-static void job_line(struct job *jb, const struct explore_opts *o, struct tally *t,
-		     const char *line)
+static void job_line(struct job *jb, struct explore_result *r, const char *line)
 {
 	uint64_t seed;
 	if (sscanf(line, "start %" SCNu64, &seed) == 1) {
 		jb->running = seed;
-		if (seed >= o->seed)
-			jb->last_offset = seed - o->seed;
 		return;
 	}
-	record(o, t, line);
+	record(r, line);
 	jb->running = UINT64_MAX;
 }
 
-/* The worker's pipe closed: it finished, stopped for a restart, or died.
- * Returns the offset to restart it at (UINT64_MAX: nothing left or not to
- * restart); *setup_failed when the scenario would not set up. */
-static uint64_t job_ended(struct job *jb, const struct explore_opts *o, struct tally *t,
-			  bool *setup_failed)
+static bool budget_spent(const struct crew *c)
 {
+	return c->deadline_ns != 0 && monotonic_ns() >= c->deadline_ns;
+}
+
+/* Worker j's pipe closed: it finished, stopped for a restart, or died.
+ * Returns whether to start a fresh one (seeds are left, and neither the
+ * budget nor a signal says stop); *setup_failed when the scenario would
+ * not set up. */
+static bool job_ended(struct crew *c, uint64_t j, struct explore_result *r, bool *setup_failed)
+{
+	struct job *jb = &c->jobs[j];
 	int ws = 0;
 	close(jb->fd);
 	jb->fd = -1;
-	waitpid(jb->pid, &ws, 0);
+	wait_child(jb->pid, &ws);
+	child_ended((unsigned)j);
 	jb->pid = 0;
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-		return UINT64_MAX;
+		return false;
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == WORKER_SETUP_FAILED) {
 		*setup_failed = true;
-		return UINT64_MAX;
+		return false;
 	}
 	if (jb->running != UINT64_MAX) {
 		/* It died in the middle of a run: the driver took the process
 		 * down past the crash guard (it exited, or damaged memory the
 		 * guard needs). That run failed; its record says how. */
 		char line[96];
-		snprintf(line, sizeof(line), "%" PRIu64 " %d %s", jb->running, (int)RUN_FAIL,
+		snprintf(line, sizeof(line), "%" PRIu64 " %d %s 0x0", jb->running, (int)RUN_FAIL,
 			 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
-		record(o, t, line);
-		t->workers_died++;
+		uint64_t before = r->runs;
+		record(r, line);
+		r->workers_died += r->runs > before;
 		jb->running = UINT64_MAX;
 	}
-	uint64_t next = jb->last_offset + o->jobs;
-	return next < o->runs ? next : UINT64_MAX;
+	return atomic_load(c->next) < r->n_seeds && !budget_spent(c) && stop_signal == 0;
 }
 
-/* Forks the workers and collects their lines until done (or until every
- * seed below the lowest failure has run), starting a fresh worker where
- * one stopped after a crash. Returns false when a worker could not set
- * the scenario up or could not be started. */
-static bool run_workers(const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
-			struct tally *t, bool tty, double t0)
+/* Reads what worker j wrote; false when its pipe has closed. */
+static bool job_read(struct job *jb, struct explore_result *r)
 {
-	struct job jobs[JOBS_MAX];
-	for (uint64_t j = 0; j < o->jobs; j++)
-		jobs[j] = (struct job){ .fd = -1, .stripe = j, .running = UINT64_MAX };
-	bool setup_failed = false, start_failed = false;
-	for (uint64_t j = 0; j < o->jobs && !start_failed; j++)
-		start_failed = job_start(&jobs[j], jobs, o->jobs, o, sf, k, j) != 0;
-	for (;;) {
-		struct pollfd pfd[JOBS_MAX];
-		nfds_t n_open = 0;
-		uint64_t which[JOBS_MAX];
-		for (uint64_t j = 0; j < o->jobs; j++) {
-			if (jobs[j].fd < 0)
-				continue;
-			pfd[n_open] = (struct pollfd){ .fd = jobs[j].fd, .events = POLLIN };
-			which[n_open++] = j;
-		}
-		if (n_open == 0 || start_failed || setup_failed)
-			break;
-		if (poll(pfd, n_open, -1) < 0 && errno != EINTR)
-			break;
-		for (nfds_t q = 0; q < n_open; q++) {
-			struct job *jb = &jobs[which[q]];
-			if (!(pfd[q].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			ssize_t n = read(jb->fd, jb->buf + jb->fill, sizeof(jb->buf) - 1 - jb->fill);
-			if (n <= 0) {
-				uint64_t again = job_ended(jb, o, t, &setup_failed);
-				if (again != UINT64_MAX && !setup_failed)
-					start_failed = job_start(jb, jobs, o->jobs, o, sf, k, again) != 0;
-				continue;
-			}
-			jb->fill += (size_t)n;
-			jb->buf[jb->fill] = '\0';
-			char *line = jb->buf, *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				job_line(jb, o, t, line);
-				line = nl + 1;
-			}
-			jb->fill = strlen(line);
-			memmove(jb->buf, line, jb->fill + 1);
-		}
-		if (tty)
-			progress(o, t, t0);
-		while (t->below < o->runs && t->by_seed[t->below] != 0)
-			t->below++;
-		if (!o->keep_going && t->lowest_fail != UINT64_MAX &&
-		    t->below >= t->lowest_fail - o->seed)
-			break;
+	ssize_t n = read(jb->fd, jb->buf + jb->fill, sizeof(jb->buf) - 1 - jb->fill);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	jb->fill += (size_t)n;
+	jb->buf[jb->fill] = '\0';
+	char *line = jb->buf, *nl;
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		job_line(jb, r, line);
+		line = nl + 1;
 	}
-	for (uint64_t j = 0; j < o->jobs; j++) {
-		if (jobs[j].fd >= 0)
-			close(jobs[j].fd);
-		if (jobs[j].pid > 0)
-			kill(jobs[j].pid, SIGTERM);
+	jb->fill = strlen(line);
+	memmove(jb->buf, line, jb->fill + 1);
+	return true;
+}
+
+/* Whether the search has its answer without --keep-going: every seed
+ * below the lowest failing one has run. */
+static bool answer_found(const struct explore_result *r)
+{
+	uint64_t m;
+	return !r->search.keep_going && r->first_failure != UINT64_MAX &&
+	       explore_local_of(r, r->first_failure, &m) && r->prefix > m;
+}
+
+/* Stops the workers still running (their runs under way are lost) and
+ * waits for them; true when one said the scenario would not set up. */
+static bool crew_stop(struct crew *c)
+{
+	bool setup_failed = false;
+	for (uint64_t j = 0; j < c->n_jobs; j++) {
+		if (c->jobs[j].fd >= 0)
+			close(c->jobs[j].fd);
+		c->jobs[j].fd = -1;
+		if (c->jobs[j].pid > 0)
+			kill(c->jobs[j].pid, SIGKILL);	/* it ignores the others; it holds no output */
 	}
-	for (uint64_t j = 0; j < o->jobs; j++) {
+	for (uint64_t j = 0; j < c->n_jobs; j++) {
 		int ws;
-		if (jobs[j].pid <= 0)
+		if (c->jobs[j].pid <= 0)
 			continue;
-		waitpid(jobs[j].pid, &ws, 0);
+		wait_child(c->jobs[j].pid, &ws);
+		child_ended((unsigned)j);
+		c->jobs[j].pid = 0;
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == WORKER_SETUP_FAILED)
 			setup_failed = true;
 	}
+	return setup_failed;
+}
+
+/* How long the runs under way may take to finish after SIGINT or SIGTERM
+ * before their workers are stopped: long enough for any ordinary run, so
+ * that an interrupted search has run a prefix of its seeds with no holes
+ * (which merge and a resumed search can use); short enough that the
+ * command still answers promptly when a run hangs. */
+#define DRAIN_GRACE_MS 1000u
+
+/* Empties the wake pipe (the handler may have written to it). */
+static void wake_drain(void)
+{
+	char buf[16];
+	while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		continue;
+}
+
+/* Forks the workers and collects their lines until done, the answer is
+ * found (every seed below the lowest failure has run), or the budget is
+ * spent and the runs under way have ended; after a signal, no seed is
+ * taken any more and the runs under way get DRAIN_GRACE_MS to end.
+ * Starts a fresh worker where one stopped after a crash. Returns false
+ * when a worker could not set the scenario up or could not be started. */
+static bool run_workers(struct crew *c, struct explore_result *r, bool tty, double t0)
+{
+	for (uint64_t j = 0; j < c->n_jobs; j++)
+		c->jobs[j] = (struct job){ .fd = -1, .running = UINT64_MAX };
+	bool setup_failed = false, start_failed = false;
+	uint64_t drain_until_ns = 0;	/* after a signal: when to stop waiting */
+	for (uint64_t j = 0; j < c->n_jobs && !start_failed && stop_signal == 0; j++)
+		start_failed = job_start(c, j) != 0;
+	while (!start_failed && !setup_failed && !answer_found(r)) {
+		int timeout_ms = -1;
+		if (stop_signal != 0) {
+			if (drain_until_ns == 0) {
+				atomic_store(c->next, r->n_seeds);	/* no worker takes another */
+				drain_until_ns = monotonic_ns() + DRAIN_GRACE_MS * UINT64_C(1000000);
+				wake_drain();
+			}
+			uint64_t now = monotonic_ns();
+			if (now >= drain_until_ns)
+				break;
+			timeout_ms = (int)((drain_until_ns - now) / 1000000) + 1;
+		}
+		struct pollfd pfd[JOBS_MAX + 1];
+		uint64_t which[JOBS_MAX + 1];
+		nfds_t n_open = 0;
+		pfd[n_open++] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
+		for (uint64_t j = 0; j < c->n_jobs; j++) {
+			if (c->jobs[j].fd < 0)
+				continue;
+			pfd[n_open] = (struct pollfd){ .fd = c->jobs[j].fd, .events = POLLIN };
+			which[n_open++] = j;
+		}
+		if (n_open == 1)
+			break;
+		if (poll(pfd, n_open, timeout_ms) < 0 && errno != EINTR)
+			break;
+		for (nfds_t q = 1; q < n_open; q++) {
+			uint64_t j = which[q];
+			if (!(pfd[q].revents & (POLLIN | POLLHUP | POLLERR)) || job_read(&c->jobs[j], r))
+				continue;
+			if (job_ended(c, j, r, &setup_failed) && !setup_failed)
+				start_failed = job_start(c, j) != 0;
+		}
+		if (tty)
+			progress(r, t0);
+	}
+	if (crew_stop(c))
+		setup_failed = true;
 	if (start_failed)
 		fprintf(stderr, "ac97sim: explore: cannot start a worker: %s\n", strerror(errno));
 	return !setup_failed && !start_failed;
 }
+
+/* ---- single runs in a child ------------------------------------------------------ */
 
 /* runs_pct_steps in a child process: its calibration run is driver code
  * like any other. 0 (why set) when the scenario does not set up;
@@ -453,9 +693,11 @@ static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, si
 		snprintf(a.why, sizeof(a.why), "%s", w != NULL ? w : "");
 		_exit(write(fd, &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
 	}
+	child_started(CHILD_SLOT_ONE_RUN, pid);
 	size_t have = read_answer(fd, &a, sizeof(a));
 	close(fd);
-	waitpid(pid, NULL, 0);
+	wait_child(pid, NULL);
+	child_ended(CHILD_SLOT_ONE_RUN);
 	if (have != sizeof(a))
 		return RUNS_PCT_STEPS_FALLBACK;
 	if (a.k == 0)
@@ -469,10 +711,10 @@ static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, si
  * *out. Returns 0 with the trace written, 1 when the child died (no trace;
  * *out says so) and -1 when the trace could not be written. */
 static int rerun_recorded(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
-			  const char *trace_path, struct scenario_outcome *out)
+			  const char *trace_path, struct run_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->result.verdict = RUN_FAIL;
+	out->verdict = RUN_FAIL;
 	int fd;
 	pid_t pid = fork_with_pipe(&fd);
 	if (pid < 0)
@@ -494,95 +736,153 @@ static int rerun_recorded(const struct scenario_file *sf, const struct strategy 
 		ssize_t w = write(fd, &r.result, sizeof(r.result));
 		_exit(w == (ssize_t)sizeof(r.result) ? rc : 3);
 	}
+	child_started(CHILD_SLOT_ONE_RUN, pid);
 	struct run_result got;
 	size_t have = read_answer(fd, &got, sizeof(got));
 	close(fd);
 	int ws = 0;
-	waitpid(pid, &ws, 0);
+	wait_child(pid, &ws);
+	child_ended(CHILD_SLOT_ONE_RUN);
 	if (have == sizeof(got)) {
 		got.rule = NULL;	/* a pointer of the child's (the same build: kept as text) */
-		out->result = got;
+		*out = got;
 		return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 	}
-	snprintf(out->result.checker, sizeof(out->result.checker), "%s",
+	snprintf(out->checker, sizeof(out->checker), "%s",
 		 machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
-	snprintf(out->result.message, sizeof(out->result.message),
+	snprintf(out->message, sizeof(out->message),
 		 "the process running it died (%s %d) past the crash guard; no trace was written",
 		 WIFSIGNALED(ws) ? "signal" : "exit status",
 		 WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
 	return 1;
 }
 
-/* The command that runs seed again, with the choices explore was given. */
-static void print_run_command(const struct explore_opts *o, const struct strategy *st,
-			      uint64_t seed)
+/* ---- the command ------------------------------------------------------------------ */
+
+/* What identifies the search (explore_result.h), from the loaded scenario
+ * as a trace of it would record it. */
+static void search_of(const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
+		      struct explore_search *s)
 {
-	printf("run it again: %s run %s --seed %" PRIu64, runs_program, o->scenario, seed);
-	if (st->kind == STRATEGY_PCT)
-		printf(" --strategy pct --depth %" PRIu32, st->pct_depth);
-	if (o->choices.driver != NULL)
-		printf(" --driver %s", o->choices.driver);
-	if (o->choices.no_check != NULL)
-		printf(" --no-check %s", o->choices.no_check);
-	printf("\n");
+	struct trace_header h;
+	struct run_result none;
+	struct strategy any = { .kind = STRATEGY_RANDOM };
+	memset(&none, 0, sizeof(none));
+	runs_trace_header(sf, &any, 0, &none, NULL, &h);
+	memset(s, 0, sizeof(*s));
+	snprintf(s->scenario, sizeof(s->scenario), "%s", o->scenario);
+	s->scenario_hash = h.scenario_hash;
+	snprintf(s->driver, sizeof(s->driver), "%s", h.driver_name);
+	s->driver_binary_hash = h.driver_binary_hash;
+	snprintf(s->checkers_off, sizeof(s->checkers_off), "%s", h.checkers_off);
+	snprintf(s->build, sizeof(s->build), "%s", h.build_id);
+	s->choice = o->choice;
+	s->pct_depth = o->choice == EXPLORE_PCT ? (uint32_t)o->depth : 0;
+	s->pct_steps = k;
+	s->first_seed = o->seed;
+	s->runs = o->runs;
+	s->keep_going = o->keep_going;
+	s->shard_count = o->shard_count;
+	snprintf(s->driver_option, sizeof(s->driver_option), "%s",
+		 o->choices.driver != NULL ? o->choices.driver : "");
+	snprintf(s->no_check_option, sizeof(s->no_check_option), "%s",
+		 o->choices.no_check != NULL ? o->choices.no_check : "");
 }
 
-static const char *strategy_label(const struct strategy *st, char *buf, size_t len)
+/* Runs the lowest failing seed again and writes its trace into the trace
+ * folder; fills r's first-failure fields. Returns 0, or -1 when the trace
+ * could not be written (reported). */
+static int record_first_failure(const struct explore_opts *o, const struct scenario_file *sf,
+				struct explore_result *r)
 {
-	strategy_format(st, buf, len);
-	return buf;
-}
-
-static int write_json(const struct explore_opts *o, const struct tally *t, uint64_t k,
-		      double seconds, const char *trace_path, const struct scenario_outcome *fail)
-{
-	json_t *root = json_object();
-	json_object_set_new(root, "scenario", json_string(o->scenario));
-	json_object_set_new(root, "first_seed", json_integer((json_int_t)o->seed));
-	json_object_set_new(root, "runs_asked", json_integer((json_int_t)o->runs));
-	json_object_set_new(root, "runs", json_integer((json_int_t)t->done));
-	json_object_set_new(root, "passed", json_integer((json_int_t)t->passed));
-	json_object_set_new(root, "failed", json_integer((json_int_t)t->failed));
-	json_object_set_new(root, "limit", json_integer((json_int_t)t->limited));
-	json_object_set_new(root, "workers_died", json_integer((json_int_t)t->workers_died));
-	json_object_set_new(root, "pct_steps", json_integer((json_int_t)k));
-	json_object_set_new(root, "jobs", json_integer((json_int_t)o->jobs));
-	json_object_set_new(root, "seconds", json_real(seconds));
-	json_t *failures = json_array();
-	for (uint64_t i = 0; i < o->runs; i++) {
-		if (t->by_seed[i] != 1 + RUN_FAIL && t->by_seed[i] != 1 + RUN_DIVERGED)
-			continue;
-		char label[64];
-		struct strategy st = strategy_for(o, o->seed + i, k);
-		json_t *f = json_object();
-		json_object_set_new(f, "seed", json_integer((json_int_t)(o->seed + i)));
-		json_object_set_new(f, "strategy", json_string(strategy_label(&st, label, sizeof(label))));
-		json_object_set_new(f, "checker", json_string(t->checker[i]));
-		json_array_append_new(failures, f);
+	struct strategy st = explore_strategy_for(&r->search, r->first_failure);
+	const char *base = strrchr(o->scenario, '/');
+	base = base ? base + 1 : o->scenario;
+	const char *dot = strrchr(base, '.');
+	int stem = dot != NULL && dot != base ? (int)(dot - base) : (int)strlen(base);
+	int rc = 0;
+	int len = snprintf(r->trace, sizeof(r->trace), "%s/%.*s-seed%" PRIu64 ".trace",
+			   o->trace_dir, stem, base, r->first_failure);
+	if (len < 0 || (size_t)len >= sizeof(r->trace)) {
+		fprintf(stderr, "ac97sim: %s: trace name too long\n", o->trace_dir);
+		r->trace[0] = '\0';
+		rc = -1;
 	}
-	json_object_set_new(root, "failures", failures);
-	if (t->lowest_fail != UINT64_MAX) {
-		json_t *first = json_object();
-		json_object_set_new(first, "seed", json_integer((json_int_t)t->lowest_fail));
-		json_object_set_new(first, "checker", json_string(fail->result.checker));
-		json_object_set_new(first, "message", json_string(fail->result.message));
-		json_object_set_new(first, "trace", trace_path[0] ? json_string(trace_path) : json_null());
-		json_object_set_new(root, "first_failure", first);
-	}
-	char err[ERR_MAX];
-	int rc = -1;
-	struct outfile *out = outfile_open(o->json, err, sizeof(err));
-	if (out != NULL) {
-		FILE *f = outfile_stream(out);
-		if (f == NULL || json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-		    fputc('\n', f) == EOF)
-			outfile_set_error(out, strerror(errno != 0 ? errno : EIO));
-		rc = outfile_commit(out, err, sizeof(err));
-	}
-	if (rc != 0)
-		fprintf(stderr, "ac97sim: %s\n", err);
-	json_decref(root);
+	struct run_result got;
+	int rec = rerun_recorded(sf, &st, r->first_failure, r->trace, &got);
+	if (rec != 0)
+		r->trace[0] = '\0';
+	if (rec < 0)
+		rc = -1;
+	snprintf(r->first_checker, sizeof(r->first_checker), "%s", got.checker);
+	snprintf(r->first_message, sizeof(r->first_message), "%s", got.message);
 	return rc;
+}
+
+static int search_and_report(const struct explore_opts *o, const struct scenario_file *sf,
+			  uint64_t k)
+{
+	struct explore_search search;
+	search_of(o, sf, k, &search);
+	struct explore_result r;
+	if (explore_result_init(&r, &search, o->shard_index) != 0) {
+		fprintf(stderr, "ac97sim: explore: out of memory for %" PRIu64 " runs\n", o->runs);
+		explore_result_free(&r);
+		return EXIT_USAGE;
+	}
+	r.time_budget_ms = o->time_budget_ms;
+	r.jobs = o->jobs;
+	double t0 = wall_seconds();
+	struct crew *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		explore_result_free(&r);
+		return EXIT_USAGE;
+	}
+	/* Shared with the workers, which inherit the mapping. */
+	void *shared = mmap(NULL, sizeof(seed_counter), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED) {
+		fprintf(stderr, "ac97sim: explore: cannot share memory with workers: %s\n",
+			strerror(errno));
+		free(c);
+		explore_result_free(&r);
+		return EXIT_USAGE;
+	}
+	c->next = shared;
+	atomic_init(c->next, 0);
+	c->n_jobs = o->jobs;
+	c->r = &r;
+	c->sf = sf;
+	c->deadline_ns = o->time_budget_ms > 0 ? monotonic_ns() + o->time_budget_ms * UINT64_C(1000000) : 0;
+	bool tty = isatty(2) && !o->quiet;
+	bool ok = run_workers(c, &r, tty, t0);
+	munmap(shared, sizeof(seed_counter));
+	free(c);
+	r.seconds = wall_seconds() - t0;
+	if (tty)
+		fputc('\n', stderr);
+	if (!ok) {
+		fprintf(stderr, "ac97sim: explore: a worker could not run the scenario\n");
+		explore_result_free(&r);
+		return EXIT_USAGE;
+	}
+	explore_result_finish(&r, stop_signal != 0 ? EXPLORE_INTERRUPTED : EXPLORE_TIME);
+	int st = r.failed > 0 ? EXIT_FAILED : r.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
+	if (r.first_failure != UINT64_MAX && record_first_failure(o, sf, &r) != 0)
+		st = EXIT_USAGE;
+	char how_ran[96];
+	snprintf(how_ran, sizeof(how_ran), "%.2f s, %.0f runs/s, %" PRIu64 " jobs", r.seconds,
+		 (double)r.runs / (r.seconds + 1e-9), o->jobs);
+	explore_summary(stdout, &r, how_ran);
+	char err[ERR_MAX];
+	if (o->json != NULL && explore_json_write(o->json, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		st = EXIT_USAGE;
+	}
+	if (r.stopped == EXPLORE_INTERRUPTED)
+		st = EXIT_INTERRUPTED;
+	explore_result_free(&r);
+	return st;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -591,92 +891,24 @@ int cmd_explore(int argc, char **argv)
 	int st = parse(argc, argv, &o);
 	if (st != CLI_CONTINUE)
 		return st;
-	struct scenario_file sf;
-	if (runs_load("explore", o.scenario, &o.choices, &sf) != 0)
+	if (signals_install() != 0) {
+		fprintf(stderr, "ac97sim: explore: cannot make a pipe: %s\n", strerror(errno));
 		return EXIT_USAGE;
+	}
+	struct scenario_file sf;
+	if (runs_load("explore", o.scenario, &o.choices, &sf) != 0) {
+		signals_restore();
+		return EXIT_USAGE;
+	}
 	char why[256] = "";
 	uint64_t k = pct_steps_in_child(&sf, why, sizeof(why));
 	if (k == 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", o.scenario, why[0] ? why : "cannot set up");
-		scenario_file_free(&sf);
-		return EXIT_USAGE;
-	}
-	struct tally t = { .lowest_fail = UINT64_MAX };
-	t.by_seed = calloc(o.runs, 1);
-	t.checker = calloc(o.runs, sizeof(*t.checker));
-	if (t.by_seed == NULL || t.checker == NULL) {
-		fprintf(stderr, "ac97sim: explore: out of memory for %" PRIu64 " runs\n", o.runs);
-		free(t.by_seed);
-		free(t.checker);
-		scenario_file_free(&sf);
-		return EXIT_USAGE;
-	}
-	double t0 = wall_seconds();
-	bool tty = isatty(2) && !o.quiet;
-	bool ok = run_workers(&o, &sf, k, &t, tty, t0);
-	double seconds = wall_seconds() - t0;
-	if (tty)
-		fputc('\n', stderr);
-	if (!ok) {
-		fprintf(stderr, "ac97sim: explore: a worker could not run the scenario\n");
 		st = EXIT_USAGE;
-		goto done;
+	} else {
+		st = search_and_report(&o, &sf, k);
 	}
-	printf("explore %s: %" PRIu64 " runs: %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
-	       " cut by a limit (%.2f s, %.0f runs/s, %" PRIu64 " jobs)\n",
-	       o.scenario, t.done, t.passed, t.failed, t.limited, seconds,
-	       (double)t.done / (seconds + 1e-9), o.jobs);
-
-	char trace_path[4200] = "";
-	struct scenario_outcome fail;
-	memset(&fail, 0, sizeof(fail));
-	st = t.failed > 0 ? EXIT_FAILED : t.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
-	if (t.lowest_fail != UINT64_MAX) {
-		struct strategy fst = strategy_for(&o, t.lowest_fail, k);
-		const char *base = strrchr(o.scenario, '/');
-		base = base ? base + 1 : o.scenario;
-		const char *dot = strrchr(base, '.');
-		int stem = dot != NULL && dot != base ? (int)(dot - base) : (int)strlen(base);
-		int len = snprintf(trace_path, sizeof(trace_path), "%s/%.*s-seed%" PRIu64 ".trace",
-				   o.trace_dir, stem, base, t.lowest_fail);
-		if (len < 0 || (size_t)len >= sizeof(trace_path)) {
-			fprintf(stderr, "ac97sim: %s: trace name too long\n", o.trace_dir);
-			trace_path[0] = '\0';
-			st = EXIT_USAGE;
-		}
-		int rec = rerun_recorded(&sf, &fst, t.lowest_fail, trace_path, &fail);
-		if (rec != 0)
-			trace_path[0] = '\0';
-		if (rec < 0)
-			st = EXIT_USAGE;
-		char label[64];
-		printf("first failure: seed %" PRIu64 " (%s), checker %s\n", t.lowest_fail,
-		       strategy_label(&fst, label, sizeof(label)), fail.result.checker);
-		printf("  %s\n", fail.result.message);
-		if (o.keep_going && t.failed > 1) {
-			printf("failing seeds:");
-			uint64_t listed = 0;
-			for (uint64_t i = 0; i < o.runs && listed < FAILURES_LISTED_MAX; i++) {
-				if (t.by_seed[i] == 1 + RUN_FAIL || t.by_seed[i] == 1 + RUN_DIVERGED) {
-					printf(" %" PRIu64, o.seed + i);
-					listed++;
-				}
-			}
-			printf("%s\n", t.failed > listed ? " ..." : "");
-		}
-		if (t.workers_died > 0)
-			printf("%" PRIu64 " run(s) took their worker process down (counted as %s)\n",
-			       t.workers_died, machine_failures[MACHINE_FAIL_DRIVER_CRASH].name);
-		if (trace_path[0])
-			printf("replay it: %s replay %s\n", runs_program, trace_path);
-		else
-			print_run_command(&o, &fst, t.lowest_fail);
-	}
-	if (o.json != NULL && write_json(&o, &t, k, seconds, trace_path, &fail) != 0)
-		st = EXIT_USAGE;
-done:
-	free(t.by_seed);
-	free(t.checker);
 	scenario_file_free(&sf);
+	signals_restore();
 	return st;
 }

@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "driver_option.h"
 #include "exit_status.h"
+#include "merge.h"
 #include "outfile.h"
 #include "play.h"
 #include "regs_script.h"
@@ -47,6 +48,8 @@ static const struct subcommand subcommands[] = {
 	  cmd_explore, help_explore },
 	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers, windows)",
 	  cmd_help, help_help },
+	{ "merge", "OUT.json IN.json...", "join the results of explore --shard K/N into one",
+	  cmd_merge, help_merge },
 	{ "play", "FILE [--out WAV]", "play a sound file through driver, device and codec",
 	  cmd_play, help_play },
 	{ "regs", "SCRIPT [--wav FILE]", "run a register script against the device", cmd_regs,

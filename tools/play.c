@@ -124,11 +124,14 @@ bool play_input_ok(const char *cmd, const char *path, const struct audio_info *i
 
 void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz)
 {
-	/* The stream script wakes every millisecond and a run takes about 3.5
-	 * scheduling points per millisecond of audio. */
+	/* A run takes about 2 scheduling points per millisecond of audio;
+	 * room for ten times that. */
 	uint64_t ms = frames * 1000u / rate_hz + 1;
 	sc->max_steps = 2000000u + ms * 20u;
 	sc->max_ticks = 60ull * SIM_TICKS_PER_SECOND + 2u * (frames * SIM_TICKS_PER_SECOND / rate_hz);
+	/* Listening is not searching: no faults switched on, so that what is
+	 * heard is the driver's audio, bit for bit. */
+	sc->swarm_faults = 0;
 }
 
 int play_exit_for(enum run_verdict verdict)

@@ -44,8 +44,9 @@ bool play_input_ok(const char *cmd, const char *path, const struct audio_info *i
 		   enum codec_converter conv);
 
 /* Limits for a run of a stream of `frames` at rate_hz: twice its length
- * in simulated time plus a minute, and about six times the scheduling
- * points such a run takes, plus the default (a run that loops is cut). */
+ * in simulated time plus a minute, and about ten times the scheduling
+ * points such a run takes, plus the default (a run that loops is cut);
+ * and no swarm faults (what is played is heard undisturbed). */
 void play_set_budget(struct scenario *sc, uint64_t frames, uint32_t rate_hz);
 
 /* The exit status of a run's verdict (exit_status.h). */

@@ -122,8 +122,9 @@ static const struct cli_option run_options[] = {
 	{ "strategy", 0, CLI_VALUE, "S", "random (default) or pct" },
 	{ "depth", 'd', CLI_VALUE, "D", "PCT's depth, 1..8 (default 3)" },
 	{ "steps", 0, CLI_VALUE, "K",
-	  "PCT's step estimate (default: the scenario's own, as explore\n"
-	  "uses it, so that run --seed N reproduces explore's seed N)" },
+	  "the run's length estimate, where PCT's change points and\n"
+	  "every strategy's delays fall (default: the scenario's own,\n"
+	  "as explore uses it, so that run --seed N is explore's seed N)" },
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
@@ -173,8 +174,6 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error(spec, "--strategy is random or pct, not '%s'", strategy);
 	if (!pct && cli_given(spec, &a, "depth"))
 		cli_note_unused(spec, "depth", "it is PCT's, and the strategy is random");
-	if (!pct && cli_given(spec, &a, "steps"))
-		cli_note_unused(spec, "steps", "it is PCT's, and the strategy is random");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
@@ -188,16 +187,17 @@ int cmd_run(int argc, char **argv)
 	if (runs_load("run", scenario, &choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;
-	struct strategy strat = { .kind = STRATEGY_RANDOM };
-	if (pct) {
-		if (steps == 0 && (steps = runs_pct_steps(&sf, &why)) == 0) {
-			fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
-			scenario_file_free(&sf);
-			return EXIT_USAGE;
-		}
+	/* k, the scenario's length in steps: PCT's change points and every
+	 * strategy's delays draw from [1, k] (the same k explore uses). */
+	if (steps == 0 && (steps = runs_pct_steps(&sf, &why)) == 0) {
+		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
+		scenario_file_free(&sf);
+		return EXIT_USAGE;
+	}
+	struct strategy strat = { .kind = STRATEGY_RANDOM, .pct_steps = steps };
+	if (pct)
 		strat = (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = (uint32_t)depth,
 					   .pct_steps = steps };
-	}
 	FILE *log = open_log(&outs);
 	if (outs.log_path != NULL && log == NULL) {
 		scenario_file_free(&sf);

@@ -82,11 +82,10 @@ uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why)
 
 struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k)
 {
-	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct strategy st = { .kind = STRATEGY_RANDOM, .pct_steps = k };
 	if (seed % 4 != 0) {
 		st.kind = STRATEGY_PCT;
 		st.pct_depth = (uint32_t)(seed % 4);
-		st.pct_steps = k;
 	}
 	return st;
 }
@@ -165,7 +164,7 @@ void runs_trace_header(const struct scenario_file *sf, const struct strategy *st
 	    realpath(sf->path, scenario_abs) != NULL &&
 	    relative_to(trace_dir, scenario_abs, rel, sizeof(rel)) &&
 	    strlen(rel) < sizeof(h->scenario_name) && strchr(rel, ' ') == NULL)
-		snprintf(h->scenario_name, sizeof(h->scenario_name), "%s", rel);
+		memcpy(h->scenario_name, rel, strlen(rel) + 1);	/* fits: checked */
 	else
 		snprintf(h->scenario_name, sizeof(h->scenario_name), "%s", sf->path);
 	h->scenario_hash = scenario_hash(&sf->sc);
@@ -179,7 +178,7 @@ void runs_trace_header(const struct scenario_file *sf, const struct strategy *st
 		 realpath(plugin_path(d->plugin), driver_abs) != NULL &&
 		 relative_to(trace_dir, driver_abs, rel, sizeof(rel)) &&
 		 strlen(rel) < sizeof(h->driver_path) && strchr(rel, ' ') == NULL)
-		snprintf(h->driver_path, sizeof(h->driver_path), "%s", rel);
+		memcpy(h->driver_path, rel, strlen(rel) + 1);	/* fits: checked */
 	else
 		snprintf(h->driver_path, sizeof(h->driver_path), "%s", plugin_path(d->plugin));
 	checkers_off_list(&sf->sc.checkers, h->checkers_off, sizeof(h->checkers_off));

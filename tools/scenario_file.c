@@ -52,7 +52,6 @@
 #define DESCRIPTOR_BYTES_MAX 131068u	/* 65534 samples: even, under 65535 */
 #define TIME_MAX_TICKS (86400ull * SIM_TICKS_PER_SECOND)	/* a day */
 #define STEPS_MAX 1000000000000ull
-#define IRQ_DEFER_MAX_MAX 1000000u
 #define IRPS_IN_FLIGHT_MAX 64u
 #define TIMER_PERIOD_MS_MAX 1000u
 #define RATE_HZ_MAX 48000u
@@ -74,7 +73,7 @@ static const char *const section_names[SEC_COUNT] = {
 };
 
 enum key_id {
-	K_NAME, K_CPUS, K_DRIVER, K_MAX_STEPS, K_MAX_TIME, K_IRQ_DEFER_MAX,
+	K_NAME, K_CPUS, K_DRIVER, K_MAX_STEPS, K_MAX_TIME, K_IRQ_LATENCY_MAX, K_SWARM,
 	K_FIFO_SAMPLES, K_DMA_LATENCY, K_CODEC_READY_DELAY,
 	K_DIRECTION, K_ENGINE, K_STYLE, K_LAYOUT, K_CHANNELS, K_RATE, K_IRP_BYTES,
 	K_IRPS_IN_FLIGHT, K_TOTAL_BYTES, K_FIRST_PAGE_OFFSET, K_LAYOUT_SEED,
@@ -421,9 +420,109 @@ static bool set_max_time(struct loader *L, const char *v)
 	return get_time(L, v, SIM_TICKS_PER_SECOND / 1000u, TIME_MAX_TICKS, &L->sc->max_ticks);
 }
 
-static bool set_irq_defer_max(struct loader *L, const char *v)
+static bool set_irq_latency_max(struct loader *L, const char *v)
 {
-	return get_u32(L, v, 0, IRQ_DEFER_MAX_MAX, &L->sc->irq_defer_max);
+	return get_time(L, v, 0, SIM_TICKS_PER_SECOND / 10u, &L->sc->irq_latency_max_ticks);
+}
+
+/* The fault kinds a run may switch on: a list of action kinds among
+ * refuse-mappings, delay-interrupts, stall-cpu, stall-bus, or "none". */
+static bool set_swarm(struct loader *L, const char *v)
+{
+	static const char *const offered[] = { "refuse-mappings", "delay-interrupts", "stall-cpu",
+					       "stall-bus", NULL };
+	static const enum scenario_action_kind offered_kinds[] = { SA_REFUSE_MAPPINGS,
+								   SA_DELAY_INTERRUPTS, SA_STALL_CPU,
+								   SA_STALL_BUS };
+	if (strcmp(v, "none") == 0) {
+		L->sc->swarm_faults = 0;
+		return true;
+	}
+	uint32_t faults = 0;
+	const char *p = v;
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && is_blank(p[n - 1]))
+			n--;
+		char name[32];
+		if (n == 0 || n >= sizeof(name))
+			return bad(L, "a list of refuse-mappings, delay-interrupts, stall-cpu, stall-bus, "
+				      "or none");
+		memcpy(name, p, n);
+		name[n] = '\0';
+		uint32_t i;
+		if (!get_choice(L, name, offered, &i))
+			return false;
+		faults |= 1u << offered_kinds[i];
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	L->sc->swarm_faults = faults;
+	return true;
+}
+
+/* "A..B": a range each run draws from; "A" alone: fixed. */
+static bool split_range(const char *v, char *lo, char *hi, size_t len)
+{
+	const char *dots = strstr(v, "..");
+	if (dots == NULL)
+		return false;
+	size_t n = (size_t)(dots - v);
+	while (n > 0 && is_blank(v[n - 1]))
+		n--;
+	snprintf(lo, len, "%.*s", (int)n, v);
+	const char *h = dots + 2;
+	while (is_blank(*h))
+		h++;
+	snprintf(hi, len, "%s", h);
+	return true;
+}
+
+/* A time or a range of times: *lo and *width (0 for one time). */
+static bool get_time_range(struct loader *L, const char *v, sim_ticks_t min, sim_ticks_t max,
+			   sim_ticks_t *lo, sim_ticks_t *width)
+{
+	char a[128], b[128];
+	if (!split_range(v, a, b, sizeof(a))) {
+		*width = 0;
+		return get_time(L, v, min, max, lo);
+	}
+	sim_ticks_t x, y;
+	if (!get_time(L, a, min, max, &x) || !get_time(L, b, min, max, &y))
+		return false;
+	if (y < x)
+		return bad(L, "a range goes from the smaller to the larger (%s)", v);
+	*lo = x;
+	*width = y - x;
+	return true;
+}
+
+/* A size or a range of sizes, each a multiple of grain. */
+static bool get_size_range(struct loader *L, const char *v, uint64_t min, uint64_t max,
+			   uint64_t grain, const char *grain_what, uint64_t *lo, uint64_t *width)
+{
+	char a[128], b[128];
+	uint64_t x, y;
+	bool ranged = split_range(v, a, b, sizeof(a));
+	if (!ranged) {
+		if (!get_size(L, v, min, max, &x))
+			return false;
+		y = x;
+	} else if (!get_size(L, a, min, max, &x) || !get_size(L, b, min, max, &y)) {
+		return false;
+	}
+	if (x % grain != 0 || y % grain != 0)
+		return bad(L, "%" PRIu64 " bytes is not a whole number of %s", x % grain ? x : y,
+			   grain_what);
+	if (y < x)
+		return bad(L, "a range goes from the smaller to the larger");
+	*lo = x;
+	*width = y - x;
+	return true;
 }
 
 /* ---- [device] ------------------------------------------------------------------ */
@@ -441,7 +540,8 @@ static bool set_fifo_samples(struct loader *L, const char *v)
 
 static bool set_dma_latency(struct loader *L, const char *v)
 {
-	return get_time(L, v, 0, AC97_DMA_LATENCY_TICKS_MAX, &L->sc->device.dma_latency_ticks);
+	return get_time_range(L, v, 0, AC97_DMA_LATENCY_TICKS_MAX, &L->sc->device.dma_latency_ticks,
+			      &L->sc->dma_latency_range_ticks);
 }
 
 static bool set_codec_ready_delay(struct loader *L, const char *v)
@@ -505,12 +605,12 @@ static bool set_rate(struct loader *L, const char *v)
 
 static bool set_irp_bytes(struct loader *L, const char *v)
 {
-	uint64_t n;
-	if (!get_size(L, v, 2, (uint64_t)PORT_POOL_PAGES * GMEM_PAGE_BYTES, &n))
+	uint64_t n, width;
+	if (!get_size_range(L, v, 2, (uint64_t)PORT_POOL_PAGES * GMEM_PAGE_BYTES, 2,
+			    "16-bit samples", &n, &width))
 		return false;
-	if (n % 2u != 0)
-		return bad(L, "%" PRIu64 " bytes is not a whole number of 16-bit samples", n);
 	L->sc->stream.irp_bytes = (uint32_t)n;
+	L->sc->irp_bytes_range = (uint32_t)width;
 	return true;
 }
 
@@ -526,12 +626,12 @@ static bool set_total_bytes(struct loader *L, const char *v)
 
 static bool set_first_page_offset(struct loader *L, const char *v)
 {
-	uint64_t n;
-	if (!get_size(L, v, 0, GMEM_PAGE_BYTES - 2u, &n))
+	uint64_t n, width;
+	if (!get_size_range(L, v, 0, GMEM_PAGE_BYTES - 2u, 2,
+			    "16-bit samples (a buffer starts on a sample)", &n, &width))
 		return false;
-	if (n % 2u != 0)
-		return bad(L, "%" PRIu64 " is odd (a buffer starts on a 16-bit sample)", n);
 	L->sc->stream.first_page_offset_bytes = (uint32_t)n;
+	L->sc->first_page_offset_range_bytes = (uint32_t)width;
 	return true;
 }
 
@@ -668,7 +768,8 @@ static bool set_a_kind(struct loader *L, const char *v)
 
 static bool set_a_at(struct loader *L, const char *v)
 {
-	return get_time(L, v, 0, TIME_MAX_TICKS, &current_action(L)->at_ticks);
+	return get_time_range(L, v, 0, TIME_MAX_TICKS, &current_action(L)->at_ticks,
+			      &current_action(L)->at_range_ticks);
 }
 
 static bool set_a_irp(struct loader *L, const char *v)
@@ -716,7 +817,8 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_DRIVER] = { SEC_SCENARIO, "driver", set_driver },
 	[K_MAX_STEPS] = { SEC_SCENARIO, "max_steps", set_max_steps },
 	[K_MAX_TIME] = { SEC_SCENARIO, "max_time", set_max_time },
-	[K_IRQ_DEFER_MAX] = { SEC_SCENARIO, "irq_defer_max", set_irq_defer_max },
+	[K_IRQ_LATENCY_MAX] = { SEC_SCENARIO, "irq_latency_max", set_irq_latency_max },
+	[K_SWARM] = { SEC_SCENARIO, "swarm", set_swarm },
 	[K_FIFO_SAMPLES] = { SEC_DEVICE, "fifo_samples", set_fifo_samples },
 	[K_DMA_LATENCY] = { SEC_DEVICE, "dma_latency", set_dma_latency },
 	[K_CODEC_READY_DELAY] = { SEC_DEVICE, "codec_ready_delay", set_codec_ready_delay },
