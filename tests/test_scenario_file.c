@@ -645,7 +645,8 @@ static const struct error_case error_cases[] = {
 	{ "[scenario]\ndriver = win98\n",
 	  "2: driver: unknown driver 'win98' (built-in drivers: reference, ddk1999-lock-held, "
 	  "wdk81-revoke-unsuccessful, wdk81-revoke-resets-dma, wdk81-single-entry-revoke, "
-	  "wdk81-two-producers, reactos-revoke-short, reactos-slot-tags; or a path to a plug-in "
+	  "wdk81-two-producers, reactos-revoke-short, reactos-slot-tags, lost-wakeup, "
+	  "release-while-held, stale-tail, hang-last; or a path to a plug-in "
 	  ".so)" },
 
 	{ "[miniport]\ntimer_service = maybe\n",
