@@ -311,12 +311,15 @@ sim_ticks_t ac97_next_event_tick(const struct ac97 *dev)
 	return next;
 }
 
-static void advance_engines(struct ac97 *dev, sim_ticks_t t)
+/* Returns false when no engine had anything to do by t (nothing changed). */
+static bool advance_engines(struct ac97 *dev, sim_ticks_t t)
 {
+	bool changed = false;
 	for (uint32_t n = 0; n < AC97_ENGINE_COUNT; n++) {
 		uint32_t i = (dev->rr_next + n) % AC97_ENGINE_COUNT;
-		bm_engine_advance(dev, &dev->engine[i], t);
+		changed |= bm_engine_advance(dev, &dev->engine[i], t);
 	}
+	return changed;
 }
 
 bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
@@ -351,9 +354,12 @@ bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 	}
 	if (dev->now_ticks == t)
 		return true;	/* the last event was at t: every engine is there */
-	advance_engines(dev, t);
+	/* Mostly a few ticks inside one AC-link frame, with nothing due: then
+	 * no status bit moved and the line stays as it is. */
+	bool changed = advance_engines(dev, t);
 	dev->now_ticks = t;
-	update_irq(dev);
+	if (changed)
+		update_irq(dev);
 	return true;
 }
 

@@ -81,6 +81,7 @@ void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
 	e->fault_page_last = UINT64_MAX;
 	e->cad = cadence_start(0, 0);
 	e->next_event_tick = SIM_TICKS_NEVER;
+	e->quiet_until = SIM_TICKS_NEVER;
 }
 
 uint16_t bm_engine_sr(const struct bm_engine *e)
@@ -771,14 +772,16 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 
 /* ---- time ------------------------------------------------------------------ */
 
-void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
+bool bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 {
+	if (t < e->quiet_until)
+		return false;	/* no request and no transfer by t (see below) */
 	if (!e->output && !e->dma_active && !dev->bulk_disabled) {
 		/* Halted capture drops what arrives: only the count moves. */
 		assert(!e->fill_pending);
 		e->next_request += requests_by(e, t);
 		bm_engine_reschedule(dev, e);
-		return;
+		return true;
 	}
 	for (;;) {
 		sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
@@ -800,6 +803,7 @@ void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 			serve_input_request(dev, e);
 	}
 	bm_engine_reschedule(dev, e);
+	return true;
 }
 
 /* b is a channel count, 1 or 2: a shift, not a division. */
@@ -843,9 +847,23 @@ sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm
 	return ac97_dma_done_tick(dev, cadence_tick_of(&e->cad, e->next_request + j - 1));
 }
 
+/* The loop of bm_engine_advance does something at t only when a request
+ * (t_req) or a transfer (t_xfer) is due by t, and the halted-capture path
+ * only when a request is (requests_by > 0): before the earlier of the two
+ * it returns having changed nothing, rescheduling included, since its
+ * inputs are the ones the last reschedule saw. */
+sim_ticks_t bm_engine_compute_quiet_until(const struct bm_engine *e)
+{
+	sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
+						 : SIM_TICKS_NEVER;
+	sim_ticks_t t_xfer = e->fill_pending ? e->fill_tick : SIM_TICKS_NEVER;
+	return t_req < t_xfer ? t_req : t_xfer;
+}
+
 void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
 {
 	e->next_event_tick = bm_engine_compute_next_event(dev, e);
+	e->quiet_until = bm_engine_compute_quiet_until(e);
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
