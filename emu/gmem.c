@@ -89,16 +89,24 @@ void gmem_set_mapped(struct gmem *m, uint64_t addr, uint64_t len, bool mapped)
 		return;
 	uint64_t first = page_index(addr);
 	uint64_t last = page_index(addr + (inside_bytes - 1));	/* < size: no wrap */
-	uint8_t want = mapped ? 1 : 0;
-	for (uint64_t p = first; p <= last; p++) {
-		if (m->page_mapped[p] == want)
-			continue;
-		m->page_mapped[p] = want;
-		if (mapped)
-			m->pages_unmapped--;
-		else
-			m->pages_unmapped++;
+	uint64_t pages = last - first + 1;
+	/* Count the pages mapped in the range, eight flags (0 or 1 each) a
+	 * word: a port maps or unmaps its whole pool (thousands of pages)
+	 * for every run. */
+	const uint8_t *flags = m->page_mapped + first;
+	uint64_t mapped_before = 0, p = 0;
+	for (; p + 8 <= pages; p += 8) {
+		uint64_t w;
+		memcpy(&w, flags + p, sizeof(w));
+		mapped_before += (w * UINT64_C(0x0101010101010101)) >> 56;	/* byte sum */
 	}
+	for (; p < pages; p++)
+		mapped_before += flags[p];
+	memset(m->page_mapped + first, mapped ? 1 : 0, (size_t)pages);
+	if (mapped)
+		m->pages_unmapped -= pages - mapped_before;
+	else
+		m->pages_unmapped += mapped_before;
 	assert(m->pages_unmapped <= m->size_bytes / GMEM_PAGE_BYTES);
 }
 

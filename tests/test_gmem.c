@@ -191,6 +191,27 @@ START_TEST(set_mapped_touches_pages)
 }
 END_TEST
 
+START_TEST(set_mapped_counts_any_range)
+{
+	/* goal: the unmapped count stays the number of unmapped pages whatever
+	 * ranges are mapped and unmapped (the count goes eight flags a word) */
+	struct gmem m;
+	const uint64_t pages = 61;	/* not a multiple of 8 */
+	ck_assert_int_eq(gmem_init(&m, pages * PAGE), 0);
+	uint64_t x = 12345;
+	for (int round = 0; round < 2000; round++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		uint64_t first = (x >> 33) % pages, n = 1 + (x >> 20) % (pages - first);
+		gmem_set_mapped(&m, first * PAGE + (x >> 12) % PAGE, (n - 1) * PAGE + 1, (x >> 60) & 1);
+		uint64_t unmapped = 0;
+		for (uint64_t p = 0; p < pages; p++)
+			unmapped += !gmem_page_is_mapped(&m, p * PAGE);
+		ck_assert_uint_eq(m.pages_unmapped, unmapped);
+	}
+	gmem_free(&m);
+}
+END_TEST
+
 START_TEST(set_mapped_past_end_ignored)
 {
 	/* goal: pages past the end are ignored by map/unmap and always read as unmapped */
@@ -383,6 +404,7 @@ Suite *suite_gmem(void)
 	tcase_add_test(tc, write_drops_unmapped);
 	tcase_add_test(tc, remap_shows_old_bytes);
 	tcase_add_test(tc, set_mapped_touches_pages);
+	tcase_add_test(tc, set_mapped_counts_any_range);
 	tcase_add_test(tc, set_mapped_past_end_ignored);
 	tcase_add_test(tc, first_fault_edges);
 	tcase_add_test(tc, len_zero);
