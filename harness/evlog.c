@@ -27,6 +27,28 @@ const char *event_kind_name(enum sim_event_kind kind)
 }
 
 
+/* Little-endian whatever the host, so the hash is too. */
+static uint64_t le64_at(const char *p, size_t n)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	return w;
+}
+
+uint64_t evlog_mix_text(uint64_t h, const char *text)
+{
+	size_t len = strlen(text), at = 0;
+	for (; len - at >= 16; at += 16)
+		h = evlog_mix(h, le64_at(text + at, 8), le64_at(text + at + 8, 8));
+	size_t left = len - at;
+	uint64_t a = le64_at(text + at, left < 8 ? left : 8);
+	uint64_t b = left > 8 ? le64_at(text + at + 8, left - 8) : 0;
+	/* The length last, so that "a" and "a\0" (zero-padded alike) differ. */
+	h = evlog_mix(h, a, b);
+	return evlog_mix(h, (uint64_t)len, 0);
+}
+
 static const char header[] =
 	"# ac97sim event log: one event a line, in the order they happened.\n"
 	"# step: scheduling steps taken so far; us: simulated time in microseconds;\n"

@@ -4,7 +4,7 @@
  * Versioned text, one decision a line, so that a trace can be read, diffed
  * and edited by hand:
  *
- *	ac97sim-trace 3
+ *	ac97sim-trace 4
  *	build 5a9c0e1f22b4
  *	scenario 0123456789abcdef release-vs-revoke.ini
  *	driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so
@@ -42,8 +42,10 @@
 /* 2: the driver and checkers-off lines (a run's driver may be a plug-in
  * and its checkers chosen on the command line). 3: runs decide times too
  * (sites param, phase, delay, irq-latency, swarm; "random steps=K"): a
- * format-2 trace would not replay. */
-#define TRACE_FORMAT_VERSION 3u
+ * format-2 trace would not replay. 4: the event-log hash each decision
+ * records goes a word at a time (evlog.h), so every recorded hash after
+ * the first event changed and a format-3 trace would diverge at once. */
+#define TRACE_FORMAT_VERSION 4u
 #define TRACE_DRIVER_BUILTIN "builtin"
 
 struct trace_header {
