@@ -36,6 +36,12 @@ struct gmem {
 	uint8_t *page_mapped;	/* one flag per page, 1 = mapped */
 	uint64_t size_bytes;	/* a multiple of GMEM_PAGE_BYTES */
 	uint64_t pages_unmapped;	/* count, so the all-mapped case is O(1) */
+	/* The pages that may hold other bytes than zero (gmem_reset): each
+	 * page mapped with gmem_set_mapped or written by gmem_write since
+	 * init or the last reset, listed once. */
+	uint8_t *page_dirty;	/* one flag per page, 1 = listed */
+	uint32_t *dirty_pages;
+	uint64_t n_dirty;
 };
 
 /* Allocates size_bytes (rounded up to a page) of zeroed memory, all mapped.
@@ -43,9 +49,26 @@ struct gmem {
 int gmem_init(struct gmem *m, uint64_t size_bytes);
 void gmem_free(struct gmem *m);
 
+/*
+ * Makes m what gmem_init made it - every byte zero, every page mapped -
+ * keeping its host memory: the pages listed as dirty are cleared, the rest
+ * are zero already. A machine that runs after another one takes the last
+ * one's memory this way: a fresh 16 MiB mapping costs a host page fault
+ * for every page a run touches, and an unmapping of the lot, more than the
+ * run's own work in a short run.
+ *
+ * The contract that makes it exact: bytes written through m->bytes go to
+ * pages mapped with gmem_set_mapped(..., true) since the last reset (the
+ * machine's common buffers and the port's mappings are; the driver
+ * writes only through those), and every other write goes through
+ * gmem_write. A write elsewhere through the pointer would survive a reset.
+ */
+void gmem_reset(struct gmem *m);
+
 /* Maps or unmaps every page that [addr, addr + len) touches. Pages past the
  * end of memory are ignored. Unmapping does not clear the bytes: mapping a
- * page again shows what was there, like a page handed back and reused. */
+ * page again shows what was there, like a page handed back and reused.
+ * Mapping lists the pages as dirty (gmem_reset). */
 void gmem_set_mapped(struct gmem *m, uint64_t addr, uint64_t len, bool mapped);
 bool gmem_page_is_mapped(const struct gmem *m, uint64_t addr);
 

@@ -18,6 +18,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -935,6 +936,55 @@ static void guest_set_mapped(void *mem, uint64_t addr, uint64_t len, bool mapped
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
+/* Guest memory a recycling machine left behind on this thread (its bytes
+ * NULL when there is none): explore runs thousands of machines one after
+ * another, and a fresh mapping costs a host page fault for every page a
+ * run touches (gmem.h, gmem_reset). One per thread, freed when the thread
+ * ends (the main thread's lasts until the process does). */
+static _Thread_local struct gmem spare_memory;
+static pthread_key_t spare_memory_key;
+static pthread_once_t spare_memory_once = PTHREAD_ONCE_INIT;
+
+static void spare_memory_free(void *spare)
+{
+	gmem_free(spare);
+}
+
+static void spare_memory_key_make(void)
+{
+	if (pthread_key_create(&spare_memory_key, spare_memory_free) != 0)
+		abort();	/* no key left in the process: out of host resources */
+}
+
+void machine_drop_spare_memory(void)
+{
+	gmem_free(&spare_memory);
+}
+
+static int guest_memory_init(struct machine *m)
+{
+	if (m->cfg.recycle_memory && spare_memory.bytes != NULL &&
+	    spare_memory.size_bytes == GMEM_DEFAULT_BYTES) {
+		m->mem = spare_memory;
+		memset(&spare_memory, 0, sizeof(spare_memory));
+		gmem_reset(&m->mem);
+		return 0;
+	}
+	return gmem_init(&m->mem, GMEM_DEFAULT_BYTES);
+}
+
+static void guest_memory_free(struct machine *m)
+{
+	if (m->cfg.recycle_memory && spare_memory.bytes == NULL) {
+		pthread_once(&spare_memory_once, spare_memory_key_make);
+		spare_memory = m->mem;
+		memset(&m->mem, 0, sizeof(m->mem));
+		pthread_setspecific(spare_memory_key, &spare_memory);	/* freed at thread exit */
+		return;
+	}
+	gmem_free(&m->mem);
+}
+
 struct machine *machine_create(const struct machine_config *cfg)
 {
 	if (cfg->n_cpus < 1 || cfg->n_cpus > MACHINE_CPUS_MAX)
@@ -947,7 +997,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 	 * horizon keeps every catch_up an advance the device takes. */
 	if (m->cfg.max_ticks > SIM_TICKS_HORIZON)
 		m->cfg.max_ticks = SIM_TICKS_HORIZON;
-	if (gmem_init(&m->mem, GMEM_DEFAULT_BYTES) != 0) {
+	if (guest_memory_init(m) != 0) {
 		free(m);
 		return NULL;
 	}
@@ -992,7 +1042,7 @@ void machine_destroy(struct machine *m)
 		fiber_destroy(&m->cpu[i].fiber);
 	free(m->tasks);
 	decider_free(&m->decider);
-	gmem_free(&m->mem);
+	guest_memory_free(m);
 	free(m);
 }
 

@@ -656,6 +656,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	cfg.device = sc->device;
 	cfg.log_text = opt->log_text;
 	cfg.record_decisions = decisions != NULL;
+	cfg.recycle_memory = true;	/* the harness writes guest memory only as gmem_reset asks */
 	struct run_ctx *c = calloc(1, sizeof(*c));
 	void **args = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args ? machine_create(&cfg) : NULL;

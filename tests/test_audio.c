@@ -974,6 +974,52 @@ START_TEST(verdict_only_runs_are_the_same_run)
 }
 END_TEST
 
+static void run_seed(const struct scenario_file *sf, uint64_t seed, struct scenario_outcome *out)
+{
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sf->sc, &st, seed, NULL, NULL, NULL, out, NULL, &why) == 0, "%s",
+		      why);
+}
+
+START_TEST(a_run_is_the_same_after_other_runs)
+{
+	/* Goal: a scenario run does not depend on the runs before it in the
+	 * process, though each takes the guest memory of the one before
+	 * (machine_config.recycle_memory): the same verdict, steps, event-log
+	 * hash, link audio and message as the run made on fresh host memory.
+	 * Render, capture (DMA writes memory), a failing variant and partial
+	 * frames, each run after the others, in two orders. */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/capture-pi-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini",
+				"fixtures/scenarios/partial-frames-3.ini" };
+	enum { N = sizeof(paths) / sizeof(paths[0]) };
+	struct scenario_file sf[N];
+	struct scenario_outcome alone[N];
+	for (size_t i = 0; i < N; i++) {
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf[i], err, sizeof(err)) == 0, "%s", err);
+		machine_drop_spare_memory();
+		run_seed(&sf[i], 3 + i, &alone[i]);
+	}
+	for (int round = 0; round < 2; round++)
+		for (size_t k = 0; k < N; k++) {
+			size_t i = round == 0 ? k : N - 1 - k;
+			struct scenario_outcome again;
+			run_seed(&sf[i], 3 + i, &again);
+			ck_assert_int_eq(again.result.verdict, alone[i].result.verdict);
+			ck_assert_uint_eq(again.result.steps, alone[i].result.steps);
+			ck_assert_uint_eq(again.result.evlog_hash, alone[i].result.evlog_hash);
+			ck_assert_uint_eq(again.audio_fnv, alone[i].audio_fnv);
+			ck_assert_str_eq(again.result.message, alone[i].result.message);
+		}
+	ck_assert_int_eq(alone[2].result.verdict, RUN_FAIL);
+	for (size_t i = 0; i < N; i++)
+		scenario_file_free(&sf[i]);
+}
+END_TEST
+
 START_TEST(pattern_in_bulk_is_the_pattern)
 {
 	/* Goal: the pattern in bulk (little-endian bytes, from the table made
@@ -1026,6 +1072,7 @@ Suite *suite_audio(void)
 	tcase_add_test(tc, decisions_are_kept_only_when_asked);
 	tcase_add_test(tc, verdict_only_runs_are_the_same_run);
 	tcase_add_test(tc, pattern_in_bulk_is_the_pattern);
+	tcase_add_test(tc, a_run_is_the_same_after_other_runs);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

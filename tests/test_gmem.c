@@ -212,6 +212,37 @@ START_TEST(set_mapped_counts_any_range)
 }
 END_TEST
 
+START_TEST(reset_clears_what_was_written)
+{
+	/* goal: after gmem_reset every page is mapped and every byte zero again
+	 * where the contract lets bytes in: through pages mapped since init
+	 * (raw writes), through gmem_write (even into pages mapped from the
+	 * start), across page edges; and memory resets again as often as asked */
+	struct gmem m;
+	ck_assert_int_eq(gmem_init(&m, 16 * PAGE), 0);
+	for (int round = 0; round < 3; round++) {
+		gmem_set_mapped(&m, 2 * PAGE, 12 * PAGE, false);
+		gmem_set_mapped(&m, 3 * PAGE + 100, 2 * PAGE, true);	/* pages 3, 4, 5 */
+		memset(m.bytes + 3 * PAGE, 0xA5, 3 * PAGE);
+		uint8_t buf[300];
+		memset(buf, 0x5A, sizeof(buf));
+		ck_assert_uint_eq(gmem_write(&m, PAGE - 100, buf, sizeof(buf)), GMEM_NO_FAULT);
+		gmem_write(&m, 7 * PAGE, buf, sizeof(buf));	/* unmapped: dropped */
+		ck_assert_uint_eq(gmem_write(&m, 15 * PAGE + 4000, buf, 96), GMEM_NO_FAULT);
+		gmem_reset(&m);
+		ck_assert_uint_eq(m.pages_unmapped, 0);
+		ck_assert_uint_eq(m.n_dirty, 0);
+		for (uint64_t i = 0; i < m.size_bytes; i++)
+			if (m.bytes[i] != 0)
+				ck_abort_msg("byte 0x%llx is 0x%02x after a reset", (unsigned long long)i,
+					     m.bytes[i]);
+		for (uint64_t p = 0; p < 16; p++)
+			ck_assert(gmem_page_is_mapped(&m, p * PAGE));
+	}
+	gmem_free(&m);
+}
+END_TEST
+
 START_TEST(set_mapped_past_end_ignored)
 {
 	/* goal: pages past the end are ignored by map/unmap and always read as unmapped */
@@ -405,6 +436,7 @@ Suite *suite_gmem(void)
 	tcase_add_test(tc, remap_shows_old_bytes);
 	tcase_add_test(tc, set_mapped_touches_pages);
 	tcase_add_test(tc, set_mapped_counts_any_range);
+	tcase_add_test(tc, reset_clears_what_was_written);
 	tcase_add_test(tc, set_mapped_past_end_ignored);
 	tcase_add_test(tc, first_fault_edges);
 	tcase_add_test(tc, len_zero);
