@@ -864,6 +864,7 @@ void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
 {
 	e->next_event_tick = bm_engine_compute_next_event(dev, e);
 	e->quiet_until = bm_engine_compute_quiet_until(e);
+	e->changes++;
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
@@ -936,6 +937,7 @@ void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value
 		ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_BDBAR_WHILE_RUNNING, value,
 				 "BDBAR written while the engine runs");
 	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~7u;
+	e->changes++;
 }
 
 void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)

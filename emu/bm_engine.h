@@ -71,6 +71,12 @@ struct bm_engine {
 	 * the machine advances the device at every scheduling step, mostly a
 	 * few ticks inside one AC-link frame. */
 	sim_ticks_t quiet_until;
+	/* Counts the engine's changes (every reschedule and BDBAR write; each
+	 * change to its registers, descriptors or DMA state is one of them):
+	 * an observer that derives something from the engine (device-misuse
+	 * caches where its descriptors lie) knows it still holds while this
+	 * stands still. Never reset. */
+	uint64_t changes;
 };
 
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);

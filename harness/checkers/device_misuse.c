@@ -28,8 +28,31 @@ static const struct failure_def failures[] = {
 const struct checker_def checker_device_misuse;
 #define SELF (&checker_device_misuse)
 
+/* One descriptor word as the last full check of an engine found it: its
+ * guest page's mapped flag and its eight bytes, in place, and what they
+ * must say (masked). */
+struct held_word {
+	const uint8_t *page_mapped;
+	const uint8_t *bytes;
+	uint64_t mask, want;
+};
+
+/* What a full check of a running engine verified, valid while the engine
+ * has not changed (bm_engine.changes): each step then only re-reads the
+ * memory words (the driver may rewrite them, or free their page, at any
+ * step) instead of working out again where they are and what they must
+ * hold. */
+struct engine_cache {
+	uint64_t changes;
+	bool valid;
+	uint32_t n_held;		/* CIV's and PIV's descriptors, as checked */
+	struct held_word held[2];
+	struct held_word lvi;		/* must not be all zero */
+};
+
 struct state {
 	const struct checker_env *env;
+	struct engine_cache cache[AC97_ENGINE_COUNT];
 };
 
 static bool misuse_code(uint32_t code)
@@ -111,54 +134,137 @@ static void check_descriptor(struct state *s, const struct bm_engine *e, uint32_
 		descriptor_rewritten(s, e, index, at, held, role, dw0, dw1);
 }
 
-/* Whether memory still says what the engine holds for descriptor index,
- * answered in place: true only when its bytes are in mapped memory and
- * match; false sends the caller the careful way (check_descriptor). This
- * runs at every scheduling step, so it reads and compares and no more. */
-static inline bool descriptor_holds(const struct gmem *mem, const struct bm_engine *e,
-				    uint32_t index, const struct bm_desc *held)
+
+/* Eight little-endian bytes, as one load where the host is little-endian
+ * (the cache re-reads a word or three at every step). */
+static inline uint64_t le64(const uint8_t *p)
 {
-	const uint8_t *p = gmem_peek(mem, descriptor_at(e, index), AC97_BD_BYTES);
-	if (p == NULL)
-		return false;
-	uint32_t held_dw1 = held->len_samples | (held->ioc ? AC97_BD_IOC : 0u) |
-			    (held->bup ? AC97_BD_BUP : 0u);
-	return (le32(p) & ~1u) == held->addr &&
-	       (le32(p + 4) & (AC97_BD_LEN_MASK | AC97_BD_IOC | AC97_BD_BUP)) == held_dw1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+	memcpy(&w, p, sizeof(w));
+	return w;
+#else
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+#endif
 }
 
-static void check_descriptors(struct state *s)
+/* Where descriptor index lies in mem, to be re-read in place; false when
+ * it is not wholly inside memory (then there is nothing to cache). A
+ * descriptor is 8-byte aligned, so it never straddles a page. */
+static bool held_word_at(const struct gmem *mem, const struct bm_engine *e, uint32_t index,
+			 struct held_word *w)
 {
-	const struct gmem *mem = s->env->mem;
-	uint64_t checks = 0;
+	uint64_t at = descriptor_at(e, index);
+	if (mem->bytes == NULL || at > mem->size_bytes || mem->size_bytes - at < AC97_BD_BYTES)
+		return false;
+	w->page_mapped = &mem->page_mapped[at / GMEM_PAGE_BYTES];
+	w->bytes = mem->bytes + at;
+	return true;
+}
+
+static bool held_desc_at(const struct gmem *mem, const struct bm_engine *e, uint32_t index,
+			 const struct bm_desc *held, struct held_word *w)
+{
+	if (!held_word_at(mem, e, index, w))
+		return false;
+	w->mask = ~UINT64_C(1) & ((uint64_t)(AC97_BD_LEN_MASK | AC97_BD_IOC | AC97_BD_BUP) << 32 |
+				  UINT32_MAX);
+	w->want = held->addr | (uint64_t)(held->len_samples | (held->ioc ? AC97_BD_IOC : 0u) |
+					  (held->bup ? AC97_BD_BUP : 0u)) << 32;
+	return true;
+}
+
+/* The cache's answer: every word it holds still says what it said, in a
+ * mapped page. False: do the full check. */
+static inline bool cache_holds(const struct engine_cache *c)
+{
+	for (uint32_t k = 0; k < c->n_held; k++) {
+		const struct held_word *w = &c->held[k];
+		if (!*w->page_mapped || (le64(w->bytes) & w->mask) != w->want)
+			return false;
+	}
+	return *c->lvi.page_mapped && le64(c->lvi.bytes) != 0;
+}
+
+/* After a full check of e passed: what it verified, for the steps until e
+ * changes. */
+static void cache_fill(struct engine_cache *c, const struct gmem *mem, const struct bm_engine *e)
+{
+	c->valid = false;
+	c->changes = e->changes;
+	c->n_held = 0;
+	if (e->loaded && !held_desc_at(mem, e, e->civ, &e->cur, &c->held[c->n_held++]))
+		return;
+	if (e->next_cached && e->civ != e->lvi &&
+	    !held_desc_at(mem, e, e->piv, &e->next, &c->held[c->n_held++]))
+		return;
+	c->valid = held_word_at(mem, e, e->lvi, &c->lvi);
+}
+
+/* Every running engine unchanged since its last full check and its cached
+ * words as they were: the common step, kept small (no register spills of
+ * the full check). Counts the comparisons as the full check would. */
+static inline bool cached_check_holds(const struct state *s, uint64_t *checks)
+{
+	const struct bm_engine *engines = s->env->dev->engine;
+	uint64_t n = 0;
 	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
-		const struct bm_engine *e = &s->env->dev->engine[i];
+		const struct bm_engine *e = &engines[i];
+		const struct engine_cache *c = &s->cache[i];
 		if (!e->dma_active)
 			continue;
-		if (e->loaded) {
-			checks++;
-			if (!descriptor_holds(mem, e, e->civ, &e->cur))
-				check_descriptor(s, e, e->civ, &e->cur, "current (CIV)");
+		if (c->changes != e->changes || !c->valid || !cache_holds(c))
+			return false;
+		n += c->n_held;
+	}
+	*checks = n;
+	return true;
+}
+
+/* The careful check of one running engine, which fails the run with what
+ * differs: the descriptors it holds (CIV's; PIV's while CIV != LVI) and
+ * the one LVI names, against memory. Counts its comparisons. */
+static void check_engine(struct state *s, const struct bm_engine *e, uint64_t *checks)
+{
+	if (e->loaded) {
+		(*checks)++;
+		check_descriptor(s, e, e->civ, &e->cur, "current (CIV)");
+	}
+	if (e->next_cached && e->civ != e->lvi) {
+		(*checks)++;
+		check_descriptor(s, e, e->piv, &e->next, "prefetched (PIV)");
+	}
+	uint64_t at = descriptor_at(e, e->lvi);
+	uint32_t dw0, dw1;
+	descriptor_words(s->env->mem, at, &dw0, &dw1);
+	if ((dw0 | dw1) == 0)
+		checker_fail(s->env, SELF, 0,
+			     "%s: LVI = %u names descriptor %u at 0x%" PRIx64
+			     ", which was never written (all zero bytes), while DMA runs (CIV %u)",
+			     ac97_engine_name((enum ac97_engine_id)e->id), e->lvi, e->lvi, at, e->civ);
+}
+
+/* The step's check when some running engine changed since its cache was
+ * made (or a cached word no longer holds): the cache is made again and
+ * asked; the careful check runs only when it does not hold, and fails. */
+__attribute__((noinline)) static void check_descriptors(struct state *s)
+{
+	const struct gmem *mem = s->env->mem;
+	const struct bm_engine *engines = s->env->dev->engine;
+	uint64_t checks = 0;
+	for (unsigned i = 0; i < AC97_ENGINE_COUNT; i++) {
+		const struct bm_engine *e = &engines[i];
+		if (!e->dma_active)
+			continue;
+		struct engine_cache *c = &s->cache[i];
+		if (c->changes != e->changes || !c->valid)
+			cache_fill(c, mem, e);
+		if (c->valid && cache_holds(c)) {
+			checks += c->n_held;
+			continue;
 		}
-		if (e->next_cached && e->civ != e->lvi) {
-			checks++;
-			if (!descriptor_holds(mem, e, e->piv, &e->next))
-				check_descriptor(s, e, e->piv, &e->next, "prefetched (PIV)");
-		}
-		uint64_t at = descriptor_at(e, e->lvi);
-		const uint8_t *p = gmem_peek(mem, at, AC97_BD_BYTES);
-		uint32_t dw0, dw1;
-		if (p != NULL) {
-			dw0 = le32(p);
-			dw1 = le32(p + 4);
-		} else {
-			descriptor_words(mem, at, &dw0, &dw1);
-		}
-		if ((dw0 | dw1) == 0)
-			checker_fail(s->env, SELF, 0,
-				     "%s: LVI = %u names descriptor %u at 0x%" PRIx64
-				     ", which was never written (all zero bytes), while DMA runs (CIV %u)",
-				     ac97_engine_name((enum ac97_engine_id)e->id), e->lvi, e->lvi, at, e->civ);
+		c->valid = false;
+		check_engine(s, e, &checks);
 	}
 	s->env->stats->descriptor_checks += checks;
 }
@@ -174,8 +280,13 @@ static void on_event(void *state, const struct sim_event *ev)
 {
 	struct state *s = state;
 	if (ev->kind == EV_STEP) {
-		s->env->stats->step_hooks++;
-		check_descriptors(s);
+		struct checker_stats *stats = s->env->stats;
+		stats->step_hooks++;
+		uint64_t checks;
+		if (cached_check_holds(s, &checks))
+			stats->descriptor_checks += checks;
+		else
+			check_descriptors(s);
 		return;
 	}
 	const struct ac97_event *de = ev->ref;
