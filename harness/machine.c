@@ -172,6 +172,10 @@ struct machine {
 	uint32_t unclaimed_in_a_row;
 	KTIMER *timers[TIMERS_MAX];
 	uint32_t timer_count;
+	/* When the first of them fires (SIM_TICKS_NEVER: none), kept by
+	 * timers_changed: time is caught up at every step, mostly with no
+	 * timer due. */
+	sim_ticks_t timers_next_fire_tick;
 	uint32_t next_object_id;
 	const char *object_names[OBJECTS_NAMED_MAX];	/* by id, for logs and reports */
 	IO_WORKITEM work_items[WORK_ITEMS_MAX];
@@ -408,10 +412,24 @@ static sim_ticks_t timer_fire_tick(const struct machine *m, const struct det_obj
 	return timing_timer_fires(&m->timing, t->u.timer.due_ticks);
 }
 
+/* After a timer was set, cancelled, fired or re-armed. */
+static void timers_changed(struct machine *m)
+{
+	sim_ticks_t next = SIM_TICKS_NEVER;
+	for (uint32_t i = 0; i < m->timer_count; i++) {
+		sim_ticks_t fires = timer_fire_tick(m, det(&m->timers[i]->k));
+		if (fires < next)
+			next = fires;
+	}
+	m->timers_next_fire_tick = next;
+}
+
 /* Timers due at or before now fire in (firing tick, id) order; a periodic
  * one is re-armed a period later, a one-shot one is cleared. */
 static void fire_timers(struct machine *m)
 {
+	if (m->now < m->timers_next_fire_tick)
+		return;
 	for (;;) {
 		int best = -1;
 		for (uint32_t i = 0; i < m->timer_count; i++) {
@@ -425,7 +443,7 @@ static void fire_timers(struct machine *m)
 				best = (int)i;
 		}
 		if (best < 0)
-			return;
+			break;
 		struct det_object *t = det(&m->timers[best]->k);
 		struct sim_event ev;
 		event_init(&ev, EV_TIMER);
@@ -445,6 +463,7 @@ static void fire_timers(struct machine *m)
 			queue_dpc_on(m, &m->cpu[c], dpc);
 		}
 	}
+	timers_changed(m);
 }
 
 /* Simulated time reaches m->now: the device and the timers catch up. */
@@ -568,11 +587,8 @@ static bool all_idle(const struct machine *m)
 static bool idle_advance(struct machine *m)
 {
 	sim_ticks_t next = ac97_next_event_tick(&m->dev);
-	for (uint32_t i = 0; i < m->timer_count; i++) {
-		sim_ticks_t fires = timer_fire_tick(m, det(&m->timers[i]->k));
-		if (fires < next)
-			next = fires;
-	}
+	if (m->timers_next_fire_tick < next)
+		next = m->timers_next_fire_tick;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		/* A deadline already passed cannot move time on (its CPU may be
 		 * stalled, and then it is the stall's end that counts). */
@@ -1022,6 +1038,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 	m->isr_cpu = -1;
 	m->current = -1;
 	m->common_next = COMMON_BUFFER_BASE;
+	m->timers_next_fire_tick = SIM_TICKS_NEVER;
 	for (uint32_t i = 0; i < cfg->n_cpus; i++) {
 		struct cpu *c = &m->cpu[i];
 		c->id = (int)i;
@@ -1175,6 +1192,7 @@ void machine_run(struct machine *m, struct run_result *result)
 	 * here ends the run at its first scheduling point). k: the run's
 	 * length as calibrated (strategy.pct_steps), also in a replay. */
 	timing_plan_draw(&m->timing, &m->decider, m->cfg.strategy.pct_steps, m->evlog.hash);
+	timers_changed(m);	/* the phase moves when timers set before the run fire */
 	struct crash_info crash;
 	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
 			      m->cfg.hang_cpu_seconds, &crash)) {
@@ -1428,6 +1446,7 @@ static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32
 		m->timers[m->timer_count++] = timer;
 	}
 	o->u.timer.set = true;
+	timers_changed(m);
 	publish_kcall(m, KC_SET_TIMER, o, o->u.timer.due_ticks, o->u.timer.period_ticks);
 	return was;
 }
@@ -1442,6 +1461,7 @@ static bool k_timer_cancel(void *self, KTIMER *timer)
 		if (m->timers[i] == timer)
 			remove_timer(m, i--);
 	o->u.timer.set = false;
+	timers_changed(m);
 	publish_kcall(m, KC_CANCEL_TIMER, o, was, 0);
 	return was;
 }
