@@ -276,19 +276,9 @@ static const char *attach(void *state, const struct checker_env *env)
 	return NULL;
 }
 
-static void on_event(void *state, const struct sim_event *ev)
+/* A device event: a guest error that is the driver's fails the run. */
+__attribute__((noinline)) static void on_device_event(struct state *s, const struct sim_event *ev)
 {
-	struct state *s = state;
-	if (ev->kind == EV_STEP) {
-		struct checker_stats *stats = s->env->stats;
-		stats->step_hooks++;
-		uint64_t checks;
-		if (cached_check_holds(s, &checks))
-			stats->descriptor_checks += checks;
-		else
-			check_descriptors(s);
-		return;
-	}
 	const struct ac97_event *de = ev->ref;
 	if (ev->kind == EV_DEVICE && de->kind == AC97_EV_GUEST_ERROR && misuse_code(de->code)) {
 		const char *engine = de->engine >= 0 ? ac97_engine_name((enum ac97_engine_id)de->engine)
@@ -298,6 +288,22 @@ static void on_event(void *state, const struct sim_event *ev)
 			     engine, ac97_guest_error_name((enum ac97_guest_error)de->code), de->what,
 			     de->a, de->tick, sim_ticks_to_us(de->tick));
 	}
+}
+
+static void on_event(void *state, const struct sim_event *ev)
+{
+	struct state *s = state;
+	if (ev->kind != EV_STEP) {
+		on_device_event(s, ev);
+		return;
+	}
+	struct checker_stats *stats = s->env->stats;
+	stats->step_hooks++;
+	uint64_t checks;
+	if (cached_check_holds(s, &checks))
+		stats->descriptor_checks += checks;
+	else
+		check_descriptors(s);
 }
 
 const struct checker_def checker_device_misuse = {
