@@ -326,7 +326,7 @@ static bool advance_engines(struct ac97 *dev, sim_ticks_t t)
 	return changed;
 }
 
-bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
+bool ac97_advance_to_slow(struct ac97 *dev, sim_ticks_t t)
 {
 	assert(t >= dev->now_ticks);
 	if (t > SIM_TICKS_HORIZON)
