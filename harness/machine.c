@@ -153,7 +153,10 @@ struct machine {
 	struct evlog evlog;
 	struct bus bus;
 	struct fiber main_fiber;
-	struct cpu cpu[MACHINE_CPUS_MAX];
+	/* The machine's parts that a run may not use, or uses n_cpus of, are
+	 * allocated as needed: a machine is made for every run and calloc
+	 * clears all it is given (a 32 KiB struct was a cost of its own). */
+	struct cpu *cpu;		/* n_cpus of them */
 	int current;
 	bool running;
 	bool finished;
@@ -177,8 +180,9 @@ struct machine {
 	 * timer due. */
 	sim_ticks_t timers_next_fire_tick;
 	uint32_t next_object_id;
-	const char *object_names[OBJECTS_NAMED_MAX];	/* by id, for logs and reports */
-	IO_WORKITEM work_items[WORK_ITEMS_MAX];
+	const char **object_names;	/* by id, for logs and reports (object_names_cap) */
+	uint32_t object_names_cap;
+	IO_WORKITEM *work_items;	/* WORK_ITEMS_MAX, from the first allocation */
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
 	struct step_task step_tasks[STEP_TASKS_MAX];
@@ -276,7 +280,7 @@ static void publish_fault(struct machine *m, enum fault_kind kind, uint32_t arg,
 static const char *object_name(void *ctx, uint32_t id)
 {
 	const struct machine *m = ctx;
-	return id < OBJECTS_NAMED_MAX ? m->object_names[id] : NULL;
+	return id < m->object_names_cap ? m->object_names[id] : NULL;
 }
 
 /* "&s->lock (#16)" */
@@ -1008,12 +1012,18 @@ struct machine *machine_create(const struct machine_config *cfg)
 	struct machine *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return NULL;
+	m->cpu = calloc(cfg->n_cpus, sizeof(*m->cpu));
+	if (m->cpu == NULL) {
+		free(m);
+		return NULL;
+	}
 	m->cfg = *cfg;
 	/* The run ends at its time limit, so a limit within the clock's
 	 * horizon keeps every catch_up an advance the device takes. */
 	if (m->cfg.max_ticks > SIM_TICKS_HORIZON)
 		m->cfg.max_ticks = SIM_TICKS_HORIZON;
 	if (guest_memory_init(m) != 0) {
+		free(m->cpu);
 		free(m);
 		return NULL;
 	}
@@ -1060,6 +1070,9 @@ void machine_destroy(struct machine *m)
 	free(m->tasks);
 	decider_free(&m->decider);
 	guest_memory_free(m);
+	free(m->cpu);
+	free(m->object_names);
+	free(m->work_items);
 	free(m);
 }
 
@@ -1240,6 +1253,23 @@ static void k_lower_irql(void *self, KIRQL new_irql)
 		run_dpcs(m, c);
 }
 
+/* Room for the name of object id (< OBJECTS_NAMED_MAX); out of host
+ * memory the name is not kept (logs then say "#id", as past the limit). */
+static void grow_object_names(struct machine *m, uint32_t id)
+{
+	uint32_t cap = m->object_names_cap ? m->object_names_cap : 32u;
+	while (cap <= id)
+		cap *= 2;
+	if (cap > OBJECTS_NAMED_MAX)
+		cap = OBJECTS_NAMED_MAX;
+	const char **names = realloc(m->object_names, cap * sizeof(*names));
+	if (names == NULL)
+		return;
+	memset(names + m->object_names_cap, 0, (cap - m->object_names_cap) * sizeof(*names));
+	m->object_names = names;
+	m->object_names_cap = cap;
+}
+
 static void k_object_init(void *self, struct k_object *k, enum kobject_type type, const char *name,
 			  void *routine, void *context)
 {
@@ -1249,7 +1279,9 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	o->type = (uint8_t)type;
 	o->owner_cpu = -1;
 	o->name = name;
-	if (o->id < OBJECTS_NAMED_MAX)
+	if (o->id < OBJECTS_NAMED_MAX && o->id >= m->object_names_cap)
+		grow_object_names(m, o->id);
+	if (o->id < m->object_names_cap)
 		m->object_names[o->id] = name;
 	switch (type) {
 	case KOBJ_DPC:
@@ -1521,7 +1553,9 @@ static IO_WORKITEM *k_work_item_alloc(void *self)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	for (uint32_t i = 0; i < WORK_ITEMS_MAX; i++) {
+	if (m->work_items == NULL)
+		m->work_items = calloc(WORK_ITEMS_MAX, sizeof(*m->work_items));
+	for (uint32_t i = 0; m->work_items != NULL && i < WORK_ITEMS_MAX; i++) {
 		IO_WORKITEM *item = &m->work_items[i];
 		struct det_object *o = det(&item->k);
 		if (o->u.work.allocated)
