@@ -520,8 +520,9 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 
 static bool irq_line_up(const struct machine *m)
 {
-	return m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected &&
-	       ac97_irq_line(&m->dev);
+	/* The device's line first: it is mostly low. */
+	return ac97_irq_line(&m->dev) && m->interrupt != NULL &&
+	       det(&m->interrupt->k)->u.intr.connected;
 }
 
 static bool irq_deliverable(const struct machine *m)
@@ -556,15 +557,16 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	bool irq = irq_deliverable(m);
 	/* A deliverable interrupt is taken at once (its latency was decided
 	 * in time as it rose): only which CPU takes it is a choice. */
-	bool force = irq;
-	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
-		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
-			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
-			agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
+	if (irq) {
+		for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
+			if (m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
+				opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
+				agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
+			}
 		}
+		if (n > 0)
+			return n;
 	}
-	if (force && n > 0)
-		return n;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (cpu_can_run(m, &m->cpu[i])) {
 			opt[n] = (struct option){ ACT_RUN, (uint8_t)i };
@@ -647,16 +649,10 @@ static void switch_to(struct machine *m, struct cpu *self, struct cpu *target)
 	assert(m->current == self->id);
 }
 
-/* Acts on what the last decision chose for this CPU. Returns true when the
- * CPU should carry on with its own code. */
-static bool act(struct machine *m, struct cpu *self)
+/* The ISR or the DPCs the last decision runs on this CPU (act). */
+__attribute__((noinline)) static bool act_nested(struct machine *m, struct cpu *self,
+						 enum cpu_action a)
 {
-	enum cpu_action a = self->pending;
-	self->pending = ACT_NONE;
-	bool nested_dpcs = a == ACT_RUN && self->irql < DISPATCH_LEVEL && self->dpc_count > 0 &&
-			   self->block != BLOCK_IDLE;
-	if (a != ACT_ISR && !nested_dpcs)
-		return true;
 	/* The ISR or the DPCs run on top of whatever the CPU was waiting for;
 	 * while they run the CPU is running, and then it waits again, for the
 	 * same lock or event: they may spin or poll themselves, and that
@@ -675,6 +671,20 @@ static bool act(struct machine *m, struct cpu *self)
 	self->wait_on = saved_wait_on;
 	self->wait_deadline = saved_wait_deadline;
 	return a != ACT_ISR;
+}
+
+/* Acts on what the last decision chose for this CPU. Returns true when the
+ * CPU should carry on with its own code. Inline: every step ends here, and
+ * mostly the CPU just goes on. */
+static inline bool act(struct machine *m, struct cpu *self)
+{
+	enum cpu_action a = self->pending;
+	self->pending = ACT_NONE;
+	bool nested_dpcs = a == ACT_RUN && self->irql < DISPATCH_LEVEL && self->dpc_count > 0 &&
+			   self->block != BLOCK_IDLE;
+	if (a != ACT_ISR && !nested_dpcs)
+		return true;
+	return act_nested(m, self, a);
 }
 
 /* Every CPU idle and nothing queued: the end-of-run checks (published once,
