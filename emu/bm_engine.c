@@ -342,6 +342,7 @@ static void maybe_prefetch(struct ac97 *dev, struct bm_engine *e, sim_ticks_t ti
 	if (e->dma_active && !e->next_cached && e->civ != e->lvi) {
 		e->next = fetch_desc(dev, e, e->piv, tick);
 		e->next_cached = true;
+		e->desc_changes++;
 	}
 }
 
@@ -352,6 +353,7 @@ static void start_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick
 	e->next_cached = false;
 	e->cur_done_samples = 0;
 	e->loaded = true;
+	e->desc_changes++;
 	e->fault_page_last = UINT64_MAX;
 	maybe_prefetch(dev, e, tick);
 }
@@ -360,6 +362,7 @@ static void stop_dma(struct bm_engine *e)
 {
 	e->dma_active = false;
 	e->fill_pending = false;
+	e->desc_changes++;
 }
 
 static void request_transfer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
@@ -382,6 +385,7 @@ static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t
 		e->sr_sticky |= AC97_SR_BCIS;
 	ac97_emit(dev, tick, AC97_EV_BUFFER_DONE, e->id, e->civ, e->cur.len_samples,
 		  "buffer complete");
+	e->desc_changes++;
 	if (e->civ == e->lvi) {
 		e->sr_sticky |= AC97_SR_LVBCI;
 		e->at_end = true;
@@ -864,7 +868,6 @@ void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
 {
 	e->next_event_tick = bm_engine_compute_next_event(dev, e);
 	e->quiet_until = bm_engine_compute_quiet_until(e);
-	e->changes++;
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
@@ -884,6 +887,7 @@ void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
 static void reset_registers(struct bm_engine *e)
 {
 	uint8_t enables = e->cr & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+	e->desc_changes++;
 	e->bdbar = 0;
 	e->civ = e->lvi = e->piv = 0;
 	e->cr = enables;
@@ -902,6 +906,7 @@ static void reset_registers(struct bm_engine *e)
 static void resume_past_end(struct ac97 *dev, struct bm_engine *e)
 {
 	assert(e->at_end && e->civ != e->lvi);
+	e->desc_changes++;
 	e->at_end = false;
 	e->dma_active = true;
 	e->primed = false;
@@ -919,6 +924,7 @@ static void start_dma(struct ac97 *dev, struct bm_engine *e)
 			resume_past_end(dev, e);
 		return;		/* nothing valid past LVI: stays halted */
 	}
+	e->desc_changes++;
 	e->dma_active = true;
 	e->primed = false;
 	if (!e->loaded) {
@@ -937,12 +943,13 @@ void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value
 		ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_BDBAR_WHILE_RUNNING, value,
 				 "BDBAR written while the engine runs");
 	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~7u;
-	e->changes++;
+	e->desc_changes++;
 }
 
 void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 {
 	e->lvi = value & 0x1F;
+	e->desc_changes++;
 	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi)
 		resume_past_end(dev, e);
 	else

@@ -71,12 +71,13 @@ struct bm_engine {
 	 * the machine advances the device at every scheduling step, mostly a
 	 * few ticks inside one AC-link frame. */
 	sim_ticks_t quiet_until;
-	/* Counts the engine's changes (every reschedule and BDBAR write; each
-	 * change to its registers, descriptors or DMA state is one of them):
-	 * an observer that derives something from the engine (device-misuse
-	 * caches where its descriptors lie) knows it still holds while this
-	 * stands still. Never reset. */
-	uint64_t changes;
+	/* Counts the changes to what the engine holds of its descriptor list:
+	 * BDBAR, CIV, PIV, LVI, the descriptors it loaded or prefetched, and
+	 * whether DMA runs (each function below that assigns one of them
+	 * counts). An observer that derives something from those (device-
+	 * misuse caches where the descriptors lie and what they must say)
+	 * knows it still holds while this stands still. Never reset. */
+	uint64_t desc_changes;
 };
 
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);

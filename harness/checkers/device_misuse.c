@@ -38,7 +38,7 @@ struct held_word {
 };
 
 /* What a full check of a running engine verified, valid while the engine
- * has not changed (bm_engine.changes): each step then only re-reads the
+ * has not changed (bm_engine.desc_changes): each step then only re-reads the
  * memory words (the driver may rewrite them, or free their page, at any
  * step) instead of working out again where they are and what they must
  * hold. */
@@ -176,13 +176,18 @@ static bool held_desc_at(const struct gmem *mem, const struct bm_engine *e, uint
 
 /* The cache's answer: every word it holds still says what it said, in a
  * mapped page. False: do the full check. */
+static inline bool word_holds(const struct held_word *w)
+{
+	return *w->page_mapped && (le64(w->bytes) & w->mask) == w->want;
+}
+
 static inline bool cache_holds(const struct engine_cache *c)
 {
-	for (uint32_t k = 0; k < c->n_held; k++) {
-		const struct held_word *w = &c->held[k];
-		if (!*w->page_mapped || (le64(w->bytes) & w->mask) != w->want)
-			return false;
-	}
+	_Static_assert(sizeof(c->held) / sizeof(c->held[0]) == 2, "CIV's and PIV's, no more");
+	if (c->n_held > 0 && !word_holds(&c->held[0]))
+		return false;
+	if (c->n_held > 1 && !word_holds(&c->held[1]))
+		return false;
 	return *c->lvi.page_mapped && le64(c->lvi.bytes) != 0;
 }
 
@@ -191,7 +196,7 @@ static inline bool cache_holds(const struct engine_cache *c)
 static void cache_fill(struct engine_cache *c, const struct gmem *mem, const struct bm_engine *e)
 {
 	c->valid = false;
-	c->changes = e->changes;
+	c->changes = e->desc_changes;
 	c->n_held = 0;
 	if (e->loaded && !held_desc_at(mem, e, e->civ, &e->cur, &c->held[c->n_held++]))
 		return;
@@ -213,7 +218,7 @@ static inline bool cached_check_holds(const struct state *s, uint64_t *checks)
 		const struct engine_cache *c = &s->cache[i];
 		if (!e->dma_active)
 			continue;
-		if (c->changes != e->changes || !c->valid || !cache_holds(c))
+		if (c->changes != e->desc_changes || !c->valid || !cache_holds(c))
 			return false;
 		n += c->n_held;
 	}
@@ -257,7 +262,7 @@ __attribute__((noinline)) static void check_descriptors(struct state *s)
 		if (!e->dma_active)
 			continue;
 		struct engine_cache *c = &s->cache[i];
-		if (c->changes != e->changes || !c->valid)
+		if (c->changes != e->desc_changes || !c->valid)
 			cache_fill(c, mem, e);
 		if (c->valid && cache_holds(c)) {
 			checks += c->n_held;
