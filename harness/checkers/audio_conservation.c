@@ -64,9 +64,18 @@ struct state {
 	uint16_t cap_last;
 	uint8_t cap_lo;
 	uint64_t cap_next_offset;
-	uint8_t scratch[GMEM_PAGE_BYTES];
-	uint8_t expected[GMEM_PAGE_BYTES];	/* render: the bytes a block of the link should be */
+	/* Two pages of their own (attach), not in the state, which is
+	 * cleared for every run: */
+	uint8_t *scratch;	/* capture: guest memory read back */
+	/* render: the stream's bytes [expected_at, + expected_bytes), what
+	 * the link should carry there (a pure function of the offset, so
+	 * made once for the spans that fall in it: many are a frame long) */
+	uint8_t *expected;
+	uint64_t expected_at;
+	uint32_t expected_bytes;
 };
+
+#define WORK_BYTES GMEM_PAGE_BYTES	/* each of scratch and expected */
 
 static uint64_t us(sim_ticks_t t)
 {
@@ -293,14 +302,19 @@ static uint64_t matched_run(struct state *s, const uint8_t *pcm_le, uint64_t n_s
 		uint64_t n = (r->info.byte_count - s->cur_off - 1) / 2;
 		if (n > n_samples - matched)
 			n = n_samples - matched;
-		if (n > sizeof(s->expected) / 2)
-			n = sizeof(s->expected) / 2;
+		if (n > WORK_BYTES / 2)
+			n = WORK_BYTES / 2;
 		const uint8_t *got = pcm_le + 2 * matched;
-		port_stream_bytes(s->env->scfg, at, s->expected, 2 * n);
+		if (at < s->expected_at || at - s->expected_at + 2 * n > s->expected_bytes) {
+			port_stream_bytes(s->env->scfg, at, s->expected, WORK_BYTES);
+			s->expected_at = at;
+			s->expected_bytes = WORK_BYTES;
+		}
+		const uint8_t *want = s->expected + (at - s->expected_at);
 		uint64_t same = n;
-		if (memcmp(got, s->expected, 2 * n) != 0)
-			for (same = 0; got[2 * same] == s->expected[2 * same] &&
-				       got[2 * same + 1] == s->expected[2 * same + 1];
+		if (memcmp(got, want, 2 * n) != 0)
+			for (same = 0; got[2 * same] == want[2 * same] &&
+				       got[2 * same + 1] == want[2 * same + 1];
 			     same++)
 				;
 		s->cur_off += (uint32_t)(2 * same);
@@ -416,7 +430,7 @@ static void capture_released(struct state *s, const struct mapping_rec *r)
 		s->cap_carry = false;	/* something between was not released */
 	s->cap_next_offset = r->info.stream_offset_bytes + n;
 	for (uint64_t done = 0; done < n;) {
-		uint64_t k = n - done < sizeof(s->scratch) ? n - done : sizeof(s->scratch);
+		uint64_t k = n - done < WORK_BYTES ? n - done : WORK_BYTES;
 		gmem_read(mem, at + done, s->scratch, k);
 		for (uint64_t i = 0; i < k; i++) {
 			if (!s->cap_carry) {
@@ -444,6 +458,10 @@ static const char *attach(void *state, const struct checker_env *env)
 		return "audio-conservation: the stream must have 1 or 2 channels";
 	if (s->render && env->scfg->sample == NULL)
 		return "audio-conservation: a render stream needs a sample function to compare against";
+	s->scratch = malloc(2 * WORK_BYTES);
+	if (s->scratch == NULL)
+		return "audio-conservation: out of host memory";
+	s->expected = s->scratch + WORK_BYTES;
 	return NULL;
 }
 
@@ -473,6 +491,7 @@ static void detach(void *state)
 {
 	struct state *s = state;
 	free(s->played_bytes);
+	free(s->scratch);
 }
 
 const struct checker_def checker_audio_conservation = {
