@@ -10,6 +10,7 @@
 
 #include "checkers.h"
 #include "machine.h"
+#include "spare.h"
 
 #define WALK_MAX 64u		/* owners looked at per page for one range */
 #define PIECES_MAX 16u		/* undecided pieces of a range within a page */
@@ -273,6 +274,11 @@ static void on_event(void *ctx, const struct sim_event *ev)
 	}
 }
 
+static size_t page_owner_bytes(const struct mappings *v)
+{
+	return (v->n_pages ? (size_t)v->n_pages : 1) * sizeof(*v->page_owner);
+}
+
 struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
 				 const struct port_stream_config *scfg, struct checker_stats *stats)
 {
@@ -285,7 +291,7 @@ struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
 	v->render = scfg->direction == PORT_RENDER;
 	struct gmem *mem = machine_memory(m);
 	v->n_pages = mem->size_bytes / GMEM_PAGE_BYTES;
-	v->page_owner = calloc(v->n_pages ? (size_t)v->n_pages : 1, sizeof(*v->page_owner));
+	v->page_owner = spare_take_zeroed(SPARE_PAGE_OWNERS, page_owner_bytes(v));
 	v->hot.state = ps != NULL ? port_stream_state(ps) : KSSTATE_STOP;
 	v->hot.last_progress_tick = machine_now(m);
 	uint64_t kinds = EV_BIT(EV_PORT) | EV_BIT(EV_DMA) | EV_BIT(EV_SPAN) | EV_BIT(EV_RUN_END);
@@ -301,9 +307,15 @@ void mappings_free(struct mappings *v)
 {
 	if (v == NULL)
 		return;
+	/* Every owner set is listed in links: cleared, the table goes to the
+	 * next run's view (one entry per guest page, a few dozen used). */
+	if (v->page_owner != NULL) {
+		for (uint32_t i = 0; i < v->n_links; i++)
+			v->page_owner[v->links[i].page] = 0;
+		spare_give_zeroed(SPARE_PAGE_OWNERS, v->page_owner, page_owner_bytes(v));
+	}
 	free(v->map);
 	free(v->irp);
-	free(v->page_owner);
 	free(v->links);
 	free(v);
 }
