@@ -166,7 +166,7 @@ struct sim_event {
 	uint32_t pad;
 	uint64_t step;
 	sim_ticks_t tick;
-	union {
+	union sim_event_payload {
 		uint64_t words[6];
 		struct ev_schedule schedule;
 		struct ev_kcall kcall;

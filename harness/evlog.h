@@ -79,20 +79,30 @@ static inline uint64_t evlog_mix(uint64_t h, uint64_t a, uint64_t b)
 /* Folds text into h eight bytes a word (evlog.c). */
 uint64_t evlog_mix_text(uint64_t h, const char *text);
 
-/* Records one event (its kind must be EVF_LOGGED). Inline: every logged
- * event of every run is hashed, a few a scheduling step; four multiplies
- * an event (the text, which few events have, is a call). */
-static inline void evlog_add(struct evlog *log, const struct sim_event *ev)
+/* Folds one event, given by its hashed fields, into the hash and counts it:
+ * what evlog_add does but for the text form. For a publisher whose event
+ * nobody reads and no text log writes (only its hash matters), so that
+ * the event need not be built. Four multiplies an event (the text, which
+ * few events have, is a call). */
+static inline void evlog_hash_fields(struct evlog *log, uint16_t kind, int16_t cpu,
+				     sim_ticks_t tick, const uint64_t words[6], const char *text)
 {
 	uint64_t h = log->hash;
-	h = evlog_mix(h, (uint64_t)ev->kind | (uint64_t)(uint16_t)ev->cpu << 16, ev->tick);
-	h = evlog_mix(h, ev->u.words[0], ev->u.words[1]);
-	h = evlog_mix(h, ev->u.words[2], ev->u.words[3]);
-	h = evlog_mix(h, ev->u.words[4], ev->u.words[5]);
-	if (ev->text != NULL)
-		h = evlog_mix_text(h, ev->text);
+	h = evlog_mix(h, (uint64_t)kind | (uint64_t)(uint16_t)cpu << 16, tick);
+	h = evlog_mix(h, words[0], words[1]);
+	h = evlog_mix(h, words[2], words[3]);
+	h = evlog_mix(h, words[4], words[5]);
+	if (text != NULL)
+		h = evlog_mix_text(h, text);
 	log->hash = h;
 	log->count++;
+}
+
+/* Records one event (its kind must be EVF_LOGGED). Inline: every logged
+ * event of every run is hashed, a few a scheduling step. */
+static inline void evlog_add(struct evlog *log, const struct sim_event *ev)
+{
+	evlog_hash_fields(log, ev->kind, ev->cpu, ev->tick, ev->u.words, ev->text);
 	if (log->text != NULL)
 		evlog_write_text(log, ev);
 }

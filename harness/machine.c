@@ -251,14 +251,34 @@ void machine_publish(struct machine *m, struct sim_event *ev)
 	publish_at(m, ev, m->now, m->running ? m->current : -1);
 }
 
+/* Publishes an event of kind with payload u and no text, now, on the
+ * current CPU. The kernel's calls, register accesses and the scheduling
+ * decisions (one or two a step) are events that only the log reads in a
+ * search: then, without a text log, they are hashed from their fields and
+ * not built (evlog_hash_fields: the hash publishing would give). */
+static void publish_payload(struct machine *m, enum sim_event_kind kind,
+			    const union sim_event_payload *u)
+{
+	int cpu = m->running ? m->current : -1;
+	if (!bus_wants(&m->bus, kind) && m->evlog.text == NULL) {
+		if (event_kind_logged(kind))
+			evlog_hash_fields(&m->evlog, (uint16_t)kind, (int16_t)cpu, m->now, u->words,
+					  NULL);
+		return;
+	}
+	struct sim_event ev;
+	event_init(&ev, kind);
+	ev.u = *u;
+	publish_at(m, &ev, m->now, cpu);
+}
+
 /* The common case: a kernel call with an object and two arguments. */
 static void publish_kcall(struct machine *m, enum kcall call, const struct det_object *o,
 			  uint64_t arg0, uint64_t arg1)
 {
-	struct sim_event ev;
-	event_init(&ev, EV_KCALL);
-	ev.u.kcall = (struct ev_kcall){ call, o != NULL ? o->id : 0, arg0, arg1 };
-	machine_publish(m, &ev);
+	union sim_event_payload u = { .words = { 0 } };
+	u.kcall = (struct ev_kcall){ call, o != NULL ? o->id : 0, arg0, arg1 };
+	publish_payload(m, EV_KCALL, &u);
 }
 
 void machine_note(struct machine *m, const char *text)
@@ -755,12 +775,11 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 			if (opt[k].action != ACT_ISR)
 				continue;
 		}
-		struct sim_event ev;
-		event_init(&ev, EV_SCHEDULE);
-		ev.u.schedule = (struct ev_schedule){
+		union sim_event_payload u = { .words = { 0 } };
+		u.schedule = (struct ev_schedule){
 			opt[k].action == ACT_ISR ? SCHED_ISR : SCHED_RUN, opt[k].cpu, n, SITE_SCHEDULE,
 		};
-		machine_publish(m, &ev);
+		publish_payload(m, EV_SCHEDULE, &u);
 		struct cpu *target = &m->cpu[opt[k].cpu];
 		target->pending = (enum cpu_action)opt[k].action;
 		if (target != self)
@@ -1631,10 +1650,9 @@ static bool decode_port(const struct machine *m, uintptr_t port, unsigned width_
 static void publish_io(struct machine *m, bool write, uint32_t bar, uint32_t offset,
 		       unsigned width_bits, uint32_t value)
 {
-	struct sim_event ev;
-	event_init(&ev, EV_IO);
-	ev.u.io = (struct ev_io){ write, bar, offset, width_bits, value };
-	machine_publish(m, &ev);
+	union sim_event_payload u = { .words = { 0 } };
+	u.io = (struct ev_io){ write, bar, offset, width_bits, value };
+	publish_payload(m, EV_IO, &u);
 }
 
 static uint32_t k_port_read(void *self, uintptr_t port, unsigned width_bits)

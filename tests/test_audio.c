@@ -1020,6 +1020,44 @@ START_TEST(a_run_is_the_same_after_other_runs)
 }
 END_TEST
 
+START_TEST(hash_is_the_same_with_and_without_a_text_log)
+{
+	/* Goal: a run writing its event log as text and one that does not
+	 * fold the same events into the same hash: without a log, events that
+	 * nobody subscribes to (kernel calls, register accesses, scheduling
+	 * decisions) are hashed from their fields without being built
+	 * (machine.c, publish_payload). Passing and failing runs, render and
+	 * capture. */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/capture-pi-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini",
+				"fixtures/scenarios/bugs/ddk1999-lock-held.ini" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct scenario_file sf;
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf, err, sizeof(err)) == 0, "%s", err);
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			struct strategy st = { .kind = STRATEGY_PCT, .pct_depth = 2, .pct_steps = 900 };
+			struct scenario_outcome plain, logged;
+			const char *why = NULL;
+			FILE *text = tmpfile();
+			ck_assert_ptr_nonnull(text);
+			ck_assert_int_eq(scenario_run(&sf.sc, &st, seed, NULL, NULL, NULL, &plain, NULL, &why),
+					 0);
+			ck_assert_int_eq(scenario_run(&sf.sc, &st, seed, NULL, text, NULL, &logged, NULL, &why),
+					 0);
+			ck_assert_uint_eq(plain.result.evlog_hash, logged.result.evlog_hash);
+			ck_assert_uint_eq(plain.result.events, logged.result.events);
+			ck_assert_uint_gt(plain.result.events, 100);
+			ck_assert_int_eq(plain.result.verdict, logged.result.verdict);
+			ck_assert(ftell(text) > 0);
+			fclose(text);
+		}
+		scenario_file_free(&sf);
+	}
+}
+END_TEST
+
 START_TEST(pattern_in_bulk_is_the_pattern)
 {
 	/* Goal: the pattern in bulk (little-endian bytes, from the table made
@@ -1073,6 +1111,7 @@ Suite *suite_audio(void)
 	tcase_add_test(tc, verdict_only_runs_are_the_same_run);
 	tcase_add_test(tc, pattern_in_bulk_is_the_pattern);
 	tcase_add_test(tc, a_run_is_the_same_after_other_runs);
+	tcase_add_test(tc, hash_is_the_same_with_and_without_a_text_log);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
