@@ -45,6 +45,7 @@
 #include "ac97.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ac97_internal.h"
@@ -238,7 +239,11 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac9
 	       void *dma_ctx)
 {
 	assert(dma != NULL && dma->read != NULL && dma->write != NULL);
-	memset(dev, 0, sizeof(*dev));
+	/* All but the scratch page, which is always written before it is read
+	 * (a machine is made for every run of a search). */
+	_Static_assert(offsetof(struct ac97, scratch) + AC97_SCRATCH_BYTES + 8 > sizeof(struct ac97),
+		       "scratch is the device's last member");
+	memset(dev, 0, offsetof(struct ac97, scratch));
 	dev->cfg = *cfg;
 	/* Keep the FIFO inside the model's envelope: even, and holding at
 	 * least one frame. Any latency is accepted; one of a frame or more

@@ -190,6 +190,7 @@ struct ac97 {
 	struct ac97_dma_fault faults[AC97_FAULT_LOG_MAX];	/* the first ones */
 	uint64_t guest_errors[AC97_GE_COUNT];
 	bool bulk_disabled;	/* tests: force the one-step path to check the bulk one */
+	/* Last: ac97_init leaves it as it is (every use writes it first). */
 	uint8_t scratch[AC97_SCRATCH_BYTES];
 };
 

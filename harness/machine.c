@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1038,9 +1039,13 @@ struct machine *machine_create(const struct machine_config *cfg)
 {
 	if (cfg->n_cpus < 1 || cfg->n_cpus > MACHINE_CPUS_MAX)
 		return NULL;
-	struct machine *m = calloc(1, sizeof(*m));
+	/* Cleared but for the device, which ac97_init clears itself. */
+	struct machine *m = malloc(sizeof(*m));
 	if (m == NULL)
 		return NULL;
+	size_t dev_at = offsetof(struct machine, dev), dev_end = dev_at + sizeof(m->dev);
+	memset(m, 0, dev_at);
+	memset((char *)m + dev_end, 0, sizeof(*m) - dev_end);
 	m->cpu = calloc(cfg->n_cpus, sizeof(*m->cpu));
 	if (m->cpu == NULL) {
 		free(m);
