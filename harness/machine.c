@@ -127,6 +127,7 @@ struct cpu {
 	const char *task;		/* the passive call it runs, or NULL */
 	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
 	sim_ticks_t delayed_until;	/* a delay (timing.h): its own code waits till then */
+	sim_ticks_t runs_from;		/* the later of the two: one compare a step */
 };
 
 struct task {
@@ -524,19 +525,28 @@ static bool event_signalled(KEVENT *e)
 	return det(&e->k)->u.event.signalled;
 }
 
+/* After stalled_until or delayed_until changed (a delay may be drawn for a
+ * CPU that is still delayed, when it is chosen for an ISR: then it moves
+ * back as well as forward). */
+static void cpu_hold_changed(struct cpu *c)
+{
+	c->runs_from = c->stalled_until > c->delayed_until ? c->stalled_until : c->delayed_until;
+}
+
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
-	if (m->now < c->stalled_until || m->now < c->delayed_until)
+	if (m->now < c->runs_from)
 		return false;
-	switch (c->block) {
-	case BLOCK_NONE: return true;
-	case BLOCK_IDLE: return tasks_waiting(m) || c->dpc_count > 0;
-	case BLOCK_SPIN: return c->spin_on->owner_cpu < 0;
-	case BLOCK_EVENT:
+	/* The running CPU and an idle one are the common cases. */
+	if (c->block == BLOCK_NONE)
+		return true;
+	if (c->block == BLOCK_IDLE)
+		return tasks_waiting(m) || c->dpc_count > 0;
+	if (c->block == BLOCK_EVENT)
 		return event_signalled(c->wait_on) || m->now >= c->wait_deadline ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
-	}
-	return false;
+	assert(c->block == BLOCK_SPIN);
+	return c->spin_on->owner_cpu < 0;
 }
 
 static bool irq_line_up(const struct machine *m)
@@ -768,6 +778,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 			 * moves if nobody else can. */
 			struct cpu *held = &m->cpu[opt[k].cpu];
 			held->delayed_until = m->now + delay_ticks;
+			cpu_hold_changed(held);
 			struct sim_event fault_ev;
 			event_init(&fault_ev, EV_FAULT);
 			fault_ev.u.fault = (struct ev_fault){ FAULT_DELAYED, (uint32_t)held->id,
@@ -1177,6 +1188,7 @@ void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
 		return;
 	if (until_tick > m->cpu[cpu].stalled_until)
 		m->cpu[cpu].stalled_until = until_tick;
+	cpu_hold_changed(&m->cpu[cpu]);
 	publish_fault(m, FAULT_CPU_STALLED, cpu, until_tick);
 }
 
