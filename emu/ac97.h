@@ -257,10 +257,9 @@ static inline bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t)
 {
 	_Static_assert(AC97_ENGINE_COUNT == 3, "the quiet test names every engine");
 	const struct bm_engine *e = dev->engine;
-	if (t <= SIM_TICKS_HORIZON && t >= dev->now_ticks &&
-	    (dev->codec_ready || t < dev->codec_ready_tick) && t < e[0].quiet_until &&
-	    t < e[1].quiet_until && t < e[2].quiet_until && t < e[0].next_event_tick &&
-	    t < e[1].next_event_tick && t < e[2].next_event_tick) {
+	if (t < e[0].wake_tick && t < e[1].wake_tick && t < e[2].wake_tick &&
+	    t >= dev->now_ticks && t <= SIM_TICKS_HORIZON &&
+	    (dev->codec_ready || t < dev->codec_ready_tick)) {
 		dev->now_ticks = t;
 		return true;
 	}

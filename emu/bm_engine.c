@@ -82,6 +82,7 @@ void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
 	e->cad = cadence_start(0, 0);
 	e->next_event_tick = SIM_TICKS_NEVER;
 	e->quiet_until = SIM_TICKS_NEVER;
+	e->wake_tick = SIM_TICKS_NEVER;
 }
 
 uint16_t bm_engine_sr(const struct bm_engine *e)
@@ -868,6 +869,7 @@ void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
 {
 	e->next_event_tick = bm_engine_compute_next_event(dev, e);
 	e->quiet_until = bm_engine_compute_quiet_until(e);
+	e->wake_tick = e->quiet_until < e->next_event_tick ? e->quiet_until : e->next_event_tick;
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)

@@ -71,6 +71,9 @@ struct bm_engine {
 	 * the machine advances the device at every scheduling step, mostly a
 	 * few ticks inside one AC-link frame. */
 	sim_ticks_t quiet_until;
+	/* The earlier of next_event_tick and quiet_until: before it an advance
+	 * of this engine only moves the clock (ac97_advance_to). */
+	sim_ticks_t wake_tick;
 	/* Counts the changes to what the engine holds of its descriptor list:
 	 * BDBAR, CIV, PIV, LVI, the descriptors it loaded or prefetched, and
 	 * whether DMA runs (each function below that assigns one of them
