@@ -493,7 +493,7 @@ static void fire_timers(struct machine *m)
 }
 
 /* Simulated time reaches m->now: the device and the timers catch up. */
-static void catch_up(struct machine *m)
+static inline void catch_up(struct machine *m)
 {
 	ac97_advance_to(&m->dev, m->now);
 	fire_timers(m);
@@ -743,7 +743,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	if (bus_wants(&m->bus, EV_STEP)) {
 		struct sim_event ev;
 		event_init(&ev, EV_STEP);
-		machine_publish(m, &ev);
+		publish_at(m, &ev, m->now, m->current);
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
@@ -813,6 +813,11 @@ static void hold(struct machine *m, struct cpu *c, struct det_object *lock)
 
 static void unhold(struct cpu *c, const struct det_object *lock)
 {
+	/* Mostly the lock taken last: no move. */
+	if (c->held_count > 0 && c->held[c->held_count - 1] == lock) {
+		c->held_count--;
+		return;
+	}
 	for (uint32_t i = 0; i < c->held_count; i++) {
 		if (c->held[i] == lock) {
 			memmove(&c->held[i], &c->held[i + 1], (c->held_count - i - 1) * sizeof(c->held[0]));
