@@ -741,9 +741,14 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		end_diverged(m);	/* at a draw made before the run */
 	charge(m, cost);
 	if (bus_wants(&m->bus, EV_STEP)) {
+		/* Not logged (a constant): straight to the step hooks. */
+		_Static_assert(!(EV_LOGGED_KINDS & EV_BIT(EV_STEP)), "EV_STEP is not logged");
 		struct sim_event ev;
 		event_init(&ev, EV_STEP);
-		publish_at(m, &ev, m->now, m->current);
+		ev.step = m->steps;
+		ev.tick = m->now;
+		ev.cpu = (int16_t)m->current;
+		bus_publish(&m->bus, &ev);
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
