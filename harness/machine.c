@@ -499,7 +499,7 @@ static inline void catch_up(struct machine *m)
 	fire_timers(m);
 }
 
-static void charge(struct machine *m, sim_ticks_t cost)
+static inline void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
@@ -566,7 +566,7 @@ AC97SIM_NORETURN static void end_diverged(struct machine *m);
 
 /* Notices the line rising (an interrupt raised) and draws how late it is
  * delivered; a line that fell is forgotten. */
-static void irq_update(struct machine *m)
+static inline void irq_update(struct machine *m)
 {
 	if (!irq_line_up(m)) {
 		m->irq_raised = false;
@@ -987,10 +987,15 @@ static void on_span(void *ctx, const struct ac97_span *span)
 	struct machine *m = ctx;
 	if (!bus_wants(&m->bus, EV_SPAN))
 		return;
+	/* Not logged (a constant): straight to its subscribers. */
+	_Static_assert(!(EV_LOGGED_KINDS & EV_BIT(EV_SPAN)), "EV_SPAN is not logged");
 	struct sim_event ev;
 	event_init(&ev, EV_SPAN);
 	ev.ref = span;
-	publish_at(m, &ev, cadence_tick_of(&span->cadence, span->first_request), -1);
+	ev.step = m->steps;
+	ev.tick = cadence_tick_of(&span->cadence, span->first_request);
+	ev.cpu = -1;
+	bus_publish(&m->bus, &ev);
 }
 
 /* ---- guest memory, as the port model sees it ------------------------------------- */
