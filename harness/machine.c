@@ -231,7 +231,7 @@ void machine_config_default(struct machine_config *cfg)
 
 static struct cpu *cur(struct machine *m)
 {
-	assert(m->current >= 0 && (uint32_t)m->current < m->cfg.n_cpus);
+	assert((uint32_t)m->current < m->cfg.n_cpus);	/* -1 (none) wraps to too large */
 	return &m->cpu[m->current];
 }
 
