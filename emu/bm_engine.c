@@ -672,8 +672,12 @@ static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
 	for (uint64_t done = 0; done < m; done += chunk_frames) {
 		uint64_t n = m - done < chunk_frames ? m - done : chunk_frames;
 		read_source(dev, e, k + done, samples, n);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(dev->scratch, samples, 2 * n * e->channels);	/* already little-endian */
+#else
 		for (uint64_t i = 0; i < n * e->channels; i++)
 			ac97_put_le16(dev->scratch + 2 * i, samples[i]);
+#endif
 		dma_write(dev, e, base + 2 * done * e->channels, dev->scratch,
 			  2 * n * e->channels, &xt);
 	}

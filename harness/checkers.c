@@ -163,7 +163,9 @@ void checkers_capture_pattern(void *ctx, enum ac97_engine_id engine, uint64_t fi
 {
 	(void)ctx;
 	(void)engine;
-	for (uint64_t f = 0; f < n_frames; f++)
-		for (uint32_t ch = 0; ch < channels; ch++)
-			dst[f * channels + ch] = (int16_t)(uint16_t)((first_frame + f) * channels + ch);
+	/* Frame f's channel ch is position (first_frame + f) * channels + ch:
+	 * one count over the samples. */
+	uint64_t first = first_frame * channels, n = n_frames * channels;
+	for (uint64_t i = 0; i < n; i++)
+		dst[i] = (int16_t)(uint16_t)(first + i);
 }
