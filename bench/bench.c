@@ -16,8 +16,10 @@
  * scheduling point in fiber switches measured in the same run.
  *
  * Explore: schedules of fixtures/scenarios/release-vs-revoke-0.ini run as
- * `explore --jobs 1` runs them (one process, seeds 1-EXPLORE_RUNS, the
- * default portfolio of strategies), counted in CPU time of this process
+ * `explore --jobs 1`'s worker runs them (seeds 1-EXPLORE_RUNS, the
+ * default portfolio of strategies, verdicts only; in this one process,
+ * without the pipe to a parent that the command adds: docs/performance.md
+ * has the whole command's figures), counted in CPU time of this process
  * (a figure per core, which a busy second core disturbs less than wall
  * time), against a target of 10,000 schedules a second; beside it, the
  * CPU time of one of its scheduling steps against one of the counter
