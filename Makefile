@@ -70,7 +70,9 @@ $(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
 $(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
 $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
-PKGS_TOOL := sndfile inih jansson
+# libxml-2.0: explore's JUnit report is written with its xmlTextWriter
+# (and the tests read it back with its parser and schema validator).
+PKGS_TOOL := sndfile inih jansson libdw libxml-2.0
 PKGS_TEST := check
 # SDL2 is built against (its headers) but not linked: tools/listen.c loads it
 # with dlopen only when a command listens, so a run pays nothing for it.
@@ -114,7 +116,8 @@ SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
 	include/regs/ac97_regs.h include/regs/codec_regs.h
 
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
-TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol
+TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol \
+	timer_left_set irq_left_connected keep_last
 TEST_PLUGINS := $(TEST_PLUGIN_FAULTS:%=$(BUILD)/tests/plugins/%.so)
 
 # The program exports the SDK's calls (and nothing else) to the driver
@@ -185,13 +188,13 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
+$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 
-$(BENCH): $(BUILD)/bench/bench.o $(LIBS)
+$(BENCH): $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c)) $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TOOL_LIBS) -lm
 

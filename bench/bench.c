@@ -29,13 +29,12 @@
  * 1,000 for the scenario: this program runs itself under callgrind with
  * 0 and with N runs of each, so that loading and set-up cancel out.
  *
- * Variants: for each driver variant's scenario in fixtures/scenarios/bugs,
- * how many schedules and how many seconds explore needs to its first
- * failure, median over 5 starting seeds, for random walk and PCT of depth
- * 1-3, and the checker that catches it; also written as a Markdown table
- * to the file named by the first argument (make bench: build/bench/
- * variants.md; docs/variants.md is that table, copied by hand when the
- * figures are worth keeping: the bench changes no tracked file).
+ * Variants (variants.c): for each driver variant's scenario in
+ * fixtures/scenarios/bugs, schedules and seconds to the first failure per
+ * strategy; also written as a Markdown table to the file named by the
+ * first argument (make bench: build/bench/variants.md; docs/variants.md is
+ * that table, copied by hand when the figures are worth keeping: the bench
+ * changes no tracked file).
  *
  * A missed target is reported ("MISSED") but exits 0: these machines are
  * shared, and a busy spell must not look like a regression. With --strict
@@ -56,7 +55,9 @@
 #include "gmem.h"
 #include "runs.h"
 #include "scenario_file.h"
+#include "strategies.h"
 #include "toy.h"
+#include "variants.h"
 
 #define REPEATS 9
 #define BUFFERS 32u
@@ -273,8 +274,8 @@ static double cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Loads a scenario and its PCT step estimate, as explore does. */
-static void explore_load(const char *path, struct scenario_file *sf, uint64_t *pct_steps)
+/* Loads a scenario and its calibration, as explore does. */
+static void explore_load(const char *path, struct scenario_file *sf, struct calibration *cal)
 {
 	char err[600];
 	if (scenario_file_load(path, sf, err, sizeof(err)) != 0) {
@@ -282,8 +283,7 @@ static void explore_load(const char *path, struct scenario_file *sf, uint64_t *p
 		exit(2);
 	}
 	const char *why = NULL;
-	*pct_steps = runs_pct_steps(sf, &why);
-	if (*pct_steps == 0) {
+	if (calibrate(sf, cal, &why) != 0) {
 		fprintf(stderr, "ac97bench: %s: %s\n", path, why ? why : "setup failed");
 		exit(2);
 	}
@@ -291,11 +291,12 @@ static void explore_load(const char *path, struct scenario_file *sf, uint64_t *p
 
 /* Runs seeds 1..runs as explore's worker does (the default portfolio);
  * returns the scheduling steps they took. */
-static uint64_t explore_runs(const struct scenario_file *sf, uint64_t pct_steps, uint64_t runs)
+static uint64_t explore_runs(const struct scenario_file *sf, const struct calibration *cal,
+			     uint64_t runs)
 {
 	uint64_t steps = 0;
 	for (uint64_t seed = 1; seed <= runs; seed++) {
-		struct strategy st = runs_portfolio_strategy(seed, pct_steps);
+		struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, seed, cal);
 		struct scenario_outcome out;
 		const char *why = NULL;
 		if (runs_verdict(sf, &st, seed, &out, &why) != 0) {
@@ -317,9 +318,9 @@ static int count_mode(const char *what, const char *runs_text)
 		steps = toy_runs(runs);
 	} else {
 		struct scenario_file sf;
-		uint64_t k;
-		explore_load(what, &sf, &k);
-		steps = explore_runs(&sf, k, runs);
+		struct calibration cal;
+		explore_load(what, &sf, &cal);
+		steps = explore_runs(&sf, &cal, runs);
 		scenario_file_free(&sf);
 	}
 	printf("%llu\n", (unsigned long long)steps);
@@ -388,13 +389,13 @@ static double instructions_per_step(const char *self, const char *dir, const cha
 static bool explore_figures(const char *self)
 {
 	struct scenario_file sf;
-	uint64_t k;
-	explore_load(EXPLORE_SCENARIO, &sf, &k);
+	struct calibration cal;
+	explore_load(EXPLORE_SCENARIO, &sf, &cal);
 	double best_explore = 1e30, best_toy = 1e30;
 	uint64_t explore_steps = 0, toy_steps = 0;
 	for (int i = 0; i < 3; i++) {
 		double t0 = cpu_seconds();
-		explore_steps = explore_runs(&sf, k, EXPLORE_RUNS);
+		explore_steps = explore_runs(&sf, &cal, EXPLORE_RUNS);
 		double t1 = cpu_seconds();
 		toy_steps = toy_runs(SCHEDULE_RUNS);
 		double t2 = cpu_seconds();
@@ -437,121 +438,6 @@ static bool explore_figures(const char *self)
 	       EXPLORE_COUNTED_RUNS, real, real_per_run / 1e6, toy, real / toy, TARGET_STEP_INSTRUCTIONS,
 	       ok_instr ? "ok" : "MISSED");
 	return ok_rate && ok_instr;
-}
-
-#define VARIANT_BUDGET 3000u
-#define VARIANT_BASES 5u
-
-static const char *const variant_files[] = {
-	"ddk1999-lock-held", "wdk81-revoke-unsuccessful", "wdk81-revoke-resets-dma",
-	"wdk81-single-entry-revoke", "wdk81-two-producers", "reactos-revoke-short",
-	"reactos-slot-tags",
-};
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Schedules from seed `first` until one fails (UINT64_MAX: none within the
- * budget); *checker gets the checker that fired, *seconds the wall time. */
-static uint64_t schedules_to_failure(const struct scenario_file *sf, const struct strategy *st,
-				     uint64_t first, char *checker, size_t checker_len,
-				     double *seconds)
-{
-	double t0 = wall_seconds();
-	for (uint64_t i = 0; i < VARIANT_BUDGET; i++) {
-		struct scenario_outcome out;
-		const char *why = NULL;
-		if (scenario_run(&sf->sc, st, first + i, NULL, NULL, NULL, &out, NULL, &why) != 0) {
-			fprintf(stderr, "ac97bench: %s: %s\n", sf->path, why ? why : "setup failed");
-			exit(2);
-		}
-		if (out.result.verdict == RUN_FAIL) {
-			snprintf(checker, checker_len, "%s", out.result.checker);
-			*seconds = wall_seconds() - t0;
-			return i + 1;
-		}
-	}
-	*seconds = wall_seconds() - t0;
-	return UINT64_MAX;
-}
-
-/* The table of docs/variants.md, also printed. Returns false when a
- * variant is not found within the budget by any strategy. */
-static bool variant_table(const char *doc_path)
-{
-	FILE *doc = fopen(doc_path, "w");
-	if (doc == NULL) {
-		fprintf(stderr, "ac97bench: %s: cannot write\n", doc_path);
-		return false;
-	}
-	fprintf(doc, "# The historical driver bugs, found\n\n"
-		     "Written by `make bench` (bench/bench.c): for each driver variant's scenario in\n"
-		     "`fixtures/scenarios/bugs/`, the schedules and the seconds explore needs to\n"
-		     "its first failing schedule, median over %u starting seeds (1, 1001, ...),\n"
-		     "by random walk and by PCT of depth 1 to 3 (k: 1.25 times a run's steps),\n"
-		     "and the checker that catches it. A budget of %u schedules; \"-\" when\n"
-		     "the median run found nothing within it. One process; seconds are this\n"
-		     "machine's.\n\n"
-		     "| variant | checker | random | PCT d=1 | PCT d=2 | PCT d=3 |\n"
-		     "|---|---|---|---|---|---|\n",
-		VARIANT_BASES, VARIANT_BUDGET);
-	bool all_found = true;
-	printf("variants (schedules / seconds to the first failure, median of %u seeds):\n",
-	       VARIANT_BASES);
-	for (size_t v = 0; v < sizeof(variant_files) / sizeof(variant_files[0]); v++) {
-		char path[256], err[600];
-		snprintf(path, sizeof(path), "fixtures/scenarios/bugs/%s.ini", variant_files[v]);
-		struct scenario_file sf;
-		if (scenario_file_load(path, &sf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ac97bench: %s\n", err);
-			exit(2);
-		}
-		struct strategy calib = { .kind = STRATEGY_RANDOM };
-		struct scenario_outcome first;
-		const char *why = NULL;
-		scenario_run(&sf.sc, &calib, 1, NULL, NULL, NULL, &first, NULL, &why);
-		uint64_t k = first.result.steps + first.result.steps / 4 + 16;
-		char checker[32] = "-", cells[4][64];
-		bool found_any = false;
-		for (uint32_t d = 0; d <= 3; d++) {
-			struct strategy st = { .kind = d == 0 ? STRATEGY_RANDOM : STRATEGY_PCT,
-					       .pct_depth = d, .pct_steps = k };
-			uint64_t counts[VARIANT_BASES];
-			double secs[VARIANT_BASES];
-			for (uint32_t b = 0; b < VARIANT_BASES; b++) {
-				char c[32] = "";
-				counts[b] = schedules_to_failure(&sf, &st, 1 + 1000ull * b, c, sizeof(c),
-								 &secs[b]);
-				if (counts[b] != UINT64_MAX && strcmp(checker, "-") == 0)
-					snprintf(checker, sizeof(checker), "%s", c);
-			}
-			uint64_t sorted[VARIANT_BASES];
-			memcpy(sorted, counts, sizeof(sorted));
-			qsort(sorted, VARIANT_BASES, sizeof(sorted[0]), compare_u64);
-			qsort(secs, VARIANT_BASES, sizeof(secs[0]), compare_doubles);
-			uint64_t med = sorted[VARIANT_BASES / 2];
-			if (med == UINT64_MAX) {
-				snprintf(cells[d], sizeof(cells[d]), "-");
-			} else {
-				snprintf(cells[d], sizeof(cells[d]), "%llu (%.3f s)",
-					 (unsigned long long)med, secs[VARIANT_BASES / 2]);
-				found_any = true;
-			}
-		}
-		all_found &= found_any;
-		fprintf(doc, "| `%s` | %s | %s | %s | %s | %s |\n", variant_files[v], checker, cells[0],
-			cells[1], cells[2], cells[3]);
-		printf("  %-27s %-24s random %-18s pct1 %-18s pct2 %-18s pct3 %s\n", variant_files[v],
-		       checker, cells[0], cells[1], cells[2], cells[3]);
-		scenario_file_free(&sf);
-	}
-	if (fclose(doc) != 0)
-		fprintf(stderr, "ac97bench: %s: write failed\n", doc_path);
-	printf("variants: table written to %s\n", doc_path);
-	return all_found;
 }
 
 static int compare_doubles(const void *a, const void *b)

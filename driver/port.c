@@ -49,6 +49,7 @@
  */
 #include "port.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +120,12 @@ struct port_stream {
 	KDPC available_dpc;	/* MappingAvailable after a DSound refill */
 	KEVENT owed_event;	/* an owed release landed */
 	KEVENT irp_done_event;	/* an IRP was completed or cancelled */
+	/* The pin's close (port_action_close): once closed, nothing more goes
+	 * to the miniport stream; in_miniport counts the port's work under
+	 * way that may call into it, which the close waits for. */
+	bool closed;
+	uint32_t in_miniport;
+	KEVENT miniport_idle_event;	/* initialised by a close that must wait */
 	struct port_irp *irps;
 	uint32_t n_irps, cap_irps;
 	uint32_t irp_lo;	/* every IRP below is done */
@@ -127,11 +134,9 @@ struct port_stream {
 	uint32_t next_acquire;	/* every mapping below is not PENDING */
 	uint32_t live_lo;	/* every mapping below is not live */
 	uint64_t next_offset;	/* stream bytes made into mappings */
-	uint64_t acquired_hi;	/* end of the furthest acquired mapping */
 	uint64_t completions, cancellations;
 	bool available_owed;	/* a GetMapping was refused */
 	uint32_t refusals_left;	/* fault injection: refuse this many more */
-	uint64_t last_position;
 	const uint32_t *perm;	/* scattered: the pool in a seeded order (shared) */
 	uint32_t *perm_owned;	/* perm when it is this stream's own copy */
 	uint32_t perm_cursor;
@@ -256,6 +261,28 @@ static void require_miniport(const struct port_stream *s, const char *action)
 		port_fail(PORT_MISUSE, "%s on a NULL stream", action);
 	if (s->ops == NULL)
 		port_fail(PORT_MISUSE, "%s on a stream with no miniport bound", action);
+}
+
+/* Port work that may call into the miniport stream (a DPC of the port's,
+ * an action of the system above) starts here: false once the pin is
+ * closed, when it must not start; else it is counted until
+ * miniport_leave, so that a closing pin can wait for it. No kernel call:
+ * the count changes between two scheduling points. */
+static bool miniport_enter(struct port_stream *s)
+{
+	if (s->closed)
+		return false;
+	s->in_miniport++;
+	return true;
+}
+
+static void miniport_leave(struct port_stream *s)
+{
+	assert(s->in_miniport > 0);
+	/* The wakeup only when a close waits: an open pin's runs make no
+	 * extra kernel call. */
+	if (--s->in_miniport == 0 && s->closed)
+		KeSetEvent(&s->miniport_idle_event, 0, FALSE);
 }
 
 /* Array growth. Host memory running out mid-run ends the run (it is not
@@ -604,8 +631,8 @@ static uint32_t find_live(struct port_stream *s, MAPPING_TAG tag)
 	return NO_INDEX;
 }
 
-NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
-			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+static NTSTATUS get_mapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			    PVOID *virtual_address, PULONG byte_count, PULONG flags)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_GET_MAPPING);
@@ -655,8 +682,6 @@ NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS ph
 	*virtual_address = s->mem->bytes + m->physical;
 	*byte_count = m->byte_count;
 	*flags = m->last_of_irp ? MAPPING_FLAG_LAST_OF_IRP : 0u;
-	if (m->stream_offset_bytes + m->byte_count > s->acquired_hi)
-		s->acquired_hi = m->stream_offset_bytes + m->byte_count;
 	publish(PORT_EV_GET_MAPPING, m->irp, i, PORT_GM_OK, tag, m->last_of_irp,
 		m->physical | (uint64_t)m->byte_count << 32, m->stream_offset_bytes);
 	set_mapping_state(s, i, MAPPING_ACQUIRED);
@@ -707,7 +732,7 @@ static void check_release_order(struct port_stream *s, uint32_t i)
 	}
 }
 
-NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+static NTSTATUS release_mapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_RELEASE_MAPPING);
@@ -761,7 +786,7 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 
 /* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
  * interrupt's lock (portcls queues its service DPC from there). */
-void PortNotify(PORT_STREAM *ps)
+static void notify(PORT_STREAM *ps)
 {
 	kernel_port_call(PORT_CALL_NOTIFY);
 	struct port_stream *s = stream_of(ps, "Notify");
@@ -777,8 +802,11 @@ static void service_dpc_routine(KDPC *dpc, void *ctx, void *a1, void *a2)
 	(void)a1;
 	(void)a2;
 	struct port_stream *s = ctx;
+	if (!miniport_enter(s))
+		return;	/* queued before the pin closed: the stream is gone */
 	if (s->ops != NULL && s->ops->service != NULL)
 		s->ops->service(s->ms);
+	miniport_leave(s);
 }
 
 /* DSound: mappings came round again after a refused GetMapping. Runs in a
@@ -793,9 +821,12 @@ static void available_dpc_routine(KDPC *dpc, void *ctx, void *a1, void *a2)
 	struct port_stream *s = ctx;
 	if (!s->available_owed || s->ops == NULL || s->ops->mapping_available == NULL)
 		return;
+	if (!miniport_enter(s))
+		return;	/* queued before the pin closed: the stream is gone */
 	s->available_owed = false;
 	publish(PORT_EV_MAPPING_AVAILABLE, 0, 0, 1, 0, 0, 0, 0);
 	s->ops->mapping_available(s->ms);
+	miniport_leave(s);
 }
 
 /* ---- cancellation and revoke ------------------------------------------------------------ */
@@ -1090,9 +1121,8 @@ const struct port_stream_config *port_stream_config(const struct port_stream *s)
 	return s == NULL ? NULL : &s->cfg;
 }
 
-void port_action_submit(struct port_stream *s)
+static void submit(struct port_stream *s)
 {
-	require_miniport(s, "submit");
 	if (KeGetCurrentIrql() > DISPATCH_LEVEL)
 		port_fail(STATE_ORDER, "IRPs submitted at IRQL %u; expected <= DISPATCH_LEVEL",
 			    KeGetCurrentIrql());
@@ -1118,24 +1148,48 @@ void port_action_submit(struct port_stream *s)
 	KeLowerIrql(old);
 }
 
+void port_action_submit(struct port_stream *s)
+{
+	require_miniport(s, "submit");
+	if (!miniport_enter(s))
+		return;	/* a closed pin takes no IRPs */
+	submit(s);
+	miniport_leave(s);
+}
+
 bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding)
 {
 	require_miniport(s, "cancel");
 	if (s->ops->revoke_mappings == NULL)
 		port_fail(PORT_MISUSE, "the miniport has no RevokeMappings");
+	if (!miniport_enter(s))
+		return false;	/* closed: its IRPs were cancelled at STOP */
 	uint32_t n = 0;
-	for (uint32_t i = s->irp_lo; i < s->n_irps; i++) {
+	bool found = false;
+	for (uint32_t i = s->irp_lo; i < s->n_irps && !found; i++) {
 		if (s->irps[i].state != IRP_SUBMITTED || n++ != nth_outstanding)
 			continue;
 		cancel_irp(s, i);
-		return true;
+		found = true;
 	}
-	return false;
+	miniport_leave(s);
+	return found;
 }
+
+static NTSTATUS set_state_steps(struct port_stream *s, KSSTATE target);
 
 NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target)
 {
 	require_miniport(s, "SetState");
+	if (!miniport_enter(s))
+		return STATUS_UNSUCCESSFUL;	/* a closed pin has no state to change */
+	NTSTATUS status = set_state_steps(s, target);
+	miniport_leave(s);
+	return status;
+}
+
+static NTSTATUS set_state_steps(struct port_stream *s, KSSTATE target)
+{
 	if (s->ops->set_state == NULL)
 		port_fail(PORT_MISUSE, "the miniport has no SetState");
 	if ((int)target < (int)KSSTATE_STOP || (int)target > (int)KSSTATE_RUN)
@@ -1165,7 +1219,6 @@ NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target)
 		for (uint32_t i = s->irp_lo; i < s->n_irps; i++)
 			if (s->irps[i].state == IRP_SUBMITTED)
 				cancel_irp(s, i);
-		s->last_position = 0;	/* a stopped stream's position starts again */
 	}
 	s->changing_state = false;
 	return STATUS_SUCCESS;
@@ -1177,30 +1230,56 @@ void port_action_refuse_mappings(struct port_stream *s, uint32_t count)
 	publish(PORT_EV_REFUSALS, 0, 0, 0, 0, 0, count, 0);
 }
 
+static void query_position(struct port_stream *s);
+
 void port_action_query_position(struct port_stream *s)
 {
 	require_miniport(s, "GetPosition");
+	if (!miniport_enter(s))
+		return;	/* a closed pin answers nothing */
+	query_position(s);
+	miniport_leave(s);
+}
+
+static void query_position(struct port_stream *s)
+{
 	if (s->ops->get_position == NULL)
 		port_fail(PORT_MISUSE, "the miniport has no GetPosition");
 	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
 		port_fail(STATE_ORDER, "position asked at IRQL %u; the port asks at PASSIVE_LEVEL",
 			    KeGetCurrentIrql());
 	ULONGLONG pos = 0;
+	/* The call and the answer both go out: what the device had done when
+	 * the call began bounds the answer from below, what it had done when
+	 * it returned from above (the "position" checker). */
+	publish(PORT_EV_POSITION_ASKED, 0, 0, 0, 0, 0, 0, 0);
 	NTSTATUS status = s->ops->get_position(s->ms, &pos);
 	if (!NT_SUCCESS(status)) {
 		publish(PORT_EV_POSITION, 0, 0, (uint32_t)status, 0, 0, 0, 0);
 		return;
 	}
-	if (pos < s->last_position)
-		port_fail(POSITION, "GetPosition went back from %llu to %llu bytes in state %s; "
-			    "expected a position that never decreases until STOP", ull(s->last_position),
-			    ull(pos), ksstate_name(s->state));
-	if (pos > s->acquired_hi)
-		port_fail(POSITION, "GetPosition says %llu bytes but only %llu bytes of the stream "
-			    "were ever handed out by GetMapping (%u mappings); expected at most that",
-			    ull(pos), ull(s->acquired_hi), s->next_acquire);
-	s->last_position = pos;
 	publish(PORT_EV_POSITION, 0, 0, STATUS_SUCCESS, 0, 0, pos, 0);
+}
+
+void port_action_close(struct port_stream *s)
+{
+	require_miniport(s, "close");
+	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+		port_fail(STATE_ORDER, "the pin closed at IRQL %u; expected PASSIVE_LEVEL",
+			    KeGetCurrentIrql());
+	if (s->closed)
+		return;
+	/* The event only when there is something to wait for, so that closing
+	 * an idle pin makes no kernel call; the count is read again after the
+	 * initialisation (a scheduling point), with no scheduling point
+	 * between that read and `closed`, so a call that ends meanwhile
+	 * either is seen ended or sees `closed` and wakes this. */
+	bool busy = s->in_miniport > 0;
+	if (busy)
+		KeInitializeEvent(&s->miniport_idle_event, SynchronizationEvent, false);
+	s->closed = true;
+	if (busy && s->in_miniport > 0)
+		KeWaitForSingleObject(&s->miniport_idle_event, Executive, KernelMode, FALSE, NULL);
 }
 
 /* ---- inspection ------------------------------------------------------------------------ */
@@ -1250,4 +1329,32 @@ KEVENT *port_stream_irp_done_event(struct port_stream *s)
 bool port_stream_finished(const struct port_stream *s)
 {
 	return s != NULL && s->next_offset >= s->cfg.total_bytes && irps_in_state(s, true) == 0;
+}
+
+/* ---- the driver's calls in (wavepci.h) ----------------------------------------- */
+
+/* Each notes where the driver called from and, on return, lets the CPU's
+ * call site move again (kernel_backend.h). */
+NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = get_mapping(ps, tag_pointer, physical, virtual_address, byte_count, flags);
+	kernel_port_return();
+	return st;
+}
+
+NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = release_mapping(ps, tag_pointer);
+	kernel_port_return();
+	return st;
+}
+
+void PortNotify(PORT_STREAM *ps)
+{
+	KERNEL_NOTE_CALL();
+	notify(ps);
+	kernel_port_return();
 }

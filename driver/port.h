@@ -37,7 +37,10 @@
  * reused while live, GetMapping or ReleaseMapping above DISPATCH_LEVEL, a
  * revoke count that does not match what was still acquired, RevokeMappings
  * failing. What it does is published on the run's event stream as
- * port_events (kernel_publish_port), never told to one listener.
+ * port_events (kernel_publish_port), never told to one listener. What
+ * GetPosition answers is judged by the "position" checker
+ * (harness/checkers/position.c), which sees the device as well: the port
+ * publishes the call and the answer.
  */
 #ifndef AC97SIM_PORT_H
 #define AC97SIM_PORT_H
@@ -90,7 +93,9 @@ static inline MAPPING_TAG mapping_tag_of(PVOID tag)
 	/* result: the NTSTATUS; a: the position in bytes */                                \
 	X(POSITION, "position")                                                             \
 	/* a mapping's state changed: index, irp, tag; result: enum port_mapping_state */   \
-	X(MAPPING, "mapping")
+	X(MAPPING, "mapping")                                                               \
+	/* the port is about to call GetPosition (POSITION follows when it returns) */      \
+	X(POSITION_ASKED, "position-asked")
 
 enum port_event_kind {
 #define PORT_EVENT_ENUM(id, name) PORT_EV_##id,
@@ -138,9 +143,7 @@ struct port_event {
 	  "the port's interface is used as documented (a live stream, no NULL outputs, the "  \
 	  "methods the port needs)")                                                          \
 	X(STATE_ORDER, "state-order",                                                        \
-	  "the port's own calls come in order (one SetState at a time, at PASSIVE_LEVEL)")    \
-	X(POSITION, "position",                                                              \
-	  "GetPosition never goes back and never passes what GetMapping handed out")
+	  "the port's own calls come in order (one SetState at a time, at PASSIVE_LEVEL)")
 
 enum port_failure {
 #define PORT_FAILURE_ENUM(id, name, rule) PORT_FAIL_##id,
@@ -243,6 +246,16 @@ void port_action_submit(struct port_stream *s);	/* fill up to irps_in_flight */
 bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding);
 NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target);
 void port_action_query_position(struct port_stream *s);
+/* The pin closes (the system above closes its handle; after STOP, before
+ * the miniport stream is closed): from here the port calls nothing of the
+ * miniport stream (a Service or MappingAvailable DPC queued before does
+ * nothing, a later action is dropped: submit adds nothing, cancel finds
+ * nothing, SetState returns STATUS_UNSUCCESSFUL, GetPosition is not
+ * asked), and this returns once every call into it already under way
+ * has returned, as portcls takes the stream out of its service group
+ * (whose DPC holds the group's lock while it calls Service) before it
+ * releases the miniport stream. Passive. */
+void port_action_close(struct port_stream *s);
 /* Fault injection: the next `count` GetMapping calls return
  * STATUS_NOT_FOUND although mappings are there; MappingAvailable follows
  * each (from the port's DPC). */

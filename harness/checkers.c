@@ -30,6 +30,7 @@ void checker_config_default(struct checker_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->stall_limit_ticks = CHECKER_STALL_LIMIT_TICKS_DEFAULT;
+	cfg->hang_limit_ticks = CHECKER_HANG_LIMIT_TICKS_DEFAULT;
 }
 
 static int registry_index(const char *name)
@@ -100,6 +101,8 @@ struct checkers *checkers_attach(struct machine *m, struct port_stream *ps,
 		checker_config_default(&c->cfg);
 	if (c->cfg.stall_limit_ticks == 0)
 		c->cfg.stall_limit_ticks = CHECKER_STALL_LIMIT_TICKS_DEFAULT;
+	if (c->cfg.hang_limit_ticks == 0)
+		c->cfg.hang_limit_ticks = CHECKER_HANG_LIMIT_TICKS_DEFAULT;
 	c->maps = mappings_attach(m, ps, &c->scfg, &c->stats);
 	if (c->maps == NULL) {
 		free(c);

@@ -6,7 +6,19 @@
  *
  * The checkers, in registry order (docs/scenario-format.md, "Checker
  * names", says what each one watches):
- *   audio-conservation, dma-after-release, device-misuse, stall, teardown
+ *   audio-conservation  the audio that crossed the link (or landed, for
+ *                       capture) is the mapped audio, in order, once
+ *   dma-after-release   DMA touches only live mappings
+ *   device-misuse       driver bugs the device sees (RR while running, ...)
+ *   position            GetPosition: never back within a run of the stream,
+ *                       between what the link played and what DMA fetched
+ *   stall               RUN with audio available keeps moving (stall_limit)
+ *   hang                RUN with anything outstanding keeps moving
+ *                       (hang_limit), and a run cut by its limit had not
+ *                       stopped moving
+ *   teardown            at the end everything released, the stream in STOP
+ *   lifetime            nothing of a stream runs after stream_close, nothing
+ *                       of the driver after adapter_stop
  * The port model's own rules ("port-referee", port.h) and the machine's
  * ("kernel-rules", machine.h) are not in the registry: they are the models'
  * referees and always on.
@@ -35,11 +47,21 @@ struct checker_config {
 	/* Longest time without progress while audio is available in RUN
 	 * (0: the default). */
 	sim_ticks_t stall_limit_ticks;
+	/* Longest time without progress while anything of the stream is
+	 * outstanding in RUN, and the quiet time before a limit that makes the
+	 * cut a hang (0: the default). */
+	sim_ticks_t hang_limit_ticks;
 };
 
 #define CHECKER_STALL_LIMIT_TICKS_DEFAULT (SIM_TICKS_PER_SECOND / 20u)	/* 50 ms */
+/* 2 s: longer than a correct driver can be held quiet by what a scenario
+ * can do to it: one injected fault (stall-bus, delay-interrupts, stall-cpu:
+ * at most 1 s each) followed by one period of a timer-serviced stream (at
+ * most 1000 ms); far shorter than the default max_time (60 s), so that a
+ * hung run fails rather than running into its limit. */
+#define CHECKER_HANG_LIMIT_TICKS_DEFAULT (2u * SIM_TICKS_PER_SECOND)
 
-/* Everything on, stall limit 50 ms of simulated time. */
+/* Everything on, stall limit 50 ms and hang limit 2 s of simulated time. */
 void checker_config_default(struct checker_config *cfg);
 
 /* The registry's checker named name, or NULL. */
@@ -64,6 +86,9 @@ struct checker_stats {
 	uint64_t dma_ranges_on_mappings;	/* of which touched a mapping */
 	uint64_t descriptor_checks;	/* descriptors compared with what the engine holds */
 	uint64_t step_hooks;		/* scheduling points the step checks looked at */
+	uint64_t positions_checked;	/* GetPosition answers held to the device */
+	uint64_t hang_deadlines;	/* check deadlines reached while the machine slept */
+	uint64_t lifetime_objects;	/* kernel objects found in the driver's memory */
 	uint32_t mappings;		/* mappings known */
 	uint32_t mappings_done;		/* fully fetched (render) / written (capture) */
 	uint32_t irps;			/* IRPs known */

@@ -55,6 +55,10 @@ void strategy_format(const struct strategy *s, char *buf, size_t len)
 	case STRATEGY_POS:
 		snprintf(buf, len, "pos steps=%llu", (unsigned long long)s->pct_steps);
 		break;
+	case STRATEGY_DELAY_BOUNDED:
+		snprintf(buf, len, "delay-bounded points=%llu",
+			 (unsigned long long)s->choice_points);
+		break;
 	}
 }
 
@@ -91,26 +95,31 @@ int strategy_parse(const char *text, struct strategy *s, const char **why)
 		s->kind = STRATEGY_RANDOM;
 		return 0;
 	}
-	/* Exactly the forms strategy_format writes: "random steps=K" and
-	 * "pct depth=D steps=K". */
+	/* Exactly the forms strategy_format writes: one number after a
+	 * prefix, or "pct depth=D steps=K". */
+	static const struct {
+		const char *prefix;
+		enum strategy_kind kind;
+		bool is_points;	/* the number is choice_points, not pct_steps */
+	} one_number[] = {
+		{ "pos steps=", STRATEGY_POS, false },
+		{ "random steps=", STRATEGY_RANDOM, false },
+		{ "delay-bounded points=", STRATEGY_DELAY_BOUNDED, true },
+	};
 	const char *p = text;
 	uint64_t depth, steps;
-	if (skip_literal(&p, "pos steps=")) {
+	for (size_t i = 0; i < sizeof(one_number) / sizeof(one_number[0]); i++) {
+		if (!skip_literal(&p, one_number[i].prefix))
+			continue;
 		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
 			*why = STRATEGY_FORMS;
 			return -1;
 		}
-		s->kind = STRATEGY_POS;
-		s->pct_steps = steps;
-		return 0;
-	}
-	if (skip_literal(&p, "random steps=")) {
-		if (!parse_decimal(&p, &steps) || *p != '\0' || steps < 1) {
-			*why = STRATEGY_FORMS;
-			return -1;
-		}
-		s->kind = STRATEGY_RANDOM;
-		s->pct_steps = steps;
+		s->kind = one_number[i].kind;
+		if (one_number[i].is_points)
+			s->choice_points = steps;
+		else
+			s->pct_steps = steps;
 		return 0;
 	}
 	if (!skip_literal(&p, "pct depth=") || !parse_decimal(&p, &depth) ||
@@ -201,6 +210,108 @@ static uint64_t uniform_below64(struct decider *d, uint64_t n)
 	return x % n;
 }
 
+/* ---- delay-bounded enumeration -------------------------------------------------- */
+
+/* C(n, r), saturating at UINT64_MAX. */
+static uint64_t binomial(uint64_t n, uint32_t r)
+{
+	if (r > n)
+		return 0;
+	uint64_t c = 1;
+	for (uint32_t i = 1; i <= r; i++) {
+		/* c * (n - r + i) / i is exact at each step (it is C(n-r+i, i));
+		 * 128-bit so that the product does not wrap before dividing. */
+		unsigned __int128 next = (unsigned __int128)c * (n - r + i) / i;
+		if (next > UINT64_MAX)
+			return UINT64_MAX;
+		c = (uint64_t)next;
+	}
+	return c;
+}
+
+/* Multisets of b points out of k: C(k + b - 1, b). */
+static uint64_t multisets(uint64_t k, uint32_t b)
+{
+	return b == 0 ? 1 : binomial(k + b - 1, b);
+}
+
+uint64_t delay_bounded_schedules(uint64_t k, uint32_t max_delays)
+{
+	uint64_t total = 0;
+	for (uint32_t b = 0; b <= max_delays; b++) {
+		uint64_t m = multisets(k, b);
+		if (m > UINT64_MAX - total)
+			return UINT64_MAX;
+		total += m;
+	}
+	return total;
+}
+
+/* The delays of seed rank: sizes in order, and within one size the
+ * multisets in colexicographic order (the combinatorial number system over
+ * combinations without repetition, x_i + i - 1, of k + b - 1), so that
+ * delays at early choice points come first. Ranks past every schedule of
+ * DELAY_BOUND_MAX delays start again from the first. */
+static void delay_set_of_rank(struct decider *d, uint64_t rank)
+{
+	uint64_t k = d->strategy.choice_points >= 1 ? d->strategy.choice_points : 1;
+	uint64_t all = delay_bounded_schedules(k, DELAY_BOUND_MAX);
+	if (all != UINT64_MAX)
+		rank %= all;
+	uint32_t b = 0;
+	while (b < DELAY_BOUND_MAX && rank >= multisets(k, b)) {
+		rank -= multisets(k, b);
+		b++;
+	}
+	d->delays = b;
+	for (uint32_t i = b; i >= 1; i--) {
+		/* The largest c with C(c, i) <= rank (c >= i - 1: C(i-1, i) = 0). */
+		uint64_t lo = i - 1, hi = k + b - 1;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo + 1) / 2;
+			if (binomial(mid, i) <= rank)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		rank -= binomial(lo, i);
+		d->delay_point[i - 1] = lo - (i - 1);
+	}
+}
+
+/* The default scheduler: the option of the agent chosen last, else of the
+ * next agent after it (wrapping). */
+static uint32_t default_option(const struct decider *d, uint32_t n, const uint32_t *agent)
+{
+	uint32_t def = n;	/* none yet */
+	for (uint32_t i = 0; i < n; i++)
+		if (agent[i] == d->last_agent)
+			def = i;
+	if (def == n)	/* the lowest agent above the last one */
+		for (uint32_t i = 0; i < n; i++)
+			if (agent[i] > d->last_agent && (def == n || agent[i] < agent[def]))
+				def = i;
+	if (def == n)	/* none above: wrap to the lowest */
+		for (uint32_t i = 0; i < n; i++)
+			if (def == n || agent[i] < agent[def])
+				def = i;
+	return def;
+}
+
+/* The default scheduler's option, skipped past by one option per delay on
+ * this choice point (to the machine's next option: its order is part of
+ * the build, like everything a seed names). */
+static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, uint32_t def)
+{
+	uint64_t point = d->choice_point++;
+	uint32_t skip = 0;
+	while (d->next_delay < d->delays && d->delay_point[d->next_delay] == point) {
+		skip++;
+		d->next_delay++;
+	}
+	return (def + skip) % n;
+}
+
 /* ---- lifecycle --------------------------------------------------------------- */
 
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
@@ -224,6 +335,8 @@ void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 		for (uint32_t i = 0; i + 1 < d->strategy.pct_depth; i++)
 			d->pct_change_step[i] = 1 + uniform_below64(d, d->strategy.pct_steps);
 	}
+	if (s->kind == STRATEGY_DELAY_BOUNDED)
+		delay_set_of_rank(d, seed);
 }
 
 void decider_init_replay(struct decider *d, const struct decision_log *recorded)
@@ -232,6 +345,26 @@ void decider_init_replay(struct decider *d, const struct decision_log *recorded)
 	d->record = true;
 	d->strategy.kind = STRATEGY_REPLAY;
 	d->replay = recorded;
+	d->replay_until = UINT64_MAX;
+}
+
+void decider_init_fork(struct decider *d, const struct decision_log *recorded, uint64_t fork_step,
+		       const struct strategy *s, uint64_t seed)
+{
+	decider_init(d, s, seed);
+	d->replay = recorded;
+	d->replay_until = fork_step;
+}
+
+void decider_init_follow(struct decider *d, const struct decision_log *recorded)
+{
+	/* Past the recording, the enumeration's schedule without delays:
+	 * the default scheduler, and every other choice its first option. */
+	struct strategy plain = { .kind = STRATEGY_DELAY_BOUNDED, .choice_points = 1 };
+	decider_init(d, &plain, 0);
+	d->replay = recorded;
+	d->replay_until = UINT64_MAX;
+	d->follow = true;
 }
 
 void decider_free(struct decider *d)
@@ -282,6 +415,26 @@ static uint32_t replay_choice(struct decider *d, struct decision *now)
 	return rec->choice;
 }
 
+/* The next recorded decision of site a followed trace has, or NULL (past
+ * the site's last, marked to take the default, or the default when it was
+ * recorded: only departures are followed, so one taken back does not make
+ * the decisions after it depart from the new default in its stead). */
+static const struct decision *followed(struct decider *d, enum decide_site site)
+{
+	size_t *next = &d->follow_next[(unsigned)site < SITE_COUNT ? site : 0];
+	while (*next < d->replay->count && d->replay->items[*next].site != site)
+		(*next)++;
+	if (*next >= d->replay->count)
+		return NULL;
+	const struct decision *rec = &d->replay->items[(*next)++];
+	return rec->take_default || !rec->departs ? NULL : rec;
+}
+
+static bool replaying(const struct decider *d)
+{
+	return d->replay != NULL && d->step < d->replay_until;
+}
+
 static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 {
 	now->choice = choice;
@@ -303,9 +456,20 @@ uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, ui
 	assert(n >= 1);
 	struct decision now = { .step = d->step, .site = site, .n_options = n,
 				.evlog_hash = evlog_hash };
-	if (d->strategy.kind == STRATEGY_REPLAY)
-		return finish(d, &now, replay_choice(d, &now));
-	return finish(d, &now, uniform_below(d, n));
+	uint32_t c;
+	if (replaying(d) && d->follow) {
+		const struct decision *rec = followed(d, site);
+		c = rec != NULL && rec->chosen < n ? rec->chosen : 0;
+	} else if (replaying(d)) {
+		c = replay_choice(d, &now);
+	} else if (d->strategy.kind == STRATEGY_DELAY_BOUNDED) {
+		c = 0;	/* one timing: see the header */
+	} else {
+		c = uniform_below(d, n);
+	}
+	now.chosen = c;
+	now.departs = c != 0;
+	return finish(d, &now, c);
 }
 
 static uint32_t pct_priority_of(struct decider *d, uint32_t agent)
@@ -363,16 +527,36 @@ static uint32_t pos_choose(struct decider *d, uint32_t n, const uint32_t *agent)
 }
 
 uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
-			 uint64_t evlog_hash)
+			 const uint32_t *option_id, uint64_t evlog_hash)
 {
 	assert(n >= 1);
 	struct decision now = { .step = d->step, .site = SITE_SCHEDULE, .n_options = n,
 				.evlog_hash = evlog_hash };
-	switch (d->strategy.kind) {
-	case STRATEGY_REPLAY: return finish(d, &now, replay_choice(d, &now));
-	case STRATEGY_PCT: return finish(d, &now, pct_choose(d, n, agent));
-	case STRATEGY_POS: return finish(d, &now, pos_choose(d, n, agent));
-	case STRATEGY_RANDOM: break;
+	uint32_t def = default_option(d, n, agent);
+	uint32_t c = 0;
+	if (replaying(d) && d->follow) {
+		const struct decision *rec = followed(d, SITE_SCHEDULE);
+		c = def;
+		for (uint32_t i = 0; rec != NULL && i < n; i++)
+			if (option_id[i] == rec->chosen)
+				c = i;
+	} else if (replaying(d)) {
+		c = replay_choice(d, &now);
+		const struct decision *rec =
+			now.step < d->replay->count ? &d->replay->items[now.step] : NULL;
+		if (rec != NULL && !d->divergence.diverged && rec->chosen != option_id[c])
+			diverge(d, &now, "the recorded option is another");
+	} else {
+		switch (d->strategy.kind) {
+		case STRATEGY_PCT: c = pct_choose(d, n, agent); break;
+		case STRATEGY_POS: c = pos_choose(d, n, agent); break;
+		case STRATEGY_DELAY_BOUNDED: c = delay_bounded_choose(d, n, def); break;
+		case STRATEGY_RANDOM:
+		case STRATEGY_REPLAY: c = uniform_below(d, n); break;
+		}
 	}
-	return finish(d, &now, uniform_below(d, n));
+	now.chosen = option_id[c];
+	now.departs = c != def;
+	d->last_agent = agent[c];
+	return finish(d, &now, c);
 }

@@ -13,14 +13,17 @@
  * pointers; a name is hashed by its bytes.
  *
  * Flags: LOGGED kinds go into the event log and its hash; the others (the
- * step tick, DMA ranges, audio spans, the end of a run) are for
- * subscribers only, because they follow from logged ones or carry bulk
- * data that is fingerprinted elsewhere (the link audio's own hash).
+ * step tick, DMA ranges, audio spans, the end of a run, a limit reached, a
+ * check deadline, the driver's lifecycle) are for subscribers only,
+ * because they follow from logged ones or from the scenario, or carry bulk
+ * data that is fingerprinted elsewhere (the link audio's own hash). So
+ * adding a subscriber-only kind changes no recorded event log or trace.
  */
 #ifndef AC97SIM_EVENTS_H
 #define AC97SIM_EVENTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ac97.h"
@@ -49,7 +52,10 @@
 	X(SPAN, "span", 0)			/* audio crossing the AC-link */          \
 	X(PORT, "port", EVF_LOGGED)		/* the port model (port_event) */        \
 	X(FAILURE, "failure", EVF_LOGGED)	/* a check failed: the run ends */        \
-	X(RUN_END, "run-end", 0)		/* every CPU idle: end-of-run checks */
+	X(RUN_END, "run-end", 0)		/* every CPU idle: end-of-run checks */   \
+	X(LIMIT, "limit", 0)			/* a limit is about to cut the run */     \
+	X(DEADLINE, "deadline", 0)		/* a check deadline reached while idle */ \
+	X(LIFECYCLE, "lifecycle", 0)		/* the driver's adapter and stream */
 
 enum sim_event_kind {
 #define SIM_EVENT_ENUM(id, name, flags) EV_##id,
@@ -87,7 +93,7 @@ struct ev_schedule {
 	X(ALLOC_COMMON_BUFFER, "AcAllocateCommonBuffer")                                   \
 	X(FREE_COMMON_BUFFER, "AcFreeCommonBuffer") X(STALL, "KeStallExecutionProcessor") \
 	X(ALLOC_WORK_ITEM, "IoAllocateWorkItem") X(FREE_WORK_ITEM, "IoFreeWorkItem")        \
-	X(PORT_CALL, "port call")
+	X(PORT_CALL, "port call") X(FLUSH_DPCS, "KeFlushQueuedDpcs")
 
 enum kcall {
 #define KCALL_ENUM(id, name) KC_##id,
@@ -107,6 +113,16 @@ struct ev_kcall {
 struct ev_object {
 	uint32_t id;
 	uint32_t type;		/* enum kobject_type (kernel_backend.h); text: its name */
+};
+
+/* EV_OBJECT's ref: where the object lies and the context its routine gets
+ * (a DPC's or an interrupt's; NULL for the others), so that a checker can
+ * tell whose object it is by the memory it lies in. Host addresses: never
+ * logged, never reported, only compared with other host addresses of the
+ * same run. Valid during the publish. */
+struct ev_object_where {
+	const void *storage;
+	const void *context;
 };
 
 struct ev_io {
@@ -160,6 +176,48 @@ struct ev_failure {
 	uint32_t pad;
 };
 
+/* EV_LIMIT: published once, at the CHECK phase's subscribers too, just
+ * before the machine ends the run with verdict "limit"; a checker that
+ * fails the run from it turns the cut into its finding. */
+enum limit_kind { LIMIT_STEPS, LIMIT_TIME };
+
+struct ev_limit {
+	uint32_t which;		/* enum limit_kind */
+	uint32_t pad;
+	uint64_t max;		/* the limit: max_steps, or max_ticks */
+};
+
+/* EV_LIFECYCLE: the scenario's calls of the driver's entry points
+ * (driver.h), published by the stream script. STARTING and OPENING come
+ * just before the call, so that the kernel objects the call initialises
+ * can be told apart by the memory they lie in; CLOSED and STOPPED just
+ * after it returned. ref: the struct lifecycle_memory of the adapter
+ * (ADAPTER_*) or of the stream (STREAM_*). */
+enum lifecycle_kind {
+	LIFE_ADAPTER_STARTING,
+	LIFE_STREAM_OPENING,
+	LIFE_STREAM_CLOSED,
+	LIFE_ADAPTER_STOPPED,
+};
+
+struct ev_lifecycle {
+	uint32_t what;		/* enum lifecycle_kind */
+	int32_t engine;		/* STREAM_*: the stream's enum ac97_engine_id; else -1 */
+};
+
+/* The memory the harness gave the driver for its adapter or a stream (host
+ * addresses: never logged or reported). */
+struct lifecycle_memory {
+	const void *base;
+	size_t bytes;
+};
+
+static inline bool lifecycle_memory_holds(const struct lifecycle_memory *m, const void *p)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)m->base;
+	return m->bytes > 0 && p != NULL && a >= b && a - b < m->bytes;
+}
+
 struct sim_event {
 	uint16_t kind;		/* enum sim_event_kind */
 	int16_t cpu;		/* the CPU it happened on, or -1 */
@@ -179,9 +237,16 @@ struct sim_event {
 		struct ev_device device;
 		struct port_event port;
 		struct ev_failure failure;
+		struct ev_limit limit;
+		struct ev_lifecycle lifecycle;
 	} u;
 	const char *text;	/* hashed by its bytes: names, notes (or NULL) */
-	const void *ref;	/* not hashed: the ac97_event, the span, ... */
+	/* Not hashed: EV_DEVICE and EV_DMA the ac97_event, EV_SPAN the span,
+	 * EV_PORT's PORT_EV_MAPPING the mapping, EV_OBJECT its
+	 * ev_object_where, EV_LIFECYCLE its lifecycle_memory, EV_TASK the
+	 * passive call's argument (a work item's context), EV_KCALL of
+	 * IoQueueWorkItem the work item's context; else NULL. */
+	const void *ref;
 };
 
 _Static_assert(sizeof(((struct sim_event *)0)->u) == 6 * sizeof(uint64_t),

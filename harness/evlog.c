@@ -151,6 +151,9 @@ static void describe_port(const struct port_event *p, char *buf, size_t len)
 		snprintf(buf, len, "port: mapping #%u of IRP %u (tag 0x%llx) is %s", p->index, p->irp,
 			 tag, port_mapping_state_name((enum port_mapping_state)p->result));
 		return;
+	case PORT_EV_POSITION_ASKED:
+		snprintf(buf, len, "port: GetPosition called");
+		return;
 	case PORT_EV_COUNT:
 		break;
 	}
@@ -282,6 +285,9 @@ void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *b
 	case EV_DMA:
 	case EV_SPAN:
 	case EV_RUN_END:
+	case EV_LIMIT:
+	case EV_DEADLINE:
+	case EV_LIFECYCLE:
 	case EV_KIND_COUNT:
 		break;
 	}

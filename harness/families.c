@@ -31,6 +31,17 @@ static void add_window(struct scenario *sc, enum scenario_action_kind kind, sim_
 		sc->actions[sc->n_actions - 1].at_range_ticks = width;
 }
 
+/* An action after the driver's n-th event of a kind, n drawn from
+ * [n, n + width] by each run: the race lives right after that event. */
+static void add_after(struct scenario *sc, enum scenario_action_kind kind, enum action_after after,
+		      uint32_t n, uint32_t width, uint32_t arg)
+{
+	if (sc->n_actions < SCENARIO_ACTIONS_MAX)
+		sc->actions[sc->n_actions++] = (struct scenario_action){
+			.kind = kind, .after = after, .after_count = n, .after_range = width, .arg = arg
+		};
+}
+
 static void base(struct scenario *sc, const char *name, uint32_t variant)
 {
 	scenario_default(sc);
@@ -82,6 +93,22 @@ static void build_release_vs_revoke(struct scenario *sc, uint32_t v)
 	/* Around the first IRP's end (2 pages, about 42 ms) and later. */
 	add_window(sc, SA_CANCEL_IRP, MS(38) + US(500) * (v % 16), MS(4), 0, 0);
 	add_window(sc, SA_CANCEL_IRP, MS(120) + US(700) * (v % 11), MS(4), v % 2, 0);
+}
+
+/* 5, 7: a cancel the moment GetMapping hands a mapping out, while the
+ * producer has the lock dropped: of the current IRP (the revoke rebuilds
+ * the list under the GetMapping), a queued one, or the newest, whose
+ * mapping is the one being handed out (revoked before it is listed).
+ * Three CPUs, so that one is free to take the cancel at once. */
+static void build_cancel_during_get(struct scenario *sc, uint32_t v)
+{
+	base(sc, "cancel-during-get", v);
+	sc->stream.irp_bytes = PAGE;
+	sc->stream.irps_in_flight = 3;
+	sc->stream.total_bytes = 12 * PAGE;
+	sc->cpus = 3;
+	uint32_t first = v < 3 ? 4 : 8;
+	add_after(sc, SA_CANCEL_IRP, AFTER_GET_MAPPING, first, 6, v % 3);
 }
 
 /* 6: two consumers: the timer DPC services too, on another CPU. */
@@ -140,11 +167,11 @@ static void build_stray_status(struct scenario *sc, uint32_t v)
 }
 
 /* 13: coalesced interrupts: delivery late by up to several small
- * buffers' length (2.7 ms each), so CIV moves by several per interrupt. */
+ * buffers' length (1.3 ms each), so CIV moves by several per interrupt. */
 static void build_coalesced(struct scenario *sc, uint32_t v)
 {
 	base(sc, "coalesced", v);
-	sc->descriptor_max_bytes = 512;
+	sc->descriptor_max_bytes = 256;
 	sc->stream.irp_bytes = PAGE;
 	sc->stream.irps_in_flight = 4;
 	sc->stream.total_bytes = 16 * PAGE;
@@ -312,6 +339,7 @@ const struct family families[] = {
 	{ 3, "two-producers", "DPC, MappingAvailable and RUN all producing (3)", 6, build_two_producers },
 	{ 4, "lost-wakeup", "GetMapping runs dry, MappingAvailable must not be lost (4)", 4, build_lost_wakeup },
 	{ 5, "release-vs-revoke", "a release racing the revoke of its IRP (5, 8)", 16, build_release_vs_revoke },
+	{ 5, "cancel-during-get", "a cancel while GetMapping hands a mapping out (5, 7)", 6, build_cancel_during_get },
 	{ 6, "two-consumers", "interrupt and timer DPCs both releasing (6)", 6, build_two_consumers },
 	{ 7, "revoke-running", "revoke over played, current and queued entries while running (7, 9)", 18, build_revoke_running },
 	{ 10, "revoke-tail", "revoke of the entries ending the queue: LVI not left stale (10)", 8, build_revoke_tail },

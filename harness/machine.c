@@ -65,6 +65,7 @@ struct det_object {
 		struct {
 			PKDEFERRED_ROUTINE routine;
 			void *context, *arg1, *arg2;
+			uint64_t seq;	/* when last queued: the machine's count of queuings */
 			int16_t queued_cpu;
 			bool queued;
 		} dpc;
@@ -106,7 +107,7 @@ static inline struct det_object *det(struct k_object *k)
 	return (struct det_object *)(void *)k;
 }
 
-enum cpu_block { BLOCK_NONE, BLOCK_IDLE, BLOCK_SPIN, BLOCK_EVENT };
+enum cpu_block { BLOCK_NONE, BLOCK_IDLE, BLOCK_SPIN, BLOCK_EVENT, BLOCK_FLUSH };
 enum cpu_action { ACT_NONE, ACT_RUN, ACT_ISR };
 
 struct cpu {
@@ -117,6 +118,8 @@ struct cpu {
 	struct det_object *spin_on;	/* BLOCK_SPIN */
 	KEVENT *wait_on;		/* BLOCK_EVENT */
 	sim_ticks_t wait_deadline;
+	uint64_t flush_upto;		/* BLOCK_FLUSH: DPCs queued up to this seq */
+	uint64_t dpc_running_seq;	/* the DPC it runs (dequeued, not returned), or 0 */
 	enum cpu_action pending;
 	KDPC *dpcs[DPC_QUEUE_MAX];
 	uint32_t dpc_count;
@@ -128,6 +131,11 @@ struct cpu {
 	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
 	sim_ticks_t delayed_until;	/* a delay (timing.h): its own code waits till then */
 	sim_ticks_t runs_from;		/* the later of the two: one compare a step */
+	/* Where its driver code last called in (kernel_backend.h), kept
+	 * while a port call runs. */
+	const void *call_site;
+	const char *call_name;
+	bool in_port_call;
 };
 
 struct task {
@@ -164,6 +172,7 @@ struct machine {
 	bool finished;
 	bool run_end_published;
 	sim_ticks_t now;
+	uint64_t dpc_seq;	/* DPCs queued so far (KeFlushQueuedDpcs) */
 	uint64_t steps;
 	struct task *tasks;
 	size_t task_head, task_count, task_capacity;
@@ -187,6 +196,7 @@ struct machine {
 	IO_WORKITEM *work_items;	/* WORK_ITEMS_MAX, from the first allocation */
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
+	sim_ticks_t check_at_tick;	/* machine_check_at; 0: none */
 	struct step_task step_tasks[STEP_TASKS_MAX];
 	uint32_t n_step_tasks;
 	struct run_result result;
@@ -317,7 +327,8 @@ static const char *describe_object(const struct det_object *o, char *buf, size_t
 
 static int describe_cpus(struct machine *m, char *buf, size_t len)
 {
-	static const char *const block_names[] = { "running", "idle", "spinning", "waiting" };
+	static const char *const block_names[] = { "running", "idle", "spinning", "waiting",
+						   "flushing DPCs" };
 	size_t at = 0;
 	char o[96];
 	for (uint32_t i = 0; i < m->cfg.n_cpus && at < len; i++) {
@@ -354,6 +365,14 @@ AC97SIM_NORETURN static void end_run(struct machine *m, enum run_verdict verdict
 	snprintf(r->message, sizeof(r->message), "%s", message ? message : "");
 	r->steps = m->steps;
 	r->end_tick = m->now;
+	if (m->current >= 0 && !cur(m)->in_port_call) {
+		cur(m)->call_site = kernel_call_site;
+		cur(m)->call_name = kernel_call_name;
+	}
+	r->n_cpus = m->cfg.n_cpus;
+	r->failed_cpu = m->current;
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++)
+		r->where[i] = (struct run_where){ m->cpu[i].call_site, m->cpu[i].call_name };
 	if (verdict == RUN_FAIL) {
 		struct sim_event ev;
 		event_init(&ev, EV_FAILURE);
@@ -422,6 +441,7 @@ static void queue_dpc_on(struct machine *m, struct cpu *c, KDPC *dpc)
 	struct det_object *o = det(&dpc->k);
 	o->u.dpc.queued = true;
 	o->u.dpc.queued_cpu = (int16_t)c->id;
+	o->u.dpc.seq = ++m->dpc_seq;
 	c->dpcs[c->dpc_count++] = dpc;
 }
 
@@ -499,12 +519,27 @@ static inline void catch_up(struct machine *m)
 	fire_timers(m);
 }
 
+/* A limit cuts the run: EV_LIMIT first, so that a checker can say the run
+ * had stopped moving (it fails the run then, and this does not return). */
+AC97SIM_NORETURN static void end_at_limit(struct machine *m, enum limit_kind which)
+{
+	struct sim_event ev;
+	event_init(&ev, EV_LIMIT);
+	ev.u.limit = (struct ev_limit){ which, 0,
+					which == LIMIT_STEPS ? m->cfg.max_steps : m->cfg.max_ticks };
+	machine_publish(m, &ev);
+	if (which == LIMIT_STEPS)
+		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
+			"scheduling step limit reached");
+	end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
+		"simulated time limit reached");
+}
+
 static inline void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
-		end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_TIME_LIMIT],
-			"simulated time limit reached");
+		end_at_limit(m, LIMIT_TIME);
 	catch_up(m);
 }
 
@@ -533,6 +568,21 @@ static void cpu_hold_changed(struct cpu *c)
 	c->runs_from = c->stalled_until > c->delayed_until ? c->stalled_until : c->delayed_until;
 }
 
+/* KeFlushQueuedDpcs: every DPC queued up to seq `upto` has run to its
+ * end, on every CPU: none is queued or running. */
+static bool dpcs_flushed(const struct machine *m, uint64_t upto)
+{
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
+		const struct cpu *c = &m->cpu[i];
+		if (c->dpc_running_seq != 0 && c->dpc_running_seq <= upto)
+			return false;
+		for (uint32_t k = 0; k < c->dpc_count; k++)
+			if (det(&c->dpcs[k]->k)->u.dpc.seq <= upto)
+				return false;
+	}
+	return true;
+}
+
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
 	if (m->now < c->runs_from)
@@ -544,6 +594,9 @@ static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 		return tasks_waiting(m) || c->dpc_count > 0;
 	if (c->block == BLOCK_EVENT)
 		return event_signalled(c->wait_on) || m->now >= c->wait_deadline ||
+		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
+	if (c->block == BLOCK_FLUSH)
+		return dpcs_flushed(m, c->flush_upto) ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
 	assert(c->block == BLOCK_SPIN);
 	return c->spin_on->owner_cpu < 0;
@@ -581,7 +634,8 @@ static inline void irq_update(struct machine *m)
 		end_diverged(m);
 }
 
-static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
+static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent,
+			      uint32_t *option_id)
 {
 	uint32_t n = 0;
 	irq_update(m);
@@ -592,6 +646,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 		for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 			if (m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
 				opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
+				option_id[n] = DECIDE_OPTION_INTERRUPT + i;
 				agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
 			}
 		}
@@ -601,6 +656,7 @@ static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *a
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (cpu_can_run(m, &m->cpu[i])) {
 			opt[n] = (struct option){ ACT_RUN, (uint8_t)i };
+			option_id[n] = i;
 			agent[n++] = i;
 		}
 	}
@@ -646,10 +702,19 @@ static bool idle_advance(struct machine *m)
 	}
 	if (next == SIM_TICKS_NEVER)
 		return false;
+	bool deadline = m->check_at_tick > m->now && m->check_at_tick < next;
+	if (deadline)
+		next = m->check_at_tick;
 	if (next > m->now)
 		charge(m, next - m->now);
 	else
 		catch_up(m);
+	if (deadline) {
+		m->check_at_tick = 0;
+		struct sim_event ev;
+		event_init(&ev, EV_DEADLINE);
+		machine_publish(m, &ev);
+	}
 	return true;
 }
 
@@ -676,8 +741,11 @@ static void switch_to(struct machine *m, struct cpu *self, struct cpu *target)
 {
 	m->current = target->id;
 	fiber_switch(&self->fiber, &target->fiber);
-	/* Resumed: whoever chose us set m->current to us. */
+	/* Resumed: whoever chose us set m->current to us. The latest call
+	 * site is ours again (the others' calls moved it meanwhile). */
 	assert(m->current == self->id);
+	kernel_call_site = self->call_site;
+	kernel_call_name = self->call_name;
 }
 
 /* The ISR or the DPCs the last decision runs on this CPU (act). */
@@ -737,6 +805,10 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	if (!m->running)
 		return;
 	struct cpu *self = cur(m);
+	if (!self->in_port_call) {
+		self->call_site = kernel_call_site;
+		self->call_name = kernel_call_name;
+	}
 	if (decider_diverged(&m->decider))
 		end_diverged(m);	/* at a draw made before the run */
 	charge(m, cost);
@@ -752,8 +824,8 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
-		uint32_t agent[2 * MACHINE_CPUS_MAX];
-		uint32_t n = build_options(m, opt, agent);
+		uint32_t agent[2 * MACHINE_CPUS_MAX], option_id[2 * MACHINE_CPUS_MAX];
+		uint32_t n = build_options(m, opt, agent, option_id);
 		if (n == 0) {
 			if (all_idle(m)) {
 				if (publish_run_end(m))
@@ -768,13 +840,12 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		}
 		uint32_t k = 0;
 		if (n > 1) {
-			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
+			k = decide_schedule(&m->decider, n, agent, option_id, m->evlog.hash);
 			if (decider_diverged(&m->decider))
 				end_diverged(m);
 		}
 		if (++m->steps > m->cfg.max_steps)
-			end_run(m, RUN_LIMIT, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_STEP_LIMIT],
-				"scheduling step limit reached");
+			end_at_limit(m, LIMIT_STEPS);
 		release_step_tasks(m);
 		sim_ticks_t delay_ticks;
 		if (timing_delay_due(&m->timing, m->steps, &delay_ticks)) {
@@ -902,6 +973,10 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 		struct det_object *o = det(&dpc->k);
 		o->u.dpc.queued = false;
 		o->u.dpc.queued_cpu = -1;
+		/* Running from its dequeuing to its return: a flush waits for it
+		 * (the routine may still read the object, and its context). */
+		uint64_t outer_seq = self->dpc_running_seq;
+		self->dpc_running_seq = o->u.dpc.seq;
 		struct sim_event ev;
 		event_init(&ev, EV_DPC);
 		ev.u.id.id = o->id;
@@ -912,6 +987,7 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 		if (o->u.dpc.routine != NULL)
 			o->u.dpc.routine(dpc, o->u.dpc.context, o->u.dpc.arg1, o->u.dpc.arg2);
 		self->dpc_depth--;
+		self->dpc_running_seq = outer_seq;
 		if (self->irql != DISPATCH_LEVEL || self->held_count != held_before)
 			bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
 				 "DPC returned with IRQL or spin locks not restored");
@@ -927,6 +1003,7 @@ static void run_task(struct machine *m, struct cpu *self, struct task t)
 	struct sim_event ev;
 	event_init(&ev, EV_TASK);
 	ev.text = t.name;
+	ev.ref = t.arg;		/* whose call it is (a work item's context), for checkers */
 	machine_publish(m, &ev);
 	if (t.item != NULL) {
 		det(&t.item->k)->u.work.queued = false;
@@ -1096,10 +1173,15 @@ struct machine *machine_create(const struct machine_config *cfg)
 		.Nambar = (PUCHAR)cfg->nambar,
 		.Nabmbar = (PUCHAR)cfg->nabmbar,
 	};
-	if (cfg->replay != NULL)
-		decider_init_replay(&m->decider, cfg->replay);
-	else
+	if (cfg->replay == NULL)
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
+	else if (cfg->replay_mode == REPLAY_FOLLOW)
+		decider_init_follow(&m->decider, cfg->replay);
+	else if (cfg->replay_mode == REPLAY_FORK)
+		decider_init_fork(&m->decider, cfg->replay, cfg->replay_fork_step, &cfg->strategy,
+				  cfg->seed);
+	else
+		decider_init_replay(&m->decider, cfg->replay);
 	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
 	m->evlog.object_name = object_name;
@@ -1152,6 +1234,14 @@ sim_ticks_t machine_now(const struct machine *m) { return m->now; }
 uint64_t machine_step(const struct machine *m) { return m->steps; }
 int machine_current_cpu(const struct machine *m) { return m->current; }
 struct machine *machine_running(void) { return running_machine; }
+
+void machine_check_at(struct machine *m, sim_ticks_t tick)
+{
+	if (tick <= m->now)
+		return;
+	if (m->check_at_tick <= m->now || tick < m->check_at_tick)
+		m->check_at_tick = tick;
+}
 
 void machine_bind(struct machine *m)
 {
@@ -1360,10 +1450,14 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	default:
 		break;
 	}
+	struct ev_object_where where = {
+		k, type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL,
+	};
 	struct sim_event ev;
 	event_init(&ev, EV_OBJECT);
 	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
 	ev.text = name;
+	ev.ref = &where;
 	machine_publish(m, &ev);
 }
 
@@ -1517,6 +1611,28 @@ static bool k_dpc_remove(void *self, KDPC *dpc)
 	return true;
 }
 
+/* Waits at PASSIVE_LEVEL until every DPC queued before the call (on any
+ * CPU) has run to its end, and every DPC running at the call has
+ * returned; DPCs queued later are not waited for. The caller's own CPU
+ * runs its queued DPCs meanwhile, as any CPU below DISPATCH_LEVEL does. */
+static void k_dpc_flush(void *self)
+{
+	struct machine *m = self;
+	sched_point(m, m->cfg.costs.kernel_call);
+	struct cpu *c = cur(m);
+	if (c->irql != PASSIVE_LEVEL)
+		bugcheck(m, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, c->irql,
+			 "KeFlushQueuedDpcs above PASSIVE_LEVEL");
+	uint64_t upto = m->dpc_seq;
+	publish_kcall(m, KC_FLUSH_DPCS, NULL, upto, 0);
+	while (!dpcs_flushed(m, upto)) {
+		c->block = BLOCK_FLUSH;
+		c->flush_upto = upto;
+		sched_point(m, 0);
+	}
+	c->block = BLOCK_NONE;
+}
+
 static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32_t period_ms,
 			KDPC *dpc)
 {
@@ -1645,7 +1761,11 @@ static void k_work_item_queue(void *self, IO_WORKITEM *item, PIO_WORKITEM_ROUTIN
 	o->u.work.queued = true;
 	if (push_task(m, (struct task){ NULL, context, "work item", item, routine }) != 0)
 		harness_fault(m, HOST_MEMORY, "out of host memory queueing a work item");
-	publish_kcall(m, KC_QUEUE_WORK_ITEM, o, 0, 0);
+	struct sim_event ev;
+	event_init(&ev, EV_KCALL);
+	ev.u.kcall = (struct ev_kcall){ KC_QUEUE_WORK_ITEM, o->id, 0, 0 };
+	ev.ref = context;	/* whose work it is, for checkers (not hashed) */
+	machine_publish(m, &ev);
 }
 
 static void k_work_item_free(void *self, IO_WORKITEM *item)
@@ -1768,18 +1888,19 @@ static void k_yield(void *self)
 	sched_point(m, m->cfg.costs.kernel_call);
 }
 
-static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why)
+static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why,
+			const char *reason)
 {
 	struct machine *m = self;
 	if (why != NULL)
 		bugcheck(m, code, params[0], why);
-	/* The driver's own KeBugCheckEx: for the reference driver, p1 names
-	 * the invariant that broke. */
+	/* The driver's own bug check, with its reason when it gave one. */
 	m->result.bugcheck_code = code;
 	kernel_rule(m, BUGCHECK,
 		    "bug check 0x%X (p1 = 0x%" PRIxPTR ", p2 = 0x%" PRIxPTR ", p3 = 0x%" PRIxPTR
-		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d",
-		    code, params[0], params[1], params[2], params[3], m->current);
+		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d%s%.160s",
+		    code, params[0], params[1], params[2], params[3], m->current,
+		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 }
 
 static void k_print(void *self, const char *text)
@@ -1807,8 +1928,11 @@ static void k_mark(void *self, const char *window)
 static void k_port_call(void *self, enum port_call call)
 {
 	struct machine *m = self;
-	sched_point(m, m->cfg.costs.port_driver_call);
 	struct cpu *c = cur(m);
+	c->call_site = kernel_call_site;
+	c->call_name = kernel_call_name;
+	c->in_port_call = true;
+	sched_point(m, m->cfg.costs.port_driver_call);
 	publish_kcall(m, KC_PORT_CALL, NULL, call, c->held_count);
 	/* Notify comes from ISRs, holding the interrupt's lock: portcls allows
 	 * it. GetMapping and ReleaseMapping may take portcls's own locks. */
@@ -1821,6 +1945,12 @@ static void k_port_call(void *self, enum port_call call)
 										   : "ReleaseMapping",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
+}
+
+static void k_port_return(void *self)
+{
+	struct machine *m = self;
+	cur(m)->in_port_call = false;
 }
 
 static void k_fail(void *self, const char *checker, const struct failure_def *rule,
@@ -1862,6 +1992,7 @@ static const struct kernel_backend machine_ops = {
 	.synchronize = k_synchronize,
 	.dpc_insert = k_dpc_insert,
 	.dpc_remove = k_dpc_remove,
+	.dpc_flush = k_dpc_flush,
 	.timer_set = k_timer_set,
 	.timer_cancel = k_timer_cancel,
 	.event_set = k_event_set,
@@ -1881,6 +2012,7 @@ static const struct kernel_backend machine_ops = {
 	.bug_check = k_bug_check,
 	.print = k_print,
 	.port_call = k_port_call,
+	.port_return = k_port_return,
 	.fail = k_fail,
 	.out_of_memory = k_out_of_memory,
 	.guest_memory = k_guest_memory,

@@ -23,9 +23,16 @@
  *   not an option until it can continue; it can still take the interrupt
  *   or run its DPCs where its IRQL allows.
  * - When nothing can run, time jumps to the next device event, timer or
- *   wait deadline. When nothing can run and nothing is pending, the run
- *   publishes EV_RUN_END once (end-of-run checks may still fail it) and is
- *   over (every CPU idle: passed) or deadlocked (some CPU blocked).
+ *   wait deadline, or to a check deadline a checker asked for
+ *   (machine_check_at: the jump stops there and EV_DEADLINE is published,
+ *   so that a bound on quiet time is checked on time even while the
+ *   machine sleeps; a check deadline alone never keeps a run going). When
+ *   nothing can run and nothing is pending, the run publishes EV_RUN_END
+ *   once (end-of-run checks may still fail it) and is over (every CPU
+ *   idle: passed) or deadlocked (some CPU blocked).
+ * - A run cut by max_steps or max_ticks publishes EV_LIMIT first; a
+ *   checker may fail the run from it (a run that stopped moving), else the
+ *   verdict is "limit".
  * - Time is decided too (timing.h): when an interrupt the device raises
  *   is delivered (its latency, up to irq_latency_max_ticks, drawn as it
  *   rises; it is then taken at once, by a CPU the schedule picks), which
@@ -66,8 +73,8 @@
 /* X(ID, "name", "the rule, in words"): the machine's own failures. */
 #define MACHINE_FAILURES(X)                                                                  \
 	X(BUGCHECK, "bugcheck",                                                              \
-	  "the driver stopped the machine with KeBugCheckEx (for the reference driver: one of " \
-	  "its own invariants broke)")                                                       \
+	  "the driver stopped the machine with KeBugCheckEx or AcBugCheck (its own check " \
+	  "failed: the reason it gave, if any, is in the message)")                        \
 	X(IRQL, "irql", "a kernel service was called at an IRQL it does not allow (bug check 0xA)") \
 	X(SPIN_LOCK, "spin-lock",                                                            \
 	  "a spin lock is taken only by a CPU that does not hold it and released only by the "  \
@@ -138,6 +145,8 @@ struct machine_config {
 	struct strategy strategy;
 	uint64_t seed;
 	const struct decision_log *replay;	/* non-NULL: replay it instead */
+	enum replay_mode replay_mode;		/* how (default: exactly) */
+	uint64_t replay_fork_step;		/* REPLAY_FORK: the first step decided anew */
 	bool record_decisions;	/* keep the decisions (for a trace) */
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
@@ -183,6 +192,16 @@ struct run_result {
 	uint64_t events;
 	uint32_t bugcheck_code;
 	uint64_t windows_hit;	/* bit w: race window w (windows.h) was reached */
+	/* Where each CPU's driver code last called in when the run ended: a
+	 * return address (valid in this process only: where.h turns it into
+	 * a source line) and the call's name; NULL when it never called. Not
+	 * part of the event log (addresses are the host's). */
+	uint32_t n_cpus;
+	struct run_where {
+		const void *site;
+		const char *call;
+	} where[MACHINE_CPUS_MAX];
+	int failed_cpu;		/* the CPU the failure was seen on, or -1 */
 };
 
 struct machine;
@@ -235,6 +254,12 @@ uint64_t machine_step(const struct machine *m);
 int machine_current_cpu(const struct machine *m);
 /* Fills step, tick and cpu, and publishes. */
 void machine_publish(struct machine *m, struct sim_event *ev);
+/* Asks for EV_DEADLINE at tick if the machine would otherwise jump past it
+ * idle (the earliest pending request wins; one at or before now is
+ * ignored). A checker that bounds quiet time asks for the moment its bound
+ * runs out. Changes no logged event: a jump cut in two reaches the same
+ * device state and timers. */
+void machine_check_at(struct machine *m, sim_ticks_t tick);
 /* A note in the event log (fault injection, scenario notes). */
 void machine_note(struct machine *m, const char *text);
 /* Ends the run: checker is the name it is switched off by, rule its row. */

@@ -71,6 +71,9 @@ void run_draws_make(struct run_draws *d, const struct scenario *sc, struct machi
 		d->actions[i].at_ticks = draw_range(m, SITE_PARAM, sc->actions[i].at_ticks,
 						    sc->actions[i].at_range_ticks, 1);
 		d->actions[i].at_range_ticks = 0;
+		d->actions[i].after_count = (uint32_t)draw_range(
+			m, SITE_PARAM, sc->actions[i].after_count, sc->actions[i].after_range, 1);
+		d->actions[i].after_range = 0;
 	}
 	d->n_actions = sc->n_actions;
 	d->stream = sc->stream;

@@ -190,6 +190,14 @@ static const char *const action_names[SA_ACTION_KIND_COUNT] = {
 	"refuse-mappings", "delay-interrupts", "stall-cpu",
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run" };
+/* The port's names for what it saw (port.h's PORT_EVENT_KINDS). */
+const char *const action_after_names[AFTER_COUNT] = {
+	[AFTER_NONE] = "",
+	[AFTER_GET_MAPPING] = "GetMapping",
+	[AFTER_RELEASE_MAPPING] = "ReleaseMapping",
+	[AFTER_IRP_DONE] = "irp-done",
+	[AFTER_NOTIFY] = "Notify",
+};
 
 /* "v UNIT" or, for a range, "v UNIT..v+width UNIT", and a newline. */
 static void write_range(FILE *out, uint64_t v, uint64_t width, const char *unit)
@@ -260,10 +268,18 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		fputc('\n', out);
 	fprintf(out, "stall_limit = %" PRIu64 " ticks\nends_early = %s\n",
 		sc->checkers.stall_limit_ticks, yes_no(sc->checkers.ends_early));
+	/* Only when set: scenarios from before the key keep their hash, and
+	 * with it their recorded traces (absent reads back as the default). */
+	if (sc->checkers.hang_limit_ticks != 0 &&
+	    sc->checkers.hang_limit_ticks != CHECKER_HANG_LIMIT_TICKS_DEFAULT)
+		fprintf(out, "hang_limit = %" PRIu64 " ticks\n", sc->checkers.hang_limit_ticks);
 	for (uint32_t i = 0; i < sc->n_actions; i++) {
 		const struct scenario_action *a = &sc->actions[i];
 		fprintf(out, "[action]\nkind = %s\n", action_names[a->kind % SA_ACTION_KIND_COUNT]);
-		if (a->at_step != 0)
+		if (a->after != AFTER_NONE) {
+			fprintf(out, "after = %s ", action_after_names[a->after % AFTER_COUNT]);
+			write_range(out, a->after_count, a->after_range, "");
+		} else if (a->at_step != 0)
 			fprintf(out, "at_step = %" PRIu64 "\n", a->at_step);
 		else {
 			fprintf(out, "at = ");
@@ -322,6 +338,10 @@ struct run_ctx {
 	uint64_t tape_frames;
 	uint8_t *capture_bytes;
 	uint32_t capture_cap_bytes;
+	/* Actions after the driver's events: how many of each kind so far,
+	 * and the arguments of action_at_step for each action. */
+	uint32_t after_seen[AFTER_COUNT];
+	void **action_args;
 };
 
 static void sleep_ticks(sim_ticks_t ticks)
@@ -343,6 +363,22 @@ AC97SIM_NORETURN static void setup_failed(struct run_ctx *c, const char *what, N
 {
 	machine_fail(c->m, HARNESS_CHECKER_NAME, &harness_failures[HARNESS_FAIL_SETUP],
 		     "%s (driver %s) failed: 0x%08X", what, c->driver->name, (unsigned)st);
+}
+
+/* The driver's lifecycle onto the run's event stream (EV_LIFECYCLE, for
+ * checkers; not logged: each marks a fixed point of this script). */
+static void publish_lifecycle(struct run_ctx *c, enum lifecycle_kind what)
+{
+	bool stream = what == LIFE_STREAM_OPENING || what == LIFE_STREAM_CLOSED;
+	struct lifecycle_memory mem = {
+		stream ? c->stream : c->adapter,
+		stream ? c->driver->stream_bytes : c->driver->adapter_bytes,
+	};
+	struct sim_event ev;
+	event_init(&ev, EV_LIFECYCLE);
+	ev.u.lifecycle = (struct ev_lifecycle){ what, stream ? (int32_t)c->sc->engine : -1 };
+	ev.ref = &mem;
+	machine_publish(c->m, &ev);
 }
 
 /* A state change from the harness's threads (the script, the timeline):
@@ -382,6 +418,7 @@ static void script(void *arg)
 	 * frames and the timer clock (run_draws.h). */
 	if (c->draws.phase_ticks > 0)
 		sleep_ticks(c->draws.phase_ticks);
+	publish_lifecycle(c, LIFE_ADAPTER_STARTING);
 	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "adapter start", st);
@@ -394,6 +431,7 @@ static void script(void *arg)
 		.timer_service = sc->timer_service,
 		.timer_period_ms = sc->timer_period_ms,
 	};
+	publish_lifecycle(c, LIFE_STREAM_OPENING);
 	st = d->stream_open(c->adapter, c->stream, &params);
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "stream open", st);
@@ -417,9 +455,15 @@ static void script(void *arg)
 	sleep_ticks(SIM_TICKS_PER_SECOND / 1000u);
 	c->running = false;
 	change_state(c, KSSTATE_STOP, false);
+	/* The pin closes before the miniport stream does: the port's own
+	 * Service or MappingAvailable call, or an action's call, still under
+	 * way must return first, and none may start after. */
+	port_action_close(c->ps);
 	d->stream_close(c->stream);
 	c->stream_open = false;
+	publish_lifecycle(c, LIFE_STREAM_CLOSED);
 	d->adapter_stop(c->adapter);
+	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
 	KeSetEvent(&c->running_event, 0, FALSE);
 }
@@ -480,7 +524,7 @@ static void timeline(void *arg)
 	const struct run_draws *d = &c->draws;
 	uint32_t order[RUN_DRAWS_ACTIONS_MAX], n = 0;
 	for (uint32_t i = 0; i < d->n_actions; i++) {
-		if (d->actions[i].at_step != 0)
+		if (d->actions[i].at_step != 0 || d->actions[i].after != AFTER_NONE)
 			continue;
 		uint32_t at = n++;
 		while (at > 0 && d->actions[order[at - 1]].at_ticks > d->actions[i].at_ticks) {
@@ -503,8 +547,9 @@ static void timeline(void *arg)
 	}
 }
 
-/* An action at a scheduling step (at_step): the step decides, not time
- * (one that comes before the stream runs waits for it). */
+/* An action at a scheduling step (at_step) or after a driver's event
+ * (after): the step decides, not time (one that comes before the stream
+ * runs waits for it). */
 static void action_at_step(void *arg)
 {
 	struct run_ctx *c = ((struct run_ctx **)arg)[0];
@@ -590,9 +635,43 @@ static void set_input(struct run_ctx *c)
 	ac97_set_source(machine_device(c->m), src);
 }
 
+/* The kind of a port event an action may come after (AFTER_NONE: none). */
+static enum action_after after_kind_of(const struct port_event *pe)
+{
+	switch (pe->kind) {
+	case PORT_EV_GET_MAPPING:
+		return pe->result == PORT_GM_OK ? AFTER_GET_MAPPING : AFTER_NONE;
+	case PORT_EV_RELEASE_MAPPING: return AFTER_RELEASE_MAPPING;
+	case PORT_EV_IRP_DONE: return AFTER_IRP_DONE;
+	case PORT_EV_NOTIFY: return AFTER_NOTIFY;
+	default: return AFTER_NONE;
+	}
+}
+
+/* Counts the driver's events and queues each action whose moment came. */
+static void tap_after(void *ctx, const struct sim_event *ev)
+{
+	struct run_ctx *c = ctx;
+	enum action_after kind = after_kind_of(&ev->u.port);
+	if (kind == AFTER_NONE)
+		return;
+	uint32_t seen = ++c->after_seen[kind];
+	for (uint32_t i = 0; i < c->draws.n_actions; i++) {
+		const struct scenario_action *a = &c->draws.actions[i];
+		if (a->after == kind && a->after_count == seen)
+			machine_queue_passive(c->m, action_at_step, &c->action_args[2 * i],
+					      "action after an event");
+	}
+}
+
 static int subscribe_taps(struct run_ctx *c, bool verdict_only)
 {
 	struct bus *bus = machine_bus(c->m);
+	bool after = false;
+	for (uint32_t i = 0; i < c->draws.n_actions; i++)
+		after |= c->draws.actions[i].after != AFTER_NONE;
+	if (after && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_PORT), tap_after, c) != 0)
+		return -1;
 	if (!verdict_only && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
 		return -1;
 	if (c->also.on_span != NULL &&
@@ -623,8 +702,21 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
+	const struct replay_plan exact = { replay, REPLAY_EXACT, 0 };
 	const struct scenario_run_options opt = {
-		.replay = replay, .log_text = log_text, .also_sink = also_sink, .decisions = decisions,
+		.plan = replay != NULL ? &exact : NULL, .log_text = log_text, .also_sink = also_sink,
+		.decisions = decisions,
+	};
+	return scenario_run_with(sc, strategy, seed, &opt, out, why);
+}
+
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why)
+{
+	const struct scenario_run_options opt = {
+		.plan = plan, .log_text = log_text, .also_sink = also_sink, .decisions = decisions,
 	};
 	return scenario_run_with(sc, strategy, seed, &opt, out, why);
 }
@@ -636,7 +728,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	static const struct scenario_run_options defaults;
 	if (opt == NULL)
 		opt = &defaults;
-	const struct decision_log *replay = opt->replay;
+	const struct replay_plan *plan = opt->plan;
 	const struct ac97_sink *also_sink = opt->also_sink;
 	struct decision_log *decisions = opt->decisions;
 	const struct ac97sim_driver *d = sc->driver_ref.ops;
@@ -649,7 +741,11 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	cfg.n_cpus = sc->cpus;
 	cfg.strategy = *strategy;
 	cfg.seed = seed;
-	cfg.replay = replay;
+	if (plan != NULL) {
+		cfg.replay = plan->log;
+		cfg.replay_mode = plan->mode;
+		cfg.replay_fork_step = plan->fork_step;
+	}
 	cfg.max_steps = sc->max_steps;
 	cfg.max_ticks = sc->max_ticks;
 	cfg.irq_latency_max_ticks = sc->irq_latency_max_ticks;
@@ -668,6 +764,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	c->sc = sc;
 	c->driver = d;
 	c->m = m;
+	c->action_args = args;
 	c->audio_fnv = FNV1A64_INIT;
 	c->adapter = calloc(1, d->adapter_bytes ? d->adapter_bytes : 1);
 	c->stream = calloc(1, d->stream_bytes ? d->stream_bytes : 1);
@@ -726,7 +823,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 		if (c->draws.actions[i].at_step != 0)
 			machine_queue_passive_at_step(m, c->draws.actions[i].at_step, action_at_step,
 						      &args[2 * i], "action at a step");
-		else
+		else if (c->draws.actions[i].after == AFTER_NONE)
 			timed = true;
 	}
 	if (timed)

@@ -41,11 +41,30 @@ enum scenario_action_kind {
 	SA_ACTION_KIND_COUNT
 };
 
+/* What an action may come after instead of a time: the n-th time the
+ * driver did something, as the port saw it. The action joins the passive
+ * queue the moment it happens, so the scheduler decides whether it lands
+ * before the driver's next step: a way to aim at a window a few
+ * microseconds wide whatever the run's timing. */
+enum action_after {
+	AFTER_NONE,
+	AFTER_GET_MAPPING,	/* GetMapping handed a mapping out */
+	AFTER_RELEASE_MAPPING,	/* ReleaseMapping accepted */
+	AFTER_IRP_DONE,		/* an IRP completed or was cancelled */
+	AFTER_NOTIFY,		/* the miniport called Notify */
+	AFTER_COUNT
+};
+extern const char *const action_after_names[AFTER_COUNT];
+
 struct scenario_action {
 	enum scenario_action_kind kind;
 	sim_ticks_t at_ticks;	/* after the stream starts running */
 	sim_ticks_t at_range_ticks;	/* 0, or each run draws at_ticks + [0, this] */
 	uint64_t at_step;	/* when non-zero: at this scheduling step instead */
+	/* When not AFTER_NONE: after the after_count-th such event instead
+	 * (each run draws after_count + [0, after_range]). */
+	enum action_after after;
+	uint32_t after_count, after_range;
 	uint32_t arg;
 	sim_ticks_t duration_ticks;
 };
@@ -165,7 +184,9 @@ uint64_t scenario_hash(const struct scenario *sc);
  * the hash of this text covers every field without a second list of
  * them. The audio of a file source is named by its content's hash, a
  * plug-in driver by its name (in comments: such text reads back with the
- * default audio and driver). */
+ * default audio and driver). A key added after scenarios were recorded
+ * (hang_limit) is written only when it is not its default, so that their
+ * hashes stay what the recordings say. */
 void scenario_write(const struct scenario *sc, FILE *out);
 
 struct scenario_outcome {
@@ -188,10 +209,18 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why);
 
-/* scenario_run's inputs beyond the scenario, strategy and seed, with what
- * the caller does not need. All zero: a run that computes everything. */
+/* scenario_run with a recording used as plan says (decide.h): exactly,
+ * followed, or forked at a step to strategy/seed. */
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why);
+
+/* scenario_run_plan's inputs beyond the scenario, strategy and seed, with
+ * what the caller does not need. All zero: a run that decides everything
+ * itself and computes everything. */
 struct scenario_run_options {
-	const struct decision_log *replay;
+	const struct replay_plan *plan;	/* NULL: no recording */
 	FILE *log_text;
 	const struct ac97_sink *also_sink;
 	struct decision_log *decisions;

@@ -97,10 +97,22 @@ static const char *name_problem(const char *text, size_t size, const char *what,
 /* NULL when the strategy can be written and read back, else why not. */
 static const char *strategy_problem(const struct strategy *s, char *buf, size_t buf_len)
 {
-	if (s->kind == STRATEGY_RANDOM)
-		return NULL;
-	if (s->kind != STRATEGY_PCT) {
-		snprintf(buf, buf_len, "strategy is neither random nor pct");
+	switch (s->kind) {
+	case STRATEGY_RANDOM: return NULL;
+	case STRATEGY_PCT: break;
+	case STRATEGY_POS:
+		if (s->pct_steps >= 1)
+			return NULL;
+		snprintf(buf, buf_len, "pos steps %" PRIu64 " out of range", s->pct_steps);
+		return buf;
+	case STRATEGY_DELAY_BOUNDED:
+		if (s->choice_points >= 1)
+			return NULL;
+		snprintf(buf, buf_len, "delay-bounded points %" PRIu64 " out of range",
+			 s->choice_points);
+		return buf;
+	case STRATEGY_REPLAY:
+		snprintf(buf, buf_len, "a replay has no strategy of its own to write");
 		return buf;
 	}
 	if (s->pct_depth < 1 || s->pct_depth > PCT_DEPTH_MAX || s->pct_steps < 1) {
@@ -141,6 +153,11 @@ static const char *decision_problem(const struct decision *d, uint64_t expected,
 	if (d->choice >= d->n_options) {
 		snprintf(buf, buf_len, "choice %" PRIu32 " out of range for %" PRIu32 " options",
 			 d->choice, d->n_options);
+		return buf;
+	}
+	if (d->site != SITE_SCHEDULE && d->chosen != d->choice) {
+		snprintf(buf, buf_len, "chosen %" PRIu32 " is not the choice %" PRIu32, d->chosen,
+			 d->choice);
 		return buf;
 	}
 	return NULL;
@@ -224,8 +241,9 @@ static int write_body(FILE *out, const struct trace_header *h, const struct deci
 	fprintf(out, "cpus %" PRIu32 "\n", h->cpus);
 	for (size_t i = 0; i < log->count && !ferror(out); i++) {
 		const struct decision *d = &log->items[i];
-		fprintf(out, "d %" PRIu64 " %s %" PRIu32 " %" PRIu32 " %016" PRIx64 "\n", d->step,
-			decide_site_name(d->site), d->n_options, d->choice, d->evlog_hash);
+		fprintf(out, "d %" PRIu64 " %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %016" PRIx64 "\n",
+			d->step, decide_site_name(d->site), d->n_options, d->choice, d->chosen,
+			d->evlog_hash);
 	}
 	fprintf(out, "result %s %s %" PRIu64 " %016" PRIx64 "\n", h->verdict,
 		h->checker[0] ? h->checker : "-", h->steps, h->evlog_hash);
@@ -581,8 +599,9 @@ static int parse_decision(struct reader *r, struct decision_log *log)
 {
 	char q[TRACE_QUOTE_MAX + 4];
 	struct decision d = { 0 };
-	uint64_t n = 0, choice = 0;
-	if (want_fields(r, 6, "d STEP SITE N CHOICE EVHASH") || field_u64(r, 1, "decision step", &d.step))
+	uint64_t n = 0, choice = 0, chosen = 0;
+	if (want_fields(r, 7, "d STEP SITE N CHOICE CHOSEN EVHASH") ||
+	    field_u64(r, 1, "decision step", &d.step))
 		return -1;
 	if (d.step != log->count)
 		return fail(r, "decision step %" PRIu64 " out of order (expected %zu)", d.step, log->count);
@@ -597,10 +616,17 @@ static int parse_decision(struct reader *r, struct decision_log *log)
 		return -1;
 	if (choice >= n)
 		return fail(r, "choice %" PRIu64 " out of range for %" PRIu64 " options", choice, n);
-	if (field_hash(r, 5, "event-log hash", &d.evlog_hash))
+	if (field_u64(r, 5, "chosen", &chosen))
+		return -1;
+	if (d.site == SITE_SCHEDULE ? chosen >= DECIDE_OPTION_INTERRUPT + TRACE_OPTIONS_MAX
+				    : chosen != choice)
+		return fail(r, "chosen %" PRIu64 " is no option of a %s decision with choice %" PRIu64,
+			    chosen, decide_site_name(d.site), choice);
+	if (field_hash(r, 6, "event-log hash", &d.evlog_hash))
 		return -1;
 	d.n_options = (uint32_t)n;
 	d.choice = (uint32_t)choice;
+	d.chosen = (uint32_t)chosen;
 	if (decision_log_push(log, &d) != 0)
 		return fail(r, "out of memory after %zu decisions", log->count);
 	return 0;

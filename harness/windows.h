@@ -56,7 +56,9 @@
 	X(CANCEL_DURING_REBUILD, "cancel-during-rebuild", 7,                                   \
 	  "a revoke came while the list was laid out again and DMA not yet restarted")        \
 	X(INTERRUPT_DURING_REVOKE, "interrupt-during-revoke", 7,                               \
-	  "the ISR ran while a revoke was in progress")
+	  "the ISR ran while a revoke was in progress")                                       \
+	X(REVOKE_DURING_GET, "revoke-during-get", 5,                                           \
+	  "a revoke named the mapping a GetMapping was handing out, before it was listed")
 
 enum race_window {
 #define RACE_WINDOW_ENUM(id, name, entry, what) WINDOW_##id,

@@ -183,6 +183,8 @@ void ac97_adapter_stop(void *adapter)
 		return;
 	AcDisconnectInterrupt(&a->interrupt);
 	KeRemoveQueueDpc(&a->dpc);
+	/* Invariant 10: a DPC the ISR queued may have started already. */
+	KeFlushQueuedDpcs();
 	WRITE_PORT_ULONG((PULONG)(a->res.Nabmbar + AC97_GLOB_CNT), 0);
 	a->started = false;
 }
@@ -339,8 +341,15 @@ static void check_invariants(const struct ac97_stream *s)
 	if (why == 0 && s->count > 0 && s->lvi_valid && !s->hold_lvi &&
 	    s->lvi_written != (tail_of(s) + MINIPORT_BDL_ENTRIES - 1) % MINIPORT_BDL_ENTRIES)
 		why = 3;
+	/* The invariants in words, as the header numbers them. */
+	static const char *const broken[] = {
+		[1] = "invariant 1: at most 31 descriptors in use",
+		[2] = "invariant 2: descriptor and shadow record describe the same mapping",
+		[3] = "invariant 3: while entries exist, LVI = tail - 1",
+		[9] = "invariant 9: tags only grow along the list (GetMapping order, no reuse)",
+	};
 	if (why != 0)
-		KeBugCheckEx(MINIPORT_BUGCHECK_INVARIANT, why, s->head, s->count, s->engine);
+		AcBugCheck(broken[why], MINIPORT_BUGCHECK_INVARIANT, why, s->head, s->count, s->engine);
 }
 
 void ac97_unlock(struct ac97_stream *s, KIRQL old)
@@ -447,7 +456,15 @@ static void produce_locked(struct ac97_stream *s, KIRQL *old_irql)
 			PHYSICAL_ADDRESS phys;
 			PVOID virt;
 			ULONG bytes, flags;
+			s->getting = true;
+			s->getting_tag = tag;
+			s->getting_revoked = false;
 			NTSTATUS st = p->get_mapping(s, old_irql, tag, &phys, &virt, &bytes, &flags);
+			s->getting = false;
+			if (NT_SUCCESS(st) && s->getting_revoked) {
+				AcMark("revoke-during-get");
+				continue;	/* revoked before it was listed */
+			}
 			if (st == STATUS_NOT_FOUND) {
 				s->port_empty = true;
 				break;
@@ -584,8 +601,18 @@ NTSTATUS ac97_set_state(void *stream, KSSTATE state)
 		s->stopped_with_entries = s->count > 0;
 		if (s->timer_service)
 			KeCancelTimer(&s->timer);
+		/* A stopped stream's position is 0 (KSSTATE_STOP). */
+		s->bytes_done = 0;
+		s->last_position = 0;
 		break;
 	case KSSTATE_ACQUIRE:
+		/* Again on the way out of STOP: a release of an entry played
+		 * before the STOP may have counted it after the reset above
+		 * (the port waits for such releases before STOP is done). */
+		if (was == KSSTATE_STOP) {
+			s->bytes_done = 0;
+			s->last_position = 0;
+		}
 		break;
 	case KSSTATE_PAUSE:
 		if (was == KSSTATE_RUN && s->dma_started)
@@ -658,6 +685,18 @@ bool ac97_listed(const struct ac97_stream *s, ac97_tag tag)
 	return false;
 }
 
+/* The port handed the in-flight GetMapping's mapping out and the call has
+ * not come back under the lock yet: nothing of it is listed, and the
+ * producer will drop it, so it is revoked here (a count without it would
+ * have the port wait for a release that never comes). */
+static void revoke_getting(struct ac97_stream *s, ac97_tag first, ac97_tag last, ULONG *revoked)
+{
+	if (s->getting && !s->getting_revoked && in_range(s, s->getting_tag, first, last)) {
+		(*revoked)++;
+		s->getting_revoked = true;
+	}
+}
+
 NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PULONG revoked)
 {
 	struct ac97_stream *s = stream;
@@ -677,6 +716,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 	}
 	if (!any) {
 		AcMark("revoke-clamped");	/* nothing of the range still listed */
+		revoke_getting(s, first, last, revoked);
 		ac97_unlock(s, old);
 		return STATUS_SUCCESS;
 	}
@@ -745,6 +785,7 @@ NTSTATUS ac97_revoke_mappings(void *stream, PVOID first_tag, PVOID last_tag, PUL
 			(*revoked)++;
 		s->carry = false;
 	}
+	revoke_getting(s, first, last, revoked);
 	if (tags_increase_here(s) && *revoked < last - first + 1)
 		AcMark("revoke-clamped");	/* part of the range no longer listed */
 	if (cur_revoked)
@@ -787,7 +828,9 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 	KIRQL old;
 	KeAcquireSpinLock(&s->lock, &old);
 	uint64_t pos = s->bytes_done;
-	if (s->dma_started && s->count > 0) {
+	if (s->state == KSSTATE_STOP) {
+		pos = 0;	/* counts again from the next run */
+	} else if (s->dma_started && s->count > 0) {
 		/* CIV and PICB are two reads: take them again until CIV holds
 		 * still around PICB, so they describe one moment. */
 		uint8_t civ, civ2;
@@ -811,6 +854,14 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
 			if (!sh->tombstone && 2u * picb <= sh->bytes)
 				pos += sh->bytes - 2u * picb;
 		}
+	} else {
+		/* Not started since a reset: the entries it left played wait at
+		 * the head to be released, and count already. */
+		for (uint32_t i = 0; i < s->count; i++) {
+			const struct ac97_shadow *sh = &s->shadow[(s->head + i) % MINIPORT_BDL_ENTRIES];
+			if (!sh->tombstone && sh->completed)
+				pos += sh->bytes;
+		}
 	}
 	if (pos < s->last_position)
 		pos = s->last_position;	/* never backwards, whatever a revoke did */
@@ -826,6 +877,21 @@ NTSTATUS ac97_get_position(void *stream, PULONGLONG position_bytes)
  * hints do not say: 65534 samples, even. */
 #define DESCRIPTOR_MAX_BYTES_DEFAULT (0xFFFEu * 2u)
 #define TIMER_PERIOD_MS_DEFAULT 5u
+
+/* The adapter's list changes under the interrupt's lock
+ * (KeSynchronizeExecution), so the ISR sees a stream whole or not at all. */
+struct stream_link {
+	struct ac97_adapter *adapter;
+	enum ac97_engine_id engine;
+	struct ac97_stream *stream;	/* NULL: out of the list */
+};
+
+static BOOLEAN set_stream(PVOID context)
+{
+	const struct stream_link *link = context;
+	link->adapter->streams[link->engine] = link->stream;
+	return TRUE;
+}
 
 NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stream_params *p)
 {
@@ -882,10 +948,12 @@ NTSTATUS ac97_stream_open(void *adapter, void *stream, const struct ac97sim_stre
 	wr8(s, AC97_CR, AC97_CR_RR);
 	wr32(s, AC97_BDBAR, s->bdl_physical);
 	ac97_unlock(s, old);
-	a->streams[engine] = s;
+	struct stream_link link = { a, engine, s };
+	KeSynchronizeExecution(&a->interrupt, set_stream, &link);
 	return STATUS_SUCCESS;
 }
 
+/* Invariant 10: once this returns, nothing of the stream runs. */
 void ac97_stream_close(void *stream)
 {
 	struct ac97_stream *s = stream;
@@ -894,7 +962,13 @@ void ac97_stream_close(void *stream)
 	wr8(s, AC97_CR, 0);
 	ac97_unlock(s, old);
 	KeCancelTimer(&s->timer);
-	s->adapter->streams[s->engine] = NULL;
+	/* Out of the adapter's list: no ISR sees the stream from here, and a
+	 * DPC that reads the list later finds no stream. */
+	struct stream_link link = { s->adapter, s->engine, NULL };
+	KeSynchronizeExecution(&s->adapter->interrupt, set_stream, &link);
+	/* The adapter's DPC may have read the list before, and the timer's DPC
+	 * may have been queued, or started, before the cancel. */
+	KeFlushQueuedDpcs();
 	AcFreeCommonBuffer(s->bdl, COMMON_BYTES);
 }
 

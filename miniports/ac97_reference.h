@@ -23,6 +23,12 @@
  *  8. One producer and one consumer at a time; a second caller leaves a
  *     "go again" flag for the one running.
  *  9. Tags are 64-bit counters, never reused.
+ * 10. Nothing of a stream runs after stream_close returns, nor of the
+ *     adapter after adapter_stop: the ISR reaches a stream only through
+ *     the adapter's list, which close changes under the interrupt's lock;
+ *     close cancels the stream's timer and stop disconnects the
+ *     interrupt, and then each waits for the DPCs already queued or
+ *     running (KeFlushQueuedDpcs).
  *
  * Revoking while the engine runs (the hard part) pauses DMA, looks at CIV
  * and PIV, and then: entries already played become tombstones; queued
@@ -145,6 +151,12 @@ struct ac97_stream {
 	uint8_t *bounce;	/* one frame per descriptor slot */
 	uint32_t bounce_physical;
 	bool producing, produce_again;
+	/* A GetMapping in flight with the lock dropped, for the tag the
+	 * producer chose: a revoke that names it while it is unlisted counts
+	 * it and sets getting_revoked, and the producer drops what the port
+	 * handed out (it is the port's again: never listed, never released). */
+	bool getting, getting_revoked;
+	ac97_tag getting_tag;
 	bool consuming, consume_again;
 	/* For the race windows it marks (AcMark): counters of changes to the
 	 * list and of rebuilds, seen before and after each lock drop; a

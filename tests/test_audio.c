@@ -918,8 +918,8 @@ START_TEST(decisions_are_kept_only_when_asked)
 	for (int i = 0; i < 500; i++) {
 		ck_assert_uint_eq(decide_uniform(&on, SITE_STALL, 7, (uint64_t)i),
 				  decide_uniform(&off, SITE_STALL, 7, (uint64_t)i));
-		ck_assert_uint_eq(decide_schedule(&on, 3, agents, (uint64_t)i),
-				  decide_schedule(&off, 3, agents, (uint64_t)i));
+		ck_assert_uint_eq(decide_schedule(&on, 3, agents, agents, (uint64_t)i),
+				  decide_schedule(&off, 3, agents, agents, (uint64_t)i));
 	}
 	ck_assert_uint_eq(on.recorded.count, 1000);
 	ck_assert_uint_eq(off.recorded.count, 0);

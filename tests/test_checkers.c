@@ -4,9 +4,12 @@
  * one-CPU machine plays the port and the AC-link: it reports mappings,
  * IRPs and states by publishing the port's events on the machine's bus,
  * publishes DMA ranges, faults and guest errors as the device would, and
- * hands spans of link audio to the device's sink; the step and end checks
- * run as the machine runs. The last tests drive the real device (PCM out and PCM in)
- * through its registers instead.
+ * hands spans of link audio to the device's sink, asks positions as the
+ * port would, and publishes the driver's lifecycle as the stream script
+ * would; the step and end checks run as the machine runs. Whole scenario
+ * runs with the broken plug-ins of tests/plugins/ show the hang and
+ * lifetime checks through the stream script. The last tests drive the
+ * real device (PCM out and PCM in) through its registers instead.
  */
 #include <check.h>
 #include <stdio.h>
@@ -17,6 +20,8 @@
 #include "checker.h"
 #include "checkers.h"
 #include "events.h"
+#include "scenario.h"
+#include "scenario_file.h"
 
 #define FX_MAPS_MAX 64u
 #define FX_POOL_BASE 0x400000u	/* fed mappings live here, one page each */
@@ -38,6 +43,14 @@ struct fx {
 	struct run_result r;
 	struct checker_stats st;
 	KSSTATE state;		/* as last published */
+	/* The driver's memory, for the lifetime checks: kernel objects in it
+	 * are the adapter's or the stream's. */
+	struct fx_driver_memory {
+		KSPIN_LOCK lock;
+		KDPC dpc;
+		KTIMER timer;
+		KINTERRUPT interrupt;
+	} adapter, stream;
 };
 
 static int16_t ramp_sample(void *ctx, uint64_t n)
@@ -52,12 +65,18 @@ static void fx_task(void *arg)
 	f->script(f);
 }
 
-static void fx_init(struct fx *f, enum port_direction dir)
+/* A fixture on a one-CPU machine with the given limits (0: the default). */
+static void fx_init_limits(struct fx *f, enum port_direction dir, uint64_t max_steps,
+			   sim_ticks_t max_ticks)
 {
 	memset(f, 0, sizeof(*f));
 	struct machine_config mc;
 	machine_config_default(&mc);
 	mc.n_cpus = 1;
+	if (max_steps != 0)
+		mc.max_steps = max_steps;
+	if (max_ticks != 0)
+		mc.max_ticks = max_ticks;
 	f->m = machine_create(&mc);
 	ck_assert_ptr_nonnull(f->m);
 	f->scfg = (struct port_stream_config){
@@ -66,6 +85,11 @@ static void fx_init(struct fx *f, enum port_direction dir)
 		.total_bytes = 1u << 20, .sample = ramp_sample,
 	};
 	checker_config_default(&f->ccfg);
+}
+
+static void fx_init(struct fx *f, enum port_direction dir)
+{
+	fx_init_limits(f, dir, 0, 0);
 }
 
 /* Attaches the checkers, runs script to the end, keeps the verdict. */
@@ -1041,6 +1065,642 @@ START_TEST(stall_at_end_fires)
 }
 END_TEST
 
+/* ---- position ------------------------------------------------------------------------------ */
+
+static void fx_position_asked(struct fx *f)
+{
+	struct port_event pe = { .kind = PORT_EV_POSITION_ASKED };
+	fx_publish_port(f, &pe, NULL);
+}
+
+static void fx_position_answer(struct fx *f, uint64_t bytes)
+{
+	struct port_event pe = { .kind = PORT_EV_POSITION, .result = (uint32_t)STATUS_SUCCESS,
+				 .a = bytes };
+	fx_publish_port(f, &pe, NULL);
+	KeYield();
+}
+
+/* A GetPosition call answering bytes, nothing happening during it. */
+static void fx_position(struct fx *f, uint64_t bytes)
+{
+	fx_position_asked(f);
+	fx_position_answer(f, bytes);
+}
+
+/* Two 4096-byte mappings acquired; DMA has moved the first 2048 bytes of
+ * mapping 0 and (render) the link played 1024 of them. The window for a
+ * position is then [1024 - 32 (FIFO) - 4 (frame), 2048 + 4]. param: 0 =
+ * answers at both edges, then a STOP and a new run from 0; 1 = one byte
+ * back; 2 = one byte ahead; 3 = one byte behind; 4 = the device moves on
+ * while GetPosition runs; 5 = mapping 0 revoked, then a position of 0;
+ * 6 = more DMA than GetMapping handed out (4096 of another engine's run
+ * into the same engine), a position past what was handed out. */
+static void script_position(struct fx *f)
+{
+	bool render = f->scfg.direction == PORT_RENDER;
+	fx_run_state(f);
+	fx_add(f, 0, 4096);
+	fx_add(f, 0, 4096);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	if (f->param != 6)
+		fx_set(f, 1, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 2048, !render);
+	if (render)
+		fx_play(f, 0, 1024);
+	switch (f->param) {
+	case 0:
+		fx_position(f, render ? 1024 - 36 : 2048 - 36);
+		fx_position(f, 2048 + 4);
+		fx_stop_state(f);
+		fx_run_state(f);
+		fx_position(f, 0);
+		fx_add(f, 1, 4096);	/* the run after STOP has mappings of its own */
+		fx_set(f, 2, MAPPING_ACQUIRED);
+		fx_dma(f, 2, 0, 512, !render);
+		fx_position(f, 512 + 4);
+		break;
+	case 1:
+		fx_position(f, 1500);
+		fx_position(f, 1499);
+		break;
+	case 2:
+		fx_position(f, 2048 + 5);
+		break;
+	case 3:
+		fx_position(f, (render ? 1024 : 2048) - 37);
+		break;
+	case 4:
+		fx_position_asked(f);
+		fx_dma(f, 0, 2048, 4096, !render);
+		if (render)
+			fx_play(f, 1024, 4096);
+		fx_position_answer(f, 3000);
+		break;
+	case 5:
+		fx_set(f, 0, MAPPING_REVOKING);
+		fx_set(f, 0, MAPPING_REVOKED);
+		fx_position(f, 0);
+		break;
+	default:
+		fx_dma(f, 0, 2048, 4096, !render);
+		fx_event(f, AC97_EV_DMA, render ? AC97_PO : AC97_PI, !render, 0x200000u, 4096, "dma");
+		fx_position(f, 4096 + 5);
+		break;
+	}
+	fx_stop_state(f);
+}
+
+static struct fx *position_run(enum port_direction dir, int param, bool on)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, dir);
+	/* Only the position is looked at: the audio is left half done. */
+	const char *off[] = { "audio-conservation", "teardown", "dma-after-release" };
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		ck_assert_int_eq(checker_disable(&f->ccfg, off[i]), 0);
+	if (!on)
+		ck_assert_int_eq(checker_disable(&f->ccfg, "position"), 0);
+	fx_run(f, script_position, param);
+	return f;
+}
+
+START_TEST(position_inside_the_window_silent)
+{
+	/* Goal: positions at both edges of [played - FIFO - frame, moved +
+	 * frame] pass, render and capture; a STOP lets the position start
+	 * again from 0; what the device does while GetPosition runs widens the
+	 * window the right way (the call's start bounds it below, its return
+	 * above); bytes of a revoked mapping need not be counted. */
+	for (int dir = PORT_RENDER; dir <= PORT_CAPTURE; dir++) {
+		for (int param = 0; param <= 5; param++) {
+			if (param >= 1 && param <= 3)
+				continue;
+			struct fx *f = position_run((enum port_direction)dir, param, true);
+			expect_pass(f);
+			ck_assert_uint_eq(f->st.positions_checked, param == 0 ? 4 : 1);
+			free(f);
+		}
+	}
+}
+END_TEST
+
+START_TEST(position_back_ahead_behind_fire)
+{
+	/* Goal: one byte back, one byte past the window's top, one byte below
+	 * its bottom each fail with their own name, render and capture; a
+	 * position past what GetMapping handed out fails although DMA moved
+	 * more. */
+	struct fx *f = position_run(PORT_RENDER, 1, true);
+	expect_fail(f, "position", "GetPosition went back from 1500 to 1499 bytes with no STOP");
+	free(f);
+	f = position_run(PORT_RENDER, 2, true);
+	expect_fail(f, "position-ahead", "the engine's DMA had fetched 2048 bytes");
+	ck_assert(strstr(f->r.message, "1 bytes ahead of the device") != NULL);
+	free(f);
+	f = position_run(PORT_CAPTURE, 2, true);
+	expect_fail(f, "position-ahead", "the engine's DMA had written 2048 bytes");
+	free(f);
+	f = position_run(PORT_RENDER, 3, true);
+	expect_fail(f, "position-behind", "the link had played 1024 bytes since STOP");
+	ck_assert(strstr(f->r.message, "1 bytes behind the device") != NULL);
+	free(f);
+	f = position_run(PORT_CAPTURE, 3, true);
+	expect_fail(f, "position-behind", "the engine's DMA had written 2048 bytes since STOP");
+	free(f);
+	f = position_run(PORT_RENDER, 6, true);
+	expect_fail(f, "position-ahead", "GetMapping had handed out 4096");
+	free(f);
+	for (int param = 1; param <= 3; param++) {
+		f = position_run(PORT_RENDER, param, false);
+		expect_pass(f);
+		ck_assert_uint_eq(f->st.positions_checked, 0);
+		free(f);
+	}
+}
+END_TEST
+
+/* ---- hang ------------------------------------------------------------------------------------ */
+
+#define MS(n) ((sim_ticks_t)(n) * (SIM_TICKS_PER_SECOND / 1000u))
+
+/* The CPU waits (idle) for ticks, as the stream script does between its
+ * looks at the stream. */
+static void fx_sleep(sim_ticks_t ticks)
+{
+	KEVENT never;
+	KeInitializeEvent(&never, NotificationEvent, FALSE);
+	LARGE_INTEGER timeout;
+	timeout.QuadPart = -(LONGLONG)sim_ticks_to_100ns_ceil(ticks);
+	KeWaitForSingleObject(&never, Executive, KernelMode, FALSE, &timeout);
+}
+
+/* Acquires, fetches, plays and releases one new mapping of IRP 0. */
+static void fx_one_mapping(struct fx *f)
+{
+	uint32_t i = fx_add(f, 0, 1024);
+	fx_set(f, i, MAPPING_ACQUIRED);
+	fx_dma(f, i, 0, 1024, false);
+	fx_play(f, f->map[i].stream_offset_bytes, f->map[i].stream_offset_bytes + 1024);
+	fx_set(f, i, MAPPING_RELEASED);
+}
+
+/* In RUN, mapping 0 of IRP 0 is acquired, fetched and played, but never
+ * released (the driver never looked at CELV): stall sees nothing available,
+ * and the IRP never completes. param: 0 = the script looks every 1 ms for
+ * 3 s; 1 = it sleeps 10 s in one wait (the machine jumps); 2 = the mapping
+ * is released first, then 3 s pass; 3 = the stream waits 10 s in PAUSE,
+ * then ends; 4 = in PAUSE the script looks every 1 ms until the run's time
+ * limit; 5 = a new mapping moves every 10 ms until the limit; 6 = in PAUSE
+ * the CPU stays busy 1 ms at a time until the step limit. */
+static void script_hang(struct fx *f)
+{
+	fx_run_state(f);
+	fx_add(f, 0, 1024);
+	fx_set(f, 0, MAPPING_ACQUIRED);
+	fx_dma(f, 0, 0, 1024, false);
+	fx_play(f, 0, 1024);
+	switch (f->param) {
+	case 0:
+		for (int i = 0; i < 3000; i++)
+			fx_sleep(MS(1));
+		break;
+	case 1:
+		fx_sleep(MS(10000));
+		break;
+	case 2:
+		fx_set(f, 0, MAPPING_RELEASED);
+		fx_irp(f, 0, false);
+		fx_sleep(MS(3000));
+		fx_stop_state(f);
+		return;
+	case 3:
+		fx_state(f, KSSTATE_PAUSE);
+		fx_sleep(MS(10000));
+		break;
+	case 4:
+		fx_state(f, KSSTATE_PAUSE);
+		for (;;)
+			fx_sleep(MS(1));
+	case 5:
+		fx_set(f, 0, MAPPING_RELEASED);
+		for (;;) {
+			fx_sleep(MS(10));
+			fx_one_mapping(f);
+		}
+	default:
+		fx_state(f, KSSTATE_PAUSE);
+		for (;;)
+			KeStallExecutionProcessor(1000);
+	}
+	fx_set(f, 0, MAPPING_RELEASED);
+	fx_irp(f, 0, false);
+	fx_stop_state(f);
+}
+
+static struct fx *hang_run(int param, uint64_t max_steps, sim_ticks_t max_ticks,
+			   sim_ticks_t hang_limit, const char *off)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init_limits(f, PORT_RENDER, max_steps, max_ticks);
+	if (hang_limit != 0)
+		f->ccfg.hang_limit_ticks = hang_limit;
+	if (off != NULL)
+		ck_assert_int_eq(checker_disable(&f->ccfg, off), 0);
+	fx_run(f, script_hang, param);
+	return f;
+}
+
+START_TEST(hang_kept_mapping_fires)
+{
+	/* Goal: a mapping fetched and played but never released, with the
+	 * stream in RUN, fails "hang" once the limit (2 s by default) has
+	 * passed with nothing moving, where "stall" stays silent; the report
+	 * names the IRP, the mapping, how far DMA got, the data and the
+	 * engine. With hang off the run goes on to its end (and teardown). */
+	struct fx *f = hang_run(0, 0, 0, 0, NULL);
+	expect_fail(f, "hang", "the stream runs with work outstanding but hangs: nothing moved for "
+			       "2000000 us (limit 2000000 us");
+	ck_assert(strstr(f->r.message, "1 IRPs outstanding (IRP 0); 1 mappings not released: "
+				       "mapping 0 (tag 0x1000, IRP 0, ACQUIRED), DMA at 1024 of 1024 "
+				       "bytes") != NULL);
+	ck_assert(strstr(f->r.message, "1024 bytes handed out by GetMapping, 1024 played at the "
+				       "link; engine PO: CIV 0") != NULL);
+	free(f);
+	f = hang_run(0, 0, 0, 0, "hang");
+	expect_pass(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_found_while_the_machine_sleeps)
+{
+	/* Goal: when nothing runs (one long wait, time jumping), the check
+	 * still comes at the moment the bound runs out, not at the wait's end:
+	 * the failure is 2 s after the last progress, by a check deadline. */
+	struct fx *f = hang_run(1, 0, 0, 0, NULL);
+	expect_fail(f, "hang", "nothing moved for 2000000 us (limit 2000000 us");
+	ck_assert_uint_ge(f->st.hang_deadlines, 1);
+	free(f);
+	f = hang_run(1, 0, 0, MS(500), NULL);
+	expect_fail(f, "hang", "nothing moved for 500000 us (limit 500000 us");
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_quiet_with_nothing_outstanding_or_paused_silent)
+{
+	/* Goal: quiet with nothing outstanding, or in PAUSE with a mapping
+	 * held, is no hang; nor is a stream that keeps moving. */
+	struct fx *f = hang_run(2, 0, 0, 0, NULL);
+	expect_pass(f);
+	free(f);
+	f = hang_run(3, 0, 0, 0, NULL);
+	expect_pass(f);
+	free(f);
+	f = hang_run(5, 0, MS(400), MS(100), NULL);
+	ck_assert_msg(f->r.verdict == RUN_LIMIT, "%s: %s", run_verdict_name(f->r.verdict),
+		      f->r.message);
+	ck_assert_str_eq(f->r.checker, "time-limit");
+	free(f);
+}
+END_TEST
+
+START_TEST(hang_at_a_limit_fires)
+{
+	/* Goal: a run cut by its time or step limit after longer than the hang
+	 * limit without progress fails "hang" (whatever the stream's state),
+	 * measured to the limit; with hang off it stays "limit". */
+	struct fx *f = hang_run(4, 0, MS(3000), 0, NULL);
+	expect_fail(f, "hang", "the run reached its time limit having stopped: nothing moved for");
+	ck_assert(strstr(f->r.message, "1 mappings not released") != NULL);
+	free(f);
+	f = hang_run(6, 5000, 0, MS(100), NULL);
+	expect_fail(f, "hang", "the run reached its step limit having stopped");
+	free(f);
+	f = hang_run(4, 0, MS(3000), 0, "hang");
+	ck_assert_int_eq(f->r.verdict, RUN_LIMIT);
+	free(f);
+}
+END_TEST
+
+/* ---- lifetime -------------------------------------------------------------------------------- */
+
+static void fx_lifecycle(struct fx *f, enum lifecycle_kind what)
+{
+	bool stream = what == LIFE_STREAM_OPENING || what == LIFE_STREAM_CLOSED;
+	struct lifecycle_memory mem = { stream ? (const void *)&f->stream : (const void *)&f->adapter,
+					stream ? sizeof(f->stream) : sizeof(f->adapter) };
+	struct sim_event ev;
+	event_init(&ev, EV_LIFECYCLE);
+	ev.u.lifecycle = (struct ev_lifecycle){ what, stream ? AC97_PO : -1 };
+	ev.ref = &mem;
+	machine_publish(f->m, &ev);
+}
+
+static void noop_dpc(KDPC *dpc, void *context, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)context;
+	(void)arg1;
+	(void)arg2;
+}
+
+static BOOLEAN noop_isr(PKINTERRUPT interrupt, PVOID context)
+{
+	(void)interrupt;
+	(void)context;
+	return FALSE;
+}
+
+static void noop_work(PDEVICE_OBJECT device, PVOID context)
+{
+	(void)device;
+	(void)context;
+}
+
+/* A driver's life: the adapter starts (a DPC, an interrupt), the stream
+ * opens (a lock, a periodic 1 ms timer with its DPC, run for 3 ms), then
+ * param says what happens around the close and the stop: 0 = all put
+ * away in time, and the adapter's DPC runs between close and stop (its
+ * right); 1 = the timer left set at close; 2 = the timer's DPC, queued
+ * before the close, runs after it; 3 = the stream's lock taken after the
+ * close; 4 = a port call after the close; 5 = a work item for the stream
+ * still queued at the close; 6 = the interrupt left connected at the
+ * stop; 7 = the adapter's DPC queued after the stop; 8 = as 0, and the
+ * timer then set once more as a one-shot that expires (its DPC runs)
+ * before the close. */
+static void script_lifetime(struct fx *f)
+{
+	fx_lifecycle(f, LIFE_ADAPTER_STARTING);
+	KeInitializeDpc(&f->adapter.dpc, noop_dpc, &f->adapter);
+	ck_assert_int_eq(AcConnectInterrupt(&f->adapter.interrupt, noop_isr, &f->adapter), 0);
+	fx_lifecycle(f, LIFE_STREAM_OPENING);
+	KeInitializeSpinLock(&f->stream.lock);
+	KeInitializeTimer(&f->stream.timer);
+	KeInitializeDpc(&f->stream.dpc, noop_dpc, &f->stream);
+	LARGE_INTEGER due;
+	due.QuadPart = -10000;	/* 1 ms */
+	KeSetTimerEx(&f->stream.timer, due, 1, &f->stream.dpc);
+	KeStallExecutionProcessor(3000);
+	KIRQL old = PASSIVE_LEVEL;
+	switch (f->param) {
+	case 1:
+		break;
+	case 2:
+		KeRaiseIrql(DISPATCH_LEVEL, &old);
+		KeStallExecutionProcessor(1500);	/* it expires: its DPC waits for the IRQL */
+		KeCancelTimer(&f->stream.timer);
+		break;
+	case 5: {
+		KeCancelTimer(&f->stream.timer);
+		PIO_WORKITEM item = IoAllocateWorkItem(NULL);
+		IoQueueWorkItem(item, noop_work, DelayedWorkQueue, &f->stream);
+		break;
+	}
+	case 8:
+		KeCancelTimer(&f->stream.timer);
+		KeSetTimer(&f->stream.timer, due, &f->stream.dpc);
+		KeStallExecutionProcessor(2000);
+		break;
+	default:
+		KeCancelTimer(&f->stream.timer);
+		break;
+	}
+	fx_lifecycle(f, LIFE_STREAM_CLOSED);
+	KIRQL held;
+	switch (f->param) {
+	case 0:
+		KeInsertQueueDpc(&f->adapter.dpc, NULL, NULL);
+		break;
+	case 2:
+		KeLowerIrql(old);
+		break;
+	case 3:
+		KeAcquireSpinLock(&f->stream.lock, &held);
+		KeReleaseSpinLock(&f->stream.lock, held);
+		break;
+	case 4: {
+		struct sim_event ev;
+		event_init(&ev, EV_KCALL);
+		ev.u.kcall = (struct ev_kcall){ KC_PORT_CALL, 0, PORT_CALL_NOTIFY, 0 };
+		machine_publish(f->m, &ev);
+		break;
+	}
+	default:
+		break;
+	}
+	if (f->param != 6)
+		AcDisconnectInterrupt(&f->adapter.interrupt);
+	fx_lifecycle(f, LIFE_ADAPTER_STOPPED);
+	if (f->param == 7)
+		KeInsertQueueDpc(&f->adapter.dpc, NULL, NULL);
+}
+
+static struct fx *lifetime_run(int param, bool on)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	fx_init(f, PORT_RENDER);
+	if (!on)
+		ck_assert_int_eq(checker_disable(&f->ccfg, "lifetime"), 0);
+	fx_run(f, script_lifetime, param);
+	return f;
+}
+
+START_TEST(lifetime_put_away_in_time_silent)
+{
+	/* Goal: a driver that cancels its timer before the close and
+	 * disconnects before the stop passes, with the adapter's DPC running
+	 * between close and stop; the objects are told apart by where they
+	 * lie (2 of the adapter's, 3 of the stream's); a one-shot timer that
+	 * expired before the close is not left set. */
+	struct fx *f = lifetime_run(0, true);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.lifetime_objects, 5);
+	free(f);
+	/* A one-shot timer that expired before the close is no longer set. */
+	f = lifetime_run(8, true);
+	expect_pass(f);
+	ck_assert_uint_eq(f->st.lifetime_objects, 5);
+	free(f);
+}
+END_TEST
+
+START_TEST(lifetime_after_close_fires)
+{
+	/* Goal: each way a stream outlives its close fails "after-close",
+	 * naming the object and how long after the close: a timer left set, a
+	 * DPC run, a lock taken, a port call, a work item left queued. */
+	static const struct {
+		int param;
+		const char *needle;
+	} cases[] = {
+		{ 1, "timer '&f->stream.timer' (#" },
+		{ 2, "DPC 'noop_dpc' (#" },
+		{ 3, "KeAcquireSpinLock called on spin lock '&f->stream.lock' (#" },
+		{ 4, "the driver called the port (Notify) on cpu0 0 us after stream_close returned" },
+		{ 5, "1 work item(s) queued for the stream not yet run when stream_close returned" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx *f = lifetime_run(cases[i].param, true);
+		expect_fail(f, "after-close", cases[i].needle);
+		ck_assert_str_eq(f->r.group, "lifetime");
+		free(f);
+	}
+	struct fx *f = lifetime_run(1, true);
+	expect_fail(f, "after-close", "the stream's) still set when stream_close returned");
+	free(f);
+	f = lifetime_run(2, true);
+	expect_fail(f, "after-close", "the stream's) ran on cpu0");
+	free(f);
+}
+END_TEST
+
+START_TEST(lifetime_after_stop_fires)
+{
+	/* Goal: the interrupt left connected, or the adapter's DPC queued
+	 * after adapter_stop, fail "after-stop"; with lifetime off, every
+	 * broken case passes. */
+	struct fx *f = lifetime_run(6, true);
+	expect_fail(f, "after-stop", "the interrupt (#");
+	ck_assert(strstr(f->r.message, "still connected when adapter_stop returned") != NULL);
+	free(f);
+	f = lifetime_run(7, true);
+	expect_fail(f, "after-stop", "KeInsertQueueDpc called on DPC 'noop_dpc' (#");
+	ck_assert(strstr(f->r.message, "the adapter's) on cpu0 0 us after adapter_stop returned") !=
+		  NULL);
+	free(f);
+	for (int param = 1; param <= 7; param++) {
+		f = lifetime_run(param, false);
+		ck_assert_msg(f->r.verdict == RUN_PASS, "case %d: %s: %s", param, f->r.checker,
+			      f->r.message);
+		free(f);
+	}
+}
+END_TEST
+
+/* ---- broken drivers, through whole scenario runs --------------------------------------------- */
+
+#ifndef TEST_PLUGIN_DIR
+#error "the Makefile says where the test plug-ins are"
+#endif
+
+/* The default scenario, run once with the plug-in tests/plugins/NAME.so
+ * and the checkers `off` (comma-separated) switched off; the outcome's
+ * result. The plug-ins move mappings without playing them, so
+ * audio-conservation is always off. */
+static struct run_result plugin_run(const char *name, const char *off, sim_ticks_t hang_limit,
+				    sim_ticks_t max_ticks)
+{
+	struct scenario sc;
+	scenario_default(&sc);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%s.so", TEST_PLUGIN_DIR, name);
+	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
+	char list[128];
+	snprintf(list, sizeof(list), "%s", off != NULL ? off : "");
+	for (char *name_off = strtok(list, ","); name_off != NULL; name_off = strtok(NULL, ","))
+		ck_assert_int_eq(checker_disable(&sc.checkers, name_off), 0);
+	if (hang_limit != 0)
+		sc.checkers.hang_limit_ticks = hang_limit;
+	if (max_ticks != 0)
+		sc.max_ticks = max_ticks;
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why) == 0, "%s",
+		      why ? why : "?");
+	scenario_release(&sc);
+	return out.result;
+}
+
+START_TEST(plugin_keeping_its_last_mapping_hangs)
+{
+	/* Goal: a driver that never releases the stream's last mapping keeps
+	 * the stream script waiting for ever: with stall off (its mapping is
+	 * never played, which stall sees first) it fails "hang" at the hang
+	 * limit, naming the mapping kept; with hang off too, the run ends at
+	 * its time limit as "limit", as every such run did before. */
+	struct run_result r = plugin_run("keep_last", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "stall") == 0, "%s: %s",
+		      r.checker, r.message);
+	r = plugin_run("keep_last", "stall", MS(100), 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "hang") == 0, "%s: %s", r.checker,
+		      r.message);
+	ck_assert_msg(strstr(r.message, "1 mappings not released: mapping 15 (tag 0x11, IRP 3, "
+					"ACQUIRED)") != NULL, "%s", r.message);
+	r = plugin_run("keep_last", "stall,hang", 0, MS(1000));
+	ck_assert_msg(r.verdict == RUN_LIMIT, "%s: %s", r.checker, r.message);
+}
+END_TEST
+
+START_TEST(hang_last_fixture_is_a_hang)
+{
+	/* Goal: fixtures/scenarios/bugs/hang-last.ini (the built-in hang-last
+	 * variant keeps the mapping the engine halted on) fails "hang" in every
+	 * schedule of the first seeds, random and PCT, naming the IRP and the
+	 * mapping kept and the engine halted with CELV; with hang off the run
+	 * is cut at its time limit ("limit"), which counted as not failed. */
+	struct scenario_file sf;
+	char err[1200];
+	ck_assert_msg(scenario_file_load("fixtures/scenarios/bugs/hang-last.ini", &sf, err,
+					 sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sf.sc.driver, "hang-last");
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct strategy st = { .kind = seed % 2 ? STRATEGY_RANDOM : STRATEGY_PCT,
+				       .pct_depth = 2, .pct_steps = 300 };
+		struct scenario_outcome out;
+		const char *why = NULL;
+		ck_assert_msg(scenario_run(&sf.sc, &st, seed, NULL, NULL, NULL, &out, NULL, &why) == 0,
+			      "%s", why ? why : "?");
+		const struct run_result *r = &out.result;
+		ck_assert_msg(r->verdict == RUN_FAIL && strcmp(r->checker, "hang") == 0,
+			      "seed %llu: %s %s: %s", (unsigned long long)seed,
+			      run_verdict_name(r->verdict), r->checker, r->message);
+		ck_assert_msg(strstr(r->message, "1 IRPs outstanding (IRP 0); 1 mappings not released: "
+						 "mapping 0 (tag 0x1, IRP 0, ACQUIRED), DMA at 4096 of 4096 "
+						 "bytes") != NULL, "%s", r->message);
+		ck_assert_msg(strstr(r->message, "CELV") != NULL, "%s", r->message);
+	}
+	ck_assert_int_eq(checker_disable(&sf.sc.checkers, "hang"), 0);
+	sf.sc.max_ticks = 5u * SIM_TICKS_PER_SECOND;
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_int_eq(scenario_run(&sf.sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why), 0);
+	ck_assert_msg(out.result.verdict == RUN_LIMIT, "%s: %s", out.result.checker,
+		      out.result.message);
+	scenario_file_free(&sf);
+}
+END_TEST
+
+START_TEST(plugins_outliving_their_close_or_stop_fail)
+{
+	/* Goal: through the stream script of a whole scenario, a driver whose
+	 * stream_close leaves its periodic timer set fails "after-close" as
+	 * close returns (the run would end before the timer expires again),
+	 * and one whose adapter_stop leaves its interrupt connected fails
+	 * "after-stop"; with lifetime off both pass. */
+	struct run_result r = plugin_run("timer_left_set", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "after-close") == 0, "%s: %s",
+		      r.checker, r.message);
+	ck_assert_msg(strstr(r.message, "timer '&s->timer' (#") != NULL &&
+			      strstr(r.message, "still set when stream_close returned") != NULL,
+		      "%s", r.message);
+	r = plugin_run("irq_left_connected", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "after-stop") == 0, "%s: %s",
+		      r.checker, r.message);
+	r = plugin_run("timer_left_set", "lifetime", 0, 0);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
+	r = plugin_run("irq_left_connected", "lifetime", 0, 0);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1063,6 +1723,9 @@ START_TEST(each_checker_can_be_disabled)
 		{ PORT_RENDER, script_teardown, 0, "teardown" },
 		{ PORT_RENDER, script_stall, 0, "stall" },
 		{ PORT_RENDER, script_stall, 2, "stall" },
+		{ PORT_RENDER, script_hang, 1, "hang" },
+		{ PORT_RENDER, script_lifetime, 1, "lifetime" },
+		{ PORT_RENDER, script_lifetime, 6, "lifetime" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fx *f = fx_go(cases[i].dir, cases[i].script, cases[i].param, cases[i].off);
@@ -1137,6 +1800,7 @@ START_TEST(attach_rejects_what_it_cannot_check)
 	struct checker_config c;
 	checker_config_default(&c);
 	ck_assert_uint_eq(c.stall_limit_ticks, 50u * SIM_TICKS_PER_SECOND / 1000u);
+	ck_assert_uint_eq(c.hang_limit_ticks, 2u * SIM_TICKS_PER_SECOND);
 	ck_assert_uint_eq(c.disabled, 0);
 	ck_assert(!c.ends_early);
 }
@@ -1265,6 +1929,18 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, stall_running_fires);
 	tcase_add_test(tc, stall_progress_silent);
 	tcase_add_test(tc, stall_at_end_fires);
+	tcase_add_test(tc, position_inside_the_window_silent);
+	tcase_add_test(tc, position_back_ahead_behind_fire);
+	tcase_add_test(tc, hang_kept_mapping_fires);
+	tcase_add_test(tc, hang_found_while_the_machine_sleeps);
+	tcase_add_test(tc, hang_quiet_with_nothing_outstanding_or_paused_silent);
+	tcase_add_test(tc, hang_at_a_limit_fires);
+	tcase_add_test(tc, plugin_keeping_its_last_mapping_hangs);
+	tcase_add_test(tc, hang_last_fixture_is_a_hang);
+	tcase_add_test(tc, lifetime_put_away_in_time_silent);
+	tcase_add_test(tc, lifetime_after_close_fires);
+	tcase_add_test(tc, lifetime_after_stop_fires);
+	tcase_add_test(tc, plugins_outliving_their_close_or_stop_fail);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

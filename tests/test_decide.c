@@ -39,7 +39,7 @@ static uint32_t workload_step(struct decider *d, uint64_t i)
 	static const uint32_t agents[] = { 3, 1, 4, 0, 2 };
 	if (i % 3 == 0)
 		return decide_uniform(d, SITE_STALL, (uint32_t)(5 + i % 4), hash_of(i));
-	return decide_schedule(d, (uint32_t)(2 + i % 3), &agents[i % 2], hash_of(i));
+	return decide_schedule(d, (uint32_t)(2 + i % 3), &agents[i % 2], &agents[i % 2], hash_of(i));
 }
 
 static void assert_decision_eq(const struct decision *a, const struct decision *b)
@@ -167,13 +167,13 @@ START_TEST(records_each_decision)
 	struct decider d;
 	decider_init(&d, &random_walk, 3);
 	uint32_t agents[3] = { 0, 1, 2 };
-	uint32_t c0 = decide_schedule(&d, 3, agents, 0xaa);
+	uint32_t c0 = decide_schedule(&d, 3, agents, agents, 0xaa);
 	uint32_t c1 = decide_uniform(&d, SITE_TIMER_CPU, 2, 0xbb);
 	uint32_t c2 = decide_uniform(&d, SITE_FAULT, 9, 0xcc);
 	ck_assert_uint_eq(d.recorded.count, 3);
-	struct decision want0 = { 0, SITE_SCHEDULE, 3, c0, 0xaa };
-	struct decision want1 = { 1, SITE_TIMER_CPU, 2, c1, 0xbb };
-	struct decision want2 = { 2, SITE_FAULT, 9, c2, 0xcc };
+	struct decision want0 = { .step = 0, .site = SITE_SCHEDULE, .n_options = 3, .choice = c0, .chosen = c0, .evlog_hash = 0xaa };
+	struct decision want1 = { .step = 1, .site = SITE_TIMER_CPU, .n_options = 2, .choice = c1, .chosen = c1, .evlog_hash = 0xbb };
+	struct decision want2 = { .step = 2, .site = SITE_FAULT, .n_options = 9, .choice = c2, .chosen = c2, .evlog_hash = 0xcc };
 	assert_decision_eq(&d.recorded.items[0], &want0);
 	assert_decision_eq(&d.recorded.items[1], &want1);
 	assert_decision_eq(&d.recorded.items[2], &want2);
@@ -206,11 +206,15 @@ START_TEST(strategy_round_trip)
 {
 	/* Goal: strategy_format writes the documented text and strategy_parse
 	 * reads it back to the same strategy. */
-	const struct strategy cases[] = { random_walk, { STRATEGY_RANDOM, 0, 731 }, pct(1, 1), pct(3, 200),
-					  pct(8, UINT64_MAX) };
+	const struct strategy cases[] = { random_walk, { STRATEGY_RANDOM, 0, 731, 0 }, pct(1, 1), pct(3, 200),
+					  pct(8, UINT64_MAX), { STRATEGY_POS, 0, 90, 0 },
+					  { STRATEGY_DELAY_BOUNDED, 0, 0, 66 } };
 	static const char *const texts[] = { "random", "random steps=731", "pct depth=1 steps=1",
 					     "pct depth=3 steps=200",
-					     "pct depth=8 steps=18446744073709551615" };
+					     "pct depth=8 steps=18446744073709551615", "pos steps=90",
+					     "delay-bounded points=66" };
+	_Static_assert(sizeof(cases) / sizeof(cases[0]) == sizeof(texts) / sizeof(texts[0]),
+		       "a text for every case");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char buf[64];
 		struct strategy back;
@@ -221,6 +225,7 @@ START_TEST(strategy_round_trip)
 		ck_assert_int_eq(back.kind, cases[i].kind);
 		ck_assert_uint_eq(back.pct_depth, cases[i].pct_depth);
 		ck_assert_uint_eq(back.pct_steps, cases[i].pct_steps);
+		ck_assert_uint_eq(back.choice_points, cases[i].choice_points);
 	}
 	char buf[16];
 	struct strategy replay = { .kind = STRATEGY_REPLAY };
@@ -250,6 +255,10 @@ START_TEST(strategy_rejections)
 		{ "random steps=0", STRATEGY_FORMS },
 		{ "random steps=", STRATEGY_FORMS },
 		{ "random steps=5 ", STRATEGY_FORMS },
+		{ "pos steps=0", STRATEGY_FORMS },
+		{ "pos", STRATEGY_FORMS },
+		{ "delay-bounded points=0", STRATEGY_FORMS },
+		{ "delay-bounded", STRATEGY_FORMS },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct strategy s;
@@ -267,7 +276,7 @@ END_TEST
 /* Offers agents[0..n) to d; returns the agent of the option chosen. */
 static uint32_t offer(struct decider *d, const uint32_t *agents, uint32_t n)
 {
-	uint32_t k = decide_schedule(d, n, agents, 0);
+	uint32_t k = decide_schedule(d, n, agents, agents, 0);
 	ck_assert_uint_lt(k, n);
 	return agents[k];
 }
@@ -281,6 +290,134 @@ static void shuffle(uint32_t *a, uint32_t n, uint64_t *rng)
 		a[j] = t;
 	}
 }
+
+/* ---- POS ----------------------------------------------------------------------- */
+
+START_TEST(pos_runs_highest_rank_and_redraws_only_the_runner)
+{
+	/* Goal: POS runs the option whose agent ranks highest, and afterwards
+	 * only that agent's rank has changed: one passed over keeps it. */
+	enum { AGENTS = 4 };
+	struct strategy s = { .kind = STRATEGY_POS, .pct_steps = 100 };
+	bool redrawn_lower = false;
+	for (uint64_t seed = 0; seed < 50; seed++) {
+		struct decider d;
+		decider_init(&d, &s, seed);
+		uint32_t agent[AGENTS] = { 0, 1, 2, 3 };
+		(void)decide_schedule(&d, AGENTS, agent, agent, 0);	/* every agent ranked */
+		for (int step = 0; step < 40; step++) {
+			uint32_t before[AGENTS];
+			for (uint32_t a = 0; a < AGENTS; a++)
+				before[a] = d.pct_priority[a];
+			uint32_t n = 2 + (uint32_t)(step % 3);	/* the first n agents offered */
+			uint32_t k = decide_schedule(&d, n, agent, agent, 0);
+			for (uint32_t i = 0; i < n; i++)
+				ck_assert_uint_le(before[agent[i]], before[agent[k]]);
+			for (uint32_t a = 0; a < AGENTS; a++)
+				if (a != agent[k])
+					ck_assert_uint_eq(d.pct_priority[a], before[a]);
+			redrawn_lower |= d.pct_priority[agent[k]] < before[agent[k]];
+		}
+		decider_free(&d);
+	}
+	ck_assert_msg(redrawn_lower, "a runner's new rank is never lower: nothing would ever wait");
+}
+END_TEST
+
+/* ---- delay-bounded enumeration ------------------------------------------------- */
+
+START_TEST(delay_bounded_counts)
+{
+	/* Goal: the number of schedules with at most b delays over k points is
+	 * the sum of multiset counts C(k + i - 1, i), and saturates. */
+	ck_assert_uint_eq(delay_bounded_schedules(3, 0), 1);
+	ck_assert_uint_eq(delay_bounded_schedules(3, 1), 4);
+	ck_assert_uint_eq(delay_bounded_schedules(3, 2), 10);	/* + {00,01,02,11,12,22} */
+	ck_assert_uint_eq(delay_bounded_schedules(3, 3), 20);
+	ck_assert_uint_eq(delay_bounded_schedules(100, 2), 1 + 100 + 5050);
+	ck_assert_uint_eq(delay_bounded_schedules(UINT64_MAX / 2, 8), UINT64_MAX);
+}
+END_TEST
+
+/* The skips seed makes at each of `points` choice points between two
+ * agents that can always both run, as a base-3 number (a point's skips
+ * mod 2 decide, but the count itself names the multiset). */
+static uint32_t skips_of(uint64_t seed, uint32_t points, uint32_t *skips)
+{
+	struct strategy s = { .kind = STRATEGY_DELAY_BOUNDED, .choice_points = points };
+	struct decider d;
+	decider_init(&d, &s, seed);
+	uint32_t total = 0;
+	for (uint32_t p = 0; p < points; p++) {
+		skips[p] = 0;
+		while (d.next_delay < d.delays && d.delay_point[d.next_delay] == p) {
+			skips[p]++;
+			d.next_delay++;
+		}
+		total += skips[p];
+	}
+	for (uint32_t i = 1; i < d.delays; i++)
+		ck_assert_uint_le(d.delay_point[i - 1], d.delay_point[i]);
+	for (uint32_t i = 0; i < d.delays; i++)
+		ck_assert_uint_lt(d.delay_point[i], points);
+	decider_free(&d);
+	return total;
+}
+
+START_TEST(delay_bounded_enumerates_every_multiset_once)
+{
+	/* Goal: seeds 0 .. N-1 name every multiset of at most 3 delays over 4
+	 * points exactly once, fewer delays first, and seed N starts on 4. */
+	enum { POINTS = 4 };
+	uint64_t n = delay_bounded_schedules(POINTS, 3);
+	ck_assert_uint_eq(n, 35);
+	bool seen[4 * 4 * 4 * 4] = { false };	/* skips per point, base 4 */
+	uint32_t last_size = 0;
+	for (uint64_t seed = 0; seed < n; seed++) {
+		uint32_t skips[POINTS];
+		uint32_t size = skips_of(seed, POINTS, skips);
+		ck_assert_uint_ge(size, last_size);
+		ck_assert_uint_le(size, 3);
+		last_size = size;
+		uint32_t code = 0;
+		for (uint32_t p = 0; p < POINTS; p++)
+			code = code * 4 + skips[p];
+		ck_assert_msg(!seen[code], "seed %llu repeats a delay set", (unsigned long long)seed);
+		seen[code] = true;
+	}
+	uint32_t skips[POINTS];
+	ck_assert_uint_eq(skips_of(n, POINTS, skips), 4);
+	ck_assert_uint_eq(skips_of(0, POINTS, skips), 0);
+	ck_assert_uint_eq(skips_of(1, POINTS, skips), 1);
+	ck_assert_uint_eq(skips[0], 1);	/* the earliest point first */
+}
+END_TEST
+
+START_TEST(delay_bounded_scheduler)
+{
+	/* Goal: without delays the agent chosen last keeps running while it
+	 * can, else the next agent after it runs; a delay skips one option;
+	 * nothing else is decided (every other choice is its first option). */
+	struct strategy s = { .kind = STRATEGY_DELAY_BOUNDED, .choice_points = 10 };
+	struct decider d;
+	decider_init(&d, &s, 0);
+	uint32_t both[2] = { 0, 1 }, other[2] = { 1, 2 };
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);	/* agent 0 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);	/* still 0 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, other, other, 0), 0);	/* 0 gone: 1, after it */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* 1 kept */
+	ck_assert_uint_eq(decide_uniform(&d, SITE_DELAY, 5, 0), 0);
+	ck_assert_uint_eq(decide_uniform(&d, SITE_SWARM, 9, 0), 0);
+	decider_free(&d);
+
+	/* Seed 2: one delay, at the second choice point. */
+	decider_init(&d, &s, 2);
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* skipped to 1 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* and 1 keeps it */
+	decider_free(&d);
+}
+END_TEST
 
 START_TEST(pct_depth1_highest_priority)
 {
@@ -505,7 +642,7 @@ START_TEST(replay_diverges_on_evlog_hash)
 	record(&rec, choices);
 	replay_until(&rep, &rec, choices, 100);
 	static const uint32_t agents[] = { 1, 4, 0, 2 };
-	ck_assert_uint_eq(decide_schedule(&rep, 3, agents, hash_of(100) ^ 1), 0);
+	ck_assert_uint_eq(decide_schedule(&rep, 3, agents, agents, hash_of(100) ^ 1), 0);
 	assert_diverged(&rep, &rec.recorded, 100, SITE_SCHEDULE, 3, hash_of(100) ^ 1,
 			"the events before this decision differ from the recording");
 	decider_free(&rep);
@@ -572,6 +709,10 @@ Suite *suite_decide(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, pct_depth1_highest_priority);
 	tcase_add_test(tc, pct_change_points_fire);
+	tcase_add_test(tc, pos_runs_highest_rank_and_redraws_only_the_runner);
+	tcase_add_test(tc, delay_bounded_counts);
+	tcase_add_test(tc, delay_bounded_enumerates_every_multiset_once);
+	tcase_add_test(tc, delay_bounded_scheduler);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("replay");
 	tcase_add_test(tc, replay_same_choices);

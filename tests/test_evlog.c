@@ -13,7 +13,9 @@
 static struct sim_event sample_event(uint64_t i)
 {
 	struct sim_event ev;
-	event_init(&ev, (enum sim_event_kind)(i % EV_KIND_COUNT));
+	/* Fixed kind numbers, not the table's count: new kinds must not move
+	 * the pinned value (renumbered kinds do, and need a new format). */
+	event_init(&ev, (enum sim_event_kind)(1 + i % 7));
 	ev.cpu = (int16_t)(i % 3) - 1;
 	ev.step = i;
 	ev.tick = 1000 * i + 7;
@@ -37,7 +39,7 @@ START_TEST(hash_pinned)
 		evlog_add(&log, &ev);
 	}
 	ck_assert_uint_eq(log.count, 40);
-	ck_assert_uint_eq(log.hash, UINT64_C(0xd132b372ee854cf0));
+	ck_assert_uint_eq(log.hash, UINT64_C(0x336079b2c87f2d83));
 }
 END_TEST
 

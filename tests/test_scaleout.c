@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "prog.h"
 #include "runs.h"
+#include "strategies.h"
 #include "windows.h"
 
 /* A bug some schedules hit and others miss, whose runs reach a race
@@ -153,28 +154,36 @@ START_TEST(explore_counts_the_race_windows_each_strategy_reached)
 	char err[600];
 	ck_assert_msg(scenario_file_load(FLAKY_BUG, &sf, err, sizeof(err)) == 0, "%s", err);
 	const char *why = NULL;
-	uint64_t k = runs_pct_steps(&sf, &why);
-	uint64_t want[WINDOW_COUNT][4] = { { 0 } }, reached = 0;
+	struct calibration cal;
+	ck_assert_int_eq(calibrate(&sf, &cal, &why), 0);
+	uint64_t want[WINDOW_COUNT][STRATEGY_CLASSES_MAX] = { { 0 } }, reached = 0;
+	uint64_t runs_of[STRATEGY_CLASSES_MAX] = { 0 };
 	for (uint64_t seed = 1; seed <= 120; seed++) {
-		struct strategy st = runs_portfolio_strategy(seed, k);
+		struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, seed, &cal);
 		struct scenario_outcome out;
 		ck_assert_int_eq(runs_one(&sf, &st, seed, NULL, NULL, NULL, &out, NULL, &why), 0);
+		unsigned cls = strategy_class_of(CHOICE_PORTFOLIO, seed);
+		runs_of[cls]++;
 		for (unsigned w = 0; w < WINDOW_COUNT; w++)
 			if (out.result.windows_hit & (UINT64_C(1) << w)) {
-				want[w][seed % 4]++;
+				want[w][cls]++;
 				reached++;
 			}
 	}
 	scenario_file_free(&sf);
 	ck_assert_msg(reached > 0, "the scenario should reach a window under some of 120 seeds");
 
-	static const char *const classes[4] = { "random", "pct depth=1", "pct depth=2",
-						 "pct depth=3" };
+	unsigned n_classes = strategy_class_count(CHOICE_PORTFOLIO);
+	char classes[STRATEGY_CLASSES_MAX][24];
+	for (unsigned c = 0; c < n_classes; c++)
+		strategy_class_name(CHOICE_PORTFOLIO, 0, c, classes[c], sizeof(classes[c]));
 	json_t *j = load_json(json);
-	ck_assert_int_eq(int_at(j, "pct_steps"), (json_int_t)k);
+	ck_assert_int_eq(int_at(j, "pct_steps"), (json_int_t)cal.steps);
+	ck_assert_int_eq(int_at(j, "choice_points"), (json_int_t)cal.choice_points);
 	json_t *strategies = json_object_get(j, "strategies");
-	for (unsigned c = 0; c < 4; c++)
-		ck_assert_int_eq(int_at(strategies, classes[c]), 30);
+	ck_assert_uint_eq(json_object_size(strategies), n_classes);
+	for (unsigned c = 0; c < n_classes; c++)
+		ck_assert_int_eq(int_at(strategies, classes[c]), (json_int_t)runs_of[c]);
 	json_t *windows = json_object_get(j, "windows");
 	ck_assert_uint_eq(json_object_size(windows), WINDOW_COUNT);
 	for (unsigned w = 0; w < WINDOW_COUNT; w++) {
@@ -182,7 +191,7 @@ START_TEST(explore_counts_the_race_windows_each_strategy_reached)
 		ck_assert_msg(one != NULL, "no window %s in the JSON", race_windows[w].name);
 		json_t *by = json_object_get(one, "by_strategy");
 		uint64_t total = 0;
-		for (unsigned c = 0; c < 4; c++) {
+		for (unsigned c = 0; c < n_classes; c++) {
 			ck_assert_msg(int_at(by, classes[c]) == (json_int_t)want[w][c],
 				      "%s, %s: explore says %lld, the runs %" PRIu64, race_windows[w].name,
 				      classes[c], (long long)int_at(by, classes[c]), want[w][c]);
@@ -203,9 +212,9 @@ END_TEST
 /* The keys of a result that do not depend on how the search was shared. */
 static const char *const result_keys[] = {
 	"format", "scenario_hash", "driver", "driver_binary_hash", "checkers_off", "build",
-	"strategy", "depth", "pct_steps", "keep_going", "first_seed", "runs_asked", "stopped",
+	"strategy", "depth", "pct_steps", "choice_points", "keep_going", "first_seed", "runs_asked", "stopped",
 	"covered", "runs", "passed", "failed", "limit", "workers_died", "strategies", "windows",
-	"failures",
+	"strategy_results", "failures",
 };
 
 static void explore_shards(const char *dir, const char *scenario, const char *runs, bool keep_going,
@@ -336,7 +345,7 @@ START_TEST(merge_refuses_what_is_not_one_search)
 	char s[3][128], other[128], other_n[128], out[128], junk[128], notjson[128];
 	static struct prog_result r;
 	for (int k = 0; k < 3; k++) {
-		char shard[8];
+		char shard[16];
 		snprintf(shard, sizeof(shard), "%d/3", k + 1);
 		snprintf(s[k], sizeof(s[k]), "%s/s%d.json", dir, k + 1);
 		prog_run(&r, (const char *const[]){ "explore", PASSING, "--runs", "30", "--shard", shard,

@@ -26,6 +26,7 @@
 #include "families.h"
 #include "fnv1a.h"
 #include "scenario_file.h"
+#include "strategies.h"
 
 #define FIXTURE_DIR "fixtures/scenarios"
 #define BUGS_DIR "fixtures/scenarios/bugs"
@@ -540,7 +541,7 @@ struct error_case {
 };
 
 #define SECTIONS "(sections: scenario, device, stream, source, miniport, checkers, action)"
-#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, stall, teardown)"
+#define CHECKERS "(checkers: audio-conservation, dma-after-release, device-misuse, position, stall, hang, teardown, lifetime)"
 #define TIME_UNITS "(ticks, frames, us, ms, s)"
 
 static const struct error_case error_cases[] = {
@@ -562,7 +563,7 @@ static const struct error_case error_cases[] = {
 	  "2: unknown key 'irp_size' in [stream] (keys: direction, engine, style, layout, channels, "
 	  "rate, irp_bytes, irps_in_flight, total_bytes, first_page_offset, layout_seed)" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nfile = x\n",
-	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine, at_step, count, cpu)" },
+	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine, at_step, count, cpu, after)" },
 	{ "[scenario]\ncpus = 2\ncpus = 3\n", "3: duplicate key 'cpus' in [scenario] (first set on line 2)" },
 	{ "[scenario]\ncpus = 2\n[stream]\n[scenario]\ncpus = 3\n",
 	  "5: duplicate key 'cpus' in [scenario] (first set on line 2)" },
@@ -673,14 +674,24 @@ static const struct error_case error_cases[] = {
 	  "4: file: a capture stream records the checkers' input pattern; [source] is for render streams" },
 	{ "[source]\nfile =\n", "2: file: the path is empty" },
 	/* actions */
-	{ "[action]\nkind = cancel-irp\n", "1: [action] needs at = TIME (after the stream starts running) or at_step = N" },
+	{ "[action]\nkind = cancel-irp\n", "1: [action] needs at = TIME (after the stream starts running), at_step = N or after = EVENT N" },
 	{ "[action]\nat = 5ms\n[scenario]\n",
 	  "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, stray-engine, "
 	  "refuse-mappings, delay-interrupts or stall-cpu" },
 	{ "[action]\n", "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, "
 			"stray-engine, refuse-mappings, delay-interrupts or stall-cpu" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nat_step = 5\n",
-	  "4: at_step: give at or at_step, not both" },
+	  "4: at_step: give one of at, at_step and after" },
+	{ "[action]\nkind = cancel-irp\nafter = GetMapping 2\nat = 5ms\n",
+	  "4: at: give one of at, at_step and after" },
+	{ "[action]\nkind = cancel-irp\nafter = Getmapping 2\n",
+	  "3: after: 'Getmapping' is not one of GetMapping, ReleaseMapping, irp-done, Notify" },
+	{ "[action]\nkind = cancel-irp\nafter = GetMapping\n",
+	  "3: after: 'GetMapping' is not EVENT N or EVENT N..M (EVENT: GetMapping, ReleaseMapping, irp-done or Notify)" },
+	{ "[action]\nkind = cancel-irp\nafter = GetMapping 0\n",
+	  "3: after: 0 is out of range (1..1000000)" },
+	{ "[action]\nkind = cancel-irp\nafter = GetMapping 9..3\n",
+	  "3: after: a range goes from the smaller to the larger (9..3)" },
 	{ "[action]\nkind = refuse-mappings\nat = 1ms\n",
 	  "1: [action] of kind refuse-mappings needs count = N (how many GetMapping calls to refuse)" },
 	{ "[action]\nkind = stall-cpu\nat = 1ms\nduration = 1ms\n",
@@ -1089,6 +1100,7 @@ static const struct range_probe range_probes[] = {
 	{ "miniport", "descriptor_max_bytes", "[miniport]\n", false, 4 },
 	{ "miniport", "timer_period_ms", "[miniport]\n", false, 1 },
 	{ "checkers", "stall_limit", "[checkers]\n", true, 1 },
+	{ "checkers", "hang_limit", "[checkers]\n", true, 1 },
 	{ "action", "at", "[scenario]\nmax_time = 86400 s\n[action]\nkind = query-position\n", true, 1 },
 	{ "action", "at_step",
 	  "[scenario]\nmax_steps = 1000000000000\n[action]\nkind = query-position\n", false, 1 },
@@ -1377,15 +1389,19 @@ START_TEST(bug_fixtures_fail_with_their_driver)
 		ck_assert_msg(scenario_file_load(path, &sf, err, sizeof(err)) == 0, "%s", err);
 		ck_assert_str_ne(sf.sc.driver, "reference");
 		bool failed = false;
-		for (uint64_t seed = 1; seed <= 400 && !failed; seed++) {
-			struct strategy st = { .kind = STRATEGY_RANDOM };
+		struct calibration cal;
+		const char *why = NULL;
+		ck_assert_msg(calibrate(&sf, &cal, &why) == 0, "%s: %s", path, why);
+		/* explore's defaults: the portfolio over seeds 1..1000. */
+		for (uint64_t seed = 1; seed <= 1000 && !failed; seed++) {
+			struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, seed, &cal);
 			struct scenario_outcome out;
-			const char *why = NULL;
 			ck_assert_int_eq(scenario_run(&sf.sc, &st, seed, NULL, NULL, NULL, &out, NULL, &why),
 					 0);
 			failed = out.result.verdict == RUN_FAIL;
 		}
-		ck_assert_msg(failed, "%s: driver %s passed 400 schedules", path, sf.sc.driver);
+		ck_assert_msg(failed, "%s: driver %s passed explore's 1000 default schedules", path,
+			      sf.sc.driver);
 		ck_assert_int_eq(scenario_set_driver(&sf.sc, "reference", err, sizeof(err)), 0);
 		for (uint32_t k = 0; k < 3; k++)
 			run_expect_pass(&sf.sc, path, file_seed(names[i]->d_name, k));

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runs.h"
+#include "strategies.h"
 #include "windows.h"
 
 #define SCENARIOS "fixtures/scenarios"
@@ -50,10 +51,10 @@ START_TEST(every_window_is_reached)
 		struct scenario_file sf;
 		ck_assert_msg(scenario_file_load(path, &sf, err, sizeof(err)) == 0, "%s", err);
 		const char *why = NULL;
-		uint64_t k = runs_pct_steps(&sf, &why);
-		ck_assert_msg(k > 0, "%s: %s", path, why);
+		struct calibration cal;
+		ck_assert_msg(calibrate(&sf, &cal, &why) == 0, "%s: %s", path, why);
 		for (uint64_t seed = 1; seed <= seeds_per_scenario(); seed++) {
-			struct strategy st = runs_portfolio_strategy(seed, k);
+			struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, seed, &cal);
 			struct scenario_outcome out;
 			ck_assert_int_eq(runs_one(&sf, &st, seed, NULL, NULL, NULL, &out, NULL, &why), 0);
 			ck_assert_msg(out.result.verdict == RUN_PASS, "%s seed %llu: %s %s: %s", path,

@@ -66,9 +66,11 @@
 
 #include "cli.h"
 #include "driver_option.h"
+#include "explore_junit.h"
 #include "explore_result.h"
 #include "outfile.h"
 #include "runs.h"
+#include "strategies.h"
 
 #define JOBS_MAX 64u
 #define WORKER_SETUP_FAILED 100	/* a worker's exit status: the scenario would not set up */
@@ -78,8 +80,10 @@
 
 static const struct cli_option explore_options[] = {
 	{ "strategy", 0, CLI_VALUE, "S",
-	  "portfolio (default: random walk and PCT of depth 1-3 in turn,\n"
-	  "by seed), random, or pct" },
+	  "portfolio (default: random walk, PCT of depth 1-3 and POS\n"
+	  "in turn, by seed), random, pct, pos, or delay-bounded\n"
+	  "(every schedule with 0, 1, 2, ... delays in turn; seeds\n"
+	  "from 0 unless --seed is given)" },
 	{ "depth", 'd', CLI_VALUE, "D", "PCT's depth for --strategy pct, 1..8 (default 3)" },
 	{ "runs", 'n', CLI_VALUE, "N", "schedules to try (default 1000)" },
 	{ "seed", 's', CLI_VALUE, "S", "the first seed (default 1)" },
@@ -92,6 +96,10 @@ static const struct cli_option explore_options[] = {
 	  "start no new seed once T has passed (250ms, 30s, 2m): a\n"
 	  "partial search, whose summary and JSON say which seeds ran" },
 	{ "json", 0, CLI_VALUE, "FILE", "write the results for machines (and for merge)" },
+	{ "junit", 0, CLI_VALUE, "FILE",
+	  "write JUnit XML for CI: one test case per strategy, a\n"
+	  "failing one with its lowest seed and the command that\n"
+	  "replays it (docs/machine-output.md)" },
 	{ "trace-dir", 0, CLI_VALUE, "DIR", "where the failing trace goes (default: here)" },
 	{ "keep-going", 'k', CLI_FLAG, NULL, "run all N and list every failing seed" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
@@ -140,11 +148,11 @@ void help_explore(FILE *f)
 
 struct explore_opts {
 	const char *scenario;
-	enum explore_choice choice;
+	enum strategy_choice choice;
 	uint64_t depth, runs, seed, jobs;
 	uint64_t shard_index, shard_count;	/* 1/1 when not sharded */
 	uint64_t time_budget_ms;		/* 0: none */
-	const char *json, *trace_dir;
+	const char *json, *junit, *trace_dir;
 	struct runs_choices choices;
 	bool keep_going, quiet;
 };
@@ -206,17 +214,16 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	if (shard != NULL && !parse_shard(spec, shard, o))
 		return EXIT_USAGE;
 	const char *s = cli_value(spec, &a, "strategy");
-	if (s == NULL || strcmp(s, "portfolio") == 0)
-		o->choice = EXPLORE_PORTFOLIO;
-	else if (strcmp(s, "random") == 0)
-		o->choice = EXPLORE_RANDOM;
-	else if (strcmp(s, "pct") == 0)
-		o->choice = EXPLORE_PCT;
-	else
-		return cli_usage_error(spec, "--strategy is portfolio, random or pct, not '%s'", s);
-	if (o->choice != EXPLORE_PCT && cli_given(spec, &a, "depth"))
+	o->choice = CHOICE_PORTFOLIO;
+	if (s != NULL && !strategy_choice_parse(s, &o->choice))
+		return cli_usage_error(spec, "--strategy is " STRATEGY_CHOICE_NAMES ", not '%s'", s);
+	/* Seed 0 of the enumeration is its schedule without delays. */
+	if (o->choice == CHOICE_DELAY_BOUNDED && !cli_given(spec, &a, "seed"))
+		o->seed = 0;
+	if (o->choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
 		cli_note_unused(spec, "depth", "it sets PCT's depth for --strategy pct only");
 	o->json = cli_value(spec, &a, "json");
+	o->junit = cli_value(spec, &a, "junit");
 	o->trace_dir = cli_value(spec, &a, "trace-dir");
 	if (o->trace_dir == NULL)
 		o->trace_dir = ".";
@@ -229,6 +236,7 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 		o->jobs = n_seeds;
 	char err[ERR_MAX];
 	if ((o->json != NULL && outfile_check(o->json, err, sizeof(err)) != 0) ||
+	    (o->junit != NULL && outfile_check(o->junit, err, sizeof(err)) != 0) ||
 	    outfile_check_dir(o->trace_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return EXIT_USAGE;
@@ -671,25 +679,27 @@ static bool run_workers(struct crew *c, struct explore_result *r, bool tty, doub
 
 /* ---- single runs in a child ------------------------------------------------------ */
 
-/* runs_pct_steps in a child process: its calibration run is driver code
- * like any other. 0 (why set) when the scenario does not set up;
- * RUNS_PCT_STEPS_FALLBACK when the child died. */
-static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, size_t why_len)
+/* calibrate() in a child process: its calibration runs are driver code
+ * like any other. -1 (why set) when the scenario does not set up;
+ * calibration_fallback when the child died. */
+static int calibrate_in_child(const struct scenario_file *sf, struct calibration *cal, char *why,
+			      size_t why_len)
 {
 	struct answer {
-		uint64_t k;
+		int status;
+		struct calibration cal;
 		char why[200];
 	} a;
 	int fd;
 	pid_t pid = fork_with_pipe(&fd);
 	if (pid < 0) {
 		snprintf(why, why_len, "cannot start a process: %s", strerror(errno));
-		return 0;
+		return -1;
 	}
 	if (pid == 0) {
 		const char *w = NULL;
 		memset(&a, 0, sizeof(a));
-		a.k = runs_pct_steps(sf, &w);
+		a.status = calibrate(sf, &a.cal, &w);
 		snprintf(a.why, sizeof(a.why), "%s", w != NULL ? w : "");
 		_exit(write(fd, &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
 	}
@@ -698,11 +708,16 @@ static uint64_t pct_steps_in_child(const struct scenario_file *sf, char *why, si
 	close(fd);
 	wait_child(pid, NULL);
 	child_ended(CHILD_SLOT_ONE_RUN);
-	if (have != sizeof(a))
-		return RUNS_PCT_STEPS_FALLBACK;
-	if (a.k == 0)
+	if (have != sizeof(a)) {
+		*cal = calibration_fallback;
+		return 0;
+	}
+	if (a.status != 0) {
 		snprintf(why, why_len, "%s", a.why);
-	return a.k;
+		return -1;
+	}
+	*cal = a.cal;
+	return 0;
 }
 
 /* Runs seed again, recorded, in a child process (the driver may crash or
@@ -761,7 +776,8 @@ static int rerun_recorded(const struct scenario_file *sf, const struct strategy 
 
 /* What identifies the search (explore_result.h), from the loaded scenario
  * as a trace of it would record it. */
-static void search_of(const struct explore_opts *o, const struct scenario_file *sf, uint64_t k,
+static void search_of(const struct explore_opts *o, const struct scenario_file *sf,
+		      const struct calibration *cal,
 		      struct explore_search *s)
 {
 	struct trace_header h;
@@ -777,8 +793,8 @@ static void search_of(const struct explore_opts *o, const struct scenario_file *
 	snprintf(s->checkers_off, sizeof(s->checkers_off), "%s", h.checkers_off);
 	snprintf(s->build, sizeof(s->build), "%s", h.build_id);
 	s->choice = o->choice;
-	s->pct_depth = o->choice == EXPLORE_PCT ? (uint32_t)o->depth : 0;
-	s->pct_steps = k;
+	s->pct_depth = o->choice == CHOICE_PCT ? (uint32_t)o->depth : 0;
+	s->cal = *cal;
 	s->first_seed = o->seed;
 	s->runs = o->runs;
 	s->keep_going = o->keep_going;
@@ -819,11 +835,36 @@ static int record_first_failure(const struct explore_opts *o, const struct scena
 	return rc;
 }
 
+/* Gives each strategy's lowest failing seed its message, as the search's
+ * first failure has one, for the reports that hold one result per
+ * strategy (the JSON's "strategy_results", JUnit): the seed is run again
+ * in a child, without a trace (the command that runs it again names it).
+ * Not after SIGINT or SIGTERM: the user asked for an answer now, and the
+ * messages stay unrecorded. */
+static void record_class_failures(const struct scenario_file *sf, struct explore_result *r)
+{
+	for (unsigned c = 0; c < explore_class_count(&r->search); c++) {
+		struct explore_class_outcome *co = &r->by_class[c];
+		if (co->first_failure == UINT64_MAX)
+			continue;
+		if (co->first_failure == r->first_failure) {
+			memcpy(co->first_message, r->first_message, sizeof(co->first_message));
+			continue;
+		}
+		if (stop_signal != 0)
+			continue;
+		struct strategy st = explore_strategy_for(&r->search, co->first_failure);
+		struct run_result got;
+		(void)rerun_recorded(sf, &st, co->first_failure, "", &got);
+		snprintf(co->first_message, sizeof(co->first_message), "%s", got.message);
+	}
+}
+
 static int search_and_report(const struct explore_opts *o, const struct scenario_file *sf,
-			  uint64_t k)
+			     const struct calibration *cal)
 {
 	struct explore_search search;
-	search_of(o, sf, k, &search);
+	search_of(o, sf, cal, &search);
 	struct explore_result r;
 	if (explore_result_init(&r, &search, o->shard_index) != 0) {
 		fprintf(stderr, "ac97sim: explore: out of memory for %" PRIu64 " runs\n", o->runs);
@@ -870,12 +911,18 @@ static int search_and_report(const struct explore_opts *o, const struct scenario
 	int st = r.failed > 0 ? EXIT_FAILED : r.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
 	if (r.first_failure != UINT64_MAX && record_first_failure(o, sf, &r) != 0)
 		st = EXIT_USAGE;
+	if (o->json != NULL || o->junit != NULL)
+		record_class_failures(sf, &r);
 	char how_ran[96];
 	snprintf(how_ran, sizeof(how_ran), "%.2f s, %.0f runs/s, %" PRIu64 " jobs", r.seconds,
 		 (double)r.runs / (r.seconds + 1e-9), o->jobs);
 	explore_summary(stdout, &r, how_ran);
 	char err[ERR_MAX];
 	if (o->json != NULL && explore_json_write(o->json, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		st = EXIT_USAGE;
+	}
+	if (o->junit != NULL && explore_junit_write(o->junit, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		st = EXIT_USAGE;
 	}
@@ -901,12 +948,12 @@ int cmd_explore(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	char why[256] = "";
-	uint64_t k = pct_steps_in_child(&sf, why, sizeof(why));
-	if (k == 0) {
+	struct calibration cal;
+	if (calibrate_in_child(&sf, &cal, why, sizeof(why)) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", o.scenario, why[0] ? why : "cannot set up");
 		st = EXIT_USAGE;
 	} else {
-		st = search_and_report(&o, &sf, k);
+		st = search_and_report(&o, &sf, &cal);
 	}
 	scenario_file_free(&sf);
 	signals_restore();

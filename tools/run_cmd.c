@@ -18,7 +18,9 @@
 #include "listen.h"
 #include "outfile.h"
 #include "driver_option.h"
+#include "run_json.h"
 #include "runs.h"
+#include "strategies.h"
 #include "version.h"
 
 #define ERR_MAX 1200
@@ -28,13 +30,13 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path;
+	const char *log_path, *wav_path, *trace_path, *json_path;
 	struct outfile *log;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path };
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->json_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i] != NULL && outfile_check(paths[i], err, sizeof(err)) != 0) {
@@ -74,6 +76,21 @@ static int close_log(struct run_outputs *o, int status, bool keep)
 	}
 	o->log = NULL;
 	return status;
+}
+
+/* Writes the run for machines (run_json.h) once everything else is
+ * written, so that it holds the exit status the command ends with; returns
+ * that status (2 when the JSON could not be written, and then no file). */
+static int write_json(const char *path, struct run_json *j)
+{
+	if (path == NULL)
+		return j->exit_status;
+	char err[ERR_MAX];
+	if (run_json_write(path, j, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return j->exit_status;
 }
 
 /* Writes what the listener would hear. */
@@ -119,7 +136,9 @@ static void listen_tap(const struct dac_tap *tap, const char *name)
 
 static const struct cli_option run_options[] = {
 	{ "seed", 's', CLI_VALUE, "N", "the decision stream's seed (default 1)" },
-	{ "strategy", 0, CLI_VALUE, "S", "random (default) or pct" },
+	{ "strategy", 0, CLI_VALUE, "S",
+	  "random (default), pct, pos, delay-bounded, or portfolio\n"
+	  "(what explore's default ran as this seed)" },
 	{ "depth", 'd', CLI_VALUE, "D", "PCT's depth, 1..8 (default 3)" },
 	{ "steps", 0, CLI_VALUE, "K",
 	  "the run's length estimate, where PCT's change points and\n"
@@ -128,13 +147,16 @@ static const struct cli_option run_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the run for machines: verdict, checker, hashes,\n"
+	  "windows, exit status (docs/machine-output.md)" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 };
 
 static const struct cli_spec run_spec = {
 	.command = "run",
-	.synopsis = "SCENARIO [--seed N] [--strategy random|pct [--depth D]] [OPTIONS]",
+	.synopsis = "SCENARIO [--seed N] [--strategy S [--depth D]] [OPTIONS]",
 	.description =
 		"Runs the scenario once: its driver on the simulated CPUs, against the device,\n"
 		"refereed by every checker. Prints the verdict, the checker that fired and what\n"
@@ -167,17 +189,17 @@ int cmd_run(int argc, char **argv)
 	    !cli_u64(spec, &a, "steps", 1, UINT64_MAX, &steps))
 		return EXIT_USAGE;
 	const char *strategy = cli_value(spec, &a, "strategy");
-	if (strategy == NULL)
-		strategy = "random";
-	bool pct = strcmp(strategy, "pct") == 0;
-	if (!pct && strcmp(strategy, "random") != 0)
-		return cli_usage_error(spec, "--strategy is random or pct, not '%s'", strategy);
-	if (!pct && cli_given(spec, &a, "depth"))
-		cli_note_unused(spec, "depth", "it is PCT's, and the strategy is random");
+	enum strategy_choice choice = CHOICE_RANDOM;
+	if (strategy != NULL && !strategy_choice_parse(strategy, &choice))
+		return cli_usage_error(spec, "--strategy is " STRATEGY_CHOICE_NAMES ", not '%s'",
+				       strategy);
+	if (choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
+		cli_note_unused(spec, "depth", "it is PCT's, and the strategy is not pct");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -187,17 +209,17 @@ int cmd_run(int argc, char **argv)
 	if (runs_load("run", scenario, &choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;
-	/* k, the scenario's length in steps: PCT's change points and every
-	 * strategy's delays draw from [1, k] (the same k explore uses). */
-	if (steps == 0 && (steps = runs_pct_steps(&sf, &why)) == 0) {
+	/* The scenario's calibration, as explore measures it, so that run
+	 * --seed N is explore's seed N; --steps K replaces its k. */
+	struct calibration cal;
+	if (calibrate(&sf, &cal, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
 		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
-	struct strategy strat = { .kind = STRATEGY_RANDOM, .pct_steps = steps };
-	if (pct)
-		strat = (struct strategy){ .kind = STRATEGY_PCT, .pct_depth = (uint32_t)depth,
-					   .pct_steps = steps };
+	if (steps != 0)
+		cal.steps = steps;
+	struct strategy strat = strategy_for_seed(choice, (uint32_t)depth, seed, &cal);
 	FILE *log = open_log(&outs);
 	if (outs.log_path != NULL && log == NULL) {
 		scenario_file_free(&sf);
@@ -213,7 +235,7 @@ int cmd_run(int argc, char **argv)
 	printf("scenario: %s (hash 0x%016" PRIx64 ", driver %s)\n", scenario, scenario_hash(&sf.sc),
 	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
-	bool ran = false;
+	bool ran = false, trace_written = false;
 	if (runs_one(&sf, &strat, seed, NULL, log, outs.wav_path ? &sink : NULL, &out,
 		     outs.trace_path ? &decisions : NULL, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
@@ -221,11 +243,14 @@ int cmd_run(int argc, char **argv)
 	} else {
 		ran = true;
 		runs_report(stdout, &out);
+		if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+			runs_print_timeline(stdout, &sf, &strat, seed, NULL);
 		st = runs_exit_for(out.result.verdict);
 		if (outs.trace_path != NULL) {
 			struct trace_header h;
 			runs_trace_header(&sf, &strat, seed, &out.result, outs.trace_path, &h);
-			if (runs_write_trace(outs.trace_path, &h, &decisions) != 0)
+			trace_written = runs_write_trace(outs.trace_path, &h, &decisions) == 0;
+			if (!trace_written)
 				st = EXIT_USAGE;
 			else
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
@@ -235,6 +260,11 @@ int cmd_run(int argc, char **argv)
 			st = EXIT_USAGE;
 	}
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json j = { "run", &sf, &strat, seed, &out,
+				      trace_written ? outs.trace_path : NULL, NULL, st };
+		st = write_json(outs.json_path, &j);
+	}
 	decision_log_free(&decisions);
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
@@ -250,9 +280,18 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the replay for machines: the run's verdict and\n"
+	  "hashes, and whether it was exact (docs/machine-output.md)" },
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
+	{ "fork-at", 0, CLI_VALUE, "STEP",
+	  "replay decisions 0..STEP-1 exactly, then decide anew\n"
+	  "under the trace's strategy from --seed: another future\n"
+	  "from that moment (d lines number the decisions)" },
+	{ "seed", 0, CLI_VALUE, "S", "with --fork-at: the seed of the new future (default 1)" },
+	{ "trace-out", 'o', CLI_VALUE, "FILE", "with --fork-at: record the forked run as a trace" },
 };
 
 static const struct cli_spec replay_spec = {
@@ -287,9 +326,20 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_spec *spec = &replay_spec;
 	const char *trace_path = a.operands[0];
 	bool listen = cli_given(spec, &a, "listen");
+	bool fork = cli_given(spec, &a, "fork-at");
+	uint64_t fork_step = 0, fork_seed = 1;
+	if (!cli_u64(spec, &a, "fork-at", 0, UINT64_MAX, &fork_step) ||
+	    !cli_u64(spec, &a, "seed", 0, UINT64_MAX, &fork_seed))
+		return EXIT_USAGE;
+	if (!fork && cli_given(spec, &a, "seed"))
+		cli_note_unused(spec, "seed", "it seeds the future after --fork-at");
+	if (!fork && cli_given(spec, &a, "trace-out"))
+		return cli_usage_error(spec, "--trace-out records a forked run: give --fork-at too");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
+		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -324,7 +374,46 @@ int cmd_replay(int argc, char **argv)
 	struct ac97_sink sink = dac_tap_sink(&tap);
 	struct scenario_outcome out;
 	const char *why = NULL;
-	bool ran = false;
+	bool ran = false, exact = false, fork_trace_written = false;
+	struct decision_log forked = { 0 };
+	if (fork) {
+		/* Decisions before the fork are the trace's, exactly; after it
+		 * the trace's strategy decides from the new seed. */
+		if (fork_step > rec.count) {
+			fprintf(stderr, "ac97sim: %s: --fork-at %" PRIu64 " is past its %zu decisions\n",
+				trace_path, fork_step, rec.count);
+			st = EXIT_USAGE;
+			goto done;
+		}
+		struct replay_plan plan = { &rec, REPLAY_FORK, fork_step };
+		if (scenario_run_plan(&sf.sc, &h.strategy, fork_seed, &plan, log, &sink, &out,
+				      &forked, &why) != 0) {
+			fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
+			st = EXIT_USAGE;
+			goto done;
+		}
+		ran = true;
+		printf("fork: decisions 0..%" PRIu64 " as recorded, then %s from seed %" PRIu64 "\n",
+		       fork_step > 0 ? fork_step - 1 : 0, strat_text, fork_seed);
+		runs_report(stdout, &out);
+		st = runs_exit_for(out.result.verdict);
+		if (outs.trace_path != NULL) {
+			/* The forked run replays exactly from its own decisions. */
+			struct trace_header fh;
+			runs_trace_header(&sf, &h.strategy, fork_seed, &out.result, outs.trace_path, &fh);
+			fork_trace_written = runs_write_trace(outs.trace_path, &fh, &forked) == 0;
+			if (!fork_trace_written)
+				st = EXIT_USAGE;
+			else
+				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
+				       runs_program, outs.trace_path);
+		}
+		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+			st = EXIT_USAGE;
+		if (listen)
+			listen_tap(&tap, trace_path);
+		goto done;
+	}
 	if (runs_one(&sf, &h.strategy, h.seed, &rec, log, &sink, &out, NULL, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 		st = EXIT_USAGE;
@@ -332,6 +421,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	ran = true;
 	runs_report(stdout, &out);
+	if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+		runs_print_timeline(stdout, &sf, &h.strategy, h.seed, &rec);
 	const struct run_result *r = &out.result;
 	if (r->verdict == RUN_DIVERGED) {
 		printf("replay diverged at step %" PRIu64 ": %s\n", r->steps, r->message);
@@ -345,6 +436,7 @@ int cmd_replay(int argc, char **argv)
 		st = EXIT_DIVERGED;
 	} else {
 		printf("replay: exact (same verdict, steps and event-log hash as recorded)\n");
+		exact = true;
 		st = runs_exit_for(r->verdict);
 	}
 	if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
@@ -353,8 +445,15 @@ int cmd_replay(int argc, char **argv)
 		listen_tap(&tap, trace_path);
 done:
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json_replay rp = { trace_path, &h, exact, fork, fork_step };
+		struct run_json j = { "replay", &sf, &h.strategy, fork ? fork_seed : h.seed, &out,
+				      fork_trace_written ? outs.trace_path : NULL, &rp, st };
+		st = write_json(outs.json_path, &j);
+	}
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
+	decision_log_free(&forked);
 	return st;
 }

@@ -6,10 +6,7 @@
  * reporting a verdict and its exit status.
  *
  * A seed names a schedule: the run of (scenario, strategy, depth, seed) is
- * the same whatever else the command line says. PCT's step estimate k is
- * therefore a function of the scenario alone (runs_pct_steps), never of
- * the seeds around it; explore's portfolio gives seed s a strategy that
- * depends on s alone (runs_portfolio_strategy).
+ * the same whatever else the command line says (strategies.h).
  */
 #ifndef AC97SIM_RUNS_H
 #define AC97SIM_RUNS_H
@@ -50,21 +47,6 @@ struct runs_choices {
  * "ac97sim: COMMAND: ...") and returns -1. */
 int runs_load(const char *command, const char *path, const struct runs_choices *choices,
 	      struct scenario_file *sf);
-
-/*
- * PCT's k for the scenario: the scheduling steps of one calibration run
- * (random walk, seed 0) with room to spare. A pure function of the
- * scenario. Returns 0 when the calibration run cannot be set up (why set).
- */
-uint64_t runs_pct_steps(const struct scenario_file *sf, const char **why);
-/* k when the calibration run cannot be measured because the driver takes
- * the process down (explore runs it in a child): still a function of the
- * scenario and build alone. */
-#define RUNS_PCT_STEPS_FALLBACK 1000u
-
-/* explore's default portfolio: seed s runs random walk when s % 4 == 0 and
- * PCT of depth s % 4 (with step estimate k) otherwise. */
-struct strategy runs_portfolio_strategy(uint64_t seed, uint64_t k);
 
 /* Runs sf once; decisions (if non-NULL) receives the decisions. Prints
  * nothing. Returns -1 with *why when the scenario cannot be set up. */
@@ -111,6 +93,12 @@ int runs_find_scenario(const char *trace_path, const struct trace_header *h,
  * driver crashed or hung: its code was cut off anywhere), so that more
  * runs belong in a fresh process. */
 bool runs_result_damaged(const struct run_result *r);
+
+/* Runs sf again as it ran (under st/seed, or replaying replay when not
+ * NULL: runs are deterministic, so it is the same run) with its event log
+ * kept, and prints the last events before its end in lanes, one a CPU. */
+void runs_print_timeline(FILE *f, const struct scenario_file *sf, const struct strategy *st,
+			 uint64_t seed, const struct decision_log *replay);
 
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);

@@ -79,9 +79,9 @@ enum key_id {
 	K_IRPS_IN_FLIGHT, K_TOTAL_BYTES, K_FIRST_PAGE_OFFSET, K_LAYOUT_SEED,
 	K_SOURCE_KIND, K_SOURCE_FILE,
 	K_DESCRIPTOR_MAX_BYTES, K_TIMER_SERVICE, K_TIMER_PERIOD_MS,
-	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY,
+	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY, K_HANG_LIMIT,
 	K_A_KIND, K_A_AT, K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE, K_A_AT_STEP, K_A_COUNT,
-	K_A_CPU,
+	K_A_CPU, K_A_AFTER,
 	KEY_COUNT
 };
 #define K_ACTION_FIRST K_A_KIND
@@ -734,6 +734,12 @@ static bool set_ends_early(struct loader *L, const char *v)
 	return get_bool(L, v, &L->sc->checkers.ends_early);
 }
 
+static bool set_hang_limit(struct loader *L, const char *v)
+{
+	return get_time(L, v, SIM_TICKS_PER_SECOND / 1000u, 86400ull * SIM_TICKS_PER_SECOND,
+			&L->sc->checkers.hang_limit_ticks);
+}
+
 /* ---- [action] ------------------------------------------------------------------ */
 
 /* enum scenario_action_kind */
@@ -801,6 +807,51 @@ static bool set_a_at_step(struct loader *L, const char *v)
 	return true;
 }
 
+/* The most events an action may wait for. */
+#define AFTER_COUNT_MAX 1000000u
+
+/* "EVENT N" or "EVENT N..M": after the N-th (a drawn N-th) such event. */
+static bool set_a_after(struct loader *L, const char *v)
+{
+	struct scenario_action *a = current_action(L);
+	const char *space = strchr(v, ' ');
+	char name[32], q[64];
+	size_t n = space != NULL ? (size_t)(space - v) : strlen(v);
+	if (space == NULL || n >= sizeof(name))
+		return bad(L, "'%s' is not EVENT N or EVENT N..M (EVENT: GetMapping, "
+			      "ReleaseMapping, irp-done or Notify)",
+			   shown(v, q, sizeof(q)));
+	memcpy(name, v, n);
+	name[n] = '\0';
+	static const char *const names[] = { "GetMapping", "ReleaseMapping", "irp-done", "Notify",
+					     NULL };
+	static const enum action_after kinds[] = { AFTER_GET_MAPPING, AFTER_RELEASE_MAPPING,
+						   AFTER_IRP_DONE, AFTER_NOTIFY };
+	uint32_t which;
+	if (!get_choice(L, name, names, &which))
+		return false;
+	const char *count = space + 1;
+	while (*count == ' ')
+		count++;
+	char lo_text[64], hi_text[64];
+	uint64_t lo, hi;
+	if (split_range(count, lo_text, hi_text, sizeof(lo_text))) {
+		if (!get_uint(L, lo_text, 1, AFTER_COUNT_MAX, &lo) ||
+		    !get_uint(L, hi_text, 1, AFTER_COUNT_MAX, &hi))
+			return false;
+		if (hi < lo)
+			return bad(L, "a range goes from the smaller to the larger (%s)", count);
+	} else {
+		if (!get_uint(L, count, 1, AFTER_COUNT_MAX, &lo))
+			return false;
+		hi = lo;
+	}
+	a->after = kinds[which];
+	a->after_count = (uint32_t)lo;
+	a->after_range = (uint32_t)(hi - lo);
+	return true;
+}
+
 static bool set_a_count(struct loader *L, const char *v)
 {
 	return get_u32(L, v, 1, 1000000u, &current_action(L)->arg);
@@ -841,6 +892,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_DISABLE] = { SEC_CHECKERS, "disable", set_disable },
 	[K_STALL_LIMIT] = { SEC_CHECKERS, "stall_limit", set_stall_limit },
 	[K_ENDS_EARLY] = { SEC_CHECKERS, "ends_early", set_ends_early },
+	[K_HANG_LIMIT] = { SEC_CHECKERS, "hang_limit", set_hang_limit },
 	[K_A_KIND] = { SEC_ACTION, "kind", set_a_kind },
 	[K_A_AT] = { SEC_ACTION, "at", set_a_at },
 	[K_A_IRP] = { SEC_ACTION, "irp", set_a_irp },
@@ -850,6 +902,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_A_AT_STEP] = { SEC_ACTION, "at_step", set_a_at_step },
 	[K_A_COUNT] = { SEC_ACTION, "count", set_a_count },
 	[K_A_CPU] = { SEC_ACTION, "cpu", set_a_cpu },
+	[K_A_AFTER] = { SEC_ACTION, "after", set_a_after },
 };
 
 /* ---- sections ------------------------------------------------------------------ */
@@ -885,11 +938,22 @@ static bool close_action(struct loader *L)
 		return fail_at(L, header, "[action] needs kind = cancel-irp, set-state, "
 					  "query-position, stall-bus, stray-engine, refuse-mappings, "
 					  "delay-interrupts or stall-cpu");
-	if (L->key_line[K_A_AT] == 0 && L->key_line[K_A_AT_STEP] == 0)
-		return fail_at(L, header, "[action] needs at = TIME (after the stream starts running) "
-					  "or at_step = N");
-	if (L->key_line[K_A_AT] != 0 && L->key_line[K_A_AT_STEP] != 0)
-		return fail_at(L, L->key_line[K_A_AT_STEP], "at_step: give at or at_step, not both");
+	unsigned whens = (L->key_line[K_A_AT] != 0) + (L->key_line[K_A_AT_STEP] != 0) +
+			 (L->key_line[K_A_AFTER] != 0);
+	if (whens == 0)
+		return fail_at(L, header, "[action] needs at = TIME (after the stream starts running), "
+					  "at_step = N or after = EVENT N");
+	if (whens > 1) {
+		uint32_t second = L->key_line[K_A_AT] > L->key_line[K_A_AT_STEP]
+					  ? L->key_line[K_A_AT]
+					  : L->key_line[K_A_AT_STEP];
+		if (L->key_line[K_A_AFTER] > second)
+			second = L->key_line[K_A_AFTER];
+		return fail_at(L, second, "%s: give one of at, at_step and after",
+			       second == L->key_line[K_A_AT]	    ? "at"
+			       : second == L->key_line[K_A_AT_STEP] ? "at_step"
+								    : "after");
+	}
 	for (size_t i = 0; i < sizeof(arg_keys) / sizeof(arg_keys[0]); i++)
 		if (a->kind == arg_keys[i].kind && L->key_line[arg_keys[i].key] == 0 &&
 		    arg_keys[i].needs != NULL)

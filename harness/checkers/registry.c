@@ -6,7 +6,11 @@
  * The order decides which checker reports when two would fire on the same
  * event: stall comes before teardown, so that a run that ends with a
  * mapping waiting for a wakeup that never came is reported as that cause
- * rather than as the leaks it leaves.
+ * rather than as the leaks it leaves; stall comes before hang, whose bound
+ * is the longer one and which covers what stall does not (work DMA has
+ * finished but the driver never gives back); lifetime comes last, as what
+ * a stream leaves running after close is found as it closes, before the
+ * end of the run.
  */
 #include "checker.h"
 
@@ -14,8 +18,11 @@
 	X(audio_conservation)                                                           \
 	X(dma_after_release)                                                            \
 	X(device_misuse)                                                                \
+	X(position)                                                                     \
 	X(stall)                                                                        \
-	X(teardown)
+	X(hang)                                                                         \
+	X(teardown)                                                                     \
+	X(lifetime)
 
 #define DECLARE(name) extern const struct checker_def checker_##name;
 CHECKERS(DECLARE)

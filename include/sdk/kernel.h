@@ -162,6 +162,12 @@ void KeInitializeDpcNamed(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID 
 /* Queues the DPC on the current CPU; FALSE if it was already queued. */
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
+/* At PASSIVE_LEVEL: returns once every DPC queued, on any CPU, when it was
+ * called has run, and every DPC routine running then has returned. What a
+ * driver calls before it frees what its DPCs use (after KeCancelTimer,
+ * after unlinking what a DPC finds): KeRemoveQueueDpc cannot stop a DPC
+ * that has already started. */
+void KeFlushQueuedDpcs(void);
 
 void KeInitializeTimerNamed(PKTIMER Timer, const char *name);
 #define KeInitializeTimer(timer) KeInitializeTimerNamed((timer), #timer)
@@ -238,6 +244,12 @@ void KeYield(void);
 AC97SIM_NORETURN void KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
 				   ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3,
 				   ULONG_PTR BugCheckParameter4);
+/* KeBugCheckEx with the reason in words, which the failure report shows
+ * (say which invariant broke: "invariant 3: LVI = tail - 1 while entries
+ * exist"). */
+AC97SIM_NORETURN void AcBugCheck(PCSTR Reason, ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
+				 ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3,
+				 ULONG_PTR BugCheckParameter4);
 /* A line for the run's event log. */
 ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 /* The driver reached a named race window: a moment it gets to only when a

@@ -13,9 +13,11 @@
 int main(void)
 {
 	static const struct strategy strategies[] = {
-		{ STRATEGY_RANDOM, 0, 0 },
-		{ STRATEGY_PCT, 2, 100 },
-		{ STRATEGY_PCT, 3, 300 },
+		{ .kind = STRATEGY_RANDOM },
+		{ .kind = STRATEGY_PCT, .pct_depth = 2, .pct_steps = 100 },
+		{ .kind = STRATEGY_PCT, .pct_depth = 3, .pct_steps = 300 },
+		{ .kind = STRATEGY_POS, .pct_steps = 300 },
+		{ .kind = STRATEGY_DELAY_BOUNDED, .choice_points = 40 },
 	};
 	for (size_t i = 0; i < toy_scenario_count; i++) {
 		for (size_t k = 0; k < sizeof(strategies) / sizeof(strategies[0]); k++) {

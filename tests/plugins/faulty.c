@@ -16,18 +16,49 @@
  *   FAULT_BAD_NAME  names itself with a space
  *   FAULT_NO_SYMBOL exports no description at all
  *
+ * And drivers whose stream does move, for the lifetime and hang checkers:
+ * each takes every mapping GetMapping hands out and releases it at once,
+ * without playing it (run them with audio-conservation off), from SetState
+ * (RUN), Service and MappingAvailable, and from a periodic 1 ms timer DPC
+ * that it sets at RUN and cancels at STOP:
+ *
+ *   FAULT_TIMER_LEFT_SET     stream_close leaves the timer set (and does not
+ *                            cancel it at STOP either): it expires in freed
+ *                            memory ("after-close")
+ *   FAULT_IRQ_LEFT_CONNECTED adapter_stop leaves its interrupt connected
+ *                            ("after-stop")
+ *   FAULT_KEEP_LAST          keeps the newest mapping until the next one
+ *                            comes, so the stream's last is never released:
+ *                            its IRP never completes, the stream never ends
+ *                            ("hang"; "stall" too, as it is never played)
+ *
  * Written only against the installed SDK, as any plug-in is.
  */
 #include <unistd.h>
 
 #include "driver.h"
 
+#if defined(FAULT_TIMER_LEFT_SET) || defined(FAULT_IRQ_LEFT_CONNECTED) || defined(FAULT_KEEP_LAST)
+#define MOVES 1	/* a stream that takes and gives back mappings */
+#endif
+
 struct adapter {
 	AC97SIM_RESOURCES res;
+#ifdef MOVES
+	KINTERRUPT interrupt;
+#endif
 };
 
 struct stream {
 	PORT_STREAM *port;
+#ifdef MOVES
+	KSPIN_LOCK lock;	/* one taker at a time */
+	KTIMER timer;
+	KDPC timer_dpc;
+	PVOID held;		/* FAULT_KEEP_LAST: the mapping kept back */
+	uintptr_t next_tag;
+	KSSTATE state;
+#endif
 };
 
 #ifdef FAULT_STATIC
@@ -44,7 +75,8 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)KeReleaseSpinLockFromDpcLevel, (const void *)AcConnectInterruptNamed,
 	(const void *)AcDisconnectInterrupt, (const void *)KeSynchronizeExecution,
 	(const void *)KeInitializeDpcNamed, (const void *)KeInsertQueueDpc,
-	(const void *)KeRemoveQueueDpc, (const void *)KeInitializeTimerNamed,
+	(const void *)KeRemoveQueueDpc, (const void *)KeFlushQueuedDpcs,
+	(const void *)KeInitializeTimerNamed,
 	(const void *)KeSetTimerEx, (const void *)KeSetTimer, (const void *)KeCancelTimer,
 	(const void *)KeInitializeEventNamed, (const void *)KeSetEvent, (const void *)KeResetEvent,
 	(const void *)KeClearEvent, (const void *)KeReadStateEvent,
@@ -54,21 +86,79 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)WRITE_PORT_UCHAR, (const void *)WRITE_PORT_USHORT,
 	(const void *)WRITE_PORT_ULONG, (const void *)AcAllocateCommonBuffer,
 	(const void *)AcFreeCommonBuffer, (const void *)KeStallExecutionProcessor,
-	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx,
+	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx, (const void *)AcBugCheck,
 	(const void *)DbgPrint, (const void *)AcMark, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
 	(const void *)PortNotify, (const void *)ksstate_name,
 };
+
+#ifdef MOVES
+/* Nothing of the device is used: the line never rises. */
+static BOOLEAN isr(PKINTERRUPT interrupt, PVOID context)
+{
+	(void)interrupt;
+	(void)context;
+	return FALSE;
+}
+
+/* Takes what the port has and gives it back at once (the newest kept back
+ * with FAULT_KEEP_LAST). The lock is dropped around the port's calls. */
+static void take_and_release(struct stream *s)
+{
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	while (s->state == KSSTATE_RUN) {
+		PVOID tag = (PVOID)++s->next_tag;
+		PHYSICAL_ADDRESS physical;
+		PVOID virtual_address;
+		ULONG bytes, flags;
+		KeReleaseSpinLock(&s->lock, old);
+		NTSTATUS st = PortGetMapping(s->port, tag, &physical, &virtual_address, &bytes, &flags);
+		KeAcquireSpinLock(&s->lock, &old);
+		if (!NT_SUCCESS(st))
+			break;
+		PVOID give = tag;
+#ifdef FAULT_KEEP_LAST
+		give = s->held;
+		s->held = tag;
+#endif
+		if (give == NULL)
+			continue;
+		KeReleaseSpinLock(&s->lock, old);
+		PortReleaseMapping(s->port, give);
+		KeAcquireSpinLock(&s->lock, &old);
+	}
+	KeReleaseSpinLock(&s->lock, old);
+}
+
+static void timer_dpc(KDPC *dpc, void *context, void *arg1, void *arg2)
+{
+	(void)dpc;
+	(void)arg1;
+	(void)arg2;
+	struct stream *s = context;
+	PortNotify(s->port);
+}
+#endif
 
 static NTSTATUS adapter_start(void *adapter, const AC97SIM_RESOURCES *resources)
 {
 	struct adapter *a = adapter;
 	a->res = *resources;
+#ifdef MOVES
+	NTSTATUS st = AcConnectInterrupt(&a->interrupt, isr, a);
+	if (!NT_SUCCESS(st))
+		return st;
+#endif
 	return STATUS_SUCCESS;
 }
 
 static void adapter_stop(void *adapter)
 {
 	(void)adapter;
+#if defined(MOVES) && !defined(FAULT_IRQ_LEFT_CONNECTED)
+	struct adapter *a = adapter;
+	AcDisconnectInterrupt(&a->interrupt);
+#endif
 }
 
 static NTSTATUS stream_open(void *adapter, void *stream, const struct ac97sim_stream_params *p)
@@ -80,17 +170,46 @@ static NTSTATUS stream_open(void *adapter, void *stream, const struct ac97sim_st
 	if (streams_opened++ != 0)
 		return STATUS_UNSUCCESSFUL;
 #endif
+#ifdef MOVES
+	KeInitializeSpinLock(&s->lock);
+	KeInitializeTimer(&s->timer);
+	KeInitializeDpc(&s->timer_dpc, timer_dpc, s);
+	s->state = KSSTATE_STOP;
+#endif
 	return STATUS_SUCCESS;
 }
 
 static void stream_close(void *stream)
 {
 	(void)stream;
+#if defined(MOVES) && !defined(FAULT_TIMER_LEFT_SET)
+	struct stream *s = stream;
+	KeCancelTimer(&s->timer);
+	KeRemoveQueueDpc(&s->timer_dpc);
+	KeFlushQueuedDpcs();	/* one that had started already */
+#endif
 }
 
 static NTSTATUS set_state(void *stream, KSSTATE state)
 {
 	(void)stream;
+#ifdef MOVES
+	struct stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	s->state = state;
+	KeReleaseSpinLock(&s->lock, old);
+	if (state == KSSTATE_RUN) {
+		LARGE_INTEGER due;
+		due.QuadPart = -10000;	/* 1 ms */
+		KeSetTimerEx(&s->timer, due, 1, &s->timer_dpc);
+		take_and_release(s);
+	}
+#ifndef FAULT_TIMER_LEFT_SET
+	if (state == KSSTATE_STOP)
+		KeCancelTimer(&s->timer);
+#endif
+#endif
 	if (state != KSSTATE_RUN)
 		return STATUS_SUCCESS;
 #if defined(FAULT_CRASH)
@@ -108,11 +227,17 @@ static NTSTATUS set_state(void *stream, KSSTATE state)
 static void service(void *stream)
 {
 	(void)stream;
+#ifdef MOVES
+	take_and_release(stream);
+#endif
 }
 
 static void mapping_available(void *stream)
 {
 	(void)stream;
+#ifdef MOVES
+	take_and_release(stream);
+#endif
 }
 
 static NTSTATUS revoke_mappings(void *stream, PVOID first, PVOID last, PULONG revoked)
@@ -121,6 +246,18 @@ static NTSTATUS revoke_mappings(void *stream, PVOID first, PVOID last, PULONG re
 	(void)first;
 	(void)last;
 	*revoked = 0;
+#ifdef FAULT_KEEP_LAST
+	/* The one kept back is the only one this driver holds. */
+	struct stream *s = stream;
+	KIRQL old;
+	KeAcquireSpinLock(&s->lock, &old);
+	if (s->held != NULL && (uintptr_t)s->held >= (uintptr_t)first &&
+	    (uintptr_t)s->held <= (uintptr_t)last) {
+		s->held = NULL;
+		*revoked = 1;
+	}
+	KeReleaseSpinLock(&s->lock, old);
+#endif
 	return STATUS_SUCCESS;
 }
 
