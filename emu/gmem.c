@@ -130,6 +130,10 @@ void gmem_set_mapped(struct gmem *m, uint64_t addr, uint64_t len, bool mapped)
 	 * for every run. */
 	const uint8_t *flags = m->page_mapped + first;
 	uint64_t mapped_before = 0, p = 0;
+	if (m->pages_unmapped == 0) {	/* all mapped (a reset memory): nothing to count */
+		mapped_before = pages;
+		p = pages;
+	}
 	for (; p + 8 <= pages; p += 8) {
 		uint64_t w;
 		memcpy(&w, flags + p, sizeof(w));
