@@ -55,7 +55,7 @@ static size_t list_catalogue(char names[][NAME_MAX_BYTES])
 		size_t len = strlen(ent->d_name);
 		if (len < 5 || len >= NAME_MAX_BYTES || strcmp(ent->d_name + len - 4, ".ini") != 0)
 			continue;
-		snprintf(names[n++], NAME_MAX_BYTES, "%s", ent->d_name);
+		memcpy(names[n++], ent->d_name, len + 1);	/* fits: checked above */
 	}
 	closedir(d);
 	qsort(names, n, NAME_MAX_BYTES, compare_names);
@@ -198,7 +198,7 @@ bool profile_table(const char *doc_path)
 	bool ich_clean = true;
 	for (size_t i = 0; i < n; i++) {
 		char path[sizeof(CATALOGUE_DIR) + NAME_MAX_BYTES + 1], err[1200];
-		snprintf(path, sizeof(path), CATALOGUE_DIR "/%s", names[i]);
+		snprintf(path, sizeof(path), CATALOGUE_DIR "/%.*s", (int)NAME_MAX_BYTES - 1, names[i]);
 		struct scenario_file sf;
 		if (scenario_file_load(path, &sf, err, sizeof(err)) != 0) {
 			fprintf(stderr, "ac97bench: %s\n", err);

@@ -158,9 +158,18 @@ struct machine_config {
 	struct ac97_config device;
 	uintptr_t nambar, nabmbar;	/* where the BARs are placed */
 	FILE *log_text;		/* event log as text, or NULL */
+	/* Take guest memory from the last machine this thread destroyed with
+	 * the same flag, cleared (gmem_reset), and leave it for the next: for
+	 * callers that run machine after machine and write guest memory only
+	 * through the kernel, the port and the device (scenario runs do). */
+	bool recycle_memory;
 };
 
 void machine_config_default(struct machine_config *cfg);
+
+/* Frees the guest memory this thread keeps for its next recycling machine
+ * (recycle_memory), so that the next one starts from fresh host memory. */
+void machine_drop_spare_memory(void);
 
 enum run_verdict {
 	RUN_PASS,	/* ran to the end, every check held */

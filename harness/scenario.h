@@ -193,6 +193,7 @@ struct scenario_outcome {
 	struct run_result result;
 	uint64_t link_frames;		/* render: data frames that crossed the link */
 	uint64_t audio_fnv;		/* FNV-1a 64 of those frames (LE int16 L,R) */
+	/* (both 0 in a verdict_only run: scenario_run_options) */
 	struct checker_stats checks;	/* what the checkers saw */
 };
 
@@ -215,7 +216,32 @@ int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy
 		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		      struct decision_log *decisions, const char **why);
 
+/* scenario_run_plan's inputs beyond the scenario, strategy and seed, with
+ * what the caller does not need. All zero: a run that decides everything
+ * itself and computes everything. */
+struct scenario_run_options {
+	const struct replay_plan *plan;	/* NULL: no recording */
+	FILE *log_text;
+	const struct ac97_sink *also_sink;
+	struct decision_log *decisions;
+	/* The caller reads only the verdict, the checker, the race windows and
+	 * the failure's message (explore's workers, thousands of runs): what
+	 * is computed only to be printed is skipped, that is the link audio's
+	 * frame count and hash (0 in the outcome), a pass over every byte
+	 * that crosses the link. The event-log hash is kept: replays and the
+	 * determinism checks compare it. */
+	bool verdict_only;
+};
+
+/* scenario_run with options (opt may be NULL: all zero). */
+int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct scenario_run_options *opt, struct scenario_outcome *out,
+		      const char **why);
+
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);
+/* The same in bulk, as little-endian bytes (port_samples_le_fn). */
+void scenario_pattern_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+				 uint32_t n_samples);
 
 #endif

@@ -4,7 +4,7 @@
  * Versioned text, one decision a line, so that a trace can be read, diffed
  * and edited by hand:
  *
- *	ac97sim-trace 4
+ *	ac97sim-trace 5
  *	build 5a9c0e1f22b4
  *	scenario 0123456789abcdef release-vs-revoke.ini
  *	driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so
@@ -50,8 +50,11 @@
  * and its checkers chosen on the command line). 3: runs decide times too
  * (sites param, phase, delay, irq-latency, swarm; "random steps=K"): a
  * format-2 trace would not replay. 4: what each decision chose (so an
- * edited or shrunk trace can be followed by it). */
-#define TRACE_FORMAT_VERSION 4u
+ * edited or shrunk trace can be followed by it). 5: the event-log hash
+ * each decision records goes a word at a time (evlog.h), so every
+ * recorded hash after a run's first event changed and a format-4 trace
+ * would diverge at once. */
+#define TRACE_FORMAT_VERSION 5u
 #define TRACE_DRIVER_BUILTIN "builtin"
 
 struct trace_header {

@@ -13,7 +13,7 @@
 #include "decide.h"
 #include "trace.h"
 
-#define MAGIC "ac97sim-trace 4\n"
+#define MAGIC "ac97sim-trace 5\n"
 #define BUILD "build 5a9c0e1f22b4\n"
 #define SCENARIO "scenario 0123456789abcdef toy-counter\n" DRIVER CHECKERS_OFF	/* lines 3-5 */
 #define DRIVER "driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so\n"
@@ -345,7 +345,7 @@ START_TEST(write_refuses_invalid)
 	} while (0)
 	REFUSED(h.cpus = 0);
 	REFUSED(h.cpus = 9);
-	REFUSED(h.format = 2);
+	REFUSED(h.format = 4);
 	REFUSED(h.build_id[0] = '\0');
 	REFUSED(strcpy(h.build_id, "a b"));
 	REFUSED(strcpy(h.scenario_name, "tab\there"));
@@ -396,7 +396,7 @@ START_TEST(accept_comments_blank_crlf)
 	ck_assert_uint_eq(expect_ok("# a trace\n\n" HEADER "  \n#x\n" D0 "\t\n" D1 RESULT
 				    "# done\n" END "\n# after\n\n"),
 			  2);
-	ck_assert_uint_eq(expect_ok("ac97sim-trace 4\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
+	ck_assert_uint_eq(expect_ok("ac97sim-trace 5\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
 				    "driver reference 0000000000000000 builtin\r\ncheckers-off -\r\n"
 				    "strategy random\r\nseed 1\r\ncpus 2\r\n"
 				    "d 0 stall 2 1 1 68AE9202922D3C31\r\n\r\n"
@@ -427,10 +427,10 @@ END_TEST
 START_TEST(reject_format_version)
 {
 	/* Goal: another format version is refused by number. */
-	expect_error("ac97sim-trace 2\n" BUILD, "t.trace:1: unsupported trace format 2 (this build reads 4)");
-	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 4)");
+	expect_error("ac97sim-trace 4\n" BUILD, "t.trace:1: unsupported trace format 4 (this build reads 5)");
+	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 5)");
 	expect_error("ac97sim-trace 99999999999999999999\n",
-		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 4)");
+		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 5)");
 	expect_error("ac97sim-trace one\n", "t.trace:1: bad trace format version 'one'");
 	expect_error("ac97sim-trace -1\n", "t.trace:1: bad trace format version '-1'");
 }

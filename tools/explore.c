@@ -401,7 +401,7 @@ static _Noreturn void worker(const struct explore_result *r, const struct scenar
 		const char *why = NULL;
 		fprintf(out, "start %" PRIu64 "\n", s);
 		fflush(out);
-		if (runs_one(sf, &st, s, NULL, NULL, NULL, &out_run, NULL, &why) != 0)
+		if (runs_verdict(sf, &st, s, &out_run, &why) != 0)
 			_exit(WORKER_SETUP_FAILED);
 		const struct run_result *res = &out_run.result;
 		fprintf(out, "%" PRIu64 " %d %s 0x%" PRIx64 "\n", s, (int)res->verdict,

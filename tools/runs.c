@@ -61,6 +61,13 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	return scenario_run(&sf->sc, st, seed, replay, log_text, sink, out, decisions, why);
 }
 
+int runs_verdict(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		 struct scenario_outcome *out, const char **why)
+{
+	const struct scenario_run_options opt = { .verdict_only = true };
+	return scenario_run_with(&sf->sc, st, seed, &opt, out, why);
+}
+
 /* ---- traces and where their scenario is ---------------------------------------- */
 
 /* The folder of path as an absolute, resolved name; false if it has none. */

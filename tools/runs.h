@@ -56,6 +56,12 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	     const struct decision_log *replay, FILE *log_text, const struct ac97_sink *sink,
 	     struct scenario_outcome *out, struct decision_log *decisions, const char **why);
 
+/* Runs sf once for its verdict alone, as explore's workers do (the
+ * outcome's link audio fields stay 0: scenario_run_options.verdict_only).
+ * Returns -1 with *why when the scenario cannot be set up. */
+int runs_verdict(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		 struct scenario_outcome *out, const char **why);
+
 /* The trace header for a run of sf under strategy/seed with result r, to
  * be written at trace_path: the scenario is named relative to the trace's
  * folder when it can be, so that the trace replays from anywhere. */
