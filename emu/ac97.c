@@ -792,8 +792,7 @@ static bool codec_access(struct ac97 *dev, uint32_t offset)
 		/* No link to wait for: the access is done, CAS free, at once. */
 		dev->cas_held = false;
 		dev->codec_access_done_tick = SIM_TICKS_NEVER;
-		return offset < 0x80 || !ac97_has(dev, AC97_Q_NAM_HIGH_RAM) ? codec_present(dev, offset)
-									       : true;
+		return codec_present(dev, offset);
 	}
 	cas_update(dev);
 	if (dev->codec_access_done_tick != SIM_TICKS_NEVER &&
