@@ -311,10 +311,10 @@ static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, const uint32
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
-void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
+/* A strategy's own state, from its seed: the PRNG, PCT's change points,
+ * the delay-bounded delays. */
+static void strategy_start(struct decider *d, const struct strategy *s, uint64_t seed)
 {
-	memset(d, 0, sizeof(*d));
-	d->record = true;
 	d->strategy = *s;
 	d->seed = seed;
 	uint64_t x = seed;
@@ -336,12 +336,43 @@ void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 		delay_set_of_rank(d, seed);
 }
 
+void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
+{
+	memset(d, 0, sizeof(*d));
+	d->record = true;
+	d->handed_over_step = UINT64_MAX;
+	strategy_start(d, s, seed);
+}
+
 void decider_init_replay(struct decider *d, const struct decision_log *recorded)
 {
 	memset(d, 0, sizeof(*d));
 	d->record = true;
+	d->handed_over_step = UINT64_MAX;
 	d->strategy.kind = STRATEGY_REPLAY;
 	d->replay = recorded;
+}
+
+void decider_init_replay_then(struct decider *d, const struct decision_log *recorded,
+			      const struct strategy *s, uint64_t seed)
+{
+	decider_init_replay(d, recorded);
+	/* A continuation that is itself a replay would diverge at once. */
+	assert(s->kind != STRATEGY_REPLAY);
+	d->then_set = true;
+	d->then_strategy = *s;
+	d->then_seed = seed;
+}
+
+/* A replay that goes on hands over once its recording is used up: the
+ * decision about to be made is the first of the continuation's. */
+static void hand_over_if_done(struct decider *d)
+{
+	if (!d->then_set || d->strategy.kind != STRATEGY_REPLAY || d->divergence.diverged ||
+	    d->step < d->replay->count)
+		return;
+	strategy_start(d, &d->then_strategy, d->then_seed);
+	d->handed_over_step = d->step;
 }
 
 void decider_free(struct decider *d)
@@ -411,6 +442,7 @@ static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash)
 {
 	assert(n >= 1);
+	hand_over_if_done(d);
 	struct decision now = { .step = d->step, .site = site, .n_options = n,
 				.evlog_hash = evlog_hash };
 	if (d->strategy.kind == STRATEGY_REPLAY)
@@ -478,6 +510,7 @@ uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
 			 uint64_t evlog_hash)
 {
 	assert(n >= 1);
+	hand_over_if_done(d);
 	struct decision now = { .step = d->step, .site = SITE_SCHEDULE, .n_options = n,
 				.evlog_hash = evlog_hash };
 	switch (d->strategy.kind) {

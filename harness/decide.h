@@ -152,12 +152,28 @@ struct decider {
 	/* Replay source (STRATEGY_REPLAY). */
 	const struct decision_log *replay;
 	struct divergence divergence;
+	/* A replay that goes on (decider_init_replay_then): the strategy and
+	 * seed it hands over to when the recording ends, and the decision
+	 * (step) at which it did, or UINT64_MAX while it has not. */
+	bool then_set;
+	struct strategy then_strategy;
+	uint64_t then_seed;
+	uint64_t handed_over_step;
 };
 
 /* A decider for one run, recording its decisions. A seed fans out into the
  * PRNG with splitmix64. */
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed);
 void decider_init_replay(struct decider *d, const struct decision_log *recorded);
+/* A replay that does not end with its recording: each recorded decision is
+ * replayed and checked as decider_init_replay does, and the first decision
+ * past the last recorded one, instead of diverging, hands over to strategy
+ * s with seed, initialised then as decider_init would (its PRNG, PCT's
+ * change points, the delay-bounded rank), which decides from there on.
+ * What a run does after its recording is so a pure function of the
+ * recording, s and seed (replay --continue). */
+void decider_init_replay_then(struct decider *d, const struct decision_log *recorded,
+			      const struct strategy *s, uint64_t seed);
 void decider_free(struct decider *d);
 
 /* A uniform choice in [0, n) that is not about scheduling. n >= 1. */

@@ -3,6 +3,7 @@
  */
 #include "scenario.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,13 @@ static int16_t samples_sample(void *ctx, uint64_t sample_index)
 	if (sc->reader.sample != NULL)
 		return sc->reader.sample(sc->reader.ctx, sample_index);
 	return sc->samples != NULL ? sc->samples[sample_index] : 0;
+}
+
+int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index)
+{
+	if (sc->source == SOURCE_SAMPLES)
+		return samples_sample((void *)sc, sample_index);
+	return scenario_pattern_sample(NULL, sample_index);
 }
 
 uint64_t scenario_samples_hash(const int16_t *samples, uint64_t n_samples)
@@ -621,6 +629,39 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
+	const struct scenario_run_args args = {
+		.strategy = strategy, .seed = seed, .replay = replay, .log_text = log_text,
+		.also_sink = also_sink, .decisions = decisions,
+	};
+	return scenario_run_with(sc, &args, out, why);
+}
+
+/* The caller's observers, after the run's own taps (bus.h: in order). */
+static int attach_observers(struct machine *m, const struct scenario_run_args *args,
+			    const char **why)
+{
+	assert(args->n_observers <= SCENARIO_OBSERVERS_MAX);
+	for (uint32_t i = 0; i < args->n_observers; i++) {
+		const struct scenario_observer *o = &args->observers[i];
+		*why = NULL;
+		if (o->attach(o->ctx, m, why) != 0) {
+			if (*why == NULL)
+				*why = "an observer of the run cannot attach";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int scenario_run_with(const struct scenario *sc, const struct scenario_run_args *args,
+		      struct scenario_outcome *out, const char **why)
+{
+	const struct strategy *strategy = args->strategy;
+	uint64_t seed = args->seed;
+	const struct decision_log *replay = args->replay;
+	FILE *log_text = args->log_text;
+	const struct ac97_sink *also_sink = args->also_sink;
+	struct decision_log *decisions = args->decisions;
 	const struct ac97sim_driver *d = sc->driver_ref.ops;
 	if (d == NULL) {
 		*why = "the scenario has no driver";
@@ -632,6 +673,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	cfg.strategy = *strategy;
 	cfg.seed = seed;
 	cfg.replay = replay;
+	cfg.replay_continues = replay != NULL && args->replay_continues;
 	cfg.max_steps = sc->max_steps;
 	cfg.max_ticks = sc->max_ticks;
 	cfg.irq_latency_max_ticks = sc->irq_latency_max_ticks;
@@ -639,24 +681,24 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	cfg.log_text = log_text;
 	cfg.record_decisions = decisions != NULL;
 	struct run_ctx *c = calloc(1, sizeof(*c));
-	void **args = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
-	struct machine *m = c && args ? machine_create(&cfg) : NULL;
+	void **args_mem = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
+	struct machine *m = c && args_mem ? machine_create(&cfg) : NULL;
 	if (m == NULL) {
-		free_run(c, NULL, NULL, args);
+		free_run(c, NULL, NULL, args_mem);
 		*why = "out of host memory (or a bad CPU count)";
 		return -1;
 	}
 	c->sc = sc;
 	c->driver = d;
 	c->m = m;
-	c->action_args = args;
+	c->action_args = args_mem;
 	c->audio_fnv = FNV1A64_INIT;
 	c->adapter = calloc(1, d->adapter_bytes ? d->adapter_bytes : 1);
 	c->stream = calloc(1, d->stream_bytes ? d->stream_bytes : 1);
 	if (also_sink != NULL)
 		c->also = *also_sink;
 	if (c->adapter == NULL || c->stream == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		*why = "out of host memory for the driver's adapter and stream";
 		return -1;
 	}
@@ -680,7 +722,7 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 	}
 	c->ps = port_stream_create(&st, why);
 	if (c->ps == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	/* Capture from samples replaces the pattern audio-conservation reads. */
@@ -689,29 +731,34 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		checker_disable(&ck, "audio-conservation");
 	if (subscribe_taps(c) != 0) {
 		*why = "too many subscribers on the run's event stream";
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
+		return -1;
+	}
+	if (attach_observers(m, args, why) != 0) {
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	struct checkers *ch = checkers_attach(m, c->ps, &st, &ck, why);
 	if (ch == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	set_input(c);
 	machine_queue_passive(m, script, c, "stream script");
 	bool timed = false;
 	for (uint32_t i = 0; i < c->draws.n_actions; i++) {
-		args[2 * i] = c;
-		args[2 * i + 1] = (void *)(uintptr_t)i;
+		args_mem[2 * i] = c;
+		args_mem[2 * i + 1] = (void *)(uintptr_t)i;
 		if (c->draws.actions[i].at_step != 0)
 			machine_queue_passive_at_step(m, c->draws.actions[i].at_step, action_at_step,
-						      &args[2 * i], "action at a step");
+						      &args_mem[2 * i], "action at a step");
 		else if (c->draws.actions[i].after == AFTER_NONE)
 			timed = true;
 	}
 	if (timed)
 		machine_queue_passive(m, timeline, c, "timed actions");
 	machine_run(m, &out->result);
+	out->replay_handed_over = machine_replay_handed_over(m);
 	out->link_frames = c->link_frames;
 	out->audio_fnv = c->audio_fnv;
 	if (decisions != NULL) {
@@ -720,6 +767,6 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 			decision_log_push(decisions, &log->items[i]);
 	}
 	checkers_stats(ch, &out->checks);
-	free_run(c, m, ch, args);
+	free_run(c, m, ch, args_mem);
 	return 0;
 }

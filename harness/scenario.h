@@ -194,6 +194,9 @@ struct scenario_outcome {
 	uint64_t link_frames;		/* render: data frames that crossed the link */
 	uint64_t audio_fnv;		/* FNV-1a 64 of those frames (LE int16 L,R) */
 	struct checker_stats checks;	/* what the checkers saw */
+	/* A replay that continues: how many recorded decisions it replayed
+	 * before it handed over, or UINT64_MAX when it ended first. */
+	uint64_t replay_handed_over;
 };
 
 /* Runs sc once under strategy/seed, or replaying `replay` when non-NULL.
@@ -207,6 +210,44 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct decision_log *replay, FILE *log_text,
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why);
+
+/* Someone who watches a run as it goes (a waveform writer, a plot's
+ * recorder) without being a checker: attach is called once the run's
+ * machine is set up, before it runs, to subscribe to machine_bus(m) at
+ * BUS_RECORD (it sees each event before any checker, the failure's
+ * EV_FAILURE included). It must not change the run: it reads events and
+ * the state they leave (the device, machine_cpu_view), nothing more.
+ * Returns 0, or -1 with *why (the run is then not set up). */
+struct scenario_observer {
+	int (*attach)(void *ctx, struct machine *m, const char **why);
+	void *ctx;
+};
+
+#define SCENARIO_OBSERVERS_MAX 4u
+
+/* scenario_run's arguments (the same meaning), and what only this form
+ * takes: observers, and a replay that goes on past its recording. */
+struct scenario_run_args {
+	const struct strategy *strategy;
+	uint64_t seed;
+	const struct decision_log *replay;
+	/* With replay: once the recording is used up, the run goes on
+	 * deciding as strategy and seed would (decider_init_replay_then),
+	 * where a replay would diverge. */
+	bool replay_continues;
+	FILE *log_text;
+	const struct ac97_sink *also_sink;
+	struct decision_log *decisions;
+	struct scenario_observer observers[SCENARIO_OBSERVERS_MAX];
+	uint32_t n_observers;
+};
+
+int scenario_run_with(const struct scenario *sc, const struct scenario_run_args *args,
+		      struct scenario_outcome *out, const char **why);
+
+/* The sample a render scenario's stream carries at sample_index
+ * (interleaved, stream order): what audio-conservation expects there. */
+int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index);
 
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);
