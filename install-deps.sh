@@ -30,6 +30,12 @@ PACKAGES="$PACKAGES libclang-rt-dev"
 # (tests/scale_out_parallel.sh, docs/scale-out.md).
 PACKAGES="$PACKAGES parallel"
 
+# gtkwave: its vcd2fst and fst2vcd read back the waveforms --vcd writes
+# (tests/test_vcd.c: GTKWave must see what we wrote). sigrok-cli, the
+# lighter package, was not taken: its VCD input drops vectors and string
+# variables, so it would check a tenth of the file.
+PACKAGES="$PACKAGES gtkwave"
+
 # Slurm's controller, node daemon and commands, and munge (its
 # authentication): make test-slurm starts a one-node cluster from them.
 if [ "$with_slurm" = yes ]; then

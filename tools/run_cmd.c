@@ -20,6 +20,7 @@
 #include "driver_option.h"
 #include "runs.h"
 #include "strategies.h"
+#include "vcd.h"
 #include "version.h"
 
 #define ERR_MAX 1200
@@ -29,13 +30,14 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path;
+	const char *log_path, *wav_path, *trace_path, *vcd_path;
 	struct outfile *log;
+	struct vcd *vcd;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path };
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->vcd_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i] != NULL && outfile_check(paths[i], err, sizeof(err)) != 0) {
@@ -74,6 +76,42 @@ static int close_log(struct run_outputs *o, int status, bool keep)
 		status = EXIT_USAGE;
 	}
 	o->log = NULL;
+	return status;
+}
+
+/* Makes the waveform's writer, when one was asked for, and adds it to the
+ * run's observers; comment goes into its header. Returns -1 after
+ * printing why it cannot be had. */
+static int open_vcd(struct run_outputs *o, const char *comment, struct scenario_run_args *args)
+{
+	if (o->vcd_path == NULL)
+		return 0;
+	char err[ERR_MAX];
+	o->vcd = vcd_create(o->vcd_path, comment, err, sizeof(err));
+	if (o->vcd == NULL) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	args->observers[args->n_observers++] = vcd_observer(o->vcd);
+	return 0;
+}
+
+/* Writes the waveform of a run that ran (keep) and frees its writer;
+ * returns the exit status to use (status, or 2 when it cannot be
+ * written). */
+static int close_vcd(struct run_outputs *o, int status, bool keep, sim_ticks_t end_tick)
+{
+	if (o->vcd == NULL)
+		return status;
+	char err[ERR_MAX];
+	if (keep && vcd_commit(o->vcd, end_tick, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		status = EXIT_USAGE;
+	} else if (keep) {
+		printf("waveform: %s\n", o->vcd_path);
+	}
+	vcd_free(o->vcd);
+	o->vcd = NULL;
 	return status;
 }
 
@@ -131,6 +169,10 @@ static const struct cli_option run_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
+	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
+	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
+	  "and IRQL, lock holders, the interrupt line, each engine's\n"
+	  "registers, each mapping's state, the failure" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 };
@@ -180,6 +222,7 @@ int cmd_run(int argc, char **argv)
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
+		.vcd_path = cli_value(spec, &a, "vcd"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -216,8 +259,17 @@ int cmd_run(int argc, char **argv)
 	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
 	bool ran = false;
-	if (runs_one(&sf, &strat, seed, NULL, log, outs.wav_path ? &sink : NULL, &out,
-		     outs.trace_path ? &decisions : NULL, &why) != 0) {
+	char comment[600];
+	snprintf(comment, sizeof(comment), "run %s: seed %" PRIu64 ", %s, driver %s", scenario, seed,
+		 strat_text, sf.sc.driver_ref.ops->name);
+	struct scenario_run_args args = {
+		.strategy = &strat, .seed = seed, .log_text = log,
+		.also_sink = outs.wav_path ? &sink : NULL,
+		.decisions = outs.trace_path ? &decisions : NULL,
+	};
+	if (open_vcd(&outs, comment, &args) != 0) {
+		st = EXIT_USAGE;
+	} else if (scenario_run_with(&sf.sc, &args, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 	} else {
@@ -236,6 +288,7 @@ int cmd_run(int argc, char **argv)
 		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
 			st = EXIT_USAGE;
 	}
+	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	decision_log_free(&decisions);
 	dac_tap_free(&tap);
@@ -252,6 +305,10 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
+	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
+	  "and IRQL, lock holders, the interrupt line, each engine's\n"
+	  "registers, each mapping's state, the failure" },
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
@@ -259,7 +316,7 @@ static const struct cli_option replay_options[] = {
 
 static const struct cli_spec replay_spec = {
 	.command = "replay",
-	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--out FILE.wav] [--listen]",
+	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--vcd FILE] [--out FILE.wav] [--listen]",
 	.description =
 		"Replays a recorded run exactly: every decision as recorded. Reports 'exact'\n"
 		"when the verdict, the steps and the event-log hash come out as recorded;\n"
@@ -292,6 +349,7 @@ int cmd_replay(int argc, char **argv)
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
+		.vcd_path = cli_value(spec, &a, "vcd"),
 	};
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
@@ -327,7 +385,18 @@ int cmd_replay(int argc, char **argv)
 	struct scenario_outcome out;
 	const char *why = NULL;
 	bool ran = false;
-	if (runs_one(&sf, &h.strategy, h.seed, &rec, log, &sink, &out, NULL, &why) != 0) {
+	char comment[1400];
+	snprintf(comment, sizeof(comment), "replay %s: scenario %s, seed %" PRIu64 ", %s, driver %s",
+		 trace_path, sf.path, h.seed, strat_text, sf.sc.driver_ref.ops->name);
+	struct scenario_run_args args = {
+		.strategy = &h.strategy, .seed = h.seed, .replay = &rec, .log_text = log,
+		.also_sink = &sink,
+	};
+	if (open_vcd(&outs, comment, &args) != 0) {
+		st = EXIT_USAGE;
+		goto done;
+	}
+	if (scenario_run_with(&sf.sc, &args, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 		goto done;
@@ -354,6 +423,7 @@ int cmd_replay(int argc, char **argv)
 	if (listen)
 		listen_tap(&tap, trace_path);
 done:
+	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	dac_tap_free(&tap);
 	scenario_file_free(&sf);
