@@ -70,7 +70,7 @@ $(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
 $(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
 $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
-PKGS_TOOL := sndfile inih jansson
+PKGS_TOOL := sndfile inih jansson cairo fontconfig
 PKGS_TEST := check
 # SDL2 is built against (its headers) but not linked: tools/listen.c loads it
 # with dlopen only when a command listens, so a run pays nothing for it.

@@ -30,6 +30,9 @@ PACKAGES="$PACKAGES libclang-rt-dev"
 # (tests/scale_out_parallel.sh, docs/scale-out.md).
 PACKAGES="$PACKAGES parallel"
 
+# libcairo2-dev: cairo, which draws --plot's PNG or SVG (tools/plot.c).
+PACKAGES="$PACKAGES libcairo2-dev"
+
 # gtkwave: its vcd2fst and fst2vcd read back the waveforms --vcd writes
 # (tests/test_vcd.c: GTKWave must see what we wrote). sigrok-cli, the
 # lighter package, was not taken: its VCD input drops vectors and string
