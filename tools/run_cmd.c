@@ -14,9 +14,11 @@
 
 #include "audio_file.h"
 #include "cli.h"
+#include "continue_run.h"
 #include "dac_tap.h"
 #include "listen.h"
 #include "outfile.h"
+#include "plot_tap.h"
 #include "driver_option.h"
 #include "runs.h"
 #include "strategies.h"
@@ -30,14 +32,15 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path, *vcd_path;
+	const char *log_path, *wav_path, *trace_path, *vcd_path, *plot_path;
 	struct outfile *log;
 	struct vcd *vcd;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->vcd_path };
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->vcd_path,
+				o->plot_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i] != NULL && outfile_check(paths[i], err, sizeof(err)) != 0) {
@@ -115,6 +118,33 @@ static int close_vcd(struct run_outputs *o, int status, bool keep, sim_ticks_t e
 	return status;
 }
 
+/* --plot: draws the first wrong sample of the recorded run (first) from
+ * what the tap kept, or says why there is none (the file is then not
+ * written, and the status stays). Returns the status to use. */
+static int draw_plot(const char *path, const struct plot_tap *t, const struct scenario *sc,
+		     const struct scenario_outcome *first, const char *title,
+		     const char *stopped_note, int status)
+{
+	const struct audio_miss *miss = &first->checks.first_miss;
+	if (first->result.verdict != RUN_FAIL || !miss->found) {
+		printf("plot: %s: nothing drawn, %s not written\n",
+		       first->result.verdict != RUN_FAIL
+			       ? "no check failed, so no sample crossed the AC-link wrong"
+			       : "the failure is not a wrong sample on the AC-link (--plot draws "
+				 "audio-conservation's)",
+		       path);
+		return status;
+	}
+	char err[ERR_MAX];
+	if (plot_tap_draw(t, sc, miss, title, stopped_note, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("plot: %s (the first wrong sample, at %" PRIu64 " us, and %u frames around it)\n",
+	       path, sim_ticks_to_us(miss->link_tick), PLOT_BEFORE_FRAMES);
+	return status;
+}
+
 /* Writes what the listener would hear. */
 static int write_wav(const char *path, const struct dac_tap *tap)
 {
@@ -154,6 +184,40 @@ static void listen_tap(const struct dac_tap *tap, const char *name)
 	listen_close(l);
 }
 
+/* --continue: after a failure, the run again with its checkers muted
+ * (continue_run.h), heard from tap_on (and plotted by plot, aimed at the
+ * failure, when wanted); *heard is set to tap_on when it ran. Anything but
+ * a failure has nothing to go on past. Returns the status to use. */
+static int go_on_past(const struct scenario *sc, const struct decision_log *recorded,
+		      const struct strategy *strat, uint64_t seed,
+		      const struct scenario_outcome *first, struct dac_tap *tap_on,
+		      const struct dac_tap **heard, struct plot_tap *plot, bool plotting, int status)
+{
+	if (status != EXIT_FAILED) {
+		printf("continue: %s\n", status == EXIT_PASS || status == EXIT_LIMIT
+						 ? "the run did not fail: nothing to go on past"
+						 : "the replay is not exact: not continued");
+		return status;
+	}
+	struct ac97_sink sink_on = dac_tap_sink(tap_on);
+	struct scenario_observer watch[1];
+	uint32_t n_watch = 0;
+	if (plotting && first->checks.first_miss.found) {
+		plot_tap_aim(plot, first->checks.first_miss.link_tick);
+		watch[n_watch++] = plot_tap_observer(plot);
+	}
+	const struct continue_request req = {
+		.recorded = recorded, .strategy = strat, .seed = seed, .first = &first->result,
+		.first_link_frames = first->link_frames, .sink = &sink_on, .observers = watch,
+		.n_observers = n_watch,
+	};
+	int cst = continue_run(sc, &req, stdout, NULL);
+	if (cst != 0)
+		return cst;
+	*heard = tap_on;
+	return status;
+}
+
 /* ---- run ----------------------------------------------------------------------------- */
 
 static const struct cli_option run_options[] = {
@@ -173,6 +237,16 @@ static const struct cli_option run_options[] = {
 	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
 	  "and IRQL, lock holders, the interrupt line, each engine's\n"
 	  "registers, each mapping's state, the failure" },
+	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
+	  "draw what crossed the AC-link against what should have,\n"
+	  "around the first wrong sample of an audio-conservation\n"
+	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
+	  "that kind: says so and writes nothing)" },
+	{ "continue", 0, CLI_FLAG, NULL,
+	  "after a failure, run again with the checkers muted to the\n"
+	  "stream's end (the run's decisions, then its strategy and\n"
+	  "seed afresh), so that --out and --plot go on past the glitch;\n"
+	  "the verdict and exit status stay the run's" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 };
@@ -223,7 +297,11 @@ int cmd_run(int argc, char **argv)
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
 		.vcd_path = cli_value(spec, &a, "vcd"),
+		.plot_path = cli_value(spec, &a, "plot"),
 	};
+	bool go_on = cli_given(spec, &a, "continue");
+	if (go_on && outs.wav_path == NULL && outs.plot_path == NULL)
+		cli_note_unused(spec, "continue", "nothing is heard or drawn: add --out or --plot");
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
 	const char *scenario = a.operands[0];
@@ -248,9 +326,12 @@ int cmd_run(int argc, char **argv)
 		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
-	struct dac_tap tap;
+	struct dac_tap tap, tap_on;
 	dac_tap_init(&tap);
+	dac_tap_init(&tap_on);
 	struct ac97_sink sink = dac_tap_sink(&tap);
+	struct plot_tap plot;
+	plot_tap_init(&plot);
 	struct decision_log decisions = { 0 };
 	struct scenario_outcome out;
 	char strat_text[64];
@@ -265,8 +346,10 @@ int cmd_run(int argc, char **argv)
 	struct scenario_run_args args = {
 		.strategy = &strat, .seed = seed, .log_text = log,
 		.also_sink = outs.wav_path ? &sink : NULL,
-		.decisions = outs.trace_path ? &decisions : NULL,
+		.decisions = outs.trace_path || go_on ? &decisions : NULL,
 	};
+	if (outs.plot_path != NULL && !go_on)
+		args.observers[args.n_observers++] = plot_tap_observer(&plot);
 	if (open_vcd(&outs, comment, &args) != 0) {
 		st = EXIT_USAGE;
 	} else if (scenario_run_with(&sf.sc, &args, &out, &why) != 0) {
@@ -285,13 +368,27 @@ int cmd_run(int argc, char **argv)
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
 				       runs_program, outs.trace_path);
 		}
-		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+		const struct dac_tap *heard = &tap;
+		if (go_on)
+			st = go_on_past(&sf.sc, &decisions, &strat, seed, &out, &tap_on, &heard, &plot,
+					outs.plot_path != NULL, st);
+		if (outs.wav_path != NULL && write_wav(outs.wav_path, heard) != 0)
 			st = EXIT_USAGE;
+		if (outs.plot_path != NULL && st != EXIT_USAGE && st != EXIT_DIVERGED) {
+			char title[600];
+			snprintf(title, sizeof(title), "run %s, seed %" PRIu64 " (%s)%s", scenario, seed,
+				 strat_text, heard == &tap_on ? ", continued past the failure" : "");
+			st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title,
+				       "the run stopped at its failure: run --continue draws what came after",
+				       st);
+		}
 	}
 	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	decision_log_free(&decisions);
+	plot_tap_free(&plot);
 	dac_tap_free(&tap);
+	dac_tap_free(&tap_on);
 	scenario_file_free(&sf);
 	return st;
 }
@@ -305,10 +402,20 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "continue", 0, CLI_FLAG, NULL,
+	  "after a failure, go on to the stream's end with the checkers\n"
+	  "muted, so that --out and --listen hold the glitch in context\n"
+	  "(the recorded decisions, then the trace's strategy and seed;\n"
+	  "the verdict and exit status stay the recorded run's)" },
 	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
 	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
 	  "and IRQL, lock holders, the interrupt line, each engine's\n"
 	  "registers, each mapping's state, the failure" },
+	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
+	  "draw what crossed the AC-link against what should have,\n"
+	  "around the first wrong sample of an audio-conservation\n"
+	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
+	  "that kind: says so and writes nothing)" },
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
@@ -316,7 +423,8 @@ static const struct cli_option replay_options[] = {
 
 static const struct cli_spec replay_spec = {
 	.command = "replay",
-	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--vcd FILE] [--out FILE.wav] [--listen]",
+	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--vcd FILE] [--plot FILE]\n"
+		    "       [--out FILE.wav] [--listen] [--continue]",
 	.description =
 		"Replays a recorded run exactly: every decision as recorded. Reports 'exact'\n"
 		"when the verdict, the steps and the event-log hash come out as recorded;\n"
@@ -346,11 +454,15 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_spec *spec = &replay_spec;
 	const char *trace_path = a.operands[0];
 	bool listen = cli_given(spec, &a, "listen");
+	bool go_on = cli_given(spec, &a, "continue");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.vcd_path = cli_value(spec, &a, "vcd"),
+		.plot_path = cli_value(spec, &a, "plot"),
 	};
+	if (go_on && outs.wav_path == NULL && !listen && outs.plot_path == NULL)
+		cli_note_unused(spec, "continue", "nothing is heard or drawn: add --out, --listen or --plot");
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
 	struct trace_header h;
@@ -379,9 +491,12 @@ int cmd_replay(int argc, char **argv)
 		decision_log_free(&rec);
 		return EXIT_USAGE;
 	}
-	struct dac_tap tap;
+	struct dac_tap tap, tap_on;
 	dac_tap_init(&tap);
+	dac_tap_init(&tap_on);
 	struct ac97_sink sink = dac_tap_sink(&tap);
+	struct plot_tap plot;
+	plot_tap_init(&plot);
 	struct scenario_outcome out;
 	const char *why = NULL;
 	bool ran = false;
@@ -392,6 +507,8 @@ int cmd_replay(int argc, char **argv)
 		.strategy = &h.strategy, .seed = h.seed, .replay = &rec, .log_text = log,
 		.also_sink = &sink,
 	};
+	if (outs.plot_path != NULL && !go_on)
+		args.observers[args.n_observers++] = plot_tap_observer(&plot);
 	if (open_vcd(&outs, comment, &args) != 0) {
 		st = EXIT_USAGE;
 		goto done;
@@ -418,14 +535,30 @@ int cmd_replay(int argc, char **argv)
 		printf("replay: exact (same verdict, steps and event-log hash as recorded)\n");
 		st = runs_exit_for(r->verdict);
 	}
-	if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+	/* What is heard: the recorded run, or its continuation. */
+	const struct dac_tap *heard = &tap;
+	if (go_on)
+		st = go_on_past(&sf.sc, &rec, &h.strategy, h.seed, &out, &tap_on, &heard, &plot,
+				outs.plot_path != NULL, st);
+	if (outs.wav_path != NULL && write_wav(outs.wav_path, heard) != 0)
 		st = EXIT_USAGE;
+	if (outs.plot_path != NULL && st != EXIT_USAGE && st != EXIT_DIVERGED) {
+		char title[1200];
+		snprintf(title, sizeof(title), "replay %s%s", trace_path,
+			 heard == &tap_on ? ", continued past the failure" : "");
+		st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title,
+			       "the run stopped at its failure: replay --continue draws what came "
+			       "after",
+			       st);
+	}
 	if (listen)
-		listen_tap(&tap, trace_path);
+		listen_tap(heard, trace_path);
 done:
 	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	dac_tap_free(&tap);
+	dac_tap_free(&tap_on);
+	plot_tap_free(&plot);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
 	return st;
