@@ -186,7 +186,7 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
+$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o $(BUILD)/tests/test_continue.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)

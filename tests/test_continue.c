@@ -19,6 +19,9 @@
 #define BUG "fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini"
 #define BUG_ARGS "--seed", "1", "--strategy", "pct", "--depth", "1"
 #define VOICE "fixtures/scenarios/bugs/wdk81-revoke-resets-dma-voice.ini"
+#ifndef TEST_PLUGIN_DIR
+#error "the Makefile says where the test plug-ins are"
+#endif
 
 static char *tmpdir(void)
 {
@@ -123,8 +126,9 @@ START_TEST(nothing_to_continue)
 	 * run that passed (exit 0, its own WAV), a replay that diverged (exit
 	 * 4: not continued), and a failure the machine cannot go past (a
 	 * spin lock held across GetMapping: the continuation stops at the
-	 * same failure, exit 1). Without --out, --listen or --plot it notes
-	 * that nothing is heard. */
+	 * same failure, exit 1), or a driver that crashed (nothing more runs
+	 * in that process). Without --out, --listen or --plot it notes that
+	 * nothing is heard. */
 	char *dir = tmpdir();
 	char trace[128], wav[128];
 	static struct prog_result r;
@@ -157,6 +161,15 @@ START_TEST(nothing_to_continue)
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_msg(strstr(r.err, "--continue") != NULL && strstr(r.err, "nothing is heard") != NULL,
 		      "%s", r.err);
+	/* A driver that crashed is not run again in the same process. */
+	prog_run(&r, (const char *const[]){ "run", "fixtures/scenarios/plain-0.ini", "--driver",
+					    TEST_PLUGIN_DIR "/crash.so", "--continue", "--out", wav,
+					    NULL },
+		 NULL);
+	ck_assert_msg(r.status == 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	ck_assert_msg(strstr(r.out, "continue: the driver crashed: the machine cannot go on past "
+				    "it") != NULL,
+		      "%s", r.out);
 }
 END_TEST
 

@@ -59,7 +59,8 @@ START_TEST(replays_then_hands_over)
 				? decide_uniform(&cont_alone, SITE_STALL, (uint32_t)(3 + i % 5), 0)
 				: decide_schedule(&cont_alone, (uint32_t)(2 + i % 3),
 						  &(const uint32_t[]){ 2, 0, 1, 3, 4 }[i % 2], 0);
-			ck_assert_msg(got == alone, "strategy %zu decision %llu: %u against %u", s, (unsigned long long)i, got, alone);
+			ck_assert_msg(got == alone, "strategy %zu decision %llu: %u against %u", s,
+				      (unsigned long long)i, got, alone);
 		}
 		ck_assert(!decider_diverged(&rep));
 		ck_assert_uint_eq(rep.recorded.count, RECORDED + AFTER);

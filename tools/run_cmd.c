@@ -193,12 +193,19 @@ static int go_on_past(const struct scenario *sc, const struct decision_log *reco
 		      const struct scenario_outcome *first, struct dac_tap *tap_on,
 		      const struct dac_tap **heard, struct plot_tap *plot, bool plotting, int status)
 {
-	if (status != EXIT_FAILED) {
-		printf("continue: %s\n", status == EXIT_PASS || status == EXIT_LIMIT
-						 ? "the run did not fail: nothing to go on past"
-						 : "the replay is not exact: not continued");
+	if (status == EXIT_PASS || status == EXIT_LIMIT)
+		printf("continue: the run did not fail: nothing to go on past\n");
+	else if (status == EXIT_DIVERGED)
+		printf("continue: the replay is not exact: not continued\n");
+	else if (status == EXIT_FAILED && runs_result_damaged(&first->result))
+		/* Its code was cut off anywhere: nothing more runs in this
+		 * process, and the machine could not go past it anyway. */
+		printf("continue: the driver %s: the machine cannot go on past it\n",
+		       strcmp(first->result.checker, machine_failures[MACHINE_FAIL_DRIVER_HANG].name) == 0
+			       ? "hung"
+			       : "crashed");
+	if (status != EXIT_FAILED || runs_result_damaged(&first->result))
 		return status;
-	}
 	struct ac97_sink sink_on = dac_tap_sink(tap_on);
 	struct scenario_observer watch[1];
 	uint32_t n_watch = 0;
