@@ -18,7 +18,7 @@
  *   device.ENG.civ, .lvi, .piv (wire 5), .picb, .sr (wire 16), .cr
  *                  (wire 8), .run (wire 1: RPBM set and DMA not halted),
  *                  for ENG = pi, po, mc
- *   port.state     string  the pin's KSSTATE (stop, acquire, pause, run)
+ *   port.state     string  the pin's KSSTATE (STOP, ACQUIRE, PAUSE, RUN)
  *   port.mNNN_irpK string  mapping NNN's state (PENDING, ACQUIRED:TAG,
  *                          RELEASED:TAG, REVOKING:TAG, REVOKED:TAG,
  *                          DROPPED), one variable per mapping
