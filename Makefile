@@ -70,7 +70,10 @@ $(BUILD)/miniports/%.o: INCLUDES = $(INC_MINIPORTS)
 $(BUILD)/driver/%.o: INCLUDES = $(INC_DRIVER)
 $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
-PKGS_TOOL := sndfile inih jansson cairo fontconfig
+# libxml-2.0: explore's JUnit report is written with its xmlTextWriter
+# (and the tests read it back with its parser and schema validator).
+# cairo and fontconfig: --plot's picture (tools/plot.c).
+PKGS_TOOL := sndfile inih jansson libdw libxml-2.0 cairo fontconfig
 PKGS_TEST := check
 # SDL2 is built against (its headers) but not linked: tools/listen.c loads it
 # with dlopen only when a command listens, so a run pays nothing for it.

@@ -23,8 +23,16 @@ esac
 # which it brings) is loaded at run time only by commands that listen.
 PACKAGES="build-essential pkg-config check libsdl2-dev libsndfile1-dev libinih-dev libjansson-dev clang"
 
+# libxml2-dev: explore --junit writes JUnit XML with libxml2's writer, and
+# the tests validate it with libxml2's parser.
+PACKAGES="$PACKAGES libxml2-dev"
+
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz).
 PACKAGES="$PACKAGES libclang-rt-dev"
+
+# libdw-dev: elfutils' DWARF reader, which turns the return addresses of a
+# driver's calls into the source lines a failure report names.
+PACKAGES="$PACKAGES libdw-dev"
 
 # parallel: GNU parallel, for the scale-out recipe that make test runs
 # (tests/scale_out_parallel.sh, docs/scale-out.md).

@@ -13,6 +13,9 @@
 
 #include "kernel_backend.h"
 
+_Thread_local const void *kernel_call_site;
+_Thread_local const char *kernel_call_name;
+
 static _Thread_local const struct kernel_backend *bound_ops;
 static _Thread_local void *bound_self;
 
@@ -34,7 +37,7 @@ static const struct kernel_backend *ops(void)
 AC97SIM_NORETURN static void misuse(const char *why, uintptr_t p1)
 {
 	const uintptr_t params[4] = { p1, 0, 0, 0 };
-	ops()->bug_check(bound_self, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, params, why);
+	ops()->bug_check(bound_self, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, params, why, NULL);
 	abort();
 }
 
@@ -52,24 +55,35 @@ static void init_object(struct k_object *k, enum kobject_type type, const char *
 	ops()->object_init(bound_self, k, type, name, routine, context);
 }
 
-KIRQL KeGetCurrentIrql(void) { return ops()->get_irql(bound_self); }
+KIRQL KeGetCurrentIrql(void)
+{
+	KERNEL_NOTE_CALL();
+	return ops()->get_irql(bound_self);
+}
 
 void KeRaiseIrql(KIRQL new_irql, PKIRQL old_irql)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(old_irql);
 	ops()->raise_irql(bound_self, new_irql, old_irql);
 }
 
-void KeLowerIrql(KIRQL new_irql) { ops()->lower_irql(bound_self, new_irql); }
+void KeLowerIrql(KIRQL new_irql)
+{
+	KERNEL_NOTE_CALL();
+	ops()->lower_irql(bound_self, new_irql);
+}
 
 void KeInitializeSpinLockNamed(PKSPIN_LOCK lock, const char *name)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(lock);
 	init_object(&lock->k, KOBJ_SPIN_LOCK, name, NULL, NULL);
 }
 
 void KeAcquireSpinLock(PKSPIN_LOCK lock, PKIRQL old_irql)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(lock);
 	REQUIRE(old_irql);
 	ops()->spin_acquire(bound_self, lock, old_irql, false);
@@ -77,18 +91,21 @@ void KeAcquireSpinLock(PKSPIN_LOCK lock, PKIRQL old_irql)
 
 void KeReleaseSpinLock(PKSPIN_LOCK lock, KIRQL old_irql)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(lock);
 	ops()->spin_release(bound_self, lock, old_irql, false);
 }
 
 void KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK lock)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(lock);
 	ops()->spin_acquire(bound_self, lock, NULL, true);
 }
 
 void KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK lock)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(lock);
 	ops()->spin_release(bound_self, lock, DISPATCH_LEVEL, true);
 }
@@ -96,6 +113,7 @@ void KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK lock)
 NTSTATUS AcConnectInterruptNamed(PKINTERRUPT interrupt, PKSERVICE_ROUTINE isr, PVOID context,
 				 const char *name)
 {
+	KERNEL_NOTE_CALL();
 	if (interrupt == NULL || isr == NULL)
 		return STATUS_INVALID_PARAMETER;
 	init_object(&interrupt->k, KOBJ_INTERRUPT, name, (void *)isr, context);
@@ -104,12 +122,14 @@ NTSTATUS AcConnectInterruptNamed(PKINTERRUPT interrupt, PKSERVICE_ROUTINE isr, P
 
 void AcDisconnectInterrupt(PKINTERRUPT interrupt)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(interrupt);
 	ops()->disconnect_interrupt(bound_self, interrupt);
 }
 
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT interrupt, PKSYNCHRONIZE_ROUTINE routine, PVOID context)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(interrupt);
 	REQUIRE(routine);
 	return ops()->synchronize(bound_self, interrupt, routine, context);
@@ -117,35 +137,41 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT interrupt, PKSYNCHRONIZE_ROUTINE rout
 
 void KeInitializeDpcNamed(PRKDPC dpc, PKDEFERRED_ROUTINE routine, PVOID context, const char *name)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(dpc);
 	init_object(&dpc->k, KOBJ_DPC, name, (void *)routine, context);
 }
 
 BOOLEAN KeInsertQueueDpc(PRKDPC dpc, PVOID arg1, PVOID arg2)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(dpc);
 	return ops()->dpc_insert(bound_self, dpc, arg1, arg2);
 }
 
 BOOLEAN KeRemoveQueueDpc(PRKDPC dpc)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(dpc);
 	return ops()->dpc_remove(bound_self, dpc);
 }
 
 void KeFlushQueuedDpcs(void)
 {
+	KERNEL_NOTE_CALL();
 	ops()->dpc_flush(bound_self);
 }
 
 void KeInitializeTimerNamed(PKTIMER timer, const char *name)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(timer);
 	init_object(&timer->k, KOBJ_TIMER, name, NULL, NULL);
 }
 
 BOOLEAN KeSetTimerEx(PKTIMER timer, LARGE_INTEGER due, LONG period_ms, PKDPC dpc)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(timer);
 	if (period_ms < 0)
 		misuse("KeSetTimerEx: a negative period", (uintptr_t)(intptr_t)period_ms);
@@ -154,17 +180,20 @@ BOOLEAN KeSetTimerEx(PKTIMER timer, LARGE_INTEGER due, LONG period_ms, PKDPC dpc
 
 BOOLEAN KeSetTimer(PKTIMER timer, LARGE_INTEGER due, PKDPC dpc)
 {
+	KERNEL_NOTE_CALL();
 	return KeSetTimerEx(timer, due, 0, dpc);
 }
 
 BOOLEAN KeCancelTimer(PKTIMER timer)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(timer);
 	return ops()->timer_cancel(bound_self, timer);
 }
 
 void KeInitializeEventNamed(PRKEVENT event, EVENT_TYPE type, BOOLEAN state, const char *name)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(event);
 	if (type != NotificationEvent && type != SynchronizationEvent)
 		misuse("KeInitializeEvent: not an EVENT_TYPE", (uintptr_t)type);
@@ -175,6 +204,7 @@ void KeInitializeEventNamed(PRKEVENT event, EVENT_TYPE type, BOOLEAN state, cons
 
 LONG KeSetEvent(PRKEVENT event, KPRIORITY increment, BOOLEAN wait)
 {
+	KERNEL_NOTE_CALL();
 	(void)increment;
 	(void)wait;
 	REQUIRE(event);
@@ -183,17 +213,20 @@ LONG KeSetEvent(PRKEVENT event, KPRIORITY increment, BOOLEAN wait)
 
 LONG KeResetEvent(PRKEVENT event)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(event);
 	return ops()->event_set(bound_self, event, false);
 }
 
 void KeClearEvent(PRKEVENT event)
 {
+	KERNEL_NOTE_CALL();
 	KeResetEvent(event);
 }
 
 LONG KeReadStateEvent(PRKEVENT event)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(event);
 	return ops()->event_state(bound_self, event);
 }
@@ -201,6 +234,7 @@ LONG KeReadStateEvent(PRKEVENT event)
 NTSTATUS KeWaitForSingleObject(PVOID object, KWAIT_REASON reason, KPROCESSOR_MODE mode,
 			       BOOLEAN alertable, PLARGE_INTEGER timeout)
 {
+	KERNEL_NOTE_CALL();
 	(void)reason;
 	(void)mode;
 	(void)alertable;
@@ -213,6 +247,7 @@ NTSTATUS KeWaitForSingleObject(PVOID object, KWAIT_REASON reason, KPROCESSOR_MOD
 
 PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT device)
 {
+	KERNEL_NOTE_CALL();
 	(void)device;
 	return ops()->work_item_alloc(bound_self);
 }
@@ -220,6 +255,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT device)
 void IoQueueWorkItem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine, WORK_QUEUE_TYPE queue,
 		     PVOID context)
 {
+	KERNEL_NOTE_CALL();
 	(void)queue;
 	REQUIRE(item);
 	REQUIRE(routine);
@@ -228,31 +264,48 @@ void IoQueueWorkItem(PIO_WORKITEM item, PIO_WORKITEM_ROUTINE routine, WORK_QUEUE
 
 void IoFreeWorkItem(PIO_WORKITEM item)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(item);
 	ops()->work_item_free(bound_self, item);
 }
 
 UCHAR READ_PORT_UCHAR(PUCHAR port)
 {
+	KERNEL_NOTE_CALL();
 	return (UCHAR)ops()->port_read(bound_self, (uintptr_t)port, 8);
 }
 
 USHORT READ_PORT_USHORT(PUSHORT port)
 {
+	KERNEL_NOTE_CALL();
 	return (USHORT)ops()->port_read(bound_self, (uintptr_t)port, 16);
 }
 
 ULONG READ_PORT_ULONG(PULONG port)
 {
+	KERNEL_NOTE_CALL();
 	return ops()->port_read(bound_self, (uintptr_t)port, 32);
 }
 
-void WRITE_PORT_UCHAR(PUCHAR port, UCHAR v) { ops()->port_write(bound_self, (uintptr_t)port, 8, v); }
-void WRITE_PORT_USHORT(PUSHORT port, USHORT v) { ops()->port_write(bound_self, (uintptr_t)port, 16, v); }
-void WRITE_PORT_ULONG(PULONG port, ULONG v) { ops()->port_write(bound_self, (uintptr_t)port, 32, v); }
+void WRITE_PORT_UCHAR(PUCHAR port, UCHAR v)
+{
+	KERNEL_NOTE_CALL();
+	ops()->port_write(bound_self, (uintptr_t)port, 8, v);
+}
+void WRITE_PORT_USHORT(PUSHORT port, USHORT v)
+{
+	KERNEL_NOTE_CALL();
+	ops()->port_write(bound_self, (uintptr_t)port, 16, v);
+}
+void WRITE_PORT_ULONG(PULONG port, ULONG v)
+{
+	KERNEL_NOTE_CALL();
+	ops()->port_write(bound_self, (uintptr_t)port, 32, v);
+}
 
 PVOID AcAllocateCommonBuffer(ULONG len_bytes, PPHYSICAL_ADDRESS physical)
 {
+	KERNEL_NOTE_CALL();
 	REQUIRE(physical);
 	uint32_t at = 0;
 	void *p = ops()->common_buffer_alloc(bound_self, len_bytes, &at);
@@ -262,23 +315,47 @@ PVOID AcAllocateCommonBuffer(ULONG len_bytes, PPHYSICAL_ADDRESS physical)
 
 void AcFreeCommonBuffer(PVOID virtual_address, ULONG len_bytes)
 {
+	KERNEL_NOTE_CALL();
 	ops()->common_buffer_free(bound_self, virtual_address, len_bytes);
 }
 
-void KeStallExecutionProcessor(ULONG microseconds) { ops()->stall(bound_self, microseconds); }
-ULONGLONG KeQueryInterruptTime(void) { return ops()->interrupt_time_100ns(bound_self); }
-void KeYield(void) { ops()->yield(bound_self); }
+void KeStallExecutionProcessor(ULONG microseconds)
+{
+	KERNEL_NOTE_CALL();
+	ops()->stall(bound_self, microseconds);
+}
+ULONGLONG KeQueryInterruptTime(void)
+{
+	KERNEL_NOTE_CALL();
+	return ops()->interrupt_time_100ns(bound_self);
+}
+void KeYield(void)
+{
+	KERNEL_NOTE_CALL();
+	ops()->yield(bound_self);
+}
 
 AC97SIM_NORETURN void KeBugCheckEx(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3,
 				   ULONG_PTR p4)
 {
+	KERNEL_NOTE_CALL();
 	const uintptr_t params[4] = { p1, p2, p3, p4 };
-	ops()->bug_check(bound_self, code, params, NULL);
+	ops()->bug_check(bound_self, code, params, NULL, NULL);
+	abort();
+}
+
+AC97SIM_NORETURN void AcBugCheck(PCSTR reason, ULONG code, ULONG_PTR p1, ULONG_PTR p2,
+				 ULONG_PTR p3, ULONG_PTR p4)
+{
+	KERNEL_NOTE_CALL();
+	const uintptr_t params[4] = { p1, p2, p3, p4 };
+	ops()->bug_check(bound_self, code, params, NULL, reason);
 	abort();
 }
 
 ULONG DbgPrint(PCSTR format, ...)
 {
+	KERNEL_NOTE_CALL();
 	char text[256];
 	va_list ap;
 	va_start(ap, format);
@@ -290,8 +367,14 @@ ULONG DbgPrint(PCSTR format, ...)
 
 void AcMark(PCSTR window)
 {
+	KERNEL_NOTE_CALL();
 	if (window != NULL)
 		ops()->mark(bound_self, window);
+}
+
+void kernel_port_return(void)
+{
+	ops()->port_return(bound_self);
 }
 
 void kernel_port_call(enum port_call call)

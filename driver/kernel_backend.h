@@ -81,8 +81,10 @@ struct kernel_backend {
 	uint64_t (*interrupt_time_100ns)(void *self);
 	void (*yield)(void *self);
 	/* Must not return. why: the rule broken, when kernel.c found it (a NULL
-	 * object, a bad argument); NULL for the driver's own KeBugCheckEx. */
-	void (*bug_check)(void *self, uint32_t code, const uintptr_t params[4], const char *why);
+	 * object, a bad argument); NULL for the driver's own bug check, whose
+	 * reason (AcBugCheck's words, or NULL for KeBugCheckEx) says why. */
+	void (*bug_check)(void *self, uint32_t code, const uintptr_t params[4], const char *why,
+			  const char *reason);
 	void (*print)(void *self, const char *text);
 	/* A race window reached (AcMark): no scheduling point. */
 	void (*mark)(void *self, const char *window);
@@ -90,6 +92,8 @@ struct kernel_backend {
 	 * into it: a scheduling point, and the place where "spin lock held
 	 * across GetMapping/ReleaseMapping" (Driver Verifier's 0xC4) is caught. */
 	void (*port_call)(void *self, enum port_call call);
+	/* ... and on its return (the driver's call site is its own again). */
+	void (*port_return)(void *self);
 	/* Ends the run: a referee (the port model) saw misuse of a rule.
 	 * Must not return. */
 	void (*fail)(void *self, const char *checker, const struct failure_def *rule,
@@ -109,10 +113,28 @@ void kernel_bind(const struct kernel_backend *ops, void *self);
 
 /* The services for the port model (see the ops above). */
 void kernel_port_call(enum port_call call);
+void kernel_port_return(void);
 AC97SIM_NORETURN void kernel_fail(const char *checker, const struct failure_def *rule,
 				  const char *format, ...) __attribute__((format(printf, 3, 4)));
 AC97SIM_NORETURN void kernel_out_of_memory(const char *what);
 const struct guest_memory *kernel_guest_memory(void);
 void kernel_publish_port(const struct port_event *ev, const void *ref);
+
+/*
+ * Where driver code last called in: kernel.c and the port record, on entry
+ * to each call a driver makes, its return address and the call's name, so
+ * that a report can say which source line each CPU was in (symbolised
+ * later, in the process that ran it: harness/where.h). One host thread
+ * runs a machine's CPUs, so these are per thread; the backend keeps each
+ * CPU's own when it yields, and holds on to a port call's while the port
+ * runs (its own kernel calls are not the driver's).
+ */
+extern _Thread_local const void *kernel_call_site;
+extern _Thread_local const char *kernel_call_name;
+#define KERNEL_NOTE_CALL()                                                \
+	do {                                                              \
+		kernel_call_site = __builtin_return_address(0);           \
+		kernel_call_name = __func__;                              \
+	} while (0)
 
 #endif

@@ -50,6 +50,7 @@
 #include "port.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,8 @@ struct port_stream {
 	uint64_t completions, cancellations;
 	bool available_owed;	/* a GetMapping was refused */
 	uint32_t refusals_left;	/* fault injection: refuse this many more */
-	uint32_t *perm;		/* scattered: the pool in a seeded order */
+	const uint32_t *perm;	/* scattered: the pool in a seeded order (shared) */
+	uint32_t *perm_owned;	/* perm when it is this stream's own copy */
 	uint32_t perm_cursor;
 	uint32_t contig_cursor;	/* contiguous: next-fit over the pool */
 };
@@ -367,9 +369,42 @@ static bool take_contiguous(struct port_stream *s, uint32_t n, uint32_t *out)
 
 /* ---- mappings --------------------------------------------------------------------- */
 
+static uint8_t stream_byte(const struct port_stream_config *cfg, uint64_t o)
+{
+	uint16_t u = (uint16_t)cfg->sample(cfg->sample_ctx, o / 2u);
+	return (uint8_t)((o & 1u) ? u >> 8 : u & 0xFFu);
+}
+
+void port_stream_bytes(const struct port_stream_config *cfg, uint64_t first_byte, uint8_t *dst,
+		       uint64_t n_bytes)
+{
+	if (n_bytes == 0)
+		return;
+	uint64_t o = first_byte, end = first_byte + n_bytes;
+	if (o & 1u)	/* the high byte of a sample split at the start */
+		*dst++ = stream_byte(cfg, o++);
+	uint64_t whole = (end - o) / 2u;
+	if (cfg->samples_le != NULL) {
+		for (uint64_t done = 0; done < whole;) {
+			uint32_t n = whole - done < UINT32_MAX ? (uint32_t)(whole - done) : UINT32_MAX;
+			cfg->samples_le(cfg->sample_ctx, o / 2u + done, dst + 2u * done, n);
+			done += n;
+		}
+	} else {
+		for (uint64_t i = 0; i < whole; i++) {
+			uint16_t u = (uint16_t)cfg->sample(cfg->sample_ctx, o / 2u + i);
+			dst[2u * i] = (uint8_t)(u & 0xFFu);
+			dst[2u * i + 1u] = (uint8_t)(u >> 8);
+		}
+	}
+	o += 2u * whole;
+	dst += 2u * whole;
+	if (o < end)	/* the low byte of a sample split at the end */
+		*dst = stream_byte(cfg, o);
+}
+
 /* Writes the stream's bytes [stream_offset, +len) at physical: render
- * audio from the sample function (16-bit little-endian, byte o of the
- * stream is a byte of sample o / 2, so odd offsets work), capture zeros. */
+ * audio (port_stream_bytes), capture zeros. */
 static void fill_bytes(struct port_stream *s, uint32_t physical, uint64_t stream_offset,
 		       uint32_t len)
 {
@@ -378,17 +413,7 @@ static void fill_bytes(struct port_stream *s, uint32_t physical, uint64_t stream
 		memset(dst, 0, len);
 		return;
 	}
-	uint64_t cached = UINT64_MAX;
-	int16_t v = 0;
-	for (uint32_t j = 0; j < len; j++) {
-		uint64_t o = stream_offset + j;
-		if (o / 2u != cached) {
-			cached = o / 2u;
-			v = s->cfg.sample(s->cfg.sample_ctx, cached);
-		}
-		uint16_t u = (uint16_t)v;
-		dst[j] = (uint8_t)((o & 1u) ? u >> 8 : u & 0xFFu);
-	}
+	port_stream_bytes(&s->cfg, stream_offset, dst, len);
 }
 
 /* Stream offset and size of instance seq of an IRP (DSound: pass
@@ -606,8 +631,8 @@ static uint32_t find_live(struct port_stream *s, MAPPING_TAG tag)
 	return NO_INDEX;
 }
 
-NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
-			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+static NTSTATUS get_mapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			    PVOID *virtual_address, PULONG byte_count, PULONG flags)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_GET_MAPPING);
@@ -707,7 +732,7 @@ static void check_release_order(struct port_stream *s, uint32_t i)
 	}
 }
 
-NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+static NTSTATUS release_mapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
 	MAPPING_TAG tag = mapping_tag_of(tag_pointer);
 	kernel_port_call(PORT_CALL_RELEASE_MAPPING);
@@ -761,7 +786,7 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 
 /* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
  * interrupt's lock (portcls queues its service DPC from there). */
-void PortNotify(PORT_STREAM *ps)
+static void notify(PORT_STREAM *ps)
 {
 	kernel_port_call(PORT_CALL_NOTIFY);
 	struct port_stream *s = stream_of(ps, "Notify");
@@ -967,6 +992,63 @@ static void pool_init(const struct guest_memory *mem)
 			(uint64_t)(POOL_PAGES + 1u) * PAGE_BYTES, false);
 }
 
+/* The pool's pages in the order of a seeded Fisher-Yates shuffle
+ * (splitmix64): the same seed gives the same pages on every host. */
+static void shuffle_pool(uint64_t seed, uint32_t *perm)
+{
+	uint64_t st = seed;
+	for (uint32_t i = 0; i < POOL_PAGES; i++)
+		perm[i] = POOL_FIRST_PAGE + i;
+	for (uint32_t i = POOL_PAGES - 1u; i > 0; i--) {
+		uint32_t j = (uint32_t)(splitmix64(&st) % (i + 1u));
+		uint32_t t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+/* Shuffles made so far, by seed, shared by every stream of the process and
+ * never changed or freed once made: explore creates a stream per run, all
+ * with the scenario's one layout seed, and the shuffle (3,000 pages) cost
+ * more than some runs' scheduling. The lock makes threads safe to share
+ * it; the table is small, and a seed beyond it gets a copy of its own. */
+#define PERM_CACHE_MAX 16u
+static struct {
+	uint64_t seed;
+	const uint32_t *perm;
+} perm_cache[PERM_CACHE_MAX];
+static uint32_t perm_cache_count;
+static pthread_mutex_t perm_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The shuffle of seed: a shared one (*owned NULL), or one made for the
+ * caller to free (*owned set). NULL when out of host memory. */
+static const uint32_t *pool_permutation(uint64_t seed, uint32_t **owned)
+{
+	*owned = NULL;
+	const uint32_t *found = NULL;
+	pthread_mutex_lock(&perm_cache_lock);
+	for (uint32_t i = 0; i < perm_cache_count && found == NULL; i++)
+		if (perm_cache[i].seed == seed)
+			found = perm_cache[i].perm;
+	if (found == NULL && perm_cache_count < PERM_CACHE_MAX) {
+		uint32_t *perm = malloc(POOL_PAGES * sizeof(*perm));
+		if (perm != NULL) {
+			shuffle_pool(seed, perm);
+			perm_cache[perm_cache_count].seed = seed;
+			perm_cache[perm_cache_count].perm = perm;
+			perm_cache_count++;
+			found = perm;
+		}
+	}
+	pthread_mutex_unlock(&perm_cache_lock);
+	if (found != NULL)
+		return found;
+	*owned = malloc(POOL_PAGES * sizeof(**owned));
+	if (*owned != NULL)
+		shuffle_pool(seed, *owned);
+	return *owned;
+}
+
 struct port_stream *port_stream_create(const struct port_stream_config *cfg, const char **why)
 {
 	const char *dummy;
@@ -978,28 +1060,18 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	if (*why != NULL)
 		return NULL;
 	struct port_stream *s = calloc(1, sizeof(*s));
-	uint32_t *perm = calloc(POOL_PAGES, sizeof(*perm));
+	uint32_t *owned = NULL;
+	const uint32_t *perm = s != NULL ? pool_permutation(cfg->layout_seed, &owned) : NULL;
 	if (s == NULL || perm == NULL) {
 		free(s);
-		free(perm);
 		*why = "out of host memory";
 		return NULL;
-	}
-	/* Fisher-Yates over the pool with a seeded splitmix64: the same seed
-	 * gives the same pages on every host. */
-	uint64_t st = cfg->layout_seed;
-	for (uint32_t i = 0; i < POOL_PAGES; i++)
-		perm[i] = POOL_FIRST_PAGE + i;
-	for (uint32_t i = POOL_PAGES - 1u; i > 0; i--) {
-		uint32_t j = (uint32_t)(splitmix64(&st) % (i + 1u));
-		uint32_t t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
 	}
 	s->handle = (struct PORT_STREAM){ PORT_MAGIC, s };
 	s->cfg = *cfg;
 	s->mem = mem;
 	s->perm = perm;
+	s->perm_owned = owned;
 	s->state = KSSTATE_STOP;
 	pool_init(mem);
 	KeInitializeDpc(&s->service_dpc, service_dpc_routine, s);
@@ -1024,7 +1096,7 @@ void port_stream_destroy(struct port_stream *s)
 	}
 	free(s->irps);
 	free(s->maps);
-	free(s->perm);
+	free(s->perm_owned);
 	s->handle.magic = 0;
 	s->handle.owner = NULL;
 	free(s);
@@ -1257,4 +1329,32 @@ KEVENT *port_stream_irp_done_event(struct port_stream *s)
 bool port_stream_finished(const struct port_stream *s)
 {
 	return s != NULL && s->next_offset >= s->cfg.total_bytes && irps_in_state(s, true) == 0;
+}
+
+/* ---- the driver's calls in (wavepci.h) ----------------------------------------- */
+
+/* Each notes where the driver called from and, on return, lets the CPU's
+ * call site move again (kernel_backend.h). */
+NTSTATUS PortGetMapping(PORT_STREAM *ps, PVOID tag_pointer, PPHYSICAL_ADDRESS physical,
+			PVOID *virtual_address, PULONG byte_count, PULONG flags)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = get_mapping(ps, tag_pointer, physical, virtual_address, byte_count, flags);
+	kernel_port_return();
+	return st;
+}
+
+NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = release_mapping(ps, tag_pointer);
+	kernel_port_return();
+	return st;
+}
+
+void PortNotify(PORT_STREAM *ps)
+{
+	KERNEL_NOTE_CALL();
+	notify(ps);
+	kernel_port_return();
 }

@@ -171,6 +171,13 @@ enum port_layout {
 /* Where render audio comes from: sample n (interleaved, stream order) of
  * the stream. A pure function, so checkers can ask for it again. */
 typedef int16_t (*port_sample_fn)(void *ctx, uint64_t sample_index);
+/* The same samples in bulk: samples [first_sample, first_sample +
+ * n_samples) as little-endian int16, 2 bytes each, into dst_le (the form
+ * they take in guest memory and on the link). Exactly what the sample
+ * function gives, without a call per sample: the port writes, and the
+ * audio checker compares, every sample of every run. */
+typedef void (*port_samples_le_fn)(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+				   uint32_t n_samples);
 
 struct port_stream_config {
 	enum port_direction direction;
@@ -183,7 +190,8 @@ struct port_stream_config {
 	uint64_t total_bytes;		/* audio the stream carries in all */
 	uint32_t first_page_offset_bytes;	/* where an IRP starts in its first page */
 	port_sample_fn sample;		/* render content */
-	void *sample_ctx;
+	port_samples_le_fn samples_le;	/* the same in bulk, or NULL (sample is asked) */
+	void *sample_ctx;		/* for both */
 	uint64_t layout_seed;		/* for PORT_PAGES_SCATTERED */
 };
 
@@ -199,6 +207,13 @@ enum port_mapping_state {
 
 /* "ACQUIRED", ... */
 const char *port_mapping_state_name(enum port_mapping_state s);
+
+/* Bytes [first_byte, first_byte + n_bytes) of a render stream as they lie
+ * in its buffers: 16-bit little-endian samples, byte o a byte of sample
+ * o / 2 (so odd offsets work), from cfg's samples_le where it has one,
+ * else from sample, one call a sample. */
+void port_stream_bytes(const struct port_stream_config *cfg, uint64_t first_byte, uint8_t *dst,
+		       uint64_t n_bytes);
 
 struct port_mapping_info {
 	uint32_t index;		/* in stream order, from 0 */

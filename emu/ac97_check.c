@@ -138,6 +138,13 @@ static bool engine_dma_holds(const struct ac97 *dev, const struct bm_engine *e, 
 	      (unsigned long long)e->next_event_tick, (unsigned long long)next);
 	CHECK(next >= now, "%s: next event %llu before now %llu", name, (unsigned long long)next,
 	      (unsigned long long)now);
+	/* Likewise the tick before which an advance has nothing to do. */
+	sim_ticks_t quiet = bm_engine_compute_quiet_until(e);
+	CHECK(e->quiet_until == quiet, "%s: cached quiet until %llu, computed %llu", name,
+	      (unsigned long long)e->quiet_until, (unsigned long long)quiet);
+	CHECK(e->wake_tick == (quiet < next ? quiet : next), "%s: wake tick %llu, not the earlier of %llu and %llu",
+	      name, (unsigned long long)e->wake_tick, (unsigned long long)quiet,
+	      (unsigned long long)next);
 	return true;
 }
 

@@ -81,6 +81,8 @@ void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
 	e->fault_page_last = UINT64_MAX;
 	e->cad = cadence_start(0, 0);
 	e->next_event_tick = SIM_TICKS_NEVER;
+	e->quiet_until = SIM_TICKS_NEVER;
+	e->wake_tick = SIM_TICKS_NEVER;
 }
 
 uint16_t bm_engine_sr(const struct bm_engine *e)
@@ -341,6 +343,7 @@ static void maybe_prefetch(struct ac97 *dev, struct bm_engine *e, sim_ticks_t ti
 	if (e->dma_active && !e->next_cached && e->civ != e->lvi) {
 		e->next = fetch_desc(dev, e, e->piv, tick);
 		e->next_cached = true;
+		e->desc_changes++;
 	}
 }
 
@@ -351,6 +354,7 @@ static void start_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick
 	e->next_cached = false;
 	e->cur_done_samples = 0;
 	e->loaded = true;
+	e->desc_changes++;
 	e->fault_page_last = UINT64_MAX;
 	maybe_prefetch(dev, e, tick);
 }
@@ -359,6 +363,7 @@ static void stop_dma(struct bm_engine *e)
 {
 	e->dma_active = false;
 	e->fill_pending = false;
+	e->desc_changes++;
 }
 
 static void request_transfer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
@@ -381,6 +386,7 @@ static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t
 		e->sr_sticky |= AC97_SR_BCIS;
 	ac97_emit(dev, tick, AC97_EV_BUFFER_DONE, e->id, e->civ, e->cur.len_samples,
 		  "buffer complete");
+	e->desc_changes++;
 	if (e->civ == e->lvi) {
 		e->sr_sticky |= AC97_SR_LVBCI;
 		e->at_end = true;
@@ -666,8 +672,12 @@ static void bulk_input_steady(struct ac97 *dev, struct bm_engine *e, uint64_t m)
 	for (uint64_t done = 0; done < m; done += chunk_frames) {
 		uint64_t n = m - done < chunk_frames ? m - done : chunk_frames;
 		read_source(dev, e, k + done, samples, n);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(dev->scratch, samples, 2 * n * e->channels);	/* already little-endian */
+#else
 		for (uint64_t i = 0; i < n * e->channels; i++)
 			ac97_put_le16(dev->scratch + 2 * i, samples[i]);
+#endif
 		dma_write(dev, e, base + 2 * done * e->channels, dev->scratch,
 			  2 * n * e->channels, &xt);
 	}
@@ -771,14 +781,16 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 
 /* ---- time ------------------------------------------------------------------ */
 
-void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
+bool bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 {
+	if (t < e->quiet_until)
+		return false;	/* no request and no transfer by t (see below) */
 	if (!e->output && !e->dma_active && !dev->bulk_disabled) {
 		/* Halted capture drops what arrives: only the count moves. */
 		assert(!e->fill_pending);
 		e->next_request += requests_by(e, t);
 		bm_engine_reschedule(dev, e);
-		return;
+		return true;
 	}
 	for (;;) {
 		sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
@@ -800,6 +812,7 @@ void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 			serve_input_request(dev, e);
 	}
 	bm_engine_reschedule(dev, e);
+	return true;
 }
 
 /* b is a channel count, 1 or 2: a shift, not a division. */
@@ -843,9 +856,24 @@ sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm
 	return ac97_dma_done_tick(dev, cadence_tick_of(&e->cad, e->next_request + j - 1));
 }
 
+/* The loop of bm_engine_advance does something at t only when a request
+ * (t_req) or a transfer (t_xfer) is due by t, and the halted-capture path
+ * only when a request is (requests_by > 0): before the earlier of the two
+ * it returns having changed nothing, rescheduling included, since its
+ * inputs are the ones the last reschedule saw. */
+sim_ticks_t bm_engine_compute_quiet_until(const struct bm_engine *e)
+{
+	sim_ticks_t t_req = e->cad.rate_hz != 0 ? cadence_tick_of(&e->cad, e->next_request)
+						 : SIM_TICKS_NEVER;
+	sim_ticks_t t_xfer = e->fill_pending ? e->fill_tick : SIM_TICKS_NEVER;
+	return t_req < t_xfer ? t_req : t_xfer;
+}
+
 void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e)
 {
 	e->next_event_tick = bm_engine_compute_next_event(dev, e);
+	e->quiet_until = bm_engine_compute_quiet_until(e);
+	e->wake_tick = e->quiet_until < e->next_event_tick ? e->quiet_until : e->next_event_tick;
 }
 
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
@@ -865,6 +893,7 @@ void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz)
 static void reset_registers(struct bm_engine *e)
 {
 	uint8_t enables = e->cr & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+	e->desc_changes++;
 	e->bdbar = 0;
 	e->civ = e->lvi = e->piv = 0;
 	e->cr = enables;
@@ -883,6 +912,7 @@ static void reset_registers(struct bm_engine *e)
 static void resume_past_end(struct ac97 *dev, struct bm_engine *e)
 {
 	assert(e->at_end && e->civ != e->lvi);
+	e->desc_changes++;
 	e->at_end = false;
 	e->dma_active = true;
 	e->primed = false;
@@ -900,6 +930,7 @@ static void start_dma(struct ac97 *dev, struct bm_engine *e)
 			resume_past_end(dev, e);
 		return;		/* nothing valid past LVI: stays halted */
 	}
+	e->desc_changes++;
 	e->dma_active = true;
 	e->primed = false;
 	if (!e->loaded) {
@@ -918,11 +949,13 @@ void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value
 		ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_BDBAR_WHILE_RUNNING, value,
 				 "BDBAR written while the engine runs");
 	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~7u;
+	e->desc_changes++;
 }
 
 void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 {
 	e->lvi = value & 0x1F;
+	e->desc_changes++;
 	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi)
 		resume_past_end(dev, e);
 	else

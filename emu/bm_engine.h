@@ -66,6 +66,21 @@ struct bm_engine {
 	/* bm_engine_compute_next_event() as of the last change to this engine,
 	 * kept so that the device finds its next event without recomputing. */
 	sim_ticks_t next_event_tick;
+	/* bm_engine_compute_quiet_until() as of the same change: before it,
+	 * bm_engine_advance has nothing to do (no request, no transfer), and
+	 * the machine advances the device at every scheduling step, mostly a
+	 * few ticks inside one AC-link frame. */
+	sim_ticks_t quiet_until;
+	/* The earlier of next_event_tick and quiet_until: before it an advance
+	 * of this engine only moves the clock (ac97_advance_to). */
+	sim_ticks_t wake_tick;
+	/* Counts the changes to what the engine holds of its descriptor list:
+	 * BDBAR, CIV, PIV, LVI, the descriptors it loaded or prefetched, and
+	 * whether DMA runs (each function below that assigns one of them
+	 * counts). An observer that derives something from those (device-
+	 * misuse caches where the descriptors lie and what they must say)
+	 * knows it still holds while this stands still. Never reset. */
+	uint64_t desc_changes;
 };
 
 void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);
@@ -94,14 +109,21 @@ static inline uint16_t bm_engine_irq_status(const struct bm_engine *e)
 	return st;
 }
 
-/* Does every request and DMA transfer due at or before t. */
-void bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t);
+/* Does every request and DMA transfer due at or before t. Returns false
+ * when there was none (t before quiet_until): the engine is unchanged. */
+bool bm_engine_advance(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t);
 
 /* Earliest tick when this engine's registers may change on their own (may
  * be early, never late). Every function here that changes the engine
  * stores it in next_event_tick; tests compare the two after every step. */
 sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm_engine *e);
-/* Recomputes next_event_tick, for changes made from outside (bus stalls). */
+/* The tick of the engine's next link request or DMA transfer, whichever
+ * comes first (SIM_TICKS_NEVER: none): bm_engine_advance to any tick
+ * before it changes nothing. Stored in quiet_until with next_event_tick;
+ * tests compare the two after every step. */
+sim_ticks_t bm_engine_compute_quiet_until(const struct bm_engine *e);
+/* Recomputes next_event_tick and quiet_until, for changes made from
+ * outside (bus stalls). */
 void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e);
 
 /* The converter's rate changed (or the link went up or down) at now. */

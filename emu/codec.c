@@ -517,6 +517,13 @@ void codec_adc_input(const struct codec *c, enum codec_converter conv,
 	if (conv == CODEC_CONV_ADC_MIC) {
 		int32_t g = silent ? 0 : record_gain(reg);
 
+		if (g == GAIN_Q16_ONE || g == 0) {	/* as for PCM in, below */
+			if (g == 0)
+				memset(out, 0, n_frames * sizeof(*out));
+			else if (out != in)
+				memmove(out, in, n_frames * sizeof(*out));
+			return;
+		}
 		for (size_t i = 0; i < n_frames; i++)
 			out[i] = apply_gain(in[i], g);
 		return;
@@ -525,6 +532,18 @@ void codec_adc_input(const struct codec *c, enum codec_converter conv,
 	int32_t g_l = silent ? 0 : record_gain((uint16_t)(reg >> 8));
 	int32_t g_r = silent ? 0 : record_gain(reg);
 
+	/* 0 dB (the reset value) keeps every sample exactly, and a mute or a
+	 * powered-down ADC gives zeros: capture moves every sample it
+	 * records through here. */
+	if (g_l == GAIN_Q16_ONE && g_r == GAIN_Q16_ONE) {
+		if (out != in)
+			memmove(out, in, 2 * n_frames * sizeof(*out));
+		return;
+	}
+	if (g_l == 0 && g_r == 0) {
+		memset(out, 0, 2 * n_frames * sizeof(*out));
+		return;
+	}
 	for (size_t i = 0; i < n_frames; i++) {
 		out[2 * i] = apply_gain(in[2 * i], g_l);
 		out[2 * i + 1] = apply_gain(in[2 * i + 1], g_r);

@@ -60,10 +60,15 @@ int gmem_init(struct gmem *m, uint64_t size_bytes)
 	size_t len = (size_t)pages * GMEM_PAGE_BYTES;
 	void *bytes = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *flags = malloc((size_t)pages);
-	if (bytes == MAP_FAILED || flags == NULL) {
+	uint8_t *dirty = calloc((size_t)pages, 1);
+	uint32_t *dirty_pages = pages <= UINT32_MAX ? malloc((size_t)pages * sizeof(*dirty_pages))
+						    : NULL;
+	if (bytes == MAP_FAILED || flags == NULL || dirty == NULL || dirty_pages == NULL) {
 		if (bytes != MAP_FAILED)
 			munmap(bytes, len);
 		free(flags);
+		free(dirty);
+		free(dirty_pages);
 		return -1;
 	}
 	memset(flags, 1, (size_t)pages);
@@ -71,7 +76,35 @@ int gmem_init(struct gmem *m, uint64_t size_bytes)
 	m->page_mapped = flags;
 	m->size_bytes = pages * GMEM_PAGE_BYTES;
 	m->pages_unmapped = 0;
+	m->page_dirty = dirty;
+	m->dirty_pages = dirty_pages;
+	m->n_dirty = 0;
 	return 0;
+}
+
+/* Lists pages first..last (inside memory) as dirty. */
+static void mark_dirty(struct gmem *m, uint64_t first, uint64_t last)
+{
+	for (uint64_t p = first; p <= last; p++) {
+		if (m->page_dirty[p])
+			continue;
+		m->page_dirty[p] = 1;
+		m->dirty_pages[m->n_dirty++] = (uint32_t)p;
+	}
+}
+
+void gmem_reset(struct gmem *m)
+{
+	if (m->bytes == NULL)
+		return;
+	for (uint64_t i = 0; i < m->n_dirty; i++) {
+		uint64_t p = m->dirty_pages[i];
+		memset(m->bytes + p * GMEM_PAGE_BYTES, 0, GMEM_PAGE_BYTES);
+		m->page_dirty[p] = 0;
+	}
+	m->n_dirty = 0;
+	memset(m->page_mapped, 1, (size_t)(m->size_bytes / GMEM_PAGE_BYTES));
+	m->pages_unmapped = 0;
 }
 
 void gmem_free(struct gmem *m)
@@ -79,6 +112,8 @@ void gmem_free(struct gmem *m)
 	if (m->bytes != NULL)
 		munmap(m->bytes, (size_t)m->size_bytes);
 	free(m->page_mapped);
+	free(m->page_dirty);
+	free(m->dirty_pages);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -89,16 +124,30 @@ void gmem_set_mapped(struct gmem *m, uint64_t addr, uint64_t len, bool mapped)
 		return;
 	uint64_t first = page_index(addr);
 	uint64_t last = page_index(addr + (inside_bytes - 1));	/* < size: no wrap */
-	uint8_t want = mapped ? 1 : 0;
-	for (uint64_t p = first; p <= last; p++) {
-		if (m->page_mapped[p] == want)
-			continue;
-		m->page_mapped[p] = want;
-		if (mapped)
-			m->pages_unmapped--;
-		else
-			m->pages_unmapped++;
+	uint64_t pages = last - first + 1;
+	/* Count the pages mapped in the range, eight flags (0 or 1 each) a
+	 * word: a port maps or unmaps its whole pool (thousands of pages)
+	 * for every run. */
+	const uint8_t *flags = m->page_mapped + first;
+	uint64_t mapped_before = 0, p = 0;
+	if (m->pages_unmapped == 0) {	/* all mapped (a reset memory): nothing to count */
+		mapped_before = pages;
+		p = pages;
 	}
+	for (; p + 8 <= pages; p += 8) {
+		uint64_t w;
+		memcpy(&w, flags + p, sizeof(w));
+		mapped_before += (w * UINT64_C(0x0101010101010101)) >> 56;	/* byte sum */
+	}
+	for (; p < pages; p++)
+		mapped_before += flags[p];
+	memset(m->page_mapped + first, mapped ? 1 : 0, (size_t)pages);
+	if (mapped)
+		mark_dirty(m, first, last);
+	if (mapped)
+		m->pages_unmapped -= pages - mapped_before;
+	else
+		m->pages_unmapped += mapped_before;
 	assert(m->pages_unmapped <= m->size_bytes / GMEM_PAGE_BYTES);
 }
 
@@ -195,9 +244,10 @@ uint64_t gmem_write(struct gmem *m, uint64_t addr, const void *src, uint64_t len
 	while (done_bytes < inside_bytes) {
 		uint64_t at = addr + done_bytes;
 		uint64_t run_bytes = same_state_run(m, at, inside_bytes - done_bytes);
-		if (m->page_mapped[page_index(at)])
+		if (m->page_mapped[page_index(at)]) {
 			memcpy(m->bytes + at, in + done_bytes, (size_t)run_bytes);
-		else if (fault == GMEM_NO_FAULT)
+			mark_dirty(m, page_index(at), page_index(at + run_bytes - 1));
+		} else if (fault == GMEM_NO_FAULT)
 			fault = at;
 		done_bytes += run_bytes;
 	}

@@ -24,15 +24,21 @@ void bus_seal(struct bus *b)
 {
 	memset(b->n_order, 0, sizeof(b->n_order));
 	b->wanted = 0;
-	for (unsigned k = 0; k < EV_KIND_COUNT; k++) {
-		for (unsigned p = 0; p < BUS_PHASE_COUNT; p++) {
-			for (unsigned i = 0; i < b->n_subs; i++) {
-				const struct bus_subscriber *s = &b->subs[i];
-				if (s->phase != p || !(s->kinds & EV_BIT(k)))
-					continue;
+	const uint64_t every_kind = UINT64_MAX >> (64 - EV_KIND_COUNT);
+	/* Each kind's list in (phase, subscription) order: phases outermost,
+	 * then each subscriber appended to the lists of the kinds it reads
+	 * (a bus is sealed for every run: no pass over kinds it does not). */
+	for (unsigned p = 0; p < BUS_PHASE_COUNT; p++) {
+		for (unsigned i = 0; i < b->n_subs; i++) {
+			const struct bus_subscriber *s = &b->subs[i];
+			if (s->phase != p)
+				continue;
+			for (uint64_t kinds = s->kinds & every_kind; kinds != 0;
+			     kinds &= kinds - 1) {
+				unsigned k = (unsigned)__builtin_ctzll(kinds);
 				b->order[k][b->n_order[k]++] = (uint8_t)i;
-				b->wanted |= EV_BIT(k);
 			}
+			b->wanted |= s->kinds & every_kind;
 		}
 	}
 	b->sealed = true;

@@ -81,12 +81,6 @@ const char *checker_name_at(unsigned i)
 	return NULL;
 }
 
-static void deliver(void *ctx, const struct sim_event *ev)
-{
-	const struct attached *a = ctx;
-	a->def->on_event(a->state, ev);
-}
-
 struct checkers *checkers_attach(struct machine *m, struct port_stream *ps,
 				 const struct port_stream_config *scfg,
 				 const struct checker_config *cfg, const char **why)
@@ -134,7 +128,10 @@ struct checkers *checkers_attach(struct machine *m, struct port_stream *ps,
 		}
 		c->n_on++;
 		const char *no = d->attach != NULL ? d->attach(a->state, &c->env) : NULL;
-		if (no == NULL && bus_subscribe(machine_bus(m), BUS_CHECK, d->events, deliver, a) != 0)
+		/* on_event is a bus_fn: the bus calls it with the state, no
+		 * wrapper between (a call saved per checker and event). */
+		if (no == NULL &&
+		    bus_subscribe(machine_bus(m), BUS_CHECK, d->events, d->on_event, a->state) != 0)
 			no = "checkers: too many subscribers on the run's event stream";
 		if (no != NULL) {
 			checkers_detach_free(c);
@@ -169,7 +166,9 @@ void checkers_capture_pattern(void *ctx, enum ac97_engine_id engine, uint64_t fi
 {
 	(void)ctx;
 	(void)engine;
-	for (uint64_t f = 0; f < n_frames; f++)
-		for (uint32_t ch = 0; ch < channels; ch++)
-			dst[f * channels + ch] = (int16_t)(uint16_t)((first_frame + f) * channels + ch);
+	/* Frame f's channel ch is position (first_frame + f) * channels + ch:
+	 * one count over the samples. */
+	uint64_t first = first_frame * channels, n = n_frames * channels;
+	for (uint64_t i = 0; i < n; i++)
+		dst[i] = (int16_t)(uint16_t)(first + i);
 }

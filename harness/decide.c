@@ -279,12 +279,10 @@ static void delay_set_of_rank(struct decider *d, uint64_t rank)
 	}
 }
 
-/* The deterministic scheduler and its delays: the option of the agent
- * chosen last, else of the next agent after it (wrapping), skipped past by
- * one option per delay on this choice point. */
-static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, const uint32_t *agent)
+/* The default scheduler: the option of the agent chosen last, else of the
+ * next agent after it (wrapping). */
+static uint32_t default_option(const struct decider *d, uint32_t n, const uint32_t *agent)
 {
-	uint64_t point = d->choice_point++;
 	uint32_t def = n;	/* none yet */
 	for (uint32_t i = 0; i < n; i++)
 		if (agent[i] == d->last_agent)
@@ -297,24 +295,29 @@ static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, const uint32
 		for (uint32_t i = 0; i < n; i++)
 			if (def == n || agent[i] < agent[def])
 				def = i;
-	/* A delay skips to the machine's next option (its order is part of
-	 * the build, like everything a seed names). */
+	return def;
+}
+
+/* The default scheduler's option, skipped past by one option per delay on
+ * this choice point (to the machine's next option: its order is part of
+ * the build, like everything a seed names). */
+static uint32_t delay_bounded_choose(struct decider *d, uint32_t n, uint32_t def)
+{
+	uint64_t point = d->choice_point++;
 	uint32_t skip = 0;
 	while (d->next_delay < d->delays && d->delay_point[d->next_delay] == point) {
 		skip++;
 		d->next_delay++;
 	}
-	uint32_t choice = (def + skip) % n;
-	d->last_agent = agent[choice];
-	return choice;
+	return (def + skip) % n;
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
-/* A strategy's own state, from its seed: the PRNG, PCT's change points,
- * the delay-bounded delays. */
-static void strategy_start(struct decider *d, const struct strategy *s, uint64_t seed)
+void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
 {
+	memset(d, 0, sizeof(*d));
+	d->record = true;
 	d->strategy = *s;
 	d->seed = seed;
 	uint64_t x = seed;
@@ -336,43 +339,32 @@ static void strategy_start(struct decider *d, const struct strategy *s, uint64_t
 		delay_set_of_rank(d, seed);
 }
 
-void decider_init(struct decider *d, const struct strategy *s, uint64_t seed)
-{
-	memset(d, 0, sizeof(*d));
-	d->record = true;
-	d->handed_over_step = UINT64_MAX;
-	strategy_start(d, s, seed);
-}
-
 void decider_init_replay(struct decider *d, const struct decision_log *recorded)
 {
 	memset(d, 0, sizeof(*d));
 	d->record = true;
-	d->handed_over_step = UINT64_MAX;
 	d->strategy.kind = STRATEGY_REPLAY;
 	d->replay = recorded;
+	d->replay_until = UINT64_MAX;
 }
 
-void decider_init_replay_then(struct decider *d, const struct decision_log *recorded,
-			      const struct strategy *s, uint64_t seed)
+void decider_init_fork(struct decider *d, const struct decision_log *recorded, uint64_t fork_step,
+		       const struct strategy *s, uint64_t seed)
 {
-	decider_init_replay(d, recorded);
-	/* A continuation that is itself a replay would diverge at once. */
-	assert(s->kind != STRATEGY_REPLAY);
-	d->then_set = true;
-	d->then_strategy = *s;
-	d->then_seed = seed;
+	decider_init(d, s, seed);
+	d->replay = recorded;
+	d->replay_until = fork_step;
 }
 
-/* A replay that goes on hands over once its recording is used up: the
- * decision about to be made is the first of the continuation's. */
-static void hand_over_if_done(struct decider *d)
+void decider_init_follow(struct decider *d, const struct decision_log *recorded)
 {
-	if (!d->then_set || d->strategy.kind != STRATEGY_REPLAY || d->divergence.diverged ||
-	    d->step < d->replay->count)
-		return;
-	strategy_start(d, &d->then_strategy, d->then_seed);
-	d->handed_over_step = d->step;
+	/* Past the recording, the enumeration's schedule without delays:
+	 * the default scheduler, and every other choice its first option. */
+	struct strategy plain = { .kind = STRATEGY_DELAY_BOUNDED, .choice_points = 1 };
+	decider_init(d, &plain, 0);
+	d->replay = recorded;
+	d->replay_until = UINT64_MAX;
+	d->follow = true;
 }
 
 void decider_free(struct decider *d)
@@ -423,6 +415,26 @@ static uint32_t replay_choice(struct decider *d, struct decision *now)
 	return rec->choice;
 }
 
+/* The next recorded decision of site a followed trace has, or NULL (past
+ * the site's last, marked to take the default, or the default when it was
+ * recorded: only departures are followed, so one taken back does not make
+ * the decisions after it depart from the new default in its stead). */
+static const struct decision *followed(struct decider *d, enum decide_site site)
+{
+	size_t *next = &d->follow_next[(unsigned)site < SITE_COUNT ? site : 0];
+	while (*next < d->replay->count && d->replay->items[*next].site != site)
+		(*next)++;
+	if (*next >= d->replay->count)
+		return NULL;
+	const struct decision *rec = &d->replay->items[(*next)++];
+	return rec->take_default || !rec->departs ? NULL : rec;
+}
+
+static bool replaying(const struct decider *d)
+{
+	return d->replay != NULL && d->step < d->replay_until;
+}
+
 static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 {
 	now->choice = choice;
@@ -442,14 +454,22 @@ static uint32_t finish(struct decider *d, struct decision *now, uint32_t choice)
 uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash)
 {
 	assert(n >= 1);
-	hand_over_if_done(d);
 	struct decision now = { .step = d->step, .site = site, .n_options = n,
 				.evlog_hash = evlog_hash };
-	if (d->strategy.kind == STRATEGY_REPLAY)
-		return finish(d, &now, replay_choice(d, &now));
-	if (d->strategy.kind == STRATEGY_DELAY_BOUNDED)
-		return finish(d, &now, 0);	/* one timing: see the header */
-	return finish(d, &now, uniform_below(d, n));
+	uint32_t c;
+	if (replaying(d) && d->follow) {
+		const struct decision *rec = followed(d, site);
+		c = rec != NULL && rec->chosen < n ? rec->chosen : 0;
+	} else if (replaying(d)) {
+		c = replay_choice(d, &now);
+	} else if (d->strategy.kind == STRATEGY_DELAY_BOUNDED) {
+		c = 0;	/* one timing: see the header */
+	} else {
+		c = uniform_below(d, n);
+	}
+	now.chosen = c;
+	now.departs = c != 0;
+	return finish(d, &now, c);
 }
 
 static uint32_t pct_priority_of(struct decider *d, uint32_t agent)
@@ -507,18 +527,36 @@ static uint32_t pos_choose(struct decider *d, uint32_t n, const uint32_t *agent)
 }
 
 uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
-			 uint64_t evlog_hash)
+			 const uint32_t *option_id, uint64_t evlog_hash)
 {
 	assert(n >= 1);
-	hand_over_if_done(d);
 	struct decision now = { .step = d->step, .site = SITE_SCHEDULE, .n_options = n,
 				.evlog_hash = evlog_hash };
-	switch (d->strategy.kind) {
-	case STRATEGY_REPLAY: return finish(d, &now, replay_choice(d, &now));
-	case STRATEGY_PCT: return finish(d, &now, pct_choose(d, n, agent));
-	case STRATEGY_POS: return finish(d, &now, pos_choose(d, n, agent));
-	case STRATEGY_DELAY_BOUNDED: return finish(d, &now, delay_bounded_choose(d, n, agent));
-	case STRATEGY_RANDOM: break;
+	uint32_t def = default_option(d, n, agent);
+	uint32_t c = 0;
+	if (replaying(d) && d->follow) {
+		const struct decision *rec = followed(d, SITE_SCHEDULE);
+		c = def;
+		for (uint32_t i = 0; rec != NULL && i < n; i++)
+			if (option_id[i] == rec->chosen)
+				c = i;
+	} else if (replaying(d)) {
+		c = replay_choice(d, &now);
+		const struct decision *rec =
+			now.step < d->replay->count ? &d->replay->items[now.step] : NULL;
+		if (rec != NULL && !d->divergence.diverged && rec->chosen != option_id[c])
+			diverge(d, &now, "the recorded option is another");
+	} else {
+		switch (d->strategy.kind) {
+		case STRATEGY_PCT: c = pct_choose(d, n, agent); break;
+		case STRATEGY_POS: c = pos_choose(d, n, agent); break;
+		case STRATEGY_DELAY_BOUNDED: c = delay_bounded_choose(d, n, def); break;
+		case STRATEGY_RANDOM:
+		case STRATEGY_REPLAY: c = uniform_below(d, n); break;
+		}
 	}
-	return finish(d, &now, uniform_below(d, n));
+	now.chosen = option_id[c];
+	now.departs = c != def;
+	d->last_agent = agent[c];
+	return finish(d, &now, c);
 }

@@ -99,12 +99,21 @@ int strategy_parse(const char *text, struct strategy *s, const char **why);
 
 /* One recorded decision. evlog_hash is the event log's hash just before the
  * decision, so a replay notices a run that took another path even where
- * the decisions still line up. */
+ * the decisions still line up. `chosen` says what was chosen in terms
+ * that do not depend on the other options: a scheduling choice's option
+ * id (decide_schedule), any other choice its value; a trace followed
+ * after an edit (decider_init_follow) goes by it, not by the index.
+ * departs (not in traces) is whether the choice was not the default one:
+ * the scheduler's (the agent that ran last keeps running, see
+ * delay-bounded below) or, for any other site, the first option. */
 struct decision {
 	uint64_t step;
 	enum decide_site site;
 	uint32_t n_options;
 	uint32_t choice;
+	uint32_t chosen;
+	bool departs;
+	bool take_default;	/* followed: ignore this one, take the default */
 	uint64_t evlog_hash;
 };
 
@@ -143,46 +152,67 @@ struct decider {
 	uint64_t pct_change_step[PCT_DEPTH_MAX];	/* k_1..k_(d-1), in draw order */
 	uint64_t pct_sched_steps;	/* scheduling choices made so far */
 	/* Delay-bounded state: the delays' choice points, ascending (one point
-	 * may repeat: skip two options there), the next one to apply, the
-	 * choice points passed and the agent chosen at the last one. */
+	 * may repeat: skip two options there), the next one to apply, and
+	 * the choice points passed. */
 	uint64_t delay_point[DELAY_BOUND_MAX];
 	uint32_t delays, next_delay;
 	uint64_t choice_point;
+	/* The agent chosen at the last scheduling choice: the default
+	 * scheduler's (and the delay-bounded enumeration's) state. */
 	uint32_t last_agent;
-	/* Replay source (STRATEGY_REPLAY). */
+	/* Replay source: decisions before step replay_until come from it,
+	 * strictly (a different site, option count, option or event-log
+	 * hash diverges) or, when follow, by what was chosen, the default
+	 * where that is not on offer or marked take_default, and past its
+	 * end. From replay_until on, the strategy decides. */
 	const struct decision_log *replay;
+	uint64_t replay_until;
+	bool follow;
+	/* Following: where the next recorded decision of each site is looked
+	 * for. A site's decisions are followed in their order, so a choice
+	 * that changes how many decisions another site makes (fewer swarm
+	 * faults drawn) does not shift the meaning of the rest. */
+	size_t follow_next[SITE_COUNT];
 	struct divergence divergence;
-	/* A replay that goes on (decider_init_replay_then): the strategy and
-	 * seed it hands over to when the recording ends, and the decision
-	 * (step) at which it did, or UINT64_MAX while it has not. */
-	bool then_set;
-	struct strategy then_strategy;
-	uint64_t then_seed;
-	uint64_t handed_over_step;
+};
+
+/* How a run uses a recording: replays it exactly, follows it (an edited
+ * or shrunk trace), or replays its first fork_step decisions and decides
+ * the rest under the run's own strategy and seed. */
+enum replay_mode { REPLAY_EXACT, REPLAY_FOLLOW, REPLAY_FORK };
+struct replay_plan {
+	const struct decision_log *log;
+	enum replay_mode mode;
+	uint64_t fork_step;
 };
 
 /* A decider for one run, recording its decisions. A seed fans out into the
  * PRNG with splitmix64. */
 void decider_init(struct decider *d, const struct strategy *s, uint64_t seed);
+/* Replays recorded exactly (any difference diverges). */
 void decider_init_replay(struct decider *d, const struct decision_log *recorded);
-/* A replay that does not end with its recording: each recorded decision is
- * replayed and checked as decider_init_replay does, and the first decision
- * past the last recorded one, instead of diverging, hands over to strategy
- * s with seed, initialised then as decider_init would (its PRNG, PCT's
- * change points, the delay-bounded rank), which decides from there on.
- * What a run does after its recording is so a pure function of the
- * recording, s and seed (replay --continue). */
-void decider_init_replay_then(struct decider *d, const struct decision_log *recorded,
-			      const struct strategy *s, uint64_t seed);
+/* Replays the first fork_step decisions of recorded exactly, then decides
+ * under strategy s from seed (another future from that moment). */
+void decider_init_fork(struct decider *d, const struct decision_log *recorded, uint64_t fork_step,
+		       const struct strategy *s, uint64_t seed);
+/* Follows recorded's departures (a run's decisions as recorded, with their
+ * departs flags): each site's decisions in their order; a departure by
+ * what it chose, unless that is not on offer or it is marked take_default;
+ * everything else, and past a site's last, the default. Never diverges. */
+void decider_init_follow(struct decider *d, const struct decision_log *recorded);
 void decider_free(struct decider *d);
 
 /* A uniform choice in [0, n) that is not about scheduling. n >= 1. */
 uint32_t decide_uniform(struct decider *d, enum decide_site site, uint32_t n, uint64_t evlog_hash);
 
 /* A scheduling choice among n options; agent[i] names who would run if
- * option i is chosen (PCT ranks options by their agent's priority). */
+ * option i is chosen (PCT ranks options by their agent's priority), and
+ * option_id[i] what option i is, the same whatever else is on offer (the
+ * machine: a CPU's number, plus DECIDE_OPTION_INTERRUPT when the option is
+ * to take the interrupt on it). */
+#define DECIDE_OPTION_INTERRUPT 256u
 uint32_t decide_schedule(struct decider *d, uint32_t n, const uint32_t *agent,
-			 uint64_t evlog_hash);
+			 const uint32_t *option_id, uint64_t evlog_hash);
 
 /* True once a replay has diverged; the run should stop and report. */
 static inline bool decider_diverged(const struct decider *d)

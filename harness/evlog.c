@@ -15,23 +15,38 @@ const char *const kcall_names[KC_COUNT] = {
 #undef KCALL_NAME
 };
 
-static const struct {
-	const char *name;
-	unsigned flags;
-} kinds[EV_KIND_COUNT] = {
-#define KIND_ROW(id, name, flags) [EV_##id] = { name, flags },
-	SIM_EVENT_KINDS(KIND_ROW)
-#undef KIND_ROW
+static const char *const kind_names[EV_KIND_COUNT] = {
+#define KIND_NAME(id, name, flags) [EV_##id] = name,
+	SIM_EVENT_KINDS(KIND_NAME)
+#undef KIND_NAME
 };
 
 const char *event_kind_name(enum sim_event_kind kind)
 {
-	return (unsigned)kind < EV_KIND_COUNT ? kinds[kind].name : "?";
+	return (unsigned)kind < EV_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-bool event_kind_logged(enum sim_event_kind kind)
+
+/* Little-endian whatever the host, so the hash is too. */
+static uint64_t le64_at(const char *p, size_t n)
 {
-	return (unsigned)kind < EV_KIND_COUNT && (kinds[kind].flags & EVF_LOGGED) != 0;
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	return w;
+}
+
+uint64_t evlog_mix_text(uint64_t h, const char *text)
+{
+	size_t len = strlen(text), at = 0;
+	for (; len - at >= 16; at += 16)
+		h = evlog_mix(h, le64_at(text + at, 8), le64_at(text + at + 8, 8));
+	size_t left = len - at;
+	uint64_t a = le64_at(text + at, left < 8 ? left : 8);
+	uint64_t b = left > 8 ? le64_at(text + at + 8, left - 8) : 0;
+	/* The length last, so that "a" and "a\0" (zero-padded alike) differ. */
+	h = evlog_mix(h, a, b);
+	return evlog_mix(h, (uint64_t)len, 0);
 }
 
 static const char header[] =
@@ -48,11 +63,6 @@ void evlog_init(struct evlog *log, FILE *text)
 	log->text = text;
 	if (text != NULL)
 		fputs(header, text);
-}
-
-static inline uint64_t mix(uint64_t h, uint64_t word)
-{
-	return (h ^ word) * FNV1A64_PRIME;
 }
 
 static const char *object(const struct evlog *log, uint32_t id, char *buf, size_t len)
@@ -284,19 +294,8 @@ void evlog_describe(const struct evlog *log, const struct sim_event *ev, char *b
 	snprintf(buf, len, "%s", event_kind_name((enum sim_event_kind)ev->kind));
 }
 
-void evlog_add(struct evlog *log, const struct sim_event *ev)
+void evlog_write_text(const struct evlog *log, const struct sim_event *ev)
 {
-	uint64_t h = log->hash;
-	h = mix(h, (uint64_t)ev->kind | (uint64_t)(uint16_t)ev->cpu << 16);
-	h = mix(h, ev->tick);
-	for (int i = 0; i < 6; i++)
-		h = mix(h, ev->u.words[i]);
-	if (ev->text != NULL)
-		h = fnv1a64(h, ev->text, strlen(ev->text));
-	log->hash = h;
-	log->count++;
-	if (log->text == NULL)
-		return;
 	char details[512];
 	evlog_describe(log, ev, details, sizeof(details));
 	char cpu[16];	/* "cpu" and any int: no truncation to warn of */

@@ -18,7 +18,9 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +131,12 @@ struct cpu {
 	const char *task;		/* the passive call it runs, or NULL */
 	sim_ticks_t stalled_until;	/* fault injection: runs nothing before */
 	sim_ticks_t delayed_until;	/* a delay (timing.h): its own code waits till then */
+	sim_ticks_t runs_from;		/* the later of the two: one compare a step */
+	/* Where its driver code last called in (kernel_backend.h), kept
+	 * while a port call runs. */
+	const void *call_site;
+	const char *call_name;
+	bool in_port_call;
 };
 
 struct task {
@@ -156,7 +164,10 @@ struct machine {
 	struct evlog evlog;
 	struct bus bus;
 	struct fiber main_fiber;
-	struct cpu cpu[MACHINE_CPUS_MAX];
+	/* The machine's parts that a run may not use, or uses n_cpus of, are
+	 * allocated as needed: a machine is made for every run and calloc
+	 * clears all it is given (a 32 KiB struct was a cost of its own). */
+	struct cpu *cpu;		/* n_cpus of them */
 	int current;
 	bool running;
 	bool finished;
@@ -176,9 +187,14 @@ struct machine {
 	uint32_t unclaimed_in_a_row;
 	KTIMER *timers[TIMERS_MAX];
 	uint32_t timer_count;
+	/* When the first of them fires (SIM_TICKS_NEVER: none), kept by
+	 * timers_changed: time is caught up at every step, mostly with no
+	 * timer due. */
+	sim_ticks_t timers_next_fire_tick;
 	uint32_t next_object_id;
-	const char *object_names[OBJECTS_NAMED_MAX];	/* by id, for logs and reports */
-	IO_WORKITEM work_items[WORK_ITEMS_MAX];
+	const char **object_names;	/* by id, for logs and reports (object_names_cap) */
+	uint32_t object_names_cap;
+	IO_WORKITEM *work_items;	/* WORK_ITEMS_MAX, from the first allocation */
 	uint32_t common_next;
 	sim_ticks_t irq_held_until;	/* fault injection: no delivery before */
 	sim_ticks_t check_at_tick;	/* machine_check_at; 0: none */
@@ -226,7 +242,7 @@ void machine_config_default(struct machine_config *cfg)
 
 static struct cpu *cur(struct machine *m)
 {
-	assert(m->current >= 0 && (uint32_t)m->current < m->cfg.n_cpus);
+	assert((uint32_t)m->current < m->cfg.n_cpus);	/* -1 (none) wraps to too large */
 	return &m->cpu[m->current];
 }
 
@@ -248,14 +264,34 @@ void machine_publish(struct machine *m, struct sim_event *ev)
 	publish_at(m, ev, m->now, m->running ? m->current : -1);
 }
 
+/* Publishes an event of kind with payload u and no text, now, on the
+ * current CPU. The kernel's calls, register accesses and the scheduling
+ * decisions (one or two a step) are events that only the log reads in a
+ * search: then, without a text log, they are hashed from their fields and
+ * not built (evlog_hash_fields: the hash publishing would give). */
+static void publish_payload(struct machine *m, enum sim_event_kind kind,
+			    const union sim_event_payload *u)
+{
+	int cpu = m->running ? m->current : -1;
+	if (!bus_wants(&m->bus, kind) && m->evlog.text == NULL) {
+		if (event_kind_logged(kind))
+			evlog_hash_fields(&m->evlog, (uint16_t)kind, (int16_t)cpu, m->now, u->words,
+					  NULL);
+		return;
+	}
+	struct sim_event ev;
+	event_init(&ev, kind);
+	ev.u = *u;
+	publish_at(m, &ev, m->now, cpu);
+}
+
 /* The common case: a kernel call with an object and two arguments. */
 static void publish_kcall(struct machine *m, enum kcall call, const struct det_object *o,
 			  uint64_t arg0, uint64_t arg1)
 {
-	struct sim_event ev;
-	event_init(&ev, EV_KCALL);
-	ev.u.kcall = (struct ev_kcall){ call, o != NULL ? o->id : 0, arg0, arg1 };
-	machine_publish(m, &ev);
+	union sim_event_payload u = { .words = { 0 } };
+	u.kcall = (struct ev_kcall){ call, o != NULL ? o->id : 0, arg0, arg1 };
+	publish_payload(m, EV_KCALL, &u);
 }
 
 void machine_note(struct machine *m, const char *text)
@@ -277,7 +313,7 @@ static void publish_fault(struct machine *m, enum fault_kind kind, uint32_t arg,
 static const char *object_name(void *ctx, uint32_t id)
 {
 	const struct machine *m = ctx;
-	return id < OBJECTS_NAMED_MAX ? m->object_names[id] : NULL;
+	return id < m->object_names_cap ? m->object_names[id] : NULL;
 }
 
 /* "&s->lock (#16)" */
@@ -330,6 +366,14 @@ AC97SIM_NORETURN static void end_run(struct machine *m, enum run_verdict verdict
 	snprintf(r->message, sizeof(r->message), "%s", message ? message : "");
 	r->steps = m->steps;
 	r->end_tick = m->now;
+	if (m->current >= 0 && !cur(m)->in_port_call) {
+		cur(m)->call_site = kernel_call_site;
+		cur(m)->call_name = kernel_call_name;
+	}
+	r->n_cpus = m->cfg.n_cpus;
+	r->failed_cpu = m->current;
+	for (uint32_t i = 0; i < m->cfg.n_cpus; i++)
+		r->where[i] = (struct run_where){ m->cpu[i].call_site, m->cpu[i].call_name };
 	if (verdict == RUN_FAIL) {
 		struct sim_event ev;
 		event_init(&ev, EV_FAILURE);
@@ -415,10 +459,24 @@ static sim_ticks_t timer_fire_tick(const struct machine *m, const struct det_obj
 	return timing_timer_fires(&m->timing, t->u.timer.due_ticks);
 }
 
+/* After a timer was set, cancelled, fired or re-armed. */
+static void timers_changed(struct machine *m)
+{
+	sim_ticks_t next = SIM_TICKS_NEVER;
+	for (uint32_t i = 0; i < m->timer_count; i++) {
+		sim_ticks_t fires = timer_fire_tick(m, det(&m->timers[i]->k));
+		if (fires < next)
+			next = fires;
+	}
+	m->timers_next_fire_tick = next;
+}
+
 /* Timers due at or before now fire in (firing tick, id) order; a periodic
  * one is re-armed a period later, a one-shot one is cleared. */
 static void fire_timers(struct machine *m)
 {
+	if (m->now < m->timers_next_fire_tick)
+		return;
 	for (;;) {
 		int best = -1;
 		for (uint32_t i = 0; i < m->timer_count; i++) {
@@ -432,7 +490,7 @@ static void fire_timers(struct machine *m)
 				best = (int)i;
 		}
 		if (best < 0)
-			return;
+			break;
 		struct det_object *t = det(&m->timers[best]->k);
 		struct sim_event ev;
 		event_init(&ev, EV_TIMER);
@@ -452,10 +510,11 @@ static void fire_timers(struct machine *m)
 			queue_dpc_on(m, &m->cpu[c], dpc);
 		}
 	}
+	timers_changed(m);
 }
 
 /* Simulated time reaches m->now: the device and the timers catch up. */
-static void catch_up(struct machine *m)
+static inline void catch_up(struct machine *m)
 {
 	ac97_advance_to(&m->dev, m->now);
 	fire_timers(m);
@@ -477,7 +536,7 @@ AC97SIM_NORETURN static void end_at_limit(struct machine *m, enum limit_kind whi
 		"simulated time limit reached");
 }
 
-static void charge(struct machine *m, sim_ticks_t cost)
+static inline void charge(struct machine *m, sim_ticks_t cost)
 {
 	m->now += cost;
 	if (m->now > m->cfg.max_ticks)
@@ -502,6 +561,14 @@ static bool event_signalled(KEVENT *e)
 	return det(&e->k)->u.event.signalled;
 }
 
+/* After stalled_until or delayed_until changed (a delay may be drawn for a
+ * CPU that is still delayed, when it is chosen for an ISR: then it moves
+ * back as well as forward). */
+static void cpu_hold_changed(struct cpu *c)
+{
+	c->runs_from = c->stalled_until > c->delayed_until ? c->stalled_until : c->delayed_until;
+}
+
 /* KeFlushQueuedDpcs: every DPC queued up to seq `upto` has run to its
  * end, on every CPU: none is queued or running. */
 static bool dpcs_flushed(const struct machine *m, uint64_t upto)
@@ -519,26 +586,28 @@ static bool dpcs_flushed(const struct machine *m, uint64_t upto)
 
 static bool cpu_can_run(const struct machine *m, const struct cpu *c)
 {
-	if (m->now < c->stalled_until || m->now < c->delayed_until)
+	if (m->now < c->runs_from)
 		return false;
-	switch (c->block) {
-	case BLOCK_NONE: return true;
-	case BLOCK_IDLE: return tasks_waiting(m) || c->dpc_count > 0;
-	case BLOCK_SPIN: return c->spin_on->owner_cpu < 0;
-	case BLOCK_EVENT:
+	/* The running CPU and an idle one are the common cases. */
+	if (c->block == BLOCK_NONE)
+		return true;
+	if (c->block == BLOCK_IDLE)
+		return tasks_waiting(m) || c->dpc_count > 0;
+	if (c->block == BLOCK_EVENT)
 		return event_signalled(c->wait_on) || m->now >= c->wait_deadline ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
-	case BLOCK_FLUSH:
+	if (c->block == BLOCK_FLUSH)
 		return dpcs_flushed(m, c->flush_upto) ||
 		       (c->dpc_count > 0 && c->irql < DISPATCH_LEVEL);
-	}
-	return false;
+	assert(c->block == BLOCK_SPIN);
+	return c->spin_on->owner_cpu < 0;
 }
 
 static bool irq_line_up(const struct machine *m)
 {
-	return m->interrupt != NULL && det(&m->interrupt->k)->u.intr.connected &&
-	       ac97_irq_line(&m->dev);
+	/* The device's line first: it is mostly low. */
+	return ac97_irq_line(&m->dev) && m->interrupt != NULL &&
+	       det(&m->interrupt->k)->u.intr.connected;
 }
 
 static bool irq_deliverable(const struct machine *m)
@@ -551,7 +620,7 @@ AC97SIM_NORETURN static void end_diverged(struct machine *m);
 
 /* Notices the line rising (an interrupt raised) and draws how late it is
  * delivered; a line that fell is forgotten. */
-static void irq_update(struct machine *m)
+static inline void irq_update(struct machine *m)
 {
 	if (!irq_line_up(m)) {
 		m->irq_raised = false;
@@ -566,25 +635,29 @@ static void irq_update(struct machine *m)
 		end_diverged(m);
 }
 
-static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent)
+static uint32_t build_options(struct machine *m, struct option *opt, uint32_t *agent,
+			      uint32_t *option_id)
 {
 	uint32_t n = 0;
 	irq_update(m);
 	bool irq = irq_deliverable(m);
 	/* A deliverable interrupt is taken at once (its latency was decided
 	 * in time as it rose): only which CPU takes it is a choice. */
-	bool force = irq;
-	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
-		if (irq && m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
-			opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
-			agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
+	if (irq) {
+		for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
+			if (m->cpu[i].irql < DIRQL && m->now >= m->cpu[i].stalled_until) {
+				opt[n] = (struct option){ ACT_ISR, (uint8_t)i };
+				option_id[n] = DECIDE_OPTION_INTERRUPT + i;
+				agent[n++] = m->cfg.n_cpus;	/* the interrupt is one agent */
+			}
 		}
+		if (n > 0)
+			return n;
 	}
-	if (force && n > 0)
-		return n;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		if (cpu_can_run(m, &m->cpu[i])) {
 			opt[n] = (struct option){ ACT_RUN, (uint8_t)i };
+			option_id[n] = i;
 			agent[n++] = i;
 		}
 	}
@@ -608,11 +681,8 @@ static bool all_idle(const struct machine *m)
 static bool idle_advance(struct machine *m)
 {
 	sim_ticks_t next = ac97_next_event_tick(&m->dev);
-	for (uint32_t i = 0; i < m->timer_count; i++) {
-		sim_ticks_t fires = timer_fire_tick(m, det(&m->timers[i]->k));
-		if (fires < next)
-			next = fires;
-	}
+	if (m->timers_next_fire_tick < next)
+		next = m->timers_next_fire_tick;
 	for (uint32_t i = 0; i < m->cfg.n_cpus; i++) {
 		/* A deadline already passed cannot move time on (its CPU may be
 		 * stalled, and then it is the stall's end that counts). */
@@ -672,20 +742,17 @@ static void switch_to(struct machine *m, struct cpu *self, struct cpu *target)
 {
 	m->current = target->id;
 	fiber_switch(&self->fiber, &target->fiber);
-	/* Resumed: whoever chose us set m->current to us. */
+	/* Resumed: whoever chose us set m->current to us. The latest call
+	 * site is ours again (the others' calls moved it meanwhile). */
 	assert(m->current == self->id);
+	kernel_call_site = self->call_site;
+	kernel_call_name = self->call_name;
 }
 
-/* Acts on what the last decision chose for this CPU. Returns true when the
- * CPU should carry on with its own code. */
-static bool act(struct machine *m, struct cpu *self)
+/* The ISR or the DPCs the last decision runs on this CPU (act). */
+__attribute__((noinline)) static bool act_nested(struct machine *m, struct cpu *self,
+						 enum cpu_action a)
 {
-	enum cpu_action a = self->pending;
-	self->pending = ACT_NONE;
-	bool nested_dpcs = a == ACT_RUN && self->irql < DISPATCH_LEVEL && self->dpc_count > 0 &&
-			   self->block != BLOCK_IDLE;
-	if (a != ACT_ISR && !nested_dpcs)
-		return true;
 	/* The ISR or the DPCs run on top of whatever the CPU was waiting for;
 	 * while they run the CPU is running, and then it waits again, for the
 	 * same lock or event: they may spin or poll themselves, and that
@@ -704,6 +771,20 @@ static bool act(struct machine *m, struct cpu *self)
 	self->wait_on = saved_wait_on;
 	self->wait_deadline = saved_wait_deadline;
 	return a != ACT_ISR;
+}
+
+/* Acts on what the last decision chose for this CPU. Returns true when the
+ * CPU should carry on with its own code. Inline: every step ends here, and
+ * mostly the CPU just goes on. */
+static inline bool act(struct machine *m, struct cpu *self)
+{
+	enum cpu_action a = self->pending;
+	self->pending = ACT_NONE;
+	bool nested_dpcs = a == ACT_RUN && self->irql < DISPATCH_LEVEL && self->dpc_count > 0 &&
+			   self->block != BLOCK_IDLE;
+	if (a != ACT_ISR && !nested_dpcs)
+		return true;
+	return act_nested(m, self, a);
 }
 
 /* Every CPU idle and nothing queued: the end-of-run checks (published once,
@@ -725,18 +806,27 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 	if (!m->running)
 		return;
 	struct cpu *self = cur(m);
+	if (!self->in_port_call) {
+		self->call_site = kernel_call_site;
+		self->call_name = kernel_call_name;
+	}
 	if (decider_diverged(&m->decider))
 		end_diverged(m);	/* at a draw made before the run */
 	charge(m, cost);
 	if (bus_wants(&m->bus, EV_STEP)) {
+		/* Not logged (a constant): straight to the step hooks. */
+		_Static_assert(!(EV_LOGGED_KINDS & EV_BIT(EV_STEP)), "EV_STEP is not logged");
 		struct sim_event ev;
 		event_init(&ev, EV_STEP);
-		machine_publish(m, &ev);
+		ev.step = m->steps;
+		ev.tick = m->now;
+		ev.cpu = (int16_t)m->current;
+		bus_publish(&m->bus, &ev);
 	}
 	for (;;) {
 		struct option opt[2 * MACHINE_CPUS_MAX];
-		uint32_t agent[2 * MACHINE_CPUS_MAX];
-		uint32_t n = build_options(m, opt, agent);
+		uint32_t agent[2 * MACHINE_CPUS_MAX], option_id[2 * MACHINE_CPUS_MAX];
+		uint32_t n = build_options(m, opt, agent, option_id);
 		if (n == 0) {
 			if (all_idle(m)) {
 				if (publish_run_end(m))
@@ -751,7 +841,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 		}
 		uint32_t k = 0;
 		if (n > 1) {
-			k = decide_schedule(&m->decider, n, agent, m->evlog.hash);
+			k = decide_schedule(&m->decider, n, agent, option_id, m->evlog.hash);
 			if (decider_diverged(&m->decider))
 				end_diverged(m);
 		}
@@ -765,6 +855,7 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 			 * moves if nobody else can. */
 			struct cpu *held = &m->cpu[opt[k].cpu];
 			held->delayed_until = m->now + delay_ticks;
+			cpu_hold_changed(held);
 			struct sim_event fault_ev;
 			event_init(&fault_ev, EV_FAULT);
 			fault_ev.u.fault = (struct ev_fault){ FAULT_DELAYED, (uint32_t)held->id,
@@ -773,12 +864,11 @@ static void sched_point(struct machine *m, sim_ticks_t cost)
 			if (opt[k].action != ACT_ISR)
 				continue;
 		}
-		struct sim_event ev;
-		event_init(&ev, EV_SCHEDULE);
-		ev.u.schedule = (struct ev_schedule){
+		union sim_event_payload u = { .words = { 0 } };
+		u.schedule = (struct ev_schedule){
 			opt[k].action == ACT_ISR ? SCHED_ISR : SCHED_RUN, opt[k].cpu, n, SITE_SCHEDULE,
 		};
-		machine_publish(m, &ev);
+		publish_payload(m, EV_SCHEDULE, &u);
 		struct cpu *target = &m->cpu[opt[k].cpu];
 		target->pending = (enum cpu_action)opt[k].action;
 		if (target != self)
@@ -800,6 +890,11 @@ static void hold(struct machine *m, struct cpu *c, struct det_object *lock)
 
 static void unhold(struct cpu *c, const struct det_object *lock)
 {
+	/* Mostly the lock taken last: no move. */
+	if (c->held_count > 0 && c->held[c->held_count - 1] == lock) {
+		c->held_count--;
+		return;
+	}
 	for (uint32_t i = 0; i < c->held_count; i++) {
 		if (c->held[i] == lock) {
 			memmove(&c->held[i], &c->held[i + 1], (c->held_count - i - 1) * sizeof(c->held[0]));
@@ -973,10 +1068,15 @@ static void on_span(void *ctx, const struct ac97_span *span)
 	struct machine *m = ctx;
 	if (!bus_wants(&m->bus, EV_SPAN))
 		return;
+	/* Not logged (a constant): straight to its subscribers. */
+	_Static_assert(!(EV_LOGGED_KINDS & EV_BIT(EV_SPAN)), "EV_SPAN is not logged");
 	struct sim_event ev;
 	event_init(&ev, EV_SPAN);
 	ev.ref = span;
-	publish_at(m, &ev, cadence_tick_of(&span->cadence, span->first_request), -1);
+	ev.step = m->steps;
+	ev.tick = cadence_tick_of(&span->cadence, span->first_request);
+	ev.cpu = -1;
+	bus_publish(&m->bus, &ev);
 }
 
 /* ---- guest memory, as the port model sees it ------------------------------------- */
@@ -993,19 +1093,78 @@ static void guest_set_mapped(void *mem, uint64_t addr, uint64_t len, bool mapped
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
+/* Guest memory a recycling machine left behind on this thread (its bytes
+ * NULL when there is none): explore runs thousands of machines one after
+ * another, and a fresh mapping costs a host page fault for every page a
+ * run touches (gmem.h, gmem_reset). One per thread, freed when the thread
+ * ends (the main thread's lasts until the process does). */
+static _Thread_local struct gmem spare_memory;
+static pthread_key_t spare_memory_key;
+static pthread_once_t spare_memory_once = PTHREAD_ONCE_INIT;
+
+static void spare_memory_free(void *spare)
+{
+	gmem_free(spare);
+}
+
+static void spare_memory_key_make(void)
+{
+	if (pthread_key_create(&spare_memory_key, spare_memory_free) != 0)
+		abort();	/* no key left in the process: out of host resources */
+}
+
+void machine_drop_spare_memory(void)
+{
+	gmem_free(&spare_memory);
+}
+
+static int guest_memory_init(struct machine *m)
+{
+	if (m->cfg.recycle_memory && spare_memory.bytes != NULL &&
+	    spare_memory.size_bytes == GMEM_DEFAULT_BYTES) {
+		m->mem = spare_memory;
+		memset(&spare_memory, 0, sizeof(spare_memory));
+		gmem_reset(&m->mem);
+		return 0;
+	}
+	return gmem_init(&m->mem, GMEM_DEFAULT_BYTES);
+}
+
+static void guest_memory_free(struct machine *m)
+{
+	if (m->cfg.recycle_memory && spare_memory.bytes == NULL) {
+		pthread_once(&spare_memory_once, spare_memory_key_make);
+		spare_memory = m->mem;
+		memset(&m->mem, 0, sizeof(m->mem));
+		pthread_setspecific(spare_memory_key, &spare_memory);	/* freed at thread exit */
+		return;
+	}
+	gmem_free(&m->mem);
+}
+
 struct machine *machine_create(const struct machine_config *cfg)
 {
 	if (cfg->n_cpus < 1 || cfg->n_cpus > MACHINE_CPUS_MAX)
 		return NULL;
-	struct machine *m = calloc(1, sizeof(*m));
+	/* Cleared but for the device, which ac97_init clears itself. */
+	struct machine *m = malloc(sizeof(*m));
 	if (m == NULL)
 		return NULL;
+	size_t dev_at = offsetof(struct machine, dev), dev_end = dev_at + sizeof(m->dev);
+	memset(m, 0, dev_at);
+	memset((char *)m + dev_end, 0, sizeof(*m) - dev_end);
+	m->cpu = calloc(cfg->n_cpus, sizeof(*m->cpu));
+	if (m->cpu == NULL) {
+		free(m);
+		return NULL;
+	}
 	m->cfg = *cfg;
 	/* The run ends at its time limit, so a limit within the clock's
 	 * horizon keeps every catch_up an advance the device takes. */
 	if (m->cfg.max_ticks > SIM_TICKS_HORIZON)
 		m->cfg.max_ticks = SIM_TICKS_HORIZON;
-	if (gmem_init(&m->mem, GMEM_DEFAULT_BYTES) != 0) {
+	if (guest_memory_init(m) != 0) {
+		free(m->cpu);
 		free(m);
 		return NULL;
 	}
@@ -1018,12 +1177,15 @@ struct machine *machine_create(const struct machine_config *cfg)
 		.Nambar = (PUCHAR)cfg->nambar,
 		.Nabmbar = (PUCHAR)cfg->nabmbar,
 	};
-	if (cfg->replay != NULL && cfg->replay_continues)
-		decider_init_replay_then(&m->decider, cfg->replay, &cfg->strategy, cfg->seed);
-	else if (cfg->replay != NULL)
-		decider_init_replay(&m->decider, cfg->replay);
-	else
+	if (cfg->replay == NULL)
 		decider_init(&m->decider, &cfg->strategy, cfg->seed);
+	else if (cfg->replay_mode == REPLAY_FOLLOW)
+		decider_init_follow(&m->decider, cfg->replay);
+	else if (cfg->replay_mode == REPLAY_FORK)
+		decider_init_fork(&m->decider, cfg->replay, cfg->replay_fork_step, &cfg->strategy,
+				  cfg->seed);
+	else
+		decider_init_replay(&m->decider, cfg->replay);
 	m->decider.record = cfg->record_decisions;
 	evlog_init(&m->evlog, cfg->log_text);
 	m->evlog.object_name = object_name;
@@ -1032,6 +1194,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 	m->isr_cpu = -1;
 	m->current = -1;
 	m->common_next = COMMON_BUFFER_BASE;
+	m->timers_next_fire_tick = SIM_TICKS_NEVER;
 	for (uint32_t i = 0; i < cfg->n_cpus; i++) {
 		struct cpu *c = &m->cpu[i];
 		c->id = (int)i;
@@ -1052,7 +1215,10 @@ void machine_destroy(struct machine *m)
 		fiber_destroy(&m->cpu[i].fiber);
 	free(m->tasks);
 	decider_free(&m->decider);
-	gmem_free(&m->mem);
+	guest_memory_free(m);
+	free(m->cpu);
+	free(m->object_names);
+	free(m->work_items);
 	free(m);
 }
 
@@ -1062,7 +1228,7 @@ const AC97SIM_RESOURCES *machine_resources(const struct machine *m) { return &m-
 struct bus *machine_bus(struct machine *m) { return &m->bus; }
 const struct decision_log *machine_decisions(const struct machine *m) { return &m->decider.recorded; }
 const struct divergence *machine_divergence(const struct machine *m) { return &m->decider.divergence; }
-uint64_t machine_replay_handed_over(const struct machine *m) { return m->decider.handed_over_step; }
+uint64_t machine_decision_count(const struct machine *m) { return m->decider.step; }
 uint32_t machine_draw(struct machine *m, enum decide_site site, uint32_t n_options)
 {
 	assert(!m->running && n_options >= 1);
@@ -1173,6 +1339,7 @@ void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
 		return;
 	if (until_tick > m->cpu[cpu].stalled_until)
 		m->cpu[cpu].stalled_until = until_tick;
+	cpu_hold_changed(&m->cpu[cpu]);
 	publish_fault(m, FAULT_CPU_STALLED, cpu, until_tick);
 }
 
@@ -1235,6 +1402,7 @@ void machine_run(struct machine *m, struct run_result *result)
 	 * here ends the run at its first scheduling point). k: the run's
 	 * length as calibrated (strategy.pct_steps), also in a replay. */
 	timing_plan_draw(&m->timing, &m->decider, m->cfg.strategy.pct_steps, m->evlog.hash);
+	timers_changed(m);	/* the phase moves when timers set before the run fire */
 	struct crash_info crash;
 	if (!crash_guard_call(run_fibers, m, (const volatile uint64_t *)&m->steps,
 			      m->cfg.hang_cpu_seconds, &crash)) {
@@ -1282,6 +1450,23 @@ static void k_lower_irql(void *self, KIRQL new_irql)
 		run_dpcs(m, c);
 }
 
+/* Room for the name of object id (< OBJECTS_NAMED_MAX); out of host
+ * memory the name is not kept (logs then say "#id", as past the limit). */
+static void grow_object_names(struct machine *m, uint32_t id)
+{
+	uint32_t cap = m->object_names_cap ? m->object_names_cap : 32u;
+	while (cap <= id)
+		cap *= 2;
+	if (cap > OBJECTS_NAMED_MAX)
+		cap = OBJECTS_NAMED_MAX;
+	const char **names = realloc(m->object_names, cap * sizeof(*names));
+	if (names == NULL)
+		return;
+	memset(names + m->object_names_cap, 0, (cap - m->object_names_cap) * sizeof(*names));
+	m->object_names = names;
+	m->object_names_cap = cap;
+}
+
 static void k_object_init(void *self, struct k_object *k, enum kobject_type type, const char *name,
 			  void *routine, void *context)
 {
@@ -1291,7 +1476,9 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	o->type = (uint8_t)type;
 	o->owner_cpu = -1;
 	o->name = name;
-	if (o->id < OBJECTS_NAMED_MAX)
+	if (o->id < OBJECTS_NAMED_MAX && o->id >= m->object_names_cap)
+		grow_object_names(m, o->id);
+	if (o->id < m->object_names_cap)
 		m->object_names[o->id] = name;
 	switch (type) {
 	case KOBJ_DPC:
@@ -1514,6 +1701,7 @@ static bool k_timer_set(void *self, KTIMER *timer, int64_t due_time_100ns, int32
 		m->timers[m->timer_count++] = timer;
 	}
 	o->u.timer.set = true;
+	timers_changed(m);
 	publish_kcall(m, KC_SET_TIMER, o, o->u.timer.due_ticks, o->u.timer.period_ticks);
 	return was;
 }
@@ -1528,6 +1716,7 @@ static bool k_timer_cancel(void *self, KTIMER *timer)
 		if (m->timers[i] == timer)
 			remove_timer(m, i--);
 	o->u.timer.set = false;
+	timers_changed(m);
 	publish_kcall(m, KC_CANCEL_TIMER, o, was, 0);
 	return was;
 }
@@ -1587,7 +1776,9 @@ static IO_WORKITEM *k_work_item_alloc(void *self)
 {
 	struct machine *m = self;
 	sched_point(m, m->cfg.costs.kernel_call);
-	for (uint32_t i = 0; i < WORK_ITEMS_MAX; i++) {
+	if (m->work_items == NULL)
+		m->work_items = calloc(WORK_ITEMS_MAX, sizeof(*m->work_items));
+	for (uint32_t i = 0; m->work_items != NULL && i < WORK_ITEMS_MAX; i++) {
 		IO_WORKITEM *item = &m->work_items[i];
 		struct det_object *o = det(&item->k);
 		if (o->u.work.allocated)
@@ -1657,10 +1848,9 @@ static bool decode_port(const struct machine *m, uintptr_t port, unsigned width_
 static void publish_io(struct machine *m, bool write, uint32_t bar, uint32_t offset,
 		       unsigned width_bits, uint32_t value)
 {
-	struct sim_event ev;
-	event_init(&ev, EV_IO);
-	ev.u.io = (struct ev_io){ write, bar, offset, width_bits, value };
-	machine_publish(m, &ev);
+	union sim_event_payload u = { .words = { 0 } };
+	u.io = (struct ev_io){ write, bar, offset, width_bits, value };
+	publish_payload(m, EV_IO, &u);
 }
 
 static uint32_t k_port_read(void *self, uintptr_t port, unsigned width_bits)
@@ -1744,18 +1934,19 @@ static void k_yield(void *self)
 	sched_point(m, m->cfg.costs.kernel_call);
 }
 
-static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why)
+static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], const char *why,
+			const char *reason)
 {
 	struct machine *m = self;
 	if (why != NULL)
 		bugcheck(m, code, params[0], why);
-	/* The driver's own KeBugCheckEx: for the reference driver, p1 names
-	 * the invariant that broke. */
+	/* The driver's own bug check, with its reason when it gave one. */
 	m->result.bugcheck_code = code;
 	kernel_rule(m, BUGCHECK,
 		    "bug check 0x%X (p1 = 0x%" PRIxPTR ", p2 = 0x%" PRIxPTR ", p3 = 0x%" PRIxPTR
-		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d",
-		    code, params[0], params[1], params[2], params[3], m->current);
+		    ", p4 = 0x%" PRIxPTR ") raised by the driver on cpu%d%s%.160s",
+		    code, params[0], params[1], params[2], params[3], m->current,
+		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 }
 
 static void k_print(void *self, const char *text)
@@ -1783,8 +1974,11 @@ static void k_mark(void *self, const char *window)
 static void k_port_call(void *self, enum port_call call)
 {
 	struct machine *m = self;
-	sched_point(m, m->cfg.costs.port_driver_call);
 	struct cpu *c = cur(m);
+	c->call_site = kernel_call_site;
+	c->call_name = kernel_call_name;
+	c->in_port_call = true;
+	sched_point(m, m->cfg.costs.port_driver_call);
 	publish_kcall(m, KC_PORT_CALL, NULL, call, c->held_count);
 	/* Notify comes from ISRs, holding the interrupt's lock: portcls allows
 	 * it. GetMapping and ReleaseMapping may take portcls's own locks. */
@@ -1797,6 +1991,12 @@ static void k_port_call(void *self, enum port_call call)
 										   : "ReleaseMapping",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
+}
+
+static void k_port_return(void *self)
+{
+	struct machine *m = self;
+	cur(m)->in_port_call = false;
 }
 
 static void k_fail(void *self, const char *checker, const struct failure_def *rule,
@@ -1858,6 +2058,7 @@ static const struct kernel_backend machine_ops = {
 	.bug_check = k_bug_check,
 	.print = k_print,
 	.port_call = k_port_call,
+	.port_return = k_port_return,
 	.fail = k_fail,
 	.out_of_memory = k_out_of_memory,
 	.guest_memory = k_guest_memory,

@@ -73,8 +73,8 @@
 /* X(ID, "name", "the rule, in words"): the machine's own failures. */
 #define MACHINE_FAILURES(X)                                                                  \
 	X(BUGCHECK, "bugcheck",                                                              \
-	  "the driver stopped the machine with KeBugCheckEx (for the reference driver: one of " \
-	  "its own invariants broke)")                                                       \
+	  "the driver stopped the machine with KeBugCheckEx or AcBugCheck (its own check " \
+	  "failed: the reason it gave, if any, is in the message)")                        \
 	X(IRQL, "irql", "a kernel service was called at an IRQL it does not allow (bug check 0xA)") \
 	X(SPIN_LOCK, "spin-lock",                                                            \
 	  "a spin lock is taken only by a CPU that does not hold it and released only by the "  \
@@ -145,10 +145,8 @@ struct machine_config {
 	struct strategy strategy;
 	uint64_t seed;
 	const struct decision_log *replay;	/* non-NULL: replay it instead */
-	/* With replay: when the recording is used up, go on deciding as
-	 * strategy and seed would instead of diverging
-	 * (decider_init_replay_then). */
-	bool replay_continues;
+	enum replay_mode replay_mode;		/* how (default: exactly) */
+	uint64_t replay_fork_step;		/* REPLAY_FORK: the first step decided anew */
 	bool record_decisions;	/* keep the decisions (for a trace) */
 	struct machine_costs costs;
 	uint64_t max_steps;	/* scheduling points before the run is cut */
@@ -160,9 +158,18 @@ struct machine_config {
 	struct ac97_config device;
 	uintptr_t nambar, nabmbar;	/* where the BARs are placed */
 	FILE *log_text;		/* event log as text, or NULL */
+	/* Take guest memory from the last machine this thread destroyed with
+	 * the same flag, cleared (gmem_reset), and leave it for the next: for
+	 * callers that run machine after machine and write guest memory only
+	 * through the kernel, the port and the device (scenario runs do). */
+	bool recycle_memory;
 };
 
 void machine_config_default(struct machine_config *cfg);
+
+/* Frees the guest memory this thread keeps for its next recycling machine
+ * (recycle_memory), so that the next one starts from fresh host memory. */
+void machine_drop_spare_memory(void);
 
 enum run_verdict {
 	RUN_PASS,	/* ran to the end, every check held */
@@ -185,6 +192,16 @@ struct run_result {
 	uint64_t events;
 	uint32_t bugcheck_code;
 	uint64_t windows_hit;	/* bit w: race window w (windows.h) was reached */
+	/* Where each CPU's driver code last called in when the run ended: a
+	 * return address (valid in this process only: where.h turns it into
+	 * a source line) and the call's name; NULL when it never called. Not
+	 * part of the event log (addresses are the host's). */
+	uint32_t n_cpus;
+	struct run_where {
+		const void *site;
+		const char *call;
+	} where[MACHINE_CPUS_MAX];
+	int failed_cpu;		/* the CPU the failure was seen on, or -1 */
 };
 
 struct machine;
@@ -229,9 +246,8 @@ void machine_run(struct machine *m, struct run_result *result);
 
 const struct decision_log *machine_decisions(const struct machine *m);
 const struct divergence *machine_divergence(const struct machine *m);
-/* A replay that continues: the number of recorded decisions it replayed
- * before handing over, or UINT64_MAX when the run ended first. */
-uint64_t machine_replay_handed_over(const struct machine *m);
+/* How many decisions the run has made (recorded or not). */
+uint64_t machine_decision_count(const struct machine *m);
 
 /* What a CPU is doing, for writers that draw a run (waveforms): read
  * between events, like the device's registers; nothing here is logged. */

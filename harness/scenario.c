@@ -5,6 +5,8 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,14 +69,78 @@ void scenario_default(struct scenario *sc)
 	sc->swarm_faults = SWARM_KINDS_ALL;
 }
 
+/* A mixing hash of the index: neighbouring samples differ, so a lost,
+ * repeated or reordered sample never looks right by accident. */
+static uint16_t pattern_at(uint64_t sample_index)
+{
+	uint64_t z = sample_index * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ull;
+	return (uint16_t)(z >> 40);
+}
+
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index)
 {
 	(void)ctx;
-	/* A mixing hash of the index: neighbouring samples differ, so a lost,
-	 * repeated or reordered sample never looks right by accident. */
-	uint64_t z = sample_index * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
-	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ull;
-	return (int16_t)(uint16_t)(z >> 40);
+	return (int16_t)pattern_at(sample_index);
+}
+
+static void put_le16(uint8_t *dst, uint16_t u)
+{
+	dst[0] = (uint8_t)(u & 0xFFu);
+	dst[1] = (uint8_t)(u >> 8);
+}
+
+/*
+ * The pattern's first samples as little-endian bytes, made once per
+ * process as far as runs have asked: the port writes, and the audio
+ * checker compares, every sample of every run, and explore makes thousands
+ * of runs of the same audio, so a copy (a fraction of an instruction a
+ * byte) replaces the hash (about ten a sample). Made in pieces as far as
+ * asked, so a short stream pays for its own samples only; past the table
+ * (longer than every fixture's stream) samples are computed.
+ *
+ * Threads may share it: the table is only ever written past
+ * pattern_made_samples, under the lock, and that count is published after
+ * the bytes it covers (release/acquire), so a reader copies only bytes
+ * that are there and never change.
+ */
+#define PATTERN_TABLE_SAMPLES (128u * 1024u)
+#define PATTERN_PIECE_SAMPLES (8u * 1024u)
+static uint8_t pattern_table_le[2u * PATTERN_TABLE_SAMPLES];
+static atomic_uint_fast32_t pattern_made_samples;
+static pthread_mutex_t pattern_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The table made as far as end_sample (<= PATTERN_TABLE_SAMPLES). */
+static void pattern_make_to(uint32_t end_sample)
+{
+	if (atomic_load_explicit(&pattern_made_samples, memory_order_acquire) >= end_sample)
+		return;
+	pthread_mutex_lock(&pattern_lock);
+	uint32_t made = (uint32_t)atomic_load_explicit(&pattern_made_samples, memory_order_relaxed);
+	uint32_t to = (end_sample + PATTERN_PIECE_SAMPLES - 1u) / PATTERN_PIECE_SAMPLES *
+		      PATTERN_PIECE_SAMPLES;
+	if (to > PATTERN_TABLE_SAMPLES)
+		to = PATTERN_TABLE_SAMPLES;
+	for (uint32_t i = made; i < to; i++)
+		put_le16(pattern_table_le + 2u * i, pattern_at(i));
+	if (to > made)
+		atomic_store_explicit(&pattern_made_samples, to, memory_order_release);
+	pthread_mutex_unlock(&pattern_lock);
+}
+
+void scenario_pattern_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+				 uint32_t n_samples)
+{
+	(void)ctx;
+	uint32_t i = 0;
+	if (first_sample < PATTERN_TABLE_SAMPLES) {
+		uint64_t in_table = PATTERN_TABLE_SAMPLES - first_sample;
+		i = n_samples < in_table ? n_samples : (uint32_t)in_table;
+		pattern_make_to((uint32_t)first_sample + i);
+		memcpy(dst_le, pattern_table_le + 2u * first_sample, 2u * (size_t)i);
+	}
+	for (; i < n_samples; i++)
+		put_le16(dst_le + 2u * i, pattern_at(first_sample + i));
 }
 
 /* SOURCE_SAMPLES: from memory or from the caller's reader; 0 past the end. */
@@ -86,6 +152,21 @@ static int16_t samples_sample(void *ctx, uint64_t sample_index)
 	if (sc->reader.sample != NULL)
 		return sc->reader.sample(sc->reader.ctx, sample_index);
 	return sc->samples != NULL ? sc->samples[sample_index] : 0;
+}
+
+/* The same in bulk (port_samples_le_fn): in memory, a conversion loop; a
+ * reader is still asked a sample at a time. */
+static void samples_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+			       uint32_t n_samples)
+{
+	const struct scenario *sc = ctx;
+	uint32_t i = 0;
+	if (sc->reader.sample == NULL && sc->samples != NULL) {
+		for (; i < n_samples && first_sample + i < sc->n_samples; i++)
+			put_le16(dst_le + 2u * i, (uint16_t)sc->samples[first_sample + i]);
+	}
+	for (; i < n_samples; i++)
+		put_le16(dst_le + 2u * i, (uint16_t)samples_sample(ctx, first_sample + i));
 }
 
 int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index)
@@ -591,7 +672,7 @@ static void tap_after(void *ctx, const struct sim_event *ev)
 	}
 }
 
-static int subscribe_taps(struct run_ctx *c)
+static int subscribe_taps(struct run_ctx *c, bool verdict_only)
 {
 	struct bus *bus = machine_bus(c->m);
 	bool after = false;
@@ -599,7 +680,7 @@ static int subscribe_taps(struct run_ctx *c)
 		after |= c->draws.actions[i].after != AFTER_NONE;
 	if (after && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_PORT), tap_after, c) != 0)
 		return -1;
-	if (bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
+	if (!verdict_only && bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_link, c) != 0)
 		return -1;
 	if (c->also.on_span != NULL &&
 	    bus_subscribe(bus, BUS_RECORD, EV_BIT(EV_SPAN), tap_caller_sink, c) != 0)
@@ -629,20 +710,32 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why)
 {
-	const struct scenario_run_args args = {
-		.strategy = strategy, .seed = seed, .replay = replay, .log_text = log_text,
-		.also_sink = also_sink, .decisions = decisions,
+	const struct replay_plan exact = { replay, REPLAY_EXACT, 0 };
+	const struct scenario_run_options opt = {
+		.plan = replay != NULL ? &exact : NULL, .log_text = log_text, .also_sink = also_sink,
+		.decisions = decisions,
 	};
-	return scenario_run_with(sc, &args, out, why);
+	return scenario_run_with(sc, strategy, seed, &opt, out, why);
+}
+
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why)
+{
+	const struct scenario_run_options opt = {
+		.plan = plan, .log_text = log_text, .also_sink = also_sink, .decisions = decisions,
+	};
+	return scenario_run_with(sc, strategy, seed, &opt, out, why);
 }
 
 /* The caller's observers, after the run's own taps (bus.h: in order). */
-static int attach_observers(struct machine *m, const struct scenario_run_args *args,
+static int attach_observers(struct machine *m, const struct scenario_run_options *opt,
 			    const char **why)
 {
-	assert(args->n_observers <= SCENARIO_OBSERVERS_MAX);
-	for (uint32_t i = 0; i < args->n_observers; i++) {
-		const struct scenario_observer *o = &args->observers[i];
+	assert(opt->n_observers <= SCENARIO_OBSERVERS_MAX);
+	for (uint32_t i = 0; i < opt->n_observers; i++) {
+		const struct scenario_observer *o = &opt->observers[i];
 		*why = NULL;
 		if (o->attach(o->ctx, m, why) != 0) {
 			if (*why == NULL)
@@ -653,15 +746,16 @@ static int attach_observers(struct machine *m, const struct scenario_run_args *a
 	return 0;
 }
 
-int scenario_run_with(const struct scenario *sc, const struct scenario_run_args *args,
-		      struct scenario_outcome *out, const char **why)
+int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct scenario_run_options *opt, struct scenario_outcome *out,
+		      const char **why)
 {
-	const struct strategy *strategy = args->strategy;
-	uint64_t seed = args->seed;
-	const struct decision_log *replay = args->replay;
-	FILE *log_text = args->log_text;
-	const struct ac97_sink *also_sink = args->also_sink;
-	struct decision_log *decisions = args->decisions;
+	static const struct scenario_run_options defaults;
+	if (opt == NULL)
+		opt = &defaults;
+	const struct replay_plan *plan = opt->plan;
+	const struct ac97_sink *also_sink = opt->also_sink;
+	struct decision_log *decisions = opt->decisions;
 	const struct ac97sim_driver *d = sc->driver_ref.ops;
 	if (d == NULL) {
 		*why = "the scenario has no driver";
@@ -672,14 +766,18 @@ int scenario_run_with(const struct scenario *sc, const struct scenario_run_args 
 	cfg.n_cpus = sc->cpus;
 	cfg.strategy = *strategy;
 	cfg.seed = seed;
-	cfg.replay = replay;
-	cfg.replay_continues = replay != NULL && args->replay_continues;
+	if (plan != NULL) {
+		cfg.replay = plan->log;
+		cfg.replay_mode = plan->mode;
+		cfg.replay_fork_step = plan->fork_step;
+	}
 	cfg.max_steps = sc->max_steps;
 	cfg.max_ticks = sc->max_ticks;
 	cfg.irq_latency_max_ticks = sc->irq_latency_max_ticks;
 	cfg.device = sc->device;
-	cfg.log_text = log_text;
+	cfg.log_text = opt->log_text;
 	cfg.record_decisions = decisions != NULL;
+	cfg.recycle_memory = true;	/* the harness writes guest memory only as gmem_reset asks */
 	struct run_ctx *c = calloc(1, sizeof(*c));
 	void **args_mem = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args_mem ? machine_create(&cfg) : NULL;
@@ -715,9 +813,11 @@ int scenario_run_with(const struct scenario *sc, const struct scenario_run_args 
 	struct port_stream_config st = c->draws.stream;
 	if (sc->source == SOURCE_SAMPLES) {
 		st.sample = samples_sample;
+		st.samples_le = samples_samples_le;
 		st.sample_ctx = (void *)sc;
 	} else {
 		st.sample = scenario_pattern_sample;
+		st.samples_le = scenario_pattern_samples_le;
 		st.sample_ctx = NULL;
 	}
 	c->ps = port_stream_create(&st, why);
@@ -729,12 +829,12 @@ int scenario_run_with(const struct scenario *sc, const struct scenario_run_args 
 	struct checker_config ck = sc->checkers;
 	if (sc->stream.direction == PORT_CAPTURE && sc->source == SOURCE_SAMPLES)
 		checker_disable(&ck, "audio-conservation");
-	if (subscribe_taps(c) != 0) {
+	if (subscribe_taps(c, opt->verdict_only) != 0) {
 		*why = "too many subscribers on the run's event stream";
 		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
-	if (attach_observers(m, args, why) != 0) {
+	if (attach_observers(m, opt, why) != 0) {
 		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
@@ -758,9 +858,9 @@ int scenario_run_with(const struct scenario *sc, const struct scenario_run_args 
 	if (timed)
 		machine_queue_passive(m, timeline, c, "timed actions");
 	machine_run(m, &out->result);
-	out->replay_handed_over = machine_replay_handed_over(m);
+	out->decisions_made = machine_decision_count(m);
 	out->link_frames = c->link_frames;
-	out->audio_fnv = c->audio_fnv;
+	out->audio_fnv = opt->verdict_only ? 0 : c->audio_fnv;
 	if (decisions != NULL) {
 		const struct decision_log *log = machine_decisions(m);
 		for (size_t i = 0; i < log->count; i++)

@@ -193,10 +193,9 @@ struct scenario_outcome {
 	struct run_result result;
 	uint64_t link_frames;		/* render: data frames that crossed the link */
 	uint64_t audio_fnv;		/* FNV-1a 64 of those frames (LE int16 L,R) */
+	/* (both 0 in a verdict_only run: scenario_run_options) */
 	struct checker_stats checks;	/* what the checkers saw */
-	/* A replay that continues: how many recorded decisions it replayed
-	 * before it handed over, or UINT64_MAX when it ended first. */
-	uint64_t replay_handed_over;
+	uint64_t decisions_made;	/* recorded or not (a fork: replayed ones too) */
 };
 
 /* Runs sc once under strategy/seed, or replaying `replay` when non-NULL.
@@ -225,25 +224,38 @@ struct scenario_observer {
 
 #define SCENARIO_OBSERVERS_MAX 4u
 
-/* scenario_run's arguments (the same meaning), and what only this form
- * takes: observers, and a replay that goes on past its recording. */
-struct scenario_run_args {
-	const struct strategy *strategy;
-	uint64_t seed;
-	const struct decision_log *replay;
-	/* With replay: once the recording is used up, the run goes on
-	 * deciding as strategy and seed would (decider_init_replay_then),
-	 * where a replay would diverge. */
-	bool replay_continues;
+/* scenario_run with a recording used as plan says (decide.h): exactly,
+ * followed, or forked at a step to strategy/seed. */
+int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct replay_plan *plan, FILE *log_text,
+		      const struct ac97_sink *also_sink, struct scenario_outcome *out,
+		      struct decision_log *decisions, const char **why);
+
+/* scenario_run_plan's inputs beyond the scenario, strategy and seed, with
+ * what the caller does not need. All zero: a run that decides everything
+ * itself and computes everything. */
+struct scenario_run_options {
+	const struct replay_plan *plan;	/* NULL: no recording */
 	FILE *log_text;
 	const struct ac97_sink *also_sink;
 	struct decision_log *decisions;
+	/* The caller reads only the verdict, the checker, the race windows and
+	 * the failure's message (explore's workers, thousands of runs): what
+	 * is computed only to be printed is skipped, that is the link audio's
+	 * frame count and hash (0 in the outcome), a pass over every byte
+	 * that crosses the link. The event-log hash is kept: replays and the
+	 * determinism checks compare it. */
+	bool verdict_only;
+	/* Who else watches the run (--vcd, --plot), attached in order after
+	 * the run's own taps. */
 	struct scenario_observer observers[SCENARIO_OBSERVERS_MAX];
 	uint32_t n_observers;
 };
 
-int scenario_run_with(const struct scenario *sc, const struct scenario_run_args *args,
-		      struct scenario_outcome *out, const char **why);
+/* scenario_run with options (opt may be NULL: all zero). */
+int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
+		      const struct scenario_run_options *opt, struct scenario_outcome *out,
+		      const char **why);
 
 /* The sample a render scenario's stream carries at sample_index
  * (interleaved, stream order): what audio-conservation expects there. */
@@ -251,5 +263,8 @@ int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index);
 
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);
+/* The same in bulk, as little-endian bytes (port_samples_le_fn). */
+void scenario_pattern_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le,
+				 uint32_t n_samples);
 
 #endif

@@ -155,6 +155,11 @@ static const char *decision_problem(const struct decision *d, uint64_t expected,
 			 d->choice, d->n_options);
 		return buf;
 	}
+	if (d->site != SITE_SCHEDULE && d->chosen != d->choice) {
+		snprintf(buf, buf_len, "chosen %" PRIu32 " is not the choice %" PRIu32, d->chosen,
+			 d->choice);
+		return buf;
+	}
 	return NULL;
 }
 
@@ -236,8 +241,9 @@ static int write_body(FILE *out, const struct trace_header *h, const struct deci
 	fprintf(out, "cpus %" PRIu32 "\n", h->cpus);
 	for (size_t i = 0; i < log->count && !ferror(out); i++) {
 		const struct decision *d = &log->items[i];
-		fprintf(out, "d %" PRIu64 " %s %" PRIu32 " %" PRIu32 " %016" PRIx64 "\n", d->step,
-			decide_site_name(d->site), d->n_options, d->choice, d->evlog_hash);
+		fprintf(out, "d %" PRIu64 " %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %016" PRIx64 "\n",
+			d->step, decide_site_name(d->site), d->n_options, d->choice, d->chosen,
+			d->evlog_hash);
 	}
 	fprintf(out, "result %s %s %" PRIu64 " %016" PRIx64 "\n", h->verdict,
 		h->checker[0] ? h->checker : "-", h->steps, h->evlog_hash);
@@ -593,8 +599,9 @@ static int parse_decision(struct reader *r, struct decision_log *log)
 {
 	char q[TRACE_QUOTE_MAX + 4];
 	struct decision d = { 0 };
-	uint64_t n = 0, choice = 0;
-	if (want_fields(r, 6, "d STEP SITE N CHOICE EVHASH") || field_u64(r, 1, "decision step", &d.step))
+	uint64_t n = 0, choice = 0, chosen = 0;
+	if (want_fields(r, 7, "d STEP SITE N CHOICE CHOSEN EVHASH") ||
+	    field_u64(r, 1, "decision step", &d.step))
 		return -1;
 	if (d.step != log->count)
 		return fail(r, "decision step %" PRIu64 " out of order (expected %zu)", d.step, log->count);
@@ -609,10 +616,17 @@ static int parse_decision(struct reader *r, struct decision_log *log)
 		return -1;
 	if (choice >= n)
 		return fail(r, "choice %" PRIu64 " out of range for %" PRIu64 " options", choice, n);
-	if (field_hash(r, 5, "event-log hash", &d.evlog_hash))
+	if (field_u64(r, 5, "chosen", &chosen))
+		return -1;
+	if (d.site == SITE_SCHEDULE ? chosen >= DECIDE_OPTION_INTERRUPT + TRACE_OPTIONS_MAX
+				    : chosen != choice)
+		return fail(r, "chosen %" PRIu64 " is no option of a %s decision with choice %" PRIu64,
+			    chosen, decide_site_name(d.site), choice);
+	if (field_hash(r, 6, "event-log hash", &d.evlog_hash))
 		return -1;
 	d.n_options = (uint32_t)n;
 	d.choice = (uint32_t)choice;
+	d.chosen = (uint32_t)chosen;
 	if (decision_log_push(log, &d) != 0)
 		return fail(r, "out of memory after %zu decisions", log->count);
 	return 0;

@@ -4,7 +4,7 @@
  * Versioned text, one decision a line, so that a trace can be read, diffed
  * and edited by hand:
  *
- *	ac97sim-trace 3
+ *	ac97sim-trace 5
  *	build 5a9c0e1f22b4
  *	scenario 0123456789abcdef release-vs-revoke.ini
  *	driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so
@@ -12,8 +12,8 @@
  *	strategy pct depth=3 steps=200
  *	seed 42
  *	cpus 3
- *	d 0 schedule 3 1 68ae9202922d3c31
- *	d 1 timer-cpu 2 0 1f8e4d0aa47ffd43
+ *	d 0 schedule 3 1 257 68ae9202922d3c31
+ *	d 1 timer-cpu 2 0 0 1f8e4d0aa47ffd43
  *	...
  *	result fail bugcheck 326 604048853ce460c7
  *	end
@@ -23,9 +23,12 @@
  * trace's folder when it could be made one), or, for a built-in, its name,
  * 16 zeros and "builtin"; `checkers-off` the checkers switched off
  * (comma-separated, "-" for none). The scenario hash is that of the
- * scenario as run: the file with that driver and those checkers. `d` lines give step (from 0,
- * consecutive), site name, option count, choice and the event-log hash just
- * before the decision (16 hex digits); `result` gives the verdict, the
+ * scenario as run: the file with that driver and those checkers. `d` lines
+ * give step (from 0, consecutive), site name, option count, choice (an
+ * index into the options), what was chosen (decision.chosen: a scheduling
+ * choice's option id, e.g. 257 = take the interrupt on CPU 1; else the
+ * choice again) and the event-log hash just before the decision (16 hex
+ * digits); `result` gives the verdict, the
  * checker ("-" for none), the scheduling steps and the final event-log
  * hash; `end` closes the file. '#' starts a comment line; blank lines are
  * ignored. A malformed file is reported as "FILE:LINE: reason".
@@ -42,8 +45,12 @@
 /* 2: the driver and checkers-off lines (a run's driver may be a plug-in
  * and its checkers chosen on the command line). 3: runs decide times too
  * (sites param, phase, delay, irq-latency, swarm; "random steps=K"): a
- * format-2 trace would not replay. */
-#define TRACE_FORMAT_VERSION 3u
+ * format-2 trace would not replay. 4: what each decision chose (so an
+ * edited or shrunk trace can be followed by it). 5: the event-log hash
+ * each decision records goes a word at a time (evlog.h), so every
+ * recorded hash after a run's first event changed and a format-4 trace
+ * would diverge at once. */
+#define TRACE_FORMAT_VERSION 5u
 #define TRACE_DRIVER_BUILTIN "builtin"
 
 struct trace_header {

@@ -341,8 +341,15 @@ static void check_invariants(const struct ac97_stream *s)
 	if (why == 0 && s->count > 0 && s->lvi_valid && !s->hold_lvi &&
 	    s->lvi_written != (tail_of(s) + MINIPORT_BDL_ENTRIES - 1) % MINIPORT_BDL_ENTRIES)
 		why = 3;
+	/* The invariants in words, as the header numbers them. */
+	static const char *const broken[] = {
+		[1] = "invariant 1: at most 31 descriptors in use",
+		[2] = "invariant 2: descriptor and shadow record describe the same mapping",
+		[3] = "invariant 3: while entries exist, LVI = tail - 1",
+		[9] = "invariant 9: tags only grow along the list (GetMapping order, no reuse)",
+	};
 	if (why != 0)
-		KeBugCheckEx(MINIPORT_BUGCHECK_INVARIANT, why, s->head, s->count, s->engine);
+		AcBugCheck(broken[why], MINIPORT_BUGCHECK_INVARIANT, why, s->head, s->count, s->engine);
 }
 
 void ac97_unlock(struct ac97_stream *s, KIRQL old)

@@ -919,8 +919,8 @@ START_TEST(decisions_are_kept_only_when_asked)
 	for (int i = 0; i < 500; i++) {
 		ck_assert_uint_eq(decide_uniform(&on, SITE_STALL, 7, (uint64_t)i),
 				  decide_uniform(&off, SITE_STALL, 7, (uint64_t)i));
-		ck_assert_uint_eq(decide_schedule(&on, 3, agents, (uint64_t)i),
-				  decide_schedule(&off, 3, agents, (uint64_t)i));
+		ck_assert_uint_eq(decide_schedule(&on, 3, agents, agents, (uint64_t)i),
+				  decide_schedule(&off, 3, agents, agents, (uint64_t)i));
 	}
 	ck_assert_uint_eq(on.recorded.count, 1000);
 	ck_assert_uint_eq(off.recorded.count, 0);
@@ -980,6 +980,144 @@ START_TEST(reader_shared_by_forked_processes)
 }
 END_TEST
 
+START_TEST(verdict_only_runs_are_the_same_run)
+{
+	/* Goal: a run that asks for its verdict alone (explore's workers) is
+	 * the same run as a full one: the same verdict, steps, event-log hash,
+	 * windows and failure message; only the link audio's count and hash,
+	 * which nothing then reads, are left at 0. A passing scenario and a
+	 * failing one (a driver variant's). */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct scenario_file sf;
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf, err, sizeof(err)) == 0, "%s", err);
+		struct strategy st = { .kind = STRATEGY_RANDOM };
+		struct scenario_outcome full, quick;
+		const struct scenario_run_options verdict_only = { .verdict_only = true };
+		const char *why = NULL;
+		ck_assert_int_eq(scenario_run(&sf.sc, &st, 2, NULL, NULL, NULL, &full, NULL, &why), 0);
+		ck_assert_int_eq(scenario_run_with(&sf.sc, &st, 2, &verdict_only, &quick, &why), 0);
+		ck_assert_int_eq(full.result.verdict, i == 0 ? RUN_PASS : RUN_FAIL);
+		ck_assert_int_eq(quick.result.verdict, full.result.verdict);
+		ck_assert_uint_eq(quick.result.steps, full.result.steps);
+		ck_assert_uint_eq(quick.result.evlog_hash, full.result.evlog_hash);
+		ck_assert_uint_eq(quick.result.windows_hit, full.result.windows_hit);
+		ck_assert_str_eq(quick.result.checker, full.result.checker);
+		ck_assert_str_eq(quick.result.message, full.result.message);
+		ck_assert_uint_gt(full.link_frames, 0);
+		ck_assert_uint_eq(quick.link_frames, 0);
+		ck_assert_uint_eq(quick.audio_fnv, 0);
+		scenario_file_free(&sf);
+	}
+}
+END_TEST
+
+static void run_seed(const struct scenario_file *sf, uint64_t seed, struct scenario_outcome *out)
+{
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sf->sc, &st, seed, NULL, NULL, NULL, out, NULL, &why) == 0, "%s",
+		      why);
+}
+
+START_TEST(a_run_is_the_same_after_other_runs)
+{
+	/* Goal: a scenario run does not depend on the runs before it in the
+	 * process, though each takes the guest memory of the one before
+	 * (machine_config.recycle_memory): the same verdict, steps, event-log
+	 * hash, link audio and message as the run made on fresh host memory.
+	 * Render, capture (DMA writes memory), a failing variant and partial
+	 * frames, each run after the others, in two orders. */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/capture-pi-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini",
+				"fixtures/scenarios/partial-frames-3.ini" };
+	enum { N = sizeof(paths) / sizeof(paths[0]) };
+	struct scenario_file sf[N];
+	struct scenario_outcome alone[N];
+	for (size_t i = 0; i < N; i++) {
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf[i], err, sizeof(err)) == 0, "%s", err);
+		machine_drop_spare_memory();
+		run_seed(&sf[i], 3 + i, &alone[i]);
+	}
+	for (int round = 0; round < 2; round++)
+		for (size_t k = 0; k < N; k++) {
+			size_t i = round == 0 ? k : N - 1 - k;
+			struct scenario_outcome again;
+			run_seed(&sf[i], 3 + i, &again);
+			ck_assert_int_eq(again.result.verdict, alone[i].result.verdict);
+			ck_assert_uint_eq(again.result.steps, alone[i].result.steps);
+			ck_assert_uint_eq(again.result.evlog_hash, alone[i].result.evlog_hash);
+			ck_assert_uint_eq(again.audio_fnv, alone[i].audio_fnv);
+			ck_assert_str_eq(again.result.message, alone[i].result.message);
+		}
+	ck_assert_int_eq(alone[2].result.verdict, RUN_FAIL);
+	for (size_t i = 0; i < N; i++)
+		scenario_file_free(&sf[i]);
+}
+END_TEST
+
+START_TEST(hash_is_the_same_with_and_without_a_text_log)
+{
+	/* Goal: a run writing its event log as text and one that does not
+	 * fold the same events into the same hash: without a log, events that
+	 * nobody subscribes to (kernel calls, register accesses, scheduling
+	 * decisions) are hashed from their fields without being built
+	 * (machine.c, publish_payload). Passing and failing runs, render and
+	 * capture. */
+	const char *paths[] = { "fixtures/scenarios/release-vs-revoke-0.ini",
+				"fixtures/scenarios/capture-pi-0.ini",
+				"fixtures/scenarios/bugs/wdk81-revoke-resets-dma.ini",
+				"fixtures/scenarios/bugs/ddk1999-lock-held.ini" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct scenario_file sf;
+		char err[1024];
+		ck_assert_msg(scenario_file_load(paths[i], &sf, err, sizeof(err)) == 0, "%s", err);
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			struct strategy st = { .kind = STRATEGY_PCT, .pct_depth = 2, .pct_steps = 900 };
+			struct scenario_outcome plain, logged;
+			const char *why = NULL;
+			FILE *text = tmpfile();
+			ck_assert_ptr_nonnull(text);
+			ck_assert_int_eq(scenario_run(&sf.sc, &st, seed, NULL, NULL, NULL, &plain, NULL, &why),
+					 0);
+			ck_assert_int_eq(scenario_run(&sf.sc, &st, seed, NULL, text, NULL, &logged, NULL, &why),
+					 0);
+			ck_assert_uint_eq(plain.result.evlog_hash, logged.result.evlog_hash);
+			ck_assert_uint_eq(plain.result.events, logged.result.events);
+			ck_assert_uint_gt(plain.result.events, 100);
+			ck_assert_int_eq(plain.result.verdict, logged.result.verdict);
+			ck_assert(ftell(text) > 0);
+			fclose(text);
+		}
+		scenario_file_free(&sf);
+	}
+}
+END_TEST
+
+START_TEST(pattern_in_bulk_is_the_pattern)
+{
+	/* Goal: the pattern in bulk (little-endian bytes, from the table made
+	 * once per process or computed past it) is the pattern sample by
+	 * sample: from the start, across the table's end (128 Ki samples) and
+	 * far past it, asked in any order. */
+	const uint64_t firsts[] = { 0, 1, 8191, 8192, 131000, 131072, 1ull << 40, 5 };
+	uint8_t le[2 * 600];
+	for (size_t k = 0; k < sizeof(firsts) / sizeof(firsts[0]); k++) {
+		memset(le, 0xA5, sizeof(le));
+		scenario_pattern_samples_le(NULL, firsts[k], le, 600);
+		for (uint32_t i = 0; i < 600; i++) {
+			uint16_t want = (uint16_t)scenario_pattern_sample(NULL, firsts[k] + i);
+			ck_assert_uint_eq(le[2 * i], want & 0xFFu);
+			ck_assert_uint_eq(le[2 * i + 1], want >> 8);
+		}
+	}
+}
+END_TEST
+
 Suite *suite_audio(void);
 Suite *suite_audio(void)
 {
@@ -1011,6 +1149,10 @@ Suite *suite_audio(void)
 	tcase_add_test(tc, dac_tap_holds_back_trailing_fill);
 	tcase_add_test(tc, scenario_hash_is_the_audio_content);
 	tcase_add_test(tc, decisions_are_kept_only_when_asked);
+	tcase_add_test(tc, verdict_only_runs_are_the_same_run);
+	tcase_add_test(tc, pattern_in_bulk_is_the_pattern);
+	tcase_add_test(tc, a_run_is_the_same_after_other_runs);
+	tcase_add_test(tc, hash_is_the_same_with_and_without_a_text_log);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

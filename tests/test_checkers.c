@@ -374,6 +374,46 @@ START_TEST(render_skip_fires)
 }
 END_TEST
 
+/* Three full pages played in one long span, with one byte wrong deep in
+ * it: the high byte of the sample at byte 1904 of mapping 1 (stream byte
+ * 6000, sample 3000, frame 1500, left channel). */
+static void script_render_one_byte_wrong(struct fx *f)
+{
+	fx_run_state(f);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_add(f, 0, GMEM_PAGE_BYTES);
+	for (uint32_t i = 0; i < 3; i++)
+		fx_set(f, i, MAPPING_ACQUIRED);
+	fx_fetch_all(f);
+	static uint8_t buf[2 * GMEM_PAGE_BYTES];
+	for (uint64_t o = 0; o < sizeof(buf); o++) {
+		uint16_t v = (uint16_t)ramp_sample(NULL, o / 2);
+		buf[o] = (uint8_t)((o & 1) ? v >> 8 : v);
+	}
+	buf[6001] ^= 0x40;
+	fx_span(f, AC97_SPAN_DATA, buf, sizeof(buf) / 4);
+}
+
+START_TEST(render_wrong_sample_in_a_long_span_fires)
+{
+	/* Goal: in a span compared a block at a time, across mapping ends, a
+	 * wrong sample far into it is named exactly where a sample-by-sample
+	 * walk names it (frame, channel, byte of which mapping, the values),
+	 * and every sample before it counts as matched. */
+	struct fx *f = fx_go(PORT_RENDER, script_render_one_byte_wrong, 0, NULL);
+	uint16_t want = (uint16_t)ramp_sample(NULL, 3000);
+	char needle[200];
+	snprintf(needle, sizeof(needle),
+		 "frame 1500 of a PO span), channel 0, expected byte 1904 of 4096 of mapping 1 (tag "
+		 "0x1001, IRP 0, ACQUIRED) = 0x%04x, got 0x%04x",
+		 (unsigned)want, (unsigned)(want ^ 0x4000u));
+	expect_fail(f, "audio-conservation", "wrong sample on the link: at link tick ");
+	expect_fail(f, "audio-conservation", needle);
+	ck_assert_uint_eq(f->st.samples_matched, 3000);
+	free(f);
+}
+END_TEST
+
 /* Mapping 1 plays a prefix, is revoked; mapping 2 follows. */
 static void script_render_revoked(struct fx *f)
 {
@@ -755,11 +795,14 @@ static void put_bd(struct fx *f, uint32_t bdl, uint32_t i, uint32_t addr, uint32
  * then param: 0 rewrites the one after PIV (fine), 1 the prefetched one,
  * 2 the current one, 3 moves LVI to a never-written entry, 4 sets LVI =
  * CIV and then rewrites PIV (fine: the prefetched copy is dropped), 5
- * writes RR while running, 6 feeds an ro-write guest error (not misuse). */
+ * writes RR while running, 6 feeds an ro-write guest error (not misuse),
+ * 7 frees the descriptor list's memory, 8 stops, resets and runs a second
+ * list, then rewrites that one's prefetched entry. */
 static void script_descriptors(struct fx *f)
 {
 	PHYSICAL_ADDRESS bdl_pa, data_pa;
-	ck_assert_ptr_nonnull(AcAllocateCommonBuffer(256, &bdl_pa));
+	void *bdl_va = AcAllocateCommonBuffer(256, &bdl_pa);
+	ck_assert_ptr_nonnull(bdl_va);
 	ck_assert_ptr_nonnull(AcAllocateCommonBuffer(4096, &data_pa));
 	uint32_t bdl = bdl_pa.LowPart, data = data_pa.LowPart;
 	for (uint32_t i = 0; i < 3; i++)
@@ -780,6 +823,23 @@ static void script_descriptors(struct fx *f)
 		break;
 	case 5: WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RR); break;
 	case 6: fx_event(f, AC97_EV_GUEST_ERROR, AC97_PO, AC97_GE_RO_WRITE, 0, 0, "ro"); break;
+	case 7: AcFreeCommonBuffer(bdl_va, 256); break;
+	case 8: {
+		PHYSICAL_ADDRESS bdl2_pa;
+		ck_assert_ptr_nonnull(AcAllocateCommonBuffer(256, &bdl2_pa));
+		uint32_t bdl2 = bdl2_pa.LowPart;
+		for (uint32_t i = 0; i < 3; i++)
+			put_bd(f, bdl2, i, data + 512 * i, 256, false);
+		WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), 0);
+		KeStallExecutionProcessor(10);
+		WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RR);
+		WRITE_PORT_ULONG((PULONG)nabm(f, po + AC97_BDBAR), bdl2);
+		WRITE_PORT_UCHAR(nabm(f, po + AC97_LVI), 2);
+		WRITE_PORT_UCHAR(nabm(f, po + AC97_CR), AC97_CR_RPBM);
+		KeStallExecutionProcessor(10);
+		put_bd(f, bdl2, 1, data + 3072, 256, false);
+		break;
+	}
 	default: break;
 	}
 	KeStallExecutionProcessor(10);
@@ -814,6 +874,12 @@ START_TEST(descriptor_rewrite_fires)
 	expect_fail(f, "device-misuse", "the current (CIV) descriptor 0");
 	ck_assert(strstr(f->r.message, "512 samples") != NULL);
 	free(f);
+	/* What the checker looks at follows the engine to a second list
+	 * (it keeps where the descriptors lie while the engine keeps them). */
+	f = fx_go(PORT_RENDER, script_descriptors, 8, NULL);
+	expect_fail(f, "device-misuse", "PO: the prefetched (PIV) descriptor 1");
+	ck_assert(strstr(f->r.message, "256 samples") != NULL);
+	free(f);
 }
 END_TEST
 
@@ -822,6 +888,18 @@ START_TEST(lvi_unwritten_fires)
 	/* Goal: LVI naming a descriptor that was never written fails. */
 	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 3, NULL);
 	expect_fail(f, "device-misuse", "LVI = 5 names descriptor 5");
+	free(f);
+}
+END_TEST
+
+START_TEST(descriptor_memory_gone_fires)
+{
+	/* Goal: the descriptor list's memory leaving the guest while the
+	 * engine runs fails at the next step, naming the descriptor (the DMA
+	 * that may follow is dma-after-release's, switched off here). */
+	struct fx *f = fx_go(PORT_RENDER, script_descriptors, 7, "dma-after-release");
+	expect_fail(f, "device-misuse", "PO: the current (CIV) descriptor 0 at 0x");
+	ck_assert(strstr(f->r.message, "is no longer in guest memory while DMA runs") != NULL);
 	free(f);
 }
 END_TEST
@@ -1818,6 +1896,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, render_clean_silent);
 	tcase_add_test(tc, render_repeat_fires);
 	tcase_add_test(tc, render_skip_fires);
+	tcase_add_test(tc, render_wrong_sample_in_a_long_span_fires);
 	tcase_add_test(tc, render_revoked_prefix_silent);
 	tcase_add_test(tc, render_fifo_tail_silent);
 	tcase_add_test(tc, render_tail_mid_stream_fires);
@@ -1840,6 +1919,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, descriptors_kept_silent);
 	tcase_add_test(tc, descriptor_rewrite_fires);
 	tcase_add_test(tc, lvi_unwritten_fires);
+	tcase_add_test(tc, descriptor_memory_gone_fires);
 	tcase_add_test(tc, guest_error_fires);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("teardown_stall");

@@ -470,7 +470,7 @@ START_TEST(malformed_inputs_exit_2_with_file_line)
 	snprintf(scen, sizeof(scen), "%s/bad.ini", dir);
 	write_file(scen, "[scenario]\nname = x\nbogus_key = 1\n");
 	snprintf(trace, sizeof(trace), "%s/bad.trace", dir);
-	write_file(trace, "ac97sim-trace 3\nbuild x\nnot a header line\n");
+	write_file(trace, "ac97sim-trace 5\nbuild x\nnot a header line\n");
 	snprintf(empty, sizeof(empty), "%s/empty.ini", dir);
 	write_file(empty, "; nothing but a comment\n");
 	static struct prog_result r;

@@ -39,7 +39,7 @@ static uint32_t workload_step(struct decider *d, uint64_t i)
 	static const uint32_t agents[] = { 3, 1, 4, 0, 2 };
 	if (i % 3 == 0)
 		return decide_uniform(d, SITE_STALL, (uint32_t)(5 + i % 4), hash_of(i));
-	return decide_schedule(d, (uint32_t)(2 + i % 3), &agents[i % 2], hash_of(i));
+	return decide_schedule(d, (uint32_t)(2 + i % 3), &agents[i % 2], &agents[i % 2], hash_of(i));
 }
 
 static void assert_decision_eq(const struct decision *a, const struct decision *b)
@@ -167,13 +167,13 @@ START_TEST(records_each_decision)
 	struct decider d;
 	decider_init(&d, &random_walk, 3);
 	uint32_t agents[3] = { 0, 1, 2 };
-	uint32_t c0 = decide_schedule(&d, 3, agents, 0xaa);
+	uint32_t c0 = decide_schedule(&d, 3, agents, agents, 0xaa);
 	uint32_t c1 = decide_uniform(&d, SITE_TIMER_CPU, 2, 0xbb);
 	uint32_t c2 = decide_uniform(&d, SITE_FAULT, 9, 0xcc);
 	ck_assert_uint_eq(d.recorded.count, 3);
-	struct decision want0 = { 0, SITE_SCHEDULE, 3, c0, 0xaa };
-	struct decision want1 = { 1, SITE_TIMER_CPU, 2, c1, 0xbb };
-	struct decision want2 = { 2, SITE_FAULT, 9, c2, 0xcc };
+	struct decision want0 = { .step = 0, .site = SITE_SCHEDULE, .n_options = 3, .choice = c0, .chosen = c0, .evlog_hash = 0xaa };
+	struct decision want1 = { .step = 1, .site = SITE_TIMER_CPU, .n_options = 2, .choice = c1, .chosen = c1, .evlog_hash = 0xbb };
+	struct decision want2 = { .step = 2, .site = SITE_FAULT, .n_options = 9, .choice = c2, .chosen = c2, .evlog_hash = 0xcc };
 	assert_decision_eq(&d.recorded.items[0], &want0);
 	assert_decision_eq(&d.recorded.items[1], &want1);
 	assert_decision_eq(&d.recorded.items[2], &want2);
@@ -276,7 +276,7 @@ END_TEST
 /* Offers agents[0..n) to d; returns the agent of the option chosen. */
 static uint32_t offer(struct decider *d, const uint32_t *agents, uint32_t n)
 {
-	uint32_t k = decide_schedule(d, n, agents, 0);
+	uint32_t k = decide_schedule(d, n, agents, agents, 0);
 	ck_assert_uint_lt(k, n);
 	return agents[k];
 }
@@ -304,13 +304,13 @@ START_TEST(pos_runs_highest_rank_and_redraws_only_the_runner)
 		struct decider d;
 		decider_init(&d, &s, seed);
 		uint32_t agent[AGENTS] = { 0, 1, 2, 3 };
-		(void)decide_schedule(&d, AGENTS, agent, 0);	/* every agent ranked */
+		(void)decide_schedule(&d, AGENTS, agent, agent, 0);	/* every agent ranked */
 		for (int step = 0; step < 40; step++) {
 			uint32_t before[AGENTS];
 			for (uint32_t a = 0; a < AGENTS; a++)
 				before[a] = d.pct_priority[a];
 			uint32_t n = 2 + (uint32_t)(step % 3);	/* the first n agents offered */
-			uint32_t k = decide_schedule(&d, n, agent, 0);
+			uint32_t k = decide_schedule(&d, n, agent, agent, 0);
 			for (uint32_t i = 0; i < n; i++)
 				ck_assert_uint_le(before[agent[i]], before[agent[k]]);
 			for (uint32_t a = 0; a < AGENTS; a++)
@@ -402,19 +402,19 @@ START_TEST(delay_bounded_scheduler)
 	struct decider d;
 	decider_init(&d, &s, 0);
 	uint32_t both[2] = { 0, 1 }, other[2] = { 1, 2 };
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 0);	/* agent 0 */
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 0);	/* still 0 */
-	ck_assert_uint_eq(decide_schedule(&d, 2, other, 0), 0);	/* 0 gone: 1, after it */
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 1);	/* 1 kept */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);	/* agent 0 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);	/* still 0 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, other, other, 0), 0);	/* 0 gone: 1, after it */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* 1 kept */
 	ck_assert_uint_eq(decide_uniform(&d, SITE_DELAY, 5, 0), 0);
 	ck_assert_uint_eq(decide_uniform(&d, SITE_SWARM, 9, 0), 0);
 	decider_free(&d);
 
 	/* Seed 2: one delay, at the second choice point. */
 	decider_init(&d, &s, 2);
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 0);
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 1);	/* skipped to 1 */
-	ck_assert_uint_eq(decide_schedule(&d, 2, both, 0), 1);	/* and 1 keeps it */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 0);
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* skipped to 1 */
+	ck_assert_uint_eq(decide_schedule(&d, 2, both, both, 0), 1);	/* and 1 keeps it */
 	decider_free(&d);
 }
 END_TEST
@@ -642,7 +642,7 @@ START_TEST(replay_diverges_on_evlog_hash)
 	record(&rec, choices);
 	replay_until(&rep, &rec, choices, 100);
 	static const uint32_t agents[] = { 1, 4, 0, 2 };
-	ck_assert_uint_eq(decide_schedule(&rep, 3, agents, hash_of(100) ^ 1), 0);
+	ck_assert_uint_eq(decide_schedule(&rep, 3, agents, agents, hash_of(100) ^ 1), 0);
 	assert_diverged(&rep, &rec.recorded, 100, SITE_SCHEDULE, 3, hash_of(100) ^ 1,
 			"the events before this decision differ from the recording");
 	decider_free(&rep);

@@ -191,6 +191,58 @@ START_TEST(set_mapped_touches_pages)
 }
 END_TEST
 
+START_TEST(set_mapped_counts_any_range)
+{
+	/* goal: the unmapped count stays the number of unmapped pages whatever
+	 * ranges are mapped and unmapped (the count goes eight flags a word) */
+	struct gmem m;
+	const uint64_t pages = 61;	/* not a multiple of 8 */
+	ck_assert_int_eq(gmem_init(&m, pages * PAGE), 0);
+	uint64_t x = 12345;
+	for (int round = 0; round < 2000; round++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		uint64_t first = (x >> 33) % pages, n = 1 + (x >> 20) % (pages - first);
+		gmem_set_mapped(&m, first * PAGE + (x >> 12) % PAGE, (n - 1) * PAGE + 1, (x >> 60) & 1);
+		uint64_t unmapped = 0;
+		for (uint64_t p = 0; p < pages; p++)
+			unmapped += !gmem_page_is_mapped(&m, p * PAGE);
+		ck_assert_uint_eq(m.pages_unmapped, unmapped);
+	}
+	gmem_free(&m);
+}
+END_TEST
+
+START_TEST(reset_clears_what_was_written)
+{
+	/* goal: after gmem_reset every page is mapped and every byte zero again
+	 * where the contract lets bytes in: through pages mapped since init
+	 * (raw writes), through gmem_write (even into pages mapped from the
+	 * start), across page edges; and memory resets again as often as asked */
+	struct gmem m;
+	ck_assert_int_eq(gmem_init(&m, 16 * PAGE), 0);
+	for (int round = 0; round < 3; round++) {
+		gmem_set_mapped(&m, 2 * PAGE, 12 * PAGE, false);
+		gmem_set_mapped(&m, 3 * PAGE + 100, 2 * PAGE, true);	/* pages 3, 4, 5 */
+		memset(m.bytes + 3 * PAGE, 0xA5, 3 * PAGE);
+		uint8_t buf[300];
+		memset(buf, 0x5A, sizeof(buf));
+		ck_assert_uint_eq(gmem_write(&m, PAGE - 100, buf, sizeof(buf)), GMEM_NO_FAULT);
+		gmem_write(&m, 7 * PAGE, buf, sizeof(buf));	/* unmapped: dropped */
+		ck_assert_uint_eq(gmem_write(&m, 15 * PAGE + 4000, buf, 96), GMEM_NO_FAULT);
+		gmem_reset(&m);
+		ck_assert_uint_eq(m.pages_unmapped, 0);
+		ck_assert_uint_eq(m.n_dirty, 0);
+		for (uint64_t i = 0; i < m.size_bytes; i++)
+			if (m.bytes[i] != 0)
+				ck_abort_msg("byte 0x%llx is 0x%02x after a reset", (unsigned long long)i,
+					     m.bytes[i]);
+		for (uint64_t p = 0; p < 16; p++)
+			ck_assert(gmem_page_is_mapped(&m, p * PAGE));
+	}
+	gmem_free(&m);
+}
+END_TEST
+
 START_TEST(set_mapped_past_end_ignored)
 {
 	/* goal: pages past the end are ignored by map/unmap and always read as unmapped */
@@ -313,6 +365,34 @@ START_TEST(span_null_if_any_unmapped)
 }
 END_TEST
 
+START_TEST(peek_only_whole_mapped_pieces)
+{
+	/* goal: gmem_peek gives a pointer exactly when every byte is readable
+	 * without a walk (every page mapped, or one mapped page), and reads
+	 * through it see what gmem_read sees */
+	struct gmem m;
+	open_small(&m);
+	ck_assert_ptr_eq(gmem_peek(&m, PAGE - 4, 8), m.bytes + PAGE - 4);	/* all mapped */
+	gmem_set_mapped(&m, 2 * PAGE, PAGE, false);
+	ck_assert_ptr_eq(gmem_peek(&m, 8, 8), m.bytes + 8);
+	ck_assert_ptr_eq(gmem_peek(&m, PAGE - 8, 8), m.bytes + PAGE - 8);
+	ck_assert_ptr_null(gmem_peek(&m, PAGE - 4, 8));	/* across pages: walk */
+	ck_assert_ptr_null(gmem_peek(&m, 2 * PAGE + 8, 8));	/* unmapped */
+	ck_assert_ptr_null(gmem_peek(&m, 4 * PAGE - 4, 8));	/* past the end */
+	ck_assert_ptr_null(gmem_peek(&m, 4 * PAGE, 1));
+	ck_assert_ptr_null(gmem_peek(&m, 0, 0));
+	uint8_t pattern[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, got[8];
+	ck_assert_uint_eq(gmem_write(&m, PAGE - 8, pattern, 8), GMEM_NO_FAULT);
+	ck_assert_uint_eq(gmem_read(&m, PAGE - 8, got, 8), GMEM_NO_FAULT);
+	ck_assert_mem_eq(got, pattern, 8);
+	ck_assert_mem_eq(gmem_peek(&m, PAGE - 8, 8), pattern, 8);
+	memset(got, 0xAA, sizeof(got));
+	ck_assert_uint_eq(gmem_read(&m, 2 * PAGE - 4, got, 8), 2 * PAGE);	/* half unmapped */
+	ck_assert_uint_eq(got[4], 0);
+	gmem_free(&m);
+}
+END_TEST
+
 START_TEST(mixed_runs_read)
 {
 	/* goal: a read across alternating mapped/unmapped pages copies exactly the mapped pages */
@@ -355,6 +435,8 @@ Suite *suite_gmem(void)
 	tcase_add_test(tc, write_drops_unmapped);
 	tcase_add_test(tc, remap_shows_old_bytes);
 	tcase_add_test(tc, set_mapped_touches_pages);
+	tcase_add_test(tc, set_mapped_counts_any_range);
+	tcase_add_test(tc, reset_clears_what_was_written);
 	tcase_add_test(tc, set_mapped_past_end_ignored);
 	tcase_add_test(tc, first_fault_edges);
 	tcase_add_test(tc, len_zero);
@@ -362,6 +444,7 @@ Suite *suite_gmem(void)
 	tcase_add_test(tc, past_end_read_write);
 	tcase_add_test(tc, span_null_if_any_unmapped);
 	tcase_add_test(tc, mixed_runs_read);
+	tcase_add_test(tc, peek_only_whole_mapped_pieces);
 	suite_add_tcase(s, tc);
 
 	TCase *tc_init = tcase_create("init");

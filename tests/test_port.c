@@ -569,6 +569,38 @@ START_TEST(render_content_in_guest_memory)
 }
 END_TEST
 
+/* ramp in bulk (port_samples_le_fn). */
+static void ramp_le(void *ctx, uint64_t first, uint8_t *dst, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t v = (uint16_t)ramp(ctx, first + i);
+		dst[2 * i] = (uint8_t)(v & 0xFFu);
+		dst[2 * i + 1] = (uint8_t)(v >> 8);
+	}
+}
+
+START_TEST(stream_bytes_in_bulk_and_one_by_one)
+{
+	/* Goal: port_stream_bytes gives the stream's bytes for every start
+	 * and length, odd ones included (a sample split at either end),
+	 * whether the stream has a bulk function or only a sample function. */
+	struct port_stream_config cfg = { .direction = PORT_RENDER, .sample = ramp };
+	uint8_t got[64];
+	for (int bulk = 0; bulk < 2; bulk++) {
+		cfg.samples_le = bulk ? ramp_le : NULL;
+		for (uint64_t first = 0; first < 6; first++) {
+			for (uint64_t n = 0; n < 40; n++) {
+				memset(got, 0xA5, sizeof(got));
+				port_stream_bytes(&cfg, 1000 + first, got, n);
+				for (uint64_t j = 0; j < n; j++)
+					ck_assert_uint_eq(got[j], ramp_byte(1000 + first + j));
+				ck_assert_uint_eq(got[n], 0xA5);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(capture_pages_are_zeroed)
 {
 	/* Goal: a capture IRP's pages start as zeros (no stale render audio),
@@ -1408,6 +1440,7 @@ Suite *suite_port(void)
 	tcase_add_test(tc, mapping_cuts_contiguous);
 	tcase_add_test(tc, first_page_offset);
 	tcase_add_test(tc, render_content_in_guest_memory);
+	tcase_add_test(tc, stream_bytes_in_bulk_and_one_by_one);
 	tcase_add_test(tc, capture_pages_are_zeroed);
 	tcase_add_test(tc, layout_seed_is_deterministic);
 	tcase_add_test(tc, not_found_then_mapping_available);

@@ -214,7 +214,7 @@ static const char *const result_keys[] = {
 	"format", "scenario_hash", "driver", "driver_binary_hash", "checkers_off", "build",
 	"strategy", "depth", "pct_steps", "choice_points", "keep_going", "first_seed", "runs_asked", "stopped",
 	"covered", "runs", "passed", "failed", "limit", "workers_died", "strategies", "windows",
-	"failures",
+	"strategy_results", "failures",
 };
 
 static void explore_shards(const char *dir, const char *scenario, const char *runs, bool keep_going,

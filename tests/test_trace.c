@@ -13,7 +13,7 @@
 #include "decide.h"
 #include "trace.h"
 
-#define MAGIC "ac97sim-trace 3\n"
+#define MAGIC "ac97sim-trace 5\n"
 #define BUILD "build 5a9c0e1f22b4\n"
 #define SCENARIO "scenario 0123456789abcdef toy-counter\n" DRIVER CHECKERS_OFF	/* lines 3-5 */
 #define DRIVER "driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so\n"
@@ -22,8 +22,8 @@
 #define SEED "seed 42\n"
 #define CPUS "cpus 3\n"
 #define HEADER MAGIC BUILD SCENARIO STRATEGY SEED CPUS	/* lines 1-8 */
-#define D0 "d 0 schedule 3 1 68ae9202922d3c31\n"
-#define D1 "d 1 timer-cpu 2 0 1f8e4d0aa47ffd43\n"
+#define D0 "d 0 schedule 3 1 1 68ae9202922d3c31\n"
+#define D1 "d 1 timer-cpu 2 0 0 1f8e4d0aa47ffd43\n"
 #define RESULT "result fail bugcheck 326 604048853ce460c7\n"
 #define END "end\n"
 #define GOOD HEADER D0 D1 RESULT END	/* the example of trace.h */
@@ -180,6 +180,7 @@ static void random_log(struct decision_log *log, size_t count, uint64_t seed)
 		d.site = (enum decide_site)(1 + test_rand(&seed) % (SITE_COUNT - 1));
 		d.n_options = (uint32_t)(1 + test_rand(&seed) % (i % 7 == 0 ? 1000000 : 9));
 		d.choice = (uint32_t)(test_rand(&seed) % d.n_options);
+		d.chosen = d.site == SITE_SCHEDULE ? (uint32_t)(test_rand(&seed) % 264) : d.choice;
 		d.evlog_hash = test_rand(&seed);
 		ck_assert_int_eq(decision_log_push(log, &d), 0);
 	}
@@ -200,8 +201,8 @@ START_TEST(write_matches_format)
 	struct trace_header h;
 	example_header(&h);
 	struct decision_log log = { 0 };
-	struct decision d0 = { 0, SITE_SCHEDULE, 3, 1, 0x68ae9202922d3c31ull };
-	struct decision d1 = { 1, SITE_TIMER_CPU, 2, 0, 0x1f8e4d0aa47ffd43ull };
+	struct decision d0 = { .step = 0, .site = SITE_SCHEDULE, .n_options = 3, .choice = 1, .chosen = 1, .evlog_hash = 0x68ae9202922d3c31ull };
+	struct decision d1 = { .step = 1, .site = SITE_TIMER_CPU, .n_options = 2, .choice = 0, .chosen = 0, .evlog_hash = 0x1f8e4d0aa47ffd43ull };
 	decision_log_push(&log, &d0);
 	decision_log_push(&log, &d1);
 	size_t len = 0;
@@ -317,7 +318,7 @@ START_TEST(write_refuses_invalid)
 	} while (0)
 	REFUSED(h.cpus = 0);
 	REFUSED(h.cpus = 9);
-	REFUSED(h.format = 2);
+	REFUSED(h.format = 4);
 	REFUSED(h.build_id[0] = '\0');
 	REFUSED(strcpy(h.build_id, "a b"));
 	REFUSED(strcpy(h.scenario_name, "tab\there"));
@@ -339,6 +340,8 @@ START_TEST(write_refuses_invalid)
 	log.items[1].n_options = 4;
 	REFUSED(log.items[1].choice = 4);
 	log.items[1].choice = 3;
+	REFUSED(log.items[1].chosen = 2);	/* a stall's chosen is its choice */
+	log.items[1].chosen = 3;
 #undef REFUSED
 	ck_assert_int_eq(fflush(out), 0);
 	ck_assert_uint_eq(len, 0);
@@ -366,15 +369,15 @@ START_TEST(accept_comments_blank_crlf)
 	ck_assert_uint_eq(expect_ok("# a trace\n\n" HEADER "  \n#x\n" D0 "\t\n" D1 RESULT
 				    "# done\n" END "\n# after\n\n"),
 			  2);
-	ck_assert_uint_eq(expect_ok("ac97sim-trace 3\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
+	ck_assert_uint_eq(expect_ok("ac97sim-trace 5\r\nbuild b\r\nscenario 0123456789ABCDEF s\r\n"
 				    "driver reference 0000000000000000 builtin\r\ncheckers-off -\r\n"
 				    "strategy random\r\nseed 1\r\ncpus 2\r\n"
-				    "d 0 stall 2 1 68AE9202922D3C31\r\n\r\n"
+				    "d 0 stall 2 1 1 68AE9202922D3C31\r\n\r\n"
 				    "result pass - 1 0000000000000000\r\nend\r\n"),
 			  1);
 	ck_assert_uint_eq(expect_ok(HEADER RESULT "end"), 0);
-	ck_assert_uint_eq(expect_ok(HEADER "d 0 fault 1000000 999999 ffffffffffffffff\n"
-				    "d 00001 schedule 1 0 0000000000000000\n" RESULT END),
+	ck_assert_uint_eq(expect_ok(HEADER "d 0 fault 1000000 999999 999999 ffffffffffffffff\n"
+				    "d 00001 schedule 1 0 0 0000000000000000\n" RESULT END),
 			  2);
 }
 END_TEST
@@ -387,7 +390,7 @@ START_TEST(reject_not_a_trace)
 	expect_error("hello\n", "t.trace:1: not an ac97sim trace");
 	expect_error("# only a comment\n\n", "t.trace:2: not an ac97sim trace");
 	expect_error("\n\nbuild x\n", "t.trace:3: not an ac97sim trace");
-	expect_error("d 0 schedule 3 1 68ae9202922d3c31\n", "t.trace:1: not an ac97sim trace");
+	expect_error("d 0 schedule 3 1 1 68ae9202922d3c31\n", "t.trace:1: not an ac97sim trace");
 	expect_error("ac97sim-trace\n", "t.trace:1: expected 'ac97sim-trace VERSION'");
 	expect_error("ac97sim-trace 1 2\n", "t.trace:1: expected 'ac97sim-trace VERSION'");
 	expect_error("AC97SIM-TRACE 1\n", "t.trace:1: not an ac97sim trace");
@@ -397,10 +400,10 @@ END_TEST
 START_TEST(reject_format_version)
 {
 	/* Goal: another format version is refused by number. */
-	expect_error("ac97sim-trace 2\n" BUILD, "t.trace:1: unsupported trace format 2 (this build reads 3)");
-	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 3)");
+	expect_error("ac97sim-trace 4\n" BUILD, "t.trace:1: unsupported trace format 4 (this build reads 5)");
+	expect_error("ac97sim-trace 0\n", "t.trace:1: unsupported trace format 0 (this build reads 5)");
 	expect_error("ac97sim-trace 99999999999999999999\n",
-		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 3)");
+		     "t.trace:1: unsupported trace format 99999999999999999999 (this build reads 5)");
 	expect_error("ac97sim-trace one\n", "t.trace:1: bad trace format version 'one'");
 	expect_error("ac97sim-trace -1\n", "t.trace:1: bad trace format version '-1'");
 }
@@ -409,9 +412,9 @@ END_TEST
 START_TEST(reject_out_of_order)
 {
 	/* Goal: decision steps run 0, 1, 2 ... with no gap or repeat. */
-	expect_error(HEADER "d 1 schedule 3 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 1 schedule 3 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: decision step 1 out of order (expected 0)");
-	expect_error(HEADER D0 D1 "d 5 stall 4 0 68ae9202922d3c31\n",
+	expect_error(HEADER D0 D1 "d 5 stall 4 0 0 68ae9202922d3c31\n",
 		     "t.trace:11: decision step 5 out of order (expected 2)");
 	expect_error(HEADER D0 D0, "t.trace:10: decision step 0 out of order (expected 1)");
 	expect_error(HEADER D0 RESULT D1 END, "t.trace:11: decision after the result line");
@@ -420,32 +423,35 @@ END_TEST
 
 START_TEST(reject_decision_fields)
 {
-	/* Goal: a decision line has exactly six fields, a known site, 1..10^6
-	 * options and a choice below the option count. */
+	/* Goal: a decision line has exactly seven fields, a known site, 1..10^6
+	 * options, a choice below the option count and, but for a scheduling
+	 * choice, the choice as what was chosen. */
 	expect_error(HEADER "d 0 schedule 3 1\n",
-		     "t.trace:9: expected 'd STEP SITE N CHOICE EVHASH'");
-	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c31 x\n",
-		     "t.trace:9: expected 'd STEP SITE N CHOICE EVHASH'");
-	expect_error(HEADER "d 0 sched 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site 'sched'");
-	expect_error(HEADER "d 0 ? 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '?'");
-	expect_error(HEADER "d 0 1 3 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '1'");
-	expect_error(HEADER "d 0 schedule 3 3 68ae9202922d3c31\n",
+		     "t.trace:9: expected 'd STEP SITE N CHOICE CHOSEN EVHASH'");
+	expect_error(HEADER "d 0 schedule 3 1 1 68ae9202922d3c31 x\n",
+		     "t.trace:9: expected 'd STEP SITE N CHOICE CHOSEN EVHASH'");
+	expect_error(HEADER "d 0 sched 3 1 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site 'sched'");
+	expect_error(HEADER "d 0 ? 3 1 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '?'");
+	expect_error(HEADER "d 0 1 3 1 1 68ae9202922d3c31\n", "t.trace:9: unknown decision site '1'");
+	expect_error(HEADER "d 0 timer-cpu 2 1 0 68ae9202922d3c31\n",
+		     "t.trace:9: chosen 0 is no option of a timer-cpu decision with choice 1");
+	expect_error(HEADER "d 0 schedule 3 3 3 68ae9202922d3c31\n",
 		     "t.trace:9: choice 3 out of range for 3 options");
-	expect_error(HEADER "d 0 schedule 1 4294967296 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 1 4294967296 4294967296 68ae9202922d3c31\n",
 		     "t.trace:9: choice 4294967296 out of range for 1 options");
-	expect_error(HEADER "d 0 schedule 0 0 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 0 0 0 68ae9202922d3c31\n",
 		     "t.trace:9: option count 0 out of range (1..1000000)");
-	expect_error(HEADER "d 0 schedule 1000001 0 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 1000001 0 0 68ae9202922d3c31\n",
 		     "t.trace:9: option count 1000001 out of range (1..1000000)");
-	expect_error(HEADER "d 0 schedule 4294967297 0 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 4294967297 0 0 68ae9202922d3c31\n",
 		     "t.trace:9: option count 4294967297 out of range (1..1000000)");
-	expect_error(HEADER "d x schedule 3 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d x schedule 3 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: bad decision step 'x' (a decimal number)");
-	expect_error(HEADER "d 0 schedule 3 -1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 3 -1 1 68ae9202922d3c31\n",
 		     "t.trace:9: bad choice '-1' (a decimal number)");
-	expect_error(HEADER "d 0 schedule +3 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule +3 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: bad option count '+3' (a decimal number)");
-	expect_error(HEADER "d 0 schedule 0x3 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 0x3 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: bad option count '0x3' (a decimal number)");
 }
 END_TEST
@@ -453,13 +459,13 @@ END_TEST
 START_TEST(reject_bad_hex)
 {
 	/* Goal: hashes are exactly 16 hex digits. */
-	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c3g\n",
+	expect_error(HEADER "d 0 schedule 3 1 1 68ae9202922d3c3g\n",
 		     "t.trace:9: bad event-log hash '68ae9202922d3c3g' (16 hex digits)");
-	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c3\n",
+	expect_error(HEADER "d 0 schedule 3 1 1 68ae9202922d3c3\n",
 		     "t.trace:9: bad event-log hash '68ae9202922d3c3' (16 hex digits)");
-	expect_error(HEADER "d 0 schedule 3 1 68ae9202922d3c310\n",
+	expect_error(HEADER "d 0 schedule 3 1 1 68ae9202922d3c310\n",
 		     "t.trace:9: bad event-log hash '68ae9202922d3c310' (16 hex digits)");
-	expect_error(HEADER "d 0 schedule 3 1 0x8ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 3 1 1 0x8ae9202922d3c31\n",
 		     "t.trace:9: bad event-log hash '0x8ae9202922d3c31' (16 hex digits)");
 	expect_error(MAGIC BUILD "scenario 0123456789abcdeZ toy\n",
 		     "t.trace:3: bad scenario hash '0123456789abcdeZ' (16 hex digits)");
@@ -475,11 +481,11 @@ START_TEST(reject_overflow)
 		     "t.trace:7: seed '18446744073709551616' too large");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY "seed 99999999999999999999999\n",
 		     "t.trace:7: seed '99999999999999999999999' too large");
-	expect_error(HEADER "d 18446744073709551616 schedule 3 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 18446744073709551616 schedule 3 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: decision step '18446744073709551616' too large");
 	expect_error(HEADER "result pass - 18446744073709551616 68ae9202922d3c31\n",
 		     "t.trace:9: steps '18446744073709551616' too large");
-	expect_error(HEADER "d 0 schedule 18446744073709551616 1 68ae9202922d3c31\n",
+	expect_error(HEADER "d 0 schedule 18446744073709551616 1 1 68ae9202922d3c31\n",
 		     "t.trace:9: option count '18446744073709551616' too large");
 	expect_error(MAGIC BUILD SCENARIO STRATEGY SEED "cpus 18446744073709551617\n",
 		     "t.trace:8: cpu count '18446744073709551617' too large");
@@ -560,7 +566,7 @@ END_TEST
 START_TEST(reject_text_after_end)
 {
 	/* Goal: nothing but comments and blank lines may follow end. */
-	expect_error(GOOD "d 2 stall 4 0 68ae9202922d3c31\n", "t.trace:13: text after end");
+	expect_error(GOOD "d 2 stall 4 0 0 68ae9202922d3c31\n", "t.trace:13: text after end");
 	expect_error(GOOD "\n# fine\nend\n", "t.trace:15: text after end");
 	expect_error(GOOD "x", "t.trace:13: text after end");
 	expect_error(HEADER RESULT "end now\n", "t.trace:10: text after end");
@@ -573,11 +579,11 @@ START_TEST(reject_missing_end)
 	expect_error(HEADER D0 D1 RESULT, "t.trace:11: missing end line (truncated?)");
 	expect_error(HEADER D0 D1 RESULT "\n# x\n", "t.trace:13: missing end line (truncated?)");
 	expect_error(HEADER D0 D1, "t.trace:10: missing result line (truncated?)");
-	expect_error(HEADER D0 "d 1 tim", "t.trace:10: expected 'd STEP SITE N CHOICE EVHASH'");
-	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a",
+	expect_error(HEADER D0 "d 1 tim", "t.trace:10: expected 'd STEP SITE N CHOICE CHOSEN EVHASH'");
+	expect_error(HEADER D0 "d 1 timer-cpu 2 0 0 1f8e4d0a",
 		     "t.trace:10: bad event-log hash '1f8e4d0a' (16 hex digits)");
-	expect_error(HEADER D0 "d 1 timer-cpu 2 0 1f8e4d0a 1f8e4d0a",
-		     "t.trace:10: expected 'd STEP SITE N CHOICE EVHASH'");
+	expect_error(HEADER D0 "d 1 timer-cpu 2 0 0 1f8e4d0a 1f8e4d0a",
+		     "t.trace:10: expected 'd STEP SITE N CHOICE CHOSEN EVHASH'");
 }
 END_TEST
 

@@ -27,15 +27,16 @@ int continue_run(const struct scenario *sc, const struct continue_request *req, 
 	struct scenario muted = *sc;
 	for (unsigned i = 0; checker_name_at(i) != NULL; i++)
 		checker_disable(&muted.checkers, checker_name_at(i));
-	struct scenario_run_args args = {
-		.strategy = req->strategy, .seed = req->seed, .replay = req->recorded,
-		.replay_continues = true, .also_sink = req->sink, .n_observers = req->n_observers,
+	/* The recorded decisions exactly, then the strategy and seed. */
+	const struct replay_plan plan = { req->recorded, REPLAY_FORK, req->recorded->count };
+	struct scenario_run_options opt = {
+		.plan = &plan, .also_sink = req->sink, .n_observers = req->n_observers,
 	};
 	for (uint32_t i = 0; i < req->n_observers; i++)
-		args.observers[i] = req->observers[i];
+		opt.observers[i] = req->observers[i];
 	struct scenario_outcome o;
 	const char *why = NULL;
-	if (scenario_run_with(&muted, &args, &o, &why) != 0) {
+	if (scenario_run_with(&muted, req->strategy, req->seed, &opt, &o, &why) != 0) {
 		fprintf(stderr, "ac97sim: continue: %s\n", why ? why : "cannot set up");
 		return EXIT_USAGE;
 	}
@@ -49,13 +50,13 @@ int continue_run(const struct scenario *sc, const struct continue_request *req, 
 				"%" PRIu64 " (%s): nothing is continued\n", r->steps, r->message);
 		return EXIT_DIVERGED;
 	}
-	if (o.replay_handed_over == UINT64_MAX)
+	if (o.decisions_made <= req->recorded->count)
 		fprintf(report, "continue: checkers muted, the %zu recorded decisions replayed; the run "
 				"ended before it needed another\n", req->recorded->count);
 	else
-		fprintf(report, "continue: checkers muted, the %" PRIu64 " recorded decisions replayed, "
+		fprintf(report, "continue: checkers muted, the %zu recorded decisions replayed, "
 				"then %s from seed %" PRIu64 "\n",
-			o.replay_handed_over, strat, req->seed);
+			req->recorded->count, strat, req->seed);
 	uint64_t after = o.link_frames > req->first_link_frames
 				 ? o.link_frames - req->first_link_frames : 0;
 	char line[1024];

@@ -13,9 +13,10 @@
  *   every event before the failure as recorded: a continuation that
  *   leaves its recording there is reported as diverged);
  * - from the first decision past the recording, which ends at the
- *   failure, the recording's own strategy and seed decide, started afresh
- *   at that decision (decider_init_replay_then): what happens after the
- *   failure is a pure function of the trace;
+ *   failure, the recording's own strategy and seed decide, as a fork at
+ *   that decision does (REPLAY_FORK, decide.h: the strategy's state as
+ *   its seed starts it): what happens after the failure is a pure
+ *   function of the trace;
  * - it runs to the stream's end. The port's referee ("port-referee") and
  *   the machine's rules ("kernel-rules": bug checks, deadlock, a crash)
  *   cannot be muted: after such a failure the machine cannot go on, and

@@ -66,6 +66,7 @@
 
 #include "cli.h"
 #include "driver_option.h"
+#include "explore_junit.h"
 #include "explore_result.h"
 #include "outfile.h"
 #include "runs.h"
@@ -95,6 +96,10 @@ static const struct cli_option explore_options[] = {
 	  "start no new seed once T has passed (250ms, 30s, 2m): a\n"
 	  "partial search, whose summary and JSON say which seeds ran" },
 	{ "json", 0, CLI_VALUE, "FILE", "write the results for machines (and for merge)" },
+	{ "junit", 0, CLI_VALUE, "FILE",
+	  "write JUnit XML for CI: one test case per strategy, a\n"
+	  "failing one with its lowest seed and the command that\n"
+	  "replays it (docs/machine-output.md)" },
 	{ "trace-dir", 0, CLI_VALUE, "DIR", "where the failing trace goes (default: here)" },
 	{ "keep-going", 'k', CLI_FLAG, NULL, "run all N and list every failing seed" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
@@ -147,7 +152,7 @@ struct explore_opts {
 	uint64_t depth, runs, seed, jobs;
 	uint64_t shard_index, shard_count;	/* 1/1 when not sharded */
 	uint64_t time_budget_ms;		/* 0: none */
-	const char *json, *trace_dir;
+	const char *json, *junit, *trace_dir;
 	struct runs_choices choices;
 	bool keep_going, quiet;
 };
@@ -218,6 +223,7 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	if (o->choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
 		cli_note_unused(spec, "depth", "it sets PCT's depth for --strategy pct only");
 	o->json = cli_value(spec, &a, "json");
+	o->junit = cli_value(spec, &a, "junit");
 	o->trace_dir = cli_value(spec, &a, "trace-dir");
 	if (o->trace_dir == NULL)
 		o->trace_dir = ".";
@@ -230,6 +236,7 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 		o->jobs = n_seeds;
 	char err[ERR_MAX];
 	if ((o->json != NULL && outfile_check(o->json, err, sizeof(err)) != 0) ||
+	    (o->junit != NULL && outfile_check(o->junit, err, sizeof(err)) != 0) ||
 	    outfile_check_dir(o->trace_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return EXIT_USAGE;
@@ -362,7 +369,7 @@ static _Noreturn void worker(const struct explore_result *r, const struct scenar
 		const char *why = NULL;
 		fprintf(out, "start %" PRIu64 "\n", s);
 		fflush(out);
-		if (runs_one(sf, &st, s, NULL, NULL, NULL, &out_run, NULL, &why) != 0)
+		if (runs_verdict(sf, &st, s, &out_run, &why) != 0)
 			_exit(WORKER_SETUP_FAILED);
 		const struct run_result *res = &out_run.result;
 		fprintf(out, "%" PRIu64 " %d %s 0x%" PRIx64 "\n", s, (int)res->verdict,
@@ -828,6 +835,31 @@ static int record_first_failure(const struct explore_opts *o, const struct scena
 	return rc;
 }
 
+/* Gives each strategy's lowest failing seed its message, as the search's
+ * first failure has one, for the reports that hold one result per
+ * strategy (the JSON's "strategy_results", JUnit): the seed is run again
+ * in a child, without a trace (the command that runs it again names it).
+ * Not after SIGINT or SIGTERM: the user asked for an answer now, and the
+ * messages stay unrecorded. */
+static void record_class_failures(const struct scenario_file *sf, struct explore_result *r)
+{
+	for (unsigned c = 0; c < explore_class_count(&r->search); c++) {
+		struct explore_class_outcome *co = &r->by_class[c];
+		if (co->first_failure == UINT64_MAX)
+			continue;
+		if (co->first_failure == r->first_failure) {
+			memcpy(co->first_message, r->first_message, sizeof(co->first_message));
+			continue;
+		}
+		if (stop_signal != 0)
+			continue;
+		struct strategy st = explore_strategy_for(&r->search, co->first_failure);
+		struct run_result got;
+		(void)rerun_recorded(sf, &st, co->first_failure, "", &got);
+		snprintf(co->first_message, sizeof(co->first_message), "%s", got.message);
+	}
+}
+
 static int search_and_report(const struct explore_opts *o, const struct scenario_file *sf,
 			     const struct calibration *cal)
 {
@@ -879,12 +911,18 @@ static int search_and_report(const struct explore_opts *o, const struct scenario
 	int st = r.failed > 0 ? EXIT_FAILED : r.limited > 0 ? EXIT_LIMIT : EXIT_PASS;
 	if (r.first_failure != UINT64_MAX && record_first_failure(o, sf, &r) != 0)
 		st = EXIT_USAGE;
+	if (o->json != NULL || o->junit != NULL)
+		record_class_failures(sf, &r);
 	char how_ran[96];
 	snprintf(how_ran, sizeof(how_ran), "%.2f s, %.0f runs/s, %" PRIu64 " jobs", r.seconds,
 		 (double)r.runs / (r.seconds + 1e-9), o->jobs);
 	explore_summary(stdout, &r, how_ran);
 	char err[ERR_MAX];
 	if (o->json != NULL && explore_json_write(o->json, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		st = EXIT_USAGE;
+	}
+	if (o->junit != NULL && explore_junit_write(o->junit, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		st = EXIT_USAGE;
 	}

@@ -35,6 +35,8 @@ int explore_result_init(struct explore_result *r, const struct explore_search *s
 	r->shard_index = shard_index;
 	r->n_seeds = explore_shard_seeds(s->runs, shard_index, s->shard_count);
 	r->first_failure = UINT64_MAX;
+	for (unsigned c = 0; c < EXPLORE_CLASSES_MAX; c++)
+		r->by_class[c].first_failure = r->by_class[c].first_limit = UINT64_MAX;
 	r->ran = calloc(r->n_seeds > 0 ? r->n_seeds : 1, 1);
 	return r->ran != NULL ? 0 : -1;
 }
@@ -95,6 +97,11 @@ static const char *const stop_names[] = {
 };
 #define STOP_NAMES (sizeof(stop_names) / sizeof(stop_names[0]))
 
+const char *explore_stop_name(enum explore_stop stop)
+{
+	return (size_t)stop < STOP_NAMES ? stop_names[stop] : "?";
+}
+
 int explore_result_mark(struct explore_result *r, uint64_t seed)
 {
 	uint64_t m;
@@ -133,12 +140,25 @@ int explore_result_add(struct explore_result *r, uint64_t seed, enum run_verdict
 	for (unsigned w = 0; w < WINDOW_COUNT; w++)
 		if (windows_hit & (UINT64_C(1) << w))
 			r->window_runs[w][c]++;
+	struct explore_class_outcome *co = &r->by_class[c];
 	switch (verdict) {
 	case RUN_PASS: r->passed++; break;
-	case RUN_LIMIT: r->limited++; break;
+	case RUN_LIMIT:
+		r->limited++;
+		co->limited++;
+		if (seed < co->first_limit) {
+			co->first_limit = seed;
+			snprintf(co->limit_checker, sizeof(co->limit_checker), "%s", checker);
+		}
+		break;
 	case RUN_FAIL:
 	case RUN_DIVERGED:
 		r->failed++;
+		co->failed++;
+		if (seed < co->first_failure) {
+			co->first_failure = seed;
+			snprintf(co->first_checker, sizeof(co->first_checker), "%s", checker);
+		}
 		if (seed < r->first_failure)
 			r->first_failure = seed;
 		/* Out of memory loses the seed from the list, not the count. */
@@ -146,6 +166,22 @@ int explore_result_add(struct explore_result *r, uint64_t seed, enum run_verdict
 		break;
 	}
 	return 0;
+}
+
+void explore_class_outcome_add(struct explore_class_outcome *into,
+				const struct explore_class_outcome *from)
+{
+	into->failed += from->failed;
+	into->limited += from->limited;
+	if (from->first_failure < into->first_failure) {
+		into->first_failure = from->first_failure;
+		memcpy(into->first_checker, from->first_checker, sizeof(into->first_checker));
+		memcpy(into->first_message, from->first_message, sizeof(into->first_message));
+	}
+	if (from->first_limit < into->first_limit) {
+		into->first_limit = from->first_limit;
+		memcpy(into->limit_checker, from->limit_checker, sizeof(into->limit_checker));
+	}
 }
 
 static int by_seed(const void *a, const void *b)
@@ -348,19 +384,14 @@ static void print_windows(FILE *f, const struct explore_result *r)
 	fputc('\n', f);
 }
 
-/* The command that runs seed again, with the choices the search was given. */
-static void print_run_command(FILE *f, const struct explore_search *s, const struct strategy *st,
-			      uint64_t seed)
+void explore_run_command(const struct explore_search *s, uint64_t seed, char *buf, size_t len)
 {
 	char options[64];
-	strategy_run_options(st, options, sizeof(options));
-	fprintf(f, "run it again: %s run %s --seed %" PRIu64 "%s", runs_program, s->scenario, seed,
-		options);
-	if (s->driver_option[0] != '\0')
-		fprintf(f, " --driver %s", s->driver_option);
-	if (s->no_check_option[0] != '\0')
-		fprintf(f, " --no-check %s", s->no_check_option);
-	fprintf(f, "\n");
+	struct strategy st = explore_strategy_for(s, seed);
+	strategy_run_options(&st, options, sizeof(options));
+	snprintf(buf, len, "%s run %s --seed %" PRIu64 "%s%s%s%s%s", runs_program, s->scenario, seed,
+		 options, s->driver_option[0] ? " --driver " : "", s->driver_option,
+		 s->no_check_option[0] ? " --no-check " : "", s->no_check_option);
 }
 
 static void print_failures(FILE *f, const struct explore_result *r)
@@ -393,7 +424,9 @@ static void print_failures(FILE *f, const struct explore_result *r)
 		if (access(r->trace, R_OK) != 0)
 			fprintf(f, "  (not found from here: it was written where that shard ran)\n");
 	} else {
-		print_run_command(f, s, &st, r->first_failure);
+		char command[EXPLORE_COMMAND_MAX];
+		explore_run_command(s, r->first_failure, command, sizeof(command));
+		fprintf(f, "run it again: %s\n", command);
 	}
 }
 
@@ -511,6 +544,41 @@ static void json_windows(const struct explore_result *r, json_t *root)
 	json_object_set_new(root, "windows", windows);
 }
 
+/* Per strategy, what its runs found: the counts, its lowest failing seed
+ * with the checker and message, its lowest seed cut by a limit. */
+static void json_strategy_results(const struct explore_result *r, json_t *root)
+{
+	const struct explore_search *s = &r->search;
+	json_t *all = json_object();
+	for (unsigned c = 0; c < explore_class_count(s); c++) {
+		const struct explore_class_outcome *co = &r->by_class[c];
+		char name[24];
+		explore_class_name(s, c, name, sizeof(name));
+		json_t *one = json_object();
+		json_object_set_new(one, "runs", json_u64(r->runs_by_class[c]));
+		json_object_set_new(one, "passed",
+				    json_u64(r->runs_by_class[c] - co->failed - co->limited));
+		json_object_set_new(one, "failed", json_u64(co->failed));
+		json_object_set_new(one, "limit", json_u64(co->limited));
+		json_t *first = json_null(), *limit = json_null();
+		if (co->first_failure != UINT64_MAX) {
+			first = json_object();
+			json_object_set_new(first, "seed", json_u64(co->first_failure));
+			json_object_set_new(first, "checker", json_string(co->first_checker));
+			json_object_set_new(first, "message", json_text_or_null(co->first_message));
+		}
+		if (co->first_limit != UINT64_MAX) {
+			limit = json_object();
+			json_object_set_new(limit, "seed", json_u64(co->first_limit));
+			json_object_set_new(limit, "checker", json_string(co->limit_checker));
+		}
+		json_object_set_new(one, "first_failure", first);
+		json_object_set_new(one, "first_limit", limit);
+		json_object_set_new(all, name, one);
+	}
+	json_object_set_new(root, "strategy_results", all);
+}
+
 static json_t *json_result(const struct explore_result *r)
 {
 	json_t *root = json_identity(r, json_object());
@@ -533,6 +601,7 @@ static json_t *json_result(const struct explore_result *r)
 	json_object_set_new(root, "jobs", json_u64(r->jobs));
 	json_object_set_new(root, "seconds", json_real(r->seconds));
 	json_windows(r, root);
+	json_strategy_results(r, root);
 	json_t *failures = json_array();
 	for (uint64_t i = 0; i < r->n_failures; i++) {
 		char label[64];
@@ -833,6 +902,79 @@ static bool read_failures(struct reader *rd, json_t *root, struct explore_result
 	return true;
 }
 
+/* The lowest seed of class c that failed or was cut by a limit ("what"
+ * of "strategy_results"): {seed, checker[, message]}. */
+static bool read_class_first(struct reader *rd, const struct explore_result *r, unsigned c,
+			     json_t *o, const char *what, uint64_t *seed, char *checker,
+			     size_t checker_len)
+{
+	uint64_t m;
+	if (!json_is_object(o) || !get_seed(rd, r, json_object_get(o, "seed"), what, seed, &m) ||
+	    !get_text(rd, o, "checker", checker, checker_len))
+		return bad(rd, "%s is not {seed, checker, ...} of a seed of the range", what);
+	if (explore_class_of(&r->search, *seed) != c)
+		return bad(rd, "%s names a seed of another strategy", what);
+	if (!r->ran[m])
+		return bad(rd, "%s names a seed that \"covered\" says did not run", what);
+	return true;
+}
+
+static bool read_class(struct reader *rd, json_t *one, struct explore_result *r, unsigned c)
+{
+	struct explore_class_outcome *co = &r->by_class[c];
+	uint64_t runs, passed;
+	if (!json_is_object(one))
+		return bad(rd, "\"%s\" holds a strategy that is not an object", "strategy_results");
+	if (!get_u64(rd, one, "runs", &runs) || !get_u64(rd, one, "passed", &passed) ||
+	    !get_u64(rd, one, "failed", &co->failed) || !get_u64(rd, one, "limit", &co->limited))
+		return false;
+	if (runs != r->runs_by_class[c] || co->failed > runs || co->limited > runs - co->failed ||
+	    passed != runs - co->failed - co->limited)
+		return bad(rd, "\"%s\" does not add up to \"strategies\"", "strategy_results");
+	json_t *first = json_object_get(one, "first_failure"), *limit = json_object_get(one, "first_limit");
+	if (json_is_null(first) != (co->failed == 0) || json_is_null(limit) != (co->limited == 0))
+		return bad(rd, "\"%s\" has a first failure or limit without the runs, or runs without it",
+			   "strategy_results");
+	if (co->failed > 0 &&
+	    (!read_class_first(rd, r, c, first, "\"strategy_results\" first_failure",
+			       &co->first_failure, co->first_checker, sizeof(co->first_checker)) ||
+	     !get_text_or_null(rd, first, "message", co->first_message, sizeof(co->first_message))))
+		return false;
+	return co->limited == 0 ||
+	       read_class_first(rd, r, c, limit, "\"strategy_results\" first_limit", &co->first_limit,
+				co->limit_checker, sizeof(co->limit_checker));
+}
+
+/* "strategy_results", held to the counts and failures read before it. */
+static bool read_strategy_results(struct reader *rd, json_t *root, struct explore_result *r)
+{
+	const struct explore_search *s = &r->search;
+	unsigned n_classes = explore_class_count(s);
+	json_t *all = json_object_get(root, "strategy_results");
+	if (!json_is_object(all) || json_object_size(all) != n_classes)
+		return bad(rd, "\"%s\" is missing or not the strategy's classes (a result of an "
+			       "older ac97sim? run it again)", "strategy_results");
+	uint64_t failed = 0, limited = 0;
+	for (unsigned c = 0; c < n_classes; c++) {
+		char name[24];
+		explore_class_name(s, c, name, sizeof(name));
+		if (!read_class(rd, json_object_get(all, name), r, c))
+			return false;
+		failed += r->by_class[c].failed;
+		limited += r->by_class[c].limited;
+	}
+	if (failed != r->failed || limited != r->limited)
+		return bad(rd, "\"%s\" does not add up to \"failed\" and \"limit\"",
+			   "strategy_results");
+	for (uint64_t k = 0; k < r->n_failures; k++) {
+		const struct explore_failure *f = &r->failures[k];
+		if (f->seed < r->by_class[explore_class_of(s, f->seed)].first_failure)
+			return bad(rd, "\"%s\" names a first failure that is not its strategy's lowest",
+				   "strategy_results");
+	}
+	return true;
+}
+
 static bool read_outcome(struct reader *rd, json_t *root, struct explore_result *r)
 {
 	char stopped[24];
@@ -858,7 +1000,8 @@ static bool read_outcome(struct reader *rd, json_t *root, struct explore_result 
 	json_t *budget = json_object_get(root, "time_budget_ms");
 	if (!json_is_null(budget) && !get_u64(rd, root, "time_budget_ms", &r->time_budget_ms))
 		return false;
-	return read_covered(rd, root, r) && read_windows(rd, root, r) && read_failures(rd, root, r);
+	return read_covered(rd, root, r) && read_windows(rd, root, r) && read_failures(rd, root, r) &&
+	       read_strategy_results(rd, root, r);
 }
 
 int explore_json_read(const char *path, struct explore_result *r, char *err, size_t err_len)

@@ -73,9 +73,27 @@ enum explore_stop {
 	EXPLORE_SHARDS_MISSING,	/* merge --partial without every shard */
 };
 
+/* "complete", "first-failure", "time", "interrupted", "shards-missing":
+ * as the JSON's "stopped" names it. */
+const char *explore_stop_name(enum explore_stop stop);
+
 struct explore_failure {
 	uint64_t seed;
 	char checker[32];
+};
+
+/* What the runs of one strategy (class) found, for a report with one
+ * test case per strategy (explore_junit.h). The lowest failing seed's
+ * message comes from its recorded rerun, as the search's first failure's
+ * does; a class whose lowest failing seed is not the search's gets one of
+ * its own (explore, when it writes JSON or JUnit). */
+struct explore_class_outcome {
+	uint64_t failed, limited;
+	uint64_t first_failure;		/* the class's lowest failing seed; UINT64_MAX: none */
+	char first_checker[32];
+	char first_message[1024];	/* "" when not recorded */
+	uint64_t first_limit;		/* its lowest seed cut by a limit; UINT64_MAX: none */
+	char limit_checker[32];		/* "step-limit" or "time-limit" */
 };
 
 struct explore_result {
@@ -95,6 +113,7 @@ struct explore_result {
 	char first_message[1024];
 	char trace[4200];
 	uint64_t runs_by_class[EXPLORE_CLASSES_MAX];
+	struct explore_class_outcome by_class[EXPLORE_CLASSES_MAX];
 	uint64_t window_runs[WINDOW_COUNT][EXPLORE_CLASSES_MAX];
 	enum explore_stop stopped;
 	uint64_t time_budget_ms;	/* 0: none */
@@ -136,6 +155,11 @@ int explore_result_add(struct explore_result *r, uint64_t seed, enum run_verdict
  * Returns -1 when it is not r's or was marked already. */
 int explore_result_mark(struct explore_result *r, uint64_t seed);
 
+/* Adds what from's runs found to into's (merge: the same class of two
+ * shards): counts added, the lower first failure and limit kept. */
+void explore_class_outcome_add(struct explore_class_outcome *into,
+				const struct explore_class_outcome *from);
+
 /* Appends a failing seed (not counted). Returns -1 when out of memory. */
 int explore_result_add_failure(struct explore_result *r, uint64_t seed, const char *checker);
 
@@ -143,6 +167,12 @@ int explore_result_add_failure(struct explore_result *r, uint64_t seed, const ch
  * first (every seed ran; or, without --keep-going, every seed below the
  * lowest failure), else cut_by (what cut it short). */
 void explore_result_finish(struct explore_result *r, enum explore_stop cut_by);
+
+/* The command that runs seed of search s again, exactly: "PROGRAM run
+ * SCENARIO --seed N", the strategy's options and the --driver and
+ * --no-check the search was given. */
+#define EXPLORE_COMMAND_MAX 2600
+void explore_run_command(const struct explore_search *s, uint64_t seed, char *buf, size_t len);
 
 /* The summary people read; how_ran is the end of the first line
  * ("0.03 s, 5934 runs/s, 2 jobs"). program names the program in the

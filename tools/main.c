@@ -23,6 +23,7 @@
 #include "play.h"
 #include "regs_script.h"
 #include "runs.h"
+#include "shrink_cmd.h"
 #include "version.h"
 
 struct subcommand {
@@ -58,6 +59,8 @@ static const struct subcommand subcommands[] = {
 	  "replay a recorded run exactly, see it, hear it", cmd_replay, help_replay },
 	{ "run", "SCENARIO [--seed N] [--trace-out F]", "run a scenario once: verdict and hash",
 	  cmd_run, help_run },
+	{ "shrink", "TRACE [-o FILE]", "the smallest failing run near a trace's",
+	  cmd_shrink, help_shrink },
 	{ "version", "", "print the version, build id and codec part", cmd_version,
 	  help_version },
 };

@@ -12,9 +12,10 @@
  * The merged result is built as explore builds its own: the seeds that
  * ran, the counts and window counts added up, the failures listed by seed,
  * the lowest failing seed with the message and trace of the shard that
- * recorded it, then explore_result_finish says why it stopped. The same
- * summary and JSON code writes it, so the merged JSON has the unsharded
- * one's shape and, where that does not depend on timing, its content.
+ * recorded it (and each strategy's lowest, with its message), then
+ * explore_result_finish says why it stopped. The same summary, JSON and
+ * JUnit code writes it, so the merged JSON has the unsharded one's shape
+ * and, where that does not depend on timing, its content.
  */
 #include "merge.h"
 
@@ -24,6 +25,7 @@
 
 #include "cli.h"
 #include "exit_status.h"
+#include "explore_junit.h"
 #include "explore_result.h"
 #include "outfile.h"
 
@@ -35,11 +37,14 @@ static const struct cli_option merge_options[] = {
 	  "merge even when shards are missing (the result is marked\n"
 	  "\"shards-missing\" and says which)" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "no summary on standard output" },
+	{ "junit", 0, CLI_VALUE, "FILE",
+	  "also write the merged result as JUnit XML, as explore\n"
+	  "--junit would have (docs/machine-output.md)" },
 };
 
 static const struct cli_spec merge_spec = {
 	.command = "merge",
-	.synopsis = "OUT.json IN.json... [--partial]",
+	.synopsis = "OUT.json IN.json... [--partial] [--junit FILE]",
 	.description =
 		"Joins the results of `explore --shard K/N --json IN.json` (K = 1..N) into\n"
 		"OUT.json, as `explore` without --shard would have written it: the same\n"
@@ -170,6 +175,7 @@ static int add_shard(struct explore_result *m, const struct explore_result *s)
 	m->seconds += s->seconds;
 	for (unsigned c = 0; c < EXPLORE_CLASSES_MAX; c++) {
 		m->runs_by_class[c] += s->runs_by_class[c];
+		explore_class_outcome_add(&m->by_class[c], &s->by_class[c]);
 		for (unsigned w = 0; w < WINDOW_COUNT; w++)
 			m->window_runs[w][c] += s->window_runs[w][c];
 	}
@@ -218,13 +224,15 @@ int cmd_merge(int argc, char **argv)
 	const char *out_path = a->operands[0];
 	bool partial = cli_given(&merge_spec, a, "partial");
 	bool quiet = cli_given(&merge_spec, a, "quiet");
+	const char *junit = cli_value(&merge_spec, a, "junit");
 	char err[ERR_MAX];
 	struct inputs in = { 0 };
 	struct explore_result m;
 	memset(&m, 0, sizeof(m));
 	uint64_t *missing = NULL, n_missing = 0;
 	st = EXIT_USAGE;
-	if (outfile_check(out_path, err, sizeof(err)) != 0) {
+	if (outfile_check(out_path, err, sizeof(err)) != 0 ||
+	    (junit != NULL && outfile_check(junit, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		goto done;
 	}
@@ -254,7 +262,8 @@ int cmd_merge(int argc, char **argv)
 			 " jobs in all", m.merged_of - m.n_missing, m.seconds, m.jobs);
 		explore_summary(stdout, &m, how_ran);
 	}
-	if (explore_json_write(out_path, &m, err, sizeof(err)) != 0) {
+	if (explore_json_write(out_path, &m, err, sizeof(err)) != 0 ||
+	    (junit != NULL && explore_junit_write(junit, &m, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "ac97sim: %s\n", err);
 		goto done;
 	}

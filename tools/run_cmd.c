@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "plot_tap.h"
 #include "driver_option.h"
+#include "run_json.h"
 #include "runs.h"
 #include "strategies.h"
 #include "vcd.h"
@@ -32,14 +33,14 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path, *vcd_path, *plot_path;
+	const char *log_path, *wav_path, *trace_path, *json_path, *vcd_path, *plot_path;
 	struct outfile *log;
 	struct vcd *vcd;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->vcd_path,
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->json_path, o->vcd_path,
 				o->plot_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -82,10 +83,26 @@ static int close_log(struct run_outputs *o, int status, bool keep)
 	return status;
 }
 
+/* Writes the run for machines (run_json.h) once everything else is
+ * written, so that it holds the exit status the command ends with; returns
+ * that status (2 when the JSON could not be written, and then no file). */
+static int write_json(const char *path, struct run_json *j)
+{
+	if (path == NULL)
+		return j->exit_status;
+	char err[ERR_MAX];
+	if (run_json_write(path, j, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return j->exit_status;
+}
+
 /* Makes the waveform's writer, when one was asked for, and adds it to the
  * run's observers; comment goes into its header. Returns -1 after
  * printing why it cannot be had. */
-static int open_vcd(struct run_outputs *o, const char *comment, struct scenario_run_args *args)
+static int open_vcd(struct run_outputs *o, const char *comment,
+		    struct scenario_run_options *opt)
 {
 	if (o->vcd_path == NULL)
 		return 0;
@@ -95,7 +112,7 @@ static int open_vcd(struct run_outputs *o, const char *comment, struct scenario_
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return -1;
 	}
-	args->observers[args->n_observers++] = vcd_observer(o->vcd);
+	opt->observers[opt->n_observers++] = vcd_observer(o->vcd);
 	return 0;
 }
 
@@ -240,6 +257,9 @@ static const struct cli_option run_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "trace-out", 'o', CLI_VALUE, "FILE", "record the run's decisions as a trace" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write what the codec's output would sound like" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the run for machines: verdict, checker, hashes,\n"
+	  "windows, exit status (docs/machine-output.md)" },
 	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
 	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
 	  "and IRQL, lock holders, the interrupt line, each engine's\n"
@@ -303,6 +323,7 @@ int cmd_run(int argc, char **argv)
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 		.vcd_path = cli_value(spec, &a, "vcd"),
 		.plot_path = cli_value(spec, &a, "plot"),
 	};
@@ -346,30 +367,32 @@ int cmd_run(int argc, char **argv)
 	printf("scenario: %s (hash 0x%016" PRIx64 ", driver %s)\n", scenario, scenario_hash(&sf.sc),
 	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
-	bool ran = false;
+	bool ran = false, trace_written = false;
 	char comment[600];
 	snprintf(comment, sizeof(comment), "run %s: seed %" PRIu64 ", %s, driver %s", scenario, seed,
 		 strat_text, sf.sc.driver_ref.ops->name);
-	struct scenario_run_args args = {
-		.strategy = &strat, .seed = seed, .log_text = log,
-		.also_sink = outs.wav_path ? &sink : NULL,
+	struct scenario_run_options opt = {
+		.log_text = log, .also_sink = outs.wav_path ? &sink : NULL,
 		.decisions = outs.trace_path || go_on ? &decisions : NULL,
 	};
 	if (outs.plot_path != NULL && !go_on)
-		args.observers[args.n_observers++] = plot_tap_observer(&plot);
-	if (open_vcd(&outs, comment, &args) != 0) {
+		opt.observers[opt.n_observers++] = plot_tap_observer(&plot);
+	if (open_vcd(&outs, comment, &opt) != 0) {
 		st = EXIT_USAGE;
-	} else if (scenario_run_with(&sf.sc, &args, &out, &why) != 0) {
+	} else if (scenario_run_with(&sf.sc, &strat, seed, &opt, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 	} else {
 		ran = true;
 		runs_report(stdout, &out);
+		if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+			runs_print_timeline(stdout, &sf, &strat, seed, NULL);
 		st = runs_exit_for(out.result.verdict);
 		if (outs.trace_path != NULL) {
 			struct trace_header h;
 			runs_trace_header(&sf, &strat, seed, &out.result, outs.trace_path, &h);
-			if (runs_write_trace(outs.trace_path, &h, &decisions) != 0)
+			trace_written = runs_write_trace(outs.trace_path, &h, &decisions) == 0;
+			if (!trace_written)
 				st = EXIT_USAGE;
 			else
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
@@ -392,6 +415,11 @@ int cmd_run(int argc, char **argv)
 	}
 	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json j = { "run", &sf, &strat, seed, &out,
+				      trace_written ? outs.trace_path : NULL, NULL, st };
+		st = write_json(outs.json_path, &j);
+	}
 	decision_log_free(&decisions);
 	plot_tap_free(&plot);
 	dac_tap_free(&tap);
@@ -423,15 +451,24 @@ static const struct cli_option replay_options[] = {
 	  "around the first wrong sample of an audio-conservation\n"
 	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
 	  "that kind: says so and writes nothing)" },
+	{ "json", 0, CLI_VALUE, "FILE",
+	  "write the replay for machines: the run's verdict and\n"
+	  "hashes, and whether it was exact (docs/machine-output.md)" },
 	{ "driver", 0, CLI_VALUE, "PATH",
 	  "the plug-in to replay with (default: the one the trace\n"
 	  "names, found beside the trace or from here)" },
+	{ "fork-at", 0, CLI_VALUE, "STEP",
+	  "replay decisions 0..STEP-1 exactly, then decide anew\n"
+	  "under the trace's strategy from --seed: another future\n"
+	  "from that moment (d lines number the decisions)" },
+	{ "seed", 0, CLI_VALUE, "S", "with --fork-at: the seed of the new future (default 1)" },
+	{ "trace-out", 'o', CLI_VALUE, "FILE", "with --fork-at: record the forked run as a trace" },
 };
 
 static const struct cli_spec replay_spec = {
 	.command = "replay",
 	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--vcd FILE] [--plot FILE]\n"
-		    "       [--out FILE.wav] [--listen] [--continue]",
+		    "       [--out FILE.wav] [--listen] [--continue] [--fork-at STEP [--seed S]]",
 	.description =
 		"Replays a recorded run exactly: every decision as recorded. Reports 'exact'\n"
 		"when the verdict, the steps and the event-log hash come out as recorded;\n"
@@ -462,12 +499,27 @@ int cmd_replay(int argc, char **argv)
 	const char *trace_path = a.operands[0];
 	bool listen = cli_given(spec, &a, "listen");
 	bool go_on = cli_given(spec, &a, "continue");
+	bool fork = cli_given(spec, &a, "fork-at");
+	uint64_t fork_step = 0, fork_seed = 1;
+	if (!cli_u64(spec, &a, "fork-at", 0, UINT64_MAX, &fork_step) ||
+	    !cli_u64(spec, &a, "seed", 0, UINT64_MAX, &fork_seed))
+		return EXIT_USAGE;
+	if (!fork && cli_given(spec, &a, "seed"))
+		cli_note_unused(spec, "seed", "it seeds the future after --fork-at");
+	if (!fork && cli_given(spec, &a, "trace-out"))
+		return cli_usage_error(spec, "--trace-out records a forked run: give --fork-at too");
 	struct run_outputs outs = {
 		.log_path = cli_value(spec, &a, "log"),
 		.wav_path = cli_value(spec, &a, "out"),
+		.trace_path = cli_value(spec, &a, "trace-out"),
+		.json_path = cli_value(spec, &a, "json"),
 		.vcd_path = cli_value(spec, &a, "vcd"),
 		.plot_path = cli_value(spec, &a, "plot"),
 	};
+	if (go_on && fork) {
+		cli_note_unused(spec, "continue", "a forked run decides its own future: it is not cut");
+		go_on = false;
+	}
 	if (go_on && outs.wav_path == NULL && !listen && outs.plot_path == NULL)
 		cli_note_unused(spec, "continue", "nothing is heard or drawn: add --out, --listen or --plot");
 	if (check_outputs(&outs) != 0)
@@ -506,27 +558,74 @@ int cmd_replay(int argc, char **argv)
 	plot_tap_init(&plot);
 	struct scenario_outcome out;
 	const char *why = NULL;
-	bool ran = false;
+	bool ran = false, exact = false, fork_trace_written = false;
+	struct decision_log forked = { 0 };
 	char comment[1400];
 	snprintf(comment, sizeof(comment), "replay %s: scenario %s, seed %" PRIu64 ", %s, driver %s",
-		 trace_path, sf.path, h.seed, strat_text, sf.sc.driver_ref.ops->name);
-	struct scenario_run_args args = {
-		.strategy = &h.strategy, .seed = h.seed, .replay = &rec, .log_text = log,
-		.also_sink = &sink,
+		 trace_path, sf.path, fork ? fork_seed : h.seed, strat_text,
+		 sf.sc.driver_ref.ops->name);
+	struct replay_plan plan = { &rec, fork ? REPLAY_FORK : REPLAY_EXACT, fork_step };
+	struct scenario_run_options opt = {
+		.plan = &plan, .log_text = log, .also_sink = &sink,
+		.decisions = fork ? &forked : NULL,
 	};
 	if (outs.plot_path != NULL && !go_on)
-		args.observers[args.n_observers++] = plot_tap_observer(&plot);
-	if (open_vcd(&outs, comment, &args) != 0) {
+		opt.observers[opt.n_observers++] = plot_tap_observer(&plot);
+	if (open_vcd(&outs, comment, &opt) != 0) {
 		st = EXIT_USAGE;
 		goto done;
 	}
-	if (scenario_run_with(&sf.sc, &args, &out, &why) != 0) {
+	if (fork) {
+		/* Decisions before the fork are the trace's, exactly; after it
+		 * the trace's strategy decides from the new seed. */
+		if (fork_step > rec.count) {
+			fprintf(stderr, "ac97sim: %s: --fork-at %" PRIu64 " is past its %zu decisions\n",
+				trace_path, fork_step, rec.count);
+			st = EXIT_USAGE;
+			goto done;
+		}
+		if (scenario_run_with(&sf.sc, &h.strategy, fork_seed, &opt, &out, &why) != 0) {
+			fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
+			st = EXIT_USAGE;
+			goto done;
+		}
+		ran = true;
+		printf("fork: decisions 0..%" PRIu64 " as recorded, then %s from seed %" PRIu64 "\n",
+		       fork_step > 0 ? fork_step - 1 : 0, strat_text, fork_seed);
+		runs_report(stdout, &out);
+		st = runs_exit_for(out.result.verdict);
+		if (outs.trace_path != NULL) {
+			/* The forked run replays exactly from its own decisions. */
+			struct trace_header fh;
+			runs_trace_header(&sf, &h.strategy, fork_seed, &out.result, outs.trace_path, &fh);
+			fork_trace_written = runs_write_trace(outs.trace_path, &fh, &forked) == 0;
+			if (!fork_trace_written)
+				st = EXIT_USAGE;
+			else
+				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
+				       runs_program, outs.trace_path);
+		}
+		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+			st = EXIT_USAGE;
+		if (outs.plot_path != NULL && st != EXIT_USAGE) {
+			char title[1200];
+			snprintf(title, sizeof(title), "replay %s, forked at decision %" PRIu64
+				 " with seed %" PRIu64, trace_path, fork_step, fork_seed);
+			st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title, NULL, st);
+		}
+		if (listen)
+			listen_tap(&tap, trace_path);
+		goto done;
+	}
+	if (scenario_run_with(&sf.sc, &h.strategy, h.seed, &opt, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 		goto done;
 	}
 	ran = true;
 	runs_report(stdout, &out);
+	if (out.result.verdict == RUN_FAIL && !runs_result_damaged(&out.result))
+		runs_print_timeline(stdout, &sf, &h.strategy, h.seed, &rec);
 	const struct run_result *r = &out.result;
 	if (r->verdict == RUN_DIVERGED) {
 		printf("replay diverged at step %" PRIu64 ": %s\n", r->steps, r->message);
@@ -540,6 +639,7 @@ int cmd_replay(int argc, char **argv)
 		st = EXIT_DIVERGED;
 	} else {
 		printf("replay: exact (same verdict, steps and event-log hash as recorded)\n");
+		exact = true;
 		st = runs_exit_for(r->verdict);
 	}
 	/* What is heard: the recorded run, or its continuation. */
@@ -563,10 +663,17 @@ int cmd_replay(int argc, char **argv)
 done:
 	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
+	if (ran) {
+		struct run_json_replay rp = { trace_path, &h, exact, fork, fork_step };
+		struct run_json j = { "replay", &sf, &h.strategy, fork ? fork_seed : h.seed, &out,
+				      fork_trace_written ? outs.trace_path : NULL, &rp, st };
+		st = write_json(outs.json_path, &j);
+	}
 	dac_tap_free(&tap);
 	dac_tap_free(&tap_on);
 	plot_tap_free(&plot);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
+	decision_log_free(&forked);
 	return st;
 }

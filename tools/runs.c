@@ -16,6 +16,8 @@
 #include "outfile.h"
 #include "plugin.h"
 #include "version.h"
+#include "timeline.h"
+#include "where.h"
 
 const char *runs_program = "ac97sim";
 
@@ -55,6 +57,13 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	     struct scenario_outcome *out, struct decision_log *decisions, const char **why)
 {
 	return scenario_run(&sf->sc, st, seed, replay, log_text, sink, out, decisions, why);
+}
+
+int runs_verdict(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		 struct scenario_outcome *out, const char **why)
+{
+	const struct scenario_run_options opt = { .verdict_only = true };
+	return scenario_run_with(&sf->sc, st, seed, &opt, out, why);
 }
 
 /* ---- traces and where their scenario is ---------------------------------------- */
@@ -390,13 +399,38 @@ bool runs_result_damaged(const struct run_result *r)
 		strcmp(r->checker, machine_failures[MACHINE_FAIL_DRIVER_HANG].name) == 0);
 }
 
+/* How many events the report's timeline shows. */
+#define TIMELINE_EVENTS 16u
+
+void runs_print_timeline(FILE *f, const struct scenario_file *sf, const struct strategy *st,
+			 uint64_t seed, const struct decision_log *replay)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *log = open_memstream(&text, &len);
+	if (log == NULL)
+		return;
+	struct scenario_outcome out;
+	const char *why = NULL;
+	int rc = runs_one(sf, st, seed, replay, log, NULL, &out, NULL, &why);
+	if (fclose(log) == 0 && rc == 0)
+		timeline_print(f, text, len, sf->sc.cpus, TIMELINE_EVENTS);
+	free(text);
+}
+
 void runs_report(FILE *f, const struct scenario_outcome *out)
 {
 	const struct run_result *r = &out->result;
 	fprintf(f, "verdict: %s%s%s%s\n", run_verdict_name(r->verdict), r->checker[0] ? " (" : "",
 		r->checker, r->checker[0] ? ")" : "");
-	if (r->checker[0])
+	if (r->checker[0]) {
 		fprintf(f, "  %s\n", r->message);
+		if (r->rule != NULL)
+			fprintf(f, "  the rule: %s\n", r->rule);
+		char where[2048];
+		where_describe(r, where, sizeof(where));
+		fputs(where, f);
+	}
 	fprintf(f, "steps: %" PRIu64 "  simulated: %" PRIu64 " us  events: %" PRIu64 "\n", r->steps,
 		sim_ticks_to_us(r->end_tick), r->events);
 	fprintf(f, "audio: %" PRIu64 " frames crossed the AC-link, fnv1a64 0x%016" PRIx64 "\n",

@@ -54,6 +54,12 @@ int runs_one(const struct scenario_file *sf, const struct strategy *st, uint64_t
 	     const struct decision_log *replay, FILE *log_text, const struct ac97_sink *sink,
 	     struct scenario_outcome *out, struct decision_log *decisions, const char **why);
 
+/* Runs sf once for its verdict alone, as explore's workers do (the
+ * outcome's link audio fields stay 0: scenario_run_options.verdict_only).
+ * Returns -1 with *why when the scenario cannot be set up. */
+int runs_verdict(const struct scenario_file *sf, const struct strategy *st, uint64_t seed,
+		 struct scenario_outcome *out, const char **why);
+
 /* The trace header for a run of sf under strategy/seed with result r, to
  * be written at trace_path: the scenario is named relative to the trace's
  * folder when it can be, so that the trace replays from anywhere. */
@@ -87,6 +93,12 @@ int runs_find_scenario(const char *trace_path, const struct trace_header *h,
  * driver crashed or hung: its code was cut off anywhere), so that more
  * runs belong in a fresh process. */
 bool runs_result_damaged(const struct run_result *r);
+
+/* Runs sf again as it ran (under st/seed, or replaying replay when not
+ * NULL: runs are deterministic, so it is the same run) with its event log
+ * kept, and prints the last events before its end in lanes, one a CPU. */
+void runs_print_timeline(FILE *f, const struct scenario_file *sf, const struct strategy *st,
+			 uint64_t seed, const struct decision_log *replay);
 
 /* Prints the verdict block people read (and tests parse). */
 void runs_report(FILE *f, const struct scenario_outcome *out);

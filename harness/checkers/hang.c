@@ -54,6 +54,8 @@ enum irp_seen { IRP_UNSEEN, IRP_OPEN, IRP_ENDED };
 
 struct state {
 	const struct checker_env *env;
+	const struct mappings_hot *hot;	/* the view's, read at every step */
+	sim_ticks_t limit_ticks;
 	bool render;
 	int engine;
 	sim_ticks_t anchor_tick;	/* RUN with something outstanding since */
@@ -196,8 +198,8 @@ static void describe_engine(const struct state *s, struct text *t)
 	    sr & AC97_SR_FIFOE ? " FIFOE" : "", e->cr, e->cr & AC97_CR_RPBM ? " (RPBM)" : "");
 }
 
-AC97SIM_NORETURN static void report(struct state *s, const char *what, sim_ticks_t since,
-				    sim_ticks_t end)
+AC97SIM_NORETURN __attribute__((noinline)) static void report(struct state *s, const char *what,
+								 sim_ticks_t since, sim_ticks_t end)
 {
 	struct text t = { .at = 0 };
 	describe_outstanding(s, &t);
@@ -211,15 +213,18 @@ AC97SIM_NORETURN static void report(struct state *s, const char *what, sim_ticks
 
 /* ---- the checks ------------------------------------------------------------ */
 
-static void check(struct state *s, sim_ticks_t now)
+/* At every step (and deadline): a few loads and compares; the report is
+ * made out of line. */
+static inline void check(struct state *s, sim_ticks_t now)
 {
-	if (mappings_state(s->env->maps) != KSSTATE_RUN || !outstanding(s)) {
+	const struct mappings_hot *h = s->hot;
+	if (h->state != KSSTATE_RUN || !outstanding(s)) {
 		s->anchor_tick = now;
 		return;
 	}
-	sim_ticks_t progress = mappings_last_progress(s->env->maps);
-	sim_ticks_t since = s->anchor_tick > progress ? s->anchor_tick : progress;
-	sim_ticks_t limit = s->env->cfg->hang_limit_ticks;
+	sim_ticks_t since = s->anchor_tick > h->last_progress_tick ? s->anchor_tick
+								    : h->last_progress_tick;
+	sim_ticks_t limit = s->limit_ticks;
 	if (now > since && now - since > limit)
 		report(s, "the stream runs with work outstanding but hangs", since, now);
 	/* While the machine sleeps, be woken when the bound runs out. */
@@ -261,13 +266,10 @@ static void on_port(struct state *s, const struct sim_event *ev)
 	}
 }
 
-static void on_event(void *state, const struct sim_event *ev)
+/* The events other than a step. */
+__attribute__((noinline)) static void on_other_event(struct state *s, const struct sim_event *ev)
 {
-	struct state *s = state;
 	switch ((enum sim_event_kind)ev->kind) {
-	case EV_STEP:
-		check(s, ev->tick);
-		break;
 	case EV_DEADLINE:
 		s->env->stats->hang_deadlines++;
 		check(s, ev->tick);
@@ -299,10 +301,21 @@ static void on_event(void *state, const struct sim_event *ev)
 	}
 }
 
+static void on_event(void *state, const struct sim_event *ev)
+{
+	struct state *s = state;
+	if (ev->kind == EV_STEP)
+		check(s, ev->tick);	/* every scheduling point: first and small */
+	else
+		on_other_event(s, ev);
+}
+
 static const char *attach(void *state, const struct checker_env *env)
 {
 	struct state *s = state;
 	s->env = env;
+	s->hot = mappings_hot(env->maps);
+	s->limit_ticks = env->cfg->hang_limit_ticks;
 	s->render = env->scfg->direction == PORT_RENDER;
 	s->engine = s->render ? AC97_PO : AC97_PI;
 	s->anchor_tick = machine_now(env->m);

@@ -10,6 +10,7 @@
 
 #include "checkers.h"
 #include "machine.h"
+#include "spare.h"
 
 #define WALK_MAX 64u		/* owners looked at per page for one range */
 #define PIECES_MAX 16u		/* undecided pieces of a range within a page */
@@ -22,11 +23,11 @@ struct link {
 };
 
 struct mappings {
+	struct mappings_hot hot;	/* first: mappings_hot() */
 	struct machine *m;
 	struct port_stream *ps;
 	struct checker_stats *stats;
 	bool render;
-	KSSTATE state;
 	sim_ticks_t last_stop_tick;
 	struct mapping_rec *map;
 	uint32_t n_map, cap_map;
@@ -37,8 +38,6 @@ struct mappings {
 	uint64_t n_pages;
 	struct link *links;
 	uint32_t n_links, cap_links;
-	uint32_t n_available;
-	sim_ticks_t last_progress_tick;
 };
 
 bool mapping_state_terminal(enum port_mapping_state s)
@@ -83,8 +82,8 @@ static void grow(struct mappings *v, void **items, uint32_t *cap, size_t item_by
 
 static void progress(struct mappings *v, sim_ticks_t tick)
 {
-	if (tick > v->last_progress_tick)
-		v->last_progress_tick = tick;
+	if (tick > v->hot.last_progress_tick)
+		v->hot.last_progress_tick = tick;
 }
 
 static void set_done(struct mappings *v, struct mapping_rec *r)
@@ -94,7 +93,7 @@ static void set_done(struct mappings *v, struct mapping_rec *r)
 	bool was = available(r);
 	r->done = true;
 	v->stats->mappings_done++;
-	v->n_available -= was;
+	v->hot.n_available -= was;
 }
 
 static struct irp_rec *irp_slot(struct mappings *v, uint32_t irp)
@@ -177,8 +176,8 @@ static void apply_info(struct mappings *v, const struct port_mapping_info *info)
 		if (info->state == MAPPING_ACQUIRED || info->state == MAPPING_RELEASED)
 			progress(v, now);
 	}
-	v->n_available += available(r);
-	v->n_available -= was_available;
+	v->hot.n_available += available(r);
+	v->hot.n_available -= was_available;
 	if (info->byte_count == 0)
 		set_done(v, r);
 }
@@ -240,8 +239,8 @@ static void on_event(void *ctx, const struct sim_event *ev)
 		case PORT_EV_STATE:
 			if (ev->u.port.result != 0)
 				break;
-			v->state = (KSSTATE)ev->u.port.b;
-			if (v->state == KSSTATE_STOP)
+			v->hot.state = (KSSTATE)ev->u.port.b;
+			if (v->hot.state == KSSTATE_STOP)
 				v->last_stop_tick = ev->tick;
 			break;
 		default:
@@ -275,6 +274,11 @@ static void on_event(void *ctx, const struct sim_event *ev)
 	}
 }
 
+static size_t page_owner_bytes(const struct mappings *v)
+{
+	return (v->n_pages ? (size_t)v->n_pages : 1) * sizeof(*v->page_owner);
+}
+
 struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
 				 const struct port_stream_config *scfg, struct checker_stats *stats)
 {
@@ -287,9 +291,9 @@ struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
 	v->render = scfg->direction == PORT_RENDER;
 	struct gmem *mem = machine_memory(m);
 	v->n_pages = mem->size_bytes / GMEM_PAGE_BYTES;
-	v->page_owner = calloc(v->n_pages ? (size_t)v->n_pages : 1, sizeof(*v->page_owner));
-	v->state = ps != NULL ? port_stream_state(ps) : KSSTATE_STOP;
-	v->last_progress_tick = machine_now(m);
+	v->page_owner = spare_take_zeroed(SPARE_PAGE_OWNERS, page_owner_bytes(v));
+	v->hot.state = ps != NULL ? port_stream_state(ps) : KSSTATE_STOP;
+	v->hot.last_progress_tick = machine_now(m);
 	uint64_t kinds = EV_BIT(EV_PORT) | EV_BIT(EV_DMA) | EV_BIT(EV_SPAN) | EV_BIT(EV_RUN_END);
 	if (v->page_owner == NULL ||
 	    bus_subscribe(machine_bus(m), BUS_MODEL, kinds, on_event, v) != 0) {
@@ -303,9 +307,15 @@ void mappings_free(struct mappings *v)
 {
 	if (v == NULL)
 		return;
+	/* Every owner set is listed in links: cleared, the table goes to the
+	 * next run's view (one entry per guest page, a few dozen used). */
+	if (v->page_owner != NULL) {
+		for (uint32_t i = 0; i < v->n_links; i++)
+			v->page_owner[v->links[i].page] = 0;
+		spare_give_zeroed(SPARE_PAGE_OWNERS, v->page_owner, page_owner_bytes(v));
+	}
 	free(v->map);
 	free(v->irp);
-	free(v->page_owner);
 	free(v->links);
 	free(v);
 }
@@ -324,15 +334,9 @@ const struct irp_rec *mappings_irp(const struct mappings *v, uint32_t irp)
 	return irp < v->n_irp ? &v->irp[irp] : NULL;
 }
 
-KSSTATE mappings_state(const struct mappings *v)
-{
-	return v->ps != NULL ? port_stream_state(v->ps) : v->state;
-}
 
 sim_ticks_t mappings_last_stop_tick(const struct mappings *v) { return v->last_stop_tick; }
 struct port_stream *mappings_port(const struct mappings *v) { return v->ps; }
-sim_ticks_t mappings_last_progress(const struct mappings *v) { return v->last_progress_tick; }
-uint32_t mappings_available(const struct mappings *v) { return v->n_available; }
 
 bool mappings_each_owner(struct mappings *v, uint64_t addr, uint64_t len, mappings_piece_fn fn,
 			 void *ctx)

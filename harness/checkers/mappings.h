@@ -47,6 +47,22 @@ struct irp_rec {
 
 struct mappings;
 
+/* What checkers read at every scheduling step, first in the view so that
+ * reading it is inline (mappings.c defines the rest): the stream's state
+ * as the port last reported it (the port publishes every change, and the
+ * view follows at the MODEL phase, before any checker looks), how many
+ * mappings are available, and the last tick something moved. */
+struct mappings_hot {
+	KSSTATE state;
+	uint32_t n_available;
+	sim_ticks_t last_progress_tick;
+};
+
+static inline const struct mappings_hot *mappings_hot(const struct mappings *v)
+{
+	return (const struct mappings_hot *)(const void *)v;
+}
+
 /* A view of stream ps (or, with ps NULL, of what tests publish themselves
  * as the port would), subscribed to m's bus. NULL when out of memory. */
 struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
@@ -62,14 +78,23 @@ const struct irp_rec *mappings_irp(const struct mappings *v, uint32_t irp);
 
 /* The stream: its state (as the port reports it), when it last entered
  * STOP (0: never), and the port (NULL when tests play it). */
-KSSTATE mappings_state(const struct mappings *v);
+static inline KSSTATE mappings_state(const struct mappings *v)
+{
+	return mappings_hot(v)->state;
+}
 sim_ticks_t mappings_last_stop_tick(const struct mappings *v);
 struct port_stream *mappings_port(const struct mappings *v);
 
 /* Progress: the last tick something moved, and how many mappings are
  * available now. */
-sim_ticks_t mappings_last_progress(const struct mappings *v);
-uint32_t mappings_available(const struct mappings *v);
+static inline sim_ticks_t mappings_last_progress(const struct mappings *v)
+{
+	return mappings_hot(v)->last_progress_tick;
+}
+static inline uint32_t mappings_available(const struct mappings *v)
+{
+	return mappings_hot(v)->n_available;
+}
 
 /* Calls fn for every piece of [addr, addr + len) that lies in a mapping's
  * memory, newest owner first, each byte once; returns whether any did. */

@@ -25,6 +25,8 @@ const struct checker_def checker_stall;
 
 struct state {
 	const struct checker_env *env;
+	const struct mappings_hot *hot;	/* the view's, read at every step */
+	sim_ticks_t limit_ticks;
 	sim_ticks_t anchor_tick;	/* when RUN with audio available began */
 };
 
@@ -56,18 +58,12 @@ static uint64_t us(sim_ticks_t t)
 	return sim_ticks_to_us(t);
 }
 
-static void check(struct state *s, sim_ticks_t now)
+AC97SIM_NORETURN __attribute__((noinline)) static void stalled(struct state *s, sim_ticks_t now,
+								  sim_ticks_t since)
 {
 	struct mappings *v = s->env->maps;
-	if (mappings_state(v) != KSSTATE_RUN || mappings_available(v) == 0) {
-		s->anchor_tick = now;
-		return;
-	}
 	sim_ticks_t progress = mappings_last_progress(v);
-	sim_ticks_t since = s->anchor_tick > progress ? s->anchor_tick : progress;
-	sim_ticks_t limit = s->env->cfg->stall_limit_ticks;
-	if (now <= since || now - since <= limit)
-		return;
+	sim_ticks_t limit = s->limit_ticks;
 	struct counts k = count_live(v);
 	char d[96] = "none";
 	if (k.first != UINT32_MAX)
@@ -80,6 +76,22 @@ static void check(struct state *s, sim_ticks_t now)
 		     us(now - since), us(limit), k.pending, k.acquired, k.unfinished,
 		     s->env->scfg->direction == PORT_RENDER ? "fetched" : "written", d, progress,
 		     us(progress));
+}
+
+/* At every step: the common case is a few loads and compares; the report
+ * is made out of line. */
+static inline void check(struct state *s, sim_ticks_t now)
+{
+	const struct mappings_hot *h = s->hot;
+	if (h->state != KSSTATE_RUN || h->n_available == 0) {
+		s->anchor_tick = now;
+		return;
+	}
+	sim_ticks_t since = s->anchor_tick > h->last_progress_tick ? s->anchor_tick
+								    : h->last_progress_tick;
+	if (now <= since || now - since <= s->limit_ticks)
+		return;
+	stalled(s, now, since);
 }
 
 static void end(struct state *s)
@@ -106,17 +118,16 @@ static const char *attach(void *state, const struct checker_env *env)
 {
 	struct state *s = state;
 	s->env = env;
+	s->hot = mappings_hot(env->maps);
+	s->limit_ticks = env->cfg->stall_limit_ticks;
 	s->anchor_tick = machine_now(env->m);
 	return NULL;
 }
 
-static void on_event(void *state, const struct sim_event *ev)
+/* The events other than a step: a few a run. */
+__attribute__((noinline)) static void on_other_event(struct state *s, const struct sim_event *ev)
 {
-	struct state *s = state;
 	switch ((enum sim_event_kind)ev->kind) {
-	case EV_STEP:
-		check(s, ev->tick);
-		break;
 	case EV_PORT:
 		if (ev->u.port.kind == PORT_EV_STATE && ev->u.port.result == 0 &&
 		    ev->u.port.b == KSSTATE_RUN && ev->u.port.a != KSSTATE_RUN)
@@ -129,6 +140,15 @@ static void on_event(void *state, const struct sim_event *ev)
 	default:
 		break;
 	}
+}
+
+static void on_event(void *state, const struct sim_event *ev)
+{
+	struct state *s = state;
+	if (ev->kind == EV_STEP)
+		check(s, ev->tick);
+	else
+		on_other_event(s, ev);
 }
 
 const struct checker_def checker_stall = {

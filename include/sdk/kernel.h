@@ -244,6 +244,12 @@ void KeYield(void);
 AC97SIM_NORETURN void KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
 				   ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3,
 				   ULONG_PTR BugCheckParameter4);
+/* KeBugCheckEx with the reason in words, which the failure report shows
+ * (say which invariant broke: "invariant 3: LVI = tail - 1 while entries
+ * exist"). */
+AC97SIM_NORETURN void AcBugCheck(PCSTR Reason, ULONG BugCheckCode, ULONG_PTR BugCheckParameter1,
+				 ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3,
+				 ULONG_PTR BugCheckParameter4);
 /* A line for the run's event log. */
 ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 /* The driver reached a named race window: a moment it gets to only when a

@@ -86,7 +86,7 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)WRITE_PORT_UCHAR, (const void *)WRITE_PORT_USHORT,
 	(const void *)WRITE_PORT_ULONG, (const void *)AcAllocateCommonBuffer,
 	(const void *)AcFreeCommonBuffer, (const void *)KeStallExecutionProcessor,
-	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx,
+	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx, (const void *)AcBugCheck,
 	(const void *)DbgPrint, (const void *)AcMark, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
 	(const void *)PortNotify, (const void *)ksstate_name,
 };
