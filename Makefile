@@ -72,7 +72,8 @@ $(BUILD)/harness/%.o: INCLUDES = $(INC_HARNESS)
 
 # libxml-2.0: explore's JUnit report is written with its xmlTextWriter
 # (and the tests read it back with its parser and schema validator).
-PKGS_TOOL := sndfile inih jansson libdw libxml-2.0
+# cairo and fontconfig: --plot's picture (tools/plot.c).
+PKGS_TOOL := sndfile inih jansson libdw libxml-2.0 cairo fontconfig
 PKGS_TEST := check
 # SDL2 is built against (its headers) but not linked: tools/listen.c loads it
 # with dlopen only when a command listens, so a run pays nothing for it.
@@ -188,7 +189,7 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
+$(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o $(BUILD)/tests/test_continue.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
 	$(call say,LINK,$@)

@@ -38,6 +38,15 @@ PACKAGES="$PACKAGES libdw-dev"
 # (tests/scale_out_parallel.sh, docs/scale-out.md).
 PACKAGES="$PACKAGES parallel"
 
+# libcairo2-dev: cairo, which draws --plot's PNG or SVG (tools/plot.c).
+PACKAGES="$PACKAGES libcairo2-dev"
+
+# gtkwave: its vcd2fst and fst2vcd read back the waveforms --vcd writes
+# (tests/test_vcd.c: GTKWave must see what we wrote). sigrok-cli, the
+# lighter package, was not taken: its VCD input drops vectors and string
+# variables, so it would check a tenth of the file.
+PACKAGES="$PACKAGES gtkwave"
+
 # Slurm's controller, node daemon and commands, and munge (its
 # authentication): make test-slurm starts a one-node cluster from them.
 if [ "$with_slurm" = yes ]; then

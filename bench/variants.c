@@ -59,7 +59,7 @@ static unsigned columns_of(struct column *cols)
 	unsigned members = strategy_class_count(CHOICE_PORTFOLIO);
 	struct calibration any = { 1, 1 };
 	for (unsigned c = 0; c < members; c++) {
-		struct strategy st = strategy_for_seed(CHOICE_PORTFOLIO, 0, c, &any);
+		struct strategy st = strategy_of_class(CHOICE_PORTFOLIO, 0, c, &any);
 		cols[n] = (struct column){ .depth = st.pct_depth };
 		switch (st.kind) {
 		case STRATEGY_PCT: cols[n].choice = CHOICE_PCT; break;

@@ -86,4 +86,18 @@ static inline uint64_t sim_ticks_to_100ns_ceil(sim_ticks_t t)
 	return t / 12288u * 10000u + ((t % 12288u) * 10000u + 12287u) / 12288u;
 }
 
+/* Nanoseconds, rounded to the nearest (a tick is 81.380208... ns), for
+ * waveform files whose timescale must be a power of ten. A tick is more
+ * than a nanosecond, so distinct ticks stay distinct and the tick comes
+ * back exactly: sim_ns_to_ticks_round(sim_ticks_to_ns_round(t)) == t. */
+static inline uint64_t sim_ticks_to_ns_round(sim_ticks_t t)
+{
+	return t / 192u * 15625u + ((t % 192u) * 15625u + 96u) / 192u;
+}
+
+static inline sim_ticks_t sim_ns_to_ticks_round(uint64_t ns)
+{
+	return ns / 15625u * 192u + ((ns % 15625u) * 192u + 7812u) / 15625u;
+}
+
 #endif

@@ -74,6 +74,23 @@ void checker_names(char *buf, size_t len);
 /* The registry's checkers by position (NULL past the last). */
 const char *checker_name_at(unsigned i);
 
+/* The first sample audio-conservation found wrong on the link (render),
+ * for whoever draws it (`--plot`): where it crossed and what was due. */
+struct audio_miss {
+	bool found;
+	sim_ticks_t link_tick;		/* when its frame crossed the AC-link */
+	uint32_t channel;		/* of that frame */
+	uint16_t got;
+	bool want_known;		/* false: nothing could be due (no mapping yet) */
+	uint16_t want;
+	/* The stream sample (interleaved, stream order) that was due, when
+	 * the cursor's mapping was known; link sample j after this one was
+	 * due to carry stream sample due_sample + j had the stream gone on. */
+	bool due_known;
+	uint64_t due_sample;
+	uint32_t mapping, mapping_byte;	/* where the cursor was */
+};
+
 /* What the checkers have seen, for reports and tests. */
 struct checker_stats {
 	uint64_t samples_matched;	/* render: link samples matched to mapped bytes */
@@ -94,6 +111,7 @@ struct checker_stats {
 	uint32_t irps;			/* IRPs known */
 	sim_ticks_t last_progress_tick;
 	bool end_checked;		/* the end-of-run checks ran */
+	struct audio_miss first_miss;	/* render: audio-conservation's finding */
 };
 
 struct checkers;

@@ -120,6 +120,7 @@ struct cpu {
 	sim_ticks_t wait_deadline;
 	uint64_t flush_upto;		/* BLOCK_FLUSH: DPCs queued up to this seq */
 	uint64_t dpc_running_seq;	/* the DPC it runs (dequeued, not returned), or 0 */
+	const struct det_object *dpc_running;	/* and its object (machine_cpu_view) */
 	enum cpu_action pending;
 	KDPC *dpcs[DPC_QUEUE_MAX];
 	uint32_t dpc_count;
@@ -976,7 +977,9 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 		/* Running from its dequeuing to its return: a flush waits for it
 		 * (the routine may still read the object, and its context). */
 		uint64_t outer_seq = self->dpc_running_seq;
+		const struct det_object *outer = self->dpc_running;
 		self->dpc_running_seq = o->u.dpc.seq;
+		self->dpc_running = o;
 		struct sim_event ev;
 		event_init(&ev, EV_DPC);
 		ev.u.id.id = o->id;
@@ -988,6 +991,7 @@ static void run_dpcs(struct machine *m, struct cpu *self)
 			o->u.dpc.routine(dpc, o->u.dpc.context, o->u.dpc.arg1, o->u.dpc.arg2);
 		self->dpc_depth--;
 		self->dpc_running_seq = outer_seq;
+		self->dpc_running = outer;
 		if (self->irql != DISPATCH_LEVEL || self->held_count != held_before)
 			bugcheck(m, BUGCHECK_DRIVER_VERIFIER_DETECTED_VIOLATION, self->irql,
 				 "DPC returned with IRQL or spin locks not restored");
@@ -1224,10 +1228,52 @@ const AC97SIM_RESOURCES *machine_resources(const struct machine *m) { return &m-
 struct bus *machine_bus(struct machine *m) { return &m->bus; }
 const struct decision_log *machine_decisions(const struct machine *m) { return &m->decider.recorded; }
 const struct divergence *machine_divergence(const struct machine *m) { return &m->decider.divergence; }
+uint64_t machine_decision_count(const struct machine *m) { return m->decider.step; }
 uint32_t machine_draw(struct machine *m, enum decide_site site, uint32_t n_options)
 {
 	assert(!m->running && n_options >= 1);
 	return decide_uniform(&m->decider, site, n_options, m->evlog.hash);
+}
+
+_Static_assert(LOCKS_HELD_MAX == MACHINE_LOCKS_HELD_MAX, "a view holds every lock a CPU can");
+
+uint32_t machine_cpu_count(const struct machine *m) { return m->cfg.n_cpus; }
+
+void machine_cpu_view(const struct machine *m, uint32_t cpu, struct machine_cpu_view *out)
+{
+	assert(cpu < m->cfg.n_cpus);
+	static const enum machine_cpu_block blocks[] = {
+		[BLOCK_NONE] = MACHINE_CPU_RUNNING, [BLOCK_IDLE] = MACHINE_CPU_IDLE,
+		[BLOCK_SPIN] = MACHINE_CPU_SPINNING, [BLOCK_EVENT] = MACHINE_CPU_WAITING,
+		[BLOCK_FLUSH] = MACHINE_CPU_FLUSHING,
+	};
+	const struct cpu *c = &m->cpu[cpu];
+	memset(out, 0, sizeof(*out));
+	out->irql = c->irql;
+	out->block = blocks[c->block];
+	if (c->isr_depth > 0 && m->interrupt != NULL) {
+		out->context = MACHINE_CTX_ISR;
+		out->object = det(&m->interrupt->k)->id;
+		out->name = det(&m->interrupt->k)->name;
+	} else if (c->dpc_running != NULL) {
+		out->context = MACHINE_CTX_DPC;
+		out->object = c->dpc_running->id;
+		out->name = c->dpc_running->name;
+	} else if (c->task != NULL) {
+		out->context = MACHINE_CTX_TASK;
+		out->name = c->task;
+	}
+	if (c->block == BLOCK_SPIN && c->spin_on != NULL)
+		out->spin_on = c->spin_on->id;
+	assert(c->held_count <= MACHINE_LOCKS_HELD_MAX);
+	out->n_held = c->held_count;
+	for (uint32_t i = 0; i < c->held_count; i++)
+		out->held[i] = c->held[i]->id;
+}
+
+const char *machine_object_name(const struct machine *m, uint32_t id)
+{
+	return id < OBJECTS_NAMED_MAX ? m->object_names[id] : NULL;
 }
 
 sim_ticks_t machine_now(const struct machine *m) { return m->now; }

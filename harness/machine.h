@@ -246,6 +246,46 @@ void machine_run(struct machine *m, struct run_result *result);
 
 const struct decision_log *machine_decisions(const struct machine *m);
 const struct divergence *machine_divergence(const struct machine *m);
+/* How many decisions the run has made (recorded or not). */
+uint64_t machine_decision_count(const struct machine *m);
+
+/* What a CPU is doing, for writers that draw a run (waveforms): read
+ * between events, like the device's registers; nothing here is logged. */
+enum machine_cpu_block {
+	MACHINE_CPU_RUNNING,
+	MACHINE_CPU_IDLE,
+	MACHINE_CPU_SPINNING,	/* on a spin lock another CPU holds */
+	MACHINE_CPU_WAITING,	/* on an event */
+	MACHINE_CPU_FLUSHING,	/* in KeFlushQueuedDpcs */
+};
+
+/* The innermost code a CPU is in: an ISR runs on top of a DPC, which runs
+ * on top of a passive call. */
+enum machine_cpu_context {
+	MACHINE_CTX_IDLE,	/* none */
+	MACHINE_CTX_TASK,	/* a passive call: name is its name */
+	MACHINE_CTX_DPC,	/* a DPC: object is its id, name its name (or NULL) */
+	MACHINE_CTX_ISR,	/* the ISR: object is the interrupt's id */
+};
+
+#define MACHINE_LOCKS_HELD_MAX 16u
+
+struct machine_cpu_view {
+	KIRQL irql;
+	enum machine_cpu_block block;
+	enum machine_cpu_context context;
+	uint32_t object;	/* DPC or interrupt object id, else 0 */
+	const char *name;	/* static or the driver's: valid for the run */
+	uint32_t spin_on;	/* BLOCK_SPINNING: the lock's id, else 0 */
+	uint32_t n_held;	/* the spin locks it holds (the interrupt's among them) */
+	uint32_t held[MACHINE_LOCKS_HELD_MAX];
+};
+
+uint32_t machine_cpu_count(const struct machine *m);
+/* cpu < machine_cpu_count(m). */
+void machine_cpu_view(const struct machine *m, uint32_t cpu, struct machine_cpu_view *out);
+/* The name the driver gave kernel object id (NULL: none, or unknown). */
+const char *machine_object_name(const struct machine *m, uint32_t id);
 
 /* For harness code running inside the machine (port model, checkers):
  * the current time and step, publishing an event, and failing the run. */

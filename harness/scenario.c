@@ -3,6 +3,7 @@
  */
 #include "scenario.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -166,6 +167,13 @@ static void samples_samples_le(void *ctx, uint64_t first_sample, uint8_t *dst_le
 	}
 	for (; i < n_samples; i++)
 		put_le16(dst_le + 2u * i, (uint16_t)samples_sample(ctx, first_sample + i));
+}
+
+int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index)
+{
+	if (sc->source == SOURCE_SAMPLES)
+		return samples_sample((void *)sc, sample_index);
+	return scenario_pattern_sample(NULL, sample_index);
 }
 
 uint64_t scenario_samples_hash(const int16_t *samples, uint64_t n_samples)
@@ -725,6 +733,23 @@ int scenario_run_plan(const struct scenario *sc, const struct strategy *strategy
 	return scenario_run_with(sc, strategy, seed, &opt, out, why);
 }
 
+/* The caller's observers, after the run's own taps (bus.h: in order). */
+static int attach_observers(struct machine *m, const struct scenario_run_options *opt,
+			    const char **why)
+{
+	assert(opt->n_observers <= SCENARIO_OBSERVERS_MAX);
+	for (uint32_t i = 0; i < opt->n_observers; i++) {
+		const struct scenario_observer *o = &opt->observers[i];
+		*why = NULL;
+		if (o->attach(o->ctx, m, why) != 0) {
+			if (*why == NULL)
+				*why = "an observer of the run cannot attach";
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
 		      const struct scenario_run_options *opt, struct scenario_outcome *out,
 		      const char **why)
@@ -758,24 +783,24 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	cfg.record_decisions = decisions != NULL;
 	cfg.recycle_memory = true;	/* the harness writes guest memory only as gmem_reset asks */
 	struct run_ctx *c = calloc(1, sizeof(*c));
-	void **args = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
-	struct machine *m = c && args ? machine_create(&cfg) : NULL;
+	void **args_mem = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
+	struct machine *m = c && args_mem ? machine_create(&cfg) : NULL;
 	if (m == NULL) {
-		free_run(c, NULL, NULL, args);
+		free_run(c, NULL, NULL, args_mem);
 		*why = "out of host memory (or a bad CPU count)";
 		return -1;
 	}
 	c->sc = sc;
 	c->driver = d;
 	c->m = m;
-	c->action_args = args;
+	c->action_args = args_mem;
 	c->audio_fnv = FNV1A64_INIT;
 	c->adapter = calloc(1, d->adapter_bytes ? d->adapter_bytes : 1);
 	c->stream = calloc(1, d->stream_bytes ? d->stream_bytes : 1);
 	if (also_sink != NULL)
 		c->also = *also_sink;
 	if (c->adapter == NULL || c->stream == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		*why = "out of host memory for the driver's adapter and stream";
 		return -1;
 	}
@@ -801,7 +826,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	}
 	c->ps = port_stream_create(&st, why);
 	if (c->ps == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	/* Capture from samples replaces the pattern audio-conservation reads. */
@@ -810,29 +835,34 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 		checker_disable(&ck, "audio-conservation");
 	if (subscribe_taps(c, opt->verdict_only) != 0) {
 		*why = "too many subscribers on the run's event stream";
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
+		return -1;
+	}
+	if (attach_observers(m, opt, why) != 0) {
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	struct checkers *ch = checkers_attach(m, c->ps, &st, &ck, why);
 	if (ch == NULL) {
-		free_run(c, m, NULL, args);
+		free_run(c, m, NULL, args_mem);
 		return -1;
 	}
 	set_input(c);
 	machine_queue_passive(m, script, c, "stream script");
 	bool timed = false;
 	for (uint32_t i = 0; i < c->draws.n_actions; i++) {
-		args[2 * i] = c;
-		args[2 * i + 1] = (void *)(uintptr_t)i;
+		args_mem[2 * i] = c;
+		args_mem[2 * i + 1] = (void *)(uintptr_t)i;
 		if (c->draws.actions[i].at_step != 0)
 			machine_queue_passive_at_step(m, c->draws.actions[i].at_step, action_at_step,
-						      &args[2 * i], "action at a step");
+						      &args_mem[2 * i], "action at a step");
 		else if (c->draws.actions[i].after == AFTER_NONE)
 			timed = true;
 	}
 	if (timed)
 		machine_queue_passive(m, timeline, c, "timed actions");
 	machine_run(m, &out->result);
+	out->decisions_made = machine_decision_count(m);
 	out->link_frames = c->link_frames;
 	out->audio_fnv = opt->verdict_only ? 0 : c->audio_fnv;
 	if (decisions != NULL) {
@@ -841,6 +871,6 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 			decision_log_push(decisions, &log->items[i]);
 	}
 	checkers_stats(ch, &out->checks);
-	free_run(c, m, ch, args);
+	free_run(c, m, ch, args_mem);
 	return 0;
 }

@@ -195,6 +195,7 @@ struct scenario_outcome {
 	uint64_t audio_fnv;		/* FNV-1a 64 of those frames (LE int16 L,R) */
 	/* (both 0 in a verdict_only run: scenario_run_options) */
 	struct checker_stats checks;	/* what the checkers saw */
+	uint64_t decisions_made;	/* recorded or not (a fork: replayed ones too) */
 };
 
 /* Runs sc once under strategy/seed, or replaying `replay` when non-NULL.
@@ -208,6 +209,20 @@ int scenario_run(const struct scenario *sc, const struct strategy *strategy, uin
 		 const struct decision_log *replay, FILE *log_text,
 		 const struct ac97_sink *also_sink, struct scenario_outcome *out,
 		 struct decision_log *decisions, const char **why);
+
+/* Someone who watches a run as it goes (a waveform writer, a plot's
+ * recorder) without being a checker: attach is called once the run's
+ * machine is set up, before it runs, to subscribe to machine_bus(m) at
+ * BUS_RECORD (it sees each event before any checker, the failure's
+ * EV_FAILURE included). It must not change the run: it reads events and
+ * the state they leave (the device, machine_cpu_view), nothing more.
+ * Returns 0, or -1 with *why (the run is then not set up). */
+struct scenario_observer {
+	int (*attach)(void *ctx, struct machine *m, const char **why);
+	void *ctx;
+};
+
+#define SCENARIO_OBSERVERS_MAX 4u
 
 /* scenario_run with a recording used as plan says (decide.h): exactly,
  * followed, or forked at a step to strategy/seed. */
@@ -231,12 +246,20 @@ struct scenario_run_options {
 	 * that crosses the link. The event-log hash is kept: replays and the
 	 * determinism checks compare it. */
 	bool verdict_only;
+	/* Who else watches the run (--vcd, --plot), attached in order after
+	 * the run's own taps. */
+	struct scenario_observer observers[SCENARIO_OBSERVERS_MAX];
+	uint32_t n_observers;
 };
 
 /* scenario_run with options (opt may be NULL: all zero). */
 int scenario_run_with(const struct scenario *sc, const struct strategy *strategy, uint64_t seed,
 		      const struct scenario_run_options *opt, struct scenario_outcome *out,
 		      const char **why);
+
+/* The sample a render scenario's stream carries at sample_index
+ * (interleaved, stream order): what audio-conservation expects there. */
+int16_t scenario_sample(const struct scenario *sc, uint64_t sample_index);
 
 /* The pattern SOURCE_PATTERN plays: a pure function of the sample index. */
 int16_t scenario_pattern_sample(void *ctx, uint64_t sample_index);

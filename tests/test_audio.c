@@ -37,6 +37,7 @@
 #include "scenario_file.h"
 
 #define MIB (1024L * 1024L)
+#define VOICE_FILE "fixtures/audio/front_center.wav"
 #define RSS_LIMIT_KIB (64L * 1024L)	/* 64 MiB, as ru_maxrss counts (KiB) */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -940,6 +941,45 @@ START_TEST(decisions_are_kept_only_when_asked)
 }
 END_TEST
 
+START_TEST(reader_shared_by_forked_processes)
+{
+	/* Goal: a reader opened before a fork reads right in each process
+	 * while the other seeks and reads too (explore's workers share the
+	 * scenario's audio): each process has its own position in the file.
+	 * Both read the whole recording in 97-frame pieces, the child from
+	 * the far end backwards, and compare each piece with the file read
+	 * alone beforehand. */
+	char err[512];
+	struct audio_clip whole;
+	ck_assert_msg(audio_clip_read(VOICE_FILE, 1, &whole, err, sizeof(err)) == 0, "%s", err);
+	struct audio_reader *r = audio_reader_open(VOICE_FILE, 1, err, sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	const uint64_t piece = 97;
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	bool child = pid == 0;
+	unsigned bad = 0;
+	for (int pass = 0; pass < 20; pass++) {
+		for (uint64_t k = 0; k * piece < whole.frames; k++) {
+			uint64_t at = child ? (whole.frames - 1) / piece * piece - k * piece : k * piece;
+			int16_t got[97];
+			uint64_t want = whole.frames - at < piece ? whole.frames - at : piece;
+			if (audio_reader_seek(r, at) != 0 || audio_reader_read(r, got, want) != (int64_t)want ||
+			    memcmp(got, whole.samples + at, want * sizeof(int16_t)) != 0)
+				bad++;
+		}
+	}
+	if (child)
+		_exit(bad == 0 ? 0 : 1);
+	int ws;
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	ck_assert_msg(bad == 0, "%u pieces read wrong in the parent", bad);
+	ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "pieces read wrong in the child");
+	audio_reader_close(r);
+	audio_clip_free(&whole);
+}
+END_TEST
+
 START_TEST(verdict_only_runs_are_the_same_run)
 {
 	/* Goal: a run that asks for its verdict alone (explore's workers) is
@@ -1105,6 +1145,7 @@ Suite *suite_audio(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("in-process");
 	tcase_add_test(tc, source_reads_any_order_and_hashes);
+	tcase_add_test(tc, reader_shared_by_forked_processes);
 	tcase_add_test(tc, dac_tap_holds_back_trailing_fill);
 	tcase_add_test(tc, scenario_hash_is_the_audio_content);
 	tcase_add_test(tc, decisions_are_kept_only_when_asked);

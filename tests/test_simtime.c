@@ -63,6 +63,26 @@ START_TEST(long_runs_do_not_overflow)
 }
 END_TEST
 
+/* Nanoseconds (waveform times): the nearest ns to the exact value, and
+ * the tick comes back from it exactly, at small times and at the clock's
+ * horizon. */
+START_TEST(nanoseconds_round_trip)
+{
+	for (sim_ticks_t t = 0; t < 4u * 12288u; t++) {
+		uint64_t ns = sim_ticks_to_ns_round(t);
+		/* |ns - t * 15625 / 192| <= 1/2, without division */
+		uint64_t exact192 = t * 15625u, ns192 = ns * 192u;
+		ck_assert_uint_le(ns192 > exact192 ? ns192 - exact192 : exact192 - ns192, 96u);
+		ck_assert_uint_eq(sim_ns_to_ticks_round(ns), t);
+	}
+	ck_assert_uint_eq(sim_ticks_to_ns_round(SIM_TICKS_PER_SECOND), 1000000000u);
+	ck_assert_uint_eq(sim_ticks_to_ns_round(1), 81u);
+	ck_assert_uint_eq(sim_ticks_to_ns_round(3), 244u);	/* 244.14 */
+	for (sim_ticks_t t = SIM_TICKS_HORIZON - 5000u; t <= SIM_TICKS_HORIZON; t++)
+		ck_assert_uint_eq(sim_ns_to_ticks_round(sim_ticks_to_ns_round(t)), t);
+}
+END_TEST
+
 Suite *suite_simtime(void);
 
 Suite *suite_simtime(void)
@@ -72,6 +92,7 @@ Suite *suite_simtime(void)
 	tcase_add_test(tc, whole_milliseconds_exact);
 	tcase_add_test(tc, sub_millisecond_rounding);
 	tcase_add_test(tc, long_runs_do_not_overflow);
+	tcase_add_test(tc, nanoseconds_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,8 +41,15 @@ START_TEST(portfolio_classes_are_its_distinct_members)
 		ck_assert_msg(strncmp(text, names[c], strlen(names[c])) == 0,
 			      "seed %" PRIu64 " runs '%s' but its class is '%s'", seed, text, names[c]);
 	}
-	for (unsigned c = 0; c < n; c++)
+	for (unsigned c = 0; c < n; c++) {
 		ck_assert_msg(used[c], "class %s never runs", names[c]);
+		/* The class's strategy is the one its name says. */
+		struct strategy st = strategy_of_class(CHOICE_PORTFOLIO, 0, c, &cal);
+		char text[64];
+		strategy_format(&st, text, sizeof(text));
+		ck_assert_msg(strncmp(text, names[c], strlen(names[c])) == 0, "class %s is '%s'",
+			      names[c], text);
+	}
 }
 END_TEST
 

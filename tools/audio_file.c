@@ -23,6 +23,7 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define AUDIO_CHANNELS_MAX 1024u	/* libsndfile's own limit */
 #define AUDIO_RATE_MAX_HZ 1000000u
@@ -154,8 +156,21 @@ static void mix(const int16_t *in, uint32_t in_ch, const uint8_t *sides, int16_t
 
 /* ---- the reader --------------------------------------------------------------------- */
 
+/* The file as libsndfile reads it (its virtual I/O): pread at an offset
+ * kept here, never the descriptor's own. A reader may be used by several
+ * processes forked after it opened (explore's workers share the
+ * scenario's audio): a descriptor's offset is shared between them, and
+ * with libsndfile's own read and lseek one worker's read would move
+ * another's position, so that each decoded audio from the wrong place. */
+struct reader_io {
+	int fd;			/* -1: not open */
+	sf_count_t offset;
+	sf_count_t length;
+};
+
 struct audio_reader {
 	SNDFILE *f;
+	struct reader_io io;
 	char *path;
 	struct audio_info info;
 	bool exact_length;	/* the header's count is exact (not MPEG) */
@@ -165,6 +180,86 @@ struct audio_reader {
 	uint64_t position;	/* next frame */
 	char error[REASON_MAX + 4096];
 };
+
+static sf_count_t io_length(void *user)
+{
+	return ((struct reader_io *)user)->length;
+}
+
+static sf_count_t io_seek(sf_count_t offset, int whence, void *user)
+{
+	struct reader_io *io = user;
+	sf_count_t base = whence == SEEK_CUR ? io->offset : whence == SEEK_END ? io->length : 0;
+	if ((offset > 0 && base > SF_COUNT_MAX - offset) || base + offset < 0)
+		return -1;
+	io->offset = base + offset;
+	return io->offset;
+}
+
+static sf_count_t io_read(void *ptr, sf_count_t count, void *user)
+{
+	struct reader_io *io = user;
+	sf_count_t done = 0;
+	while (done < count) {
+		ssize_t n = pread(io->fd, (char *)ptr + done, (size_t)(count - done),
+				  (off_t)(io->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	io->offset += done;
+	return done;
+}
+
+static sf_count_t io_write(const void *ptr, sf_count_t count, void *user)
+{
+	(void)ptr;
+	(void)count;
+	(void)user;
+	return 0;	/* a reader writes nothing */
+}
+
+static sf_count_t io_tell(void *user)
+{
+	return ((struct reader_io *)user)->offset;
+}
+
+/* Opens path for libsndfile through reader_io into *f. Returns 0; -1
+ * when the file cannot be opened (*sys_errno says why); -2 when
+ * libsndfile refused it (sf_strerror(NULL) says why). */
+static int open_for_reading(struct reader_io *io, const char *path, SF_INFO *sfi, SNDFILE **f,
+			    int *sys_errno)
+{
+	static SF_VIRTUAL_IO vio = { io_length, io_seek, io_read, io_write, io_tell };
+	struct stat st;
+	io->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (io->fd < 0 || fstat(io->fd, &st) != 0) {
+		*sys_errno = errno;
+		if (io->fd >= 0)
+			close(io->fd);
+		io->fd = -1;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* Not a regular file (a FIFO, a device): libsndfile's own I/O,
+		 * which refuses what has no length. */
+		close(io->fd);
+		io->fd = -1;
+		*f = sf_open(path, SFM_READ, sfi);
+		return *f != NULL ? 0 : -2;
+	}
+	io->offset = 0;
+	io->length = (sf_count_t)st.st_size;
+	*f = sf_open_virtual(&vio, SFM_READ, sfi, io);
+	if (*f == NULL) {
+		close(io->fd);
+		io->fd = -1;
+		return -2;
+	}
+	return 0;
+}
 
 /* Checks what can be said of path before libsndfile sees it. */
 static int check_path(const char *path, char *err, size_t err_len)
@@ -337,11 +432,18 @@ struct audio_reader *audio_reader_open(const char *path, uint32_t channels, char
 		return NULL;
 	}
 	r->path = copy;
+	r->io.fd = -1;
 	r->info.channels = channels;
 	SF_INFO sfi;
 	memset(&sfi, 0, sizeof(sfi));
-	r->f = sf_open(path, SFM_READ, &sfi);
-	if (r->f == NULL) {
+	int sys_errno = 0;
+	int opened = open_for_reading(&r->io, path, &sfi, &r->f, &sys_errno);
+	if (opened == -1) {
+		errf(err, err_len, "%s: cannot open (%s)", path, strerror(sys_errno));
+		audio_reader_close(r);
+		return NULL;
+	}
+	if (opened != 0) {
 		char why[REASON_MAX];
 		trimmed(sf_strerror(NULL), why, sizeof(why));
 		errf(err, err_len, "%s: not a sound file libsndfile reads (%s)", path, why);
@@ -455,6 +557,8 @@ void audio_reader_close(struct audio_reader *r)
 		return;
 	if (r->f != NULL)
 		sf_close(r->f);
+	if (r->io.fd >= 0)
+		close(r->io.fd);
 	free(r->sides);
 	free(r->chunk);
 	free(r->ints);

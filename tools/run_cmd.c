@@ -14,14 +14,17 @@
 
 #include "audio_file.h"
 #include "cli.h"
+#include "continue_run.h"
 #include "dac_tap.h"
 #include "listen.h"
 #include "outfile.h"
+#include "plot_tap.h"
 #include "driver_option.h"
 #include "profile_option.h"
 #include "run_json.h"
 #include "runs.h"
 #include "strategies.h"
+#include "vcd.h"
 #include "version.h"
 
 #define ERR_MAX 1200
@@ -31,13 +34,15 @@
 /* The optional outputs of a run: checked first, opened before the run,
  * committed after it. */
 struct run_outputs {
-	const char *log_path, *wav_path, *trace_path, *json_path;
+	const char *log_path, *wav_path, *trace_path, *json_path, *vcd_path, *plot_path;
 	struct outfile *log;
+	struct vcd *vcd;
 };
 
 static int check_outputs(const struct run_outputs *o)
 {
-	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->json_path };
+	const char *paths[] = { o->log_path, o->wav_path, o->trace_path, o->json_path, o->vcd_path,
+				o->plot_path };
 	char err[ERR_MAX];
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i] != NULL && outfile_check(paths[i], err, sizeof(err)) != 0) {
@@ -94,6 +99,70 @@ static int write_json(const char *path, struct run_json *j)
 	return j->exit_status;
 }
 
+/* Makes the waveform's writer, when one was asked for, and adds it to the
+ * run's observers; comment goes into its header. Returns -1 after
+ * printing why it cannot be had. */
+static int open_vcd(struct run_outputs *o, const char *comment,
+		    struct scenario_run_options *opt)
+{
+	if (o->vcd_path == NULL)
+		return 0;
+	char err[ERR_MAX];
+	o->vcd = vcd_create(o->vcd_path, comment, err, sizeof(err));
+	if (o->vcd == NULL) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	opt->observers[opt->n_observers++] = vcd_observer(o->vcd);
+	return 0;
+}
+
+/* Writes the waveform of a run that ran (keep) and frees its writer;
+ * returns the exit status to use (status, or 2 when it cannot be
+ * written). */
+static int close_vcd(struct run_outputs *o, int status, bool keep, sim_ticks_t end_tick)
+{
+	if (o->vcd == NULL)
+		return status;
+	char err[ERR_MAX];
+	if (keep && vcd_commit(o->vcd, end_tick, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		status = EXIT_USAGE;
+	} else if (keep) {
+		printf("waveform: %s\n", o->vcd_path);
+	}
+	vcd_free(o->vcd);
+	o->vcd = NULL;
+	return status;
+}
+
+/* --plot: draws the first wrong sample of the recorded run (first) from
+ * what the tap kept, or says why there is none (the file is then not
+ * written, and the status stays). Returns the status to use. */
+static int draw_plot(const char *path, const struct plot_tap *t, const struct scenario *sc,
+		     const struct scenario_outcome *first, const char *title,
+		     const char *stopped_note, int status)
+{
+	const struct audio_miss *miss = &first->checks.first_miss;
+	if (first->result.verdict != RUN_FAIL || !miss->found) {
+		printf("plot: %s: nothing drawn, %s not written\n",
+		       first->result.verdict != RUN_FAIL
+			       ? "no check failed, so no sample crossed the AC-link wrong"
+			       : "the failure is not a wrong sample on the AC-link (--plot draws "
+				 "audio-conservation's)",
+		       path);
+		return status;
+	}
+	char err[ERR_MAX];
+	if (plot_tap_draw(t, sc, miss, title, stopped_note, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("plot: %s (the first wrong sample, at %" PRIu64 " us, and %u frames around it)\n",
+	       path, sim_ticks_to_us(miss->link_tick), PLOT_BEFORE_FRAMES);
+	return status;
+}
+
 /* Writes what the listener would hear. */
 static int write_wav(const char *path, const struct dac_tap *tap)
 {
@@ -133,6 +202,47 @@ static void listen_tap(const struct dac_tap *tap, const char *name)
 	listen_close(l);
 }
 
+/* --continue: after a failure, the run again with its checkers muted
+ * (continue_run.h), heard from tap_on (and plotted by plot, aimed at the
+ * failure, when wanted); *heard is set to tap_on when it ran. Anything but
+ * a failure has nothing to go on past. Returns the status to use. */
+static int go_on_past(const struct scenario *sc, const struct decision_log *recorded,
+		      const struct strategy *strat, uint64_t seed,
+		      const struct scenario_outcome *first, struct dac_tap *tap_on,
+		      const struct dac_tap **heard, struct plot_tap *plot, bool plotting, int status)
+{
+	if (status == EXIT_PASS || status == EXIT_LIMIT)
+		printf("continue: the run did not fail: nothing to go on past\n");
+	else if (status == EXIT_DIVERGED)
+		printf("continue: the replay is not exact: not continued\n");
+	else if (status == EXIT_FAILED && runs_result_damaged(&first->result))
+		/* Its code was cut off anywhere: nothing more runs in this
+		 * process, and the machine could not go past it anyway. */
+		printf("continue: the driver %s: the machine cannot go on past it\n",
+		       strcmp(first->result.checker, machine_failures[MACHINE_FAIL_DRIVER_HANG].name) == 0
+			       ? "hung"
+			       : "crashed");
+	if (status != EXIT_FAILED || runs_result_damaged(&first->result))
+		return status;
+	struct ac97_sink sink_on = dac_tap_sink(tap_on);
+	struct scenario_observer watch[1];
+	uint32_t n_watch = 0;
+	if (plotting && first->checks.first_miss.found) {
+		plot_tap_aim(plot, first->checks.first_miss.link_tick);
+		watch[n_watch++] = plot_tap_observer(plot);
+	}
+	const struct continue_request req = {
+		.recorded = recorded, .strategy = strat, .seed = seed, .first = &first->result,
+		.first_link_frames = first->link_frames, .sink = &sink_on, .observers = watch,
+		.n_observers = n_watch,
+	};
+	int cst = continue_run(sc, &req, stdout, NULL);
+	if (cst != 0)
+		return cst;
+	*heard = tap_on;
+	return status;
+}
+
 /* ---- run ----------------------------------------------------------------------------- */
 
 static const struct cli_option run_options[] = {
@@ -151,6 +261,20 @@ static const struct cli_option run_options[] = {
 	{ "json", 0, CLI_VALUE, "FILE",
 	  "write the run for machines: verdict, checker, hashes,\n"
 	  "windows, exit status (docs/machine-output.md)" },
+	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
+	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
+	  "and IRQL, lock holders, the interrupt line, each engine's\n"
+	  "registers, each mapping's state, the failure" },
+	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
+	  "draw what crossed the AC-link against what should have,\n"
+	  "around the first wrong sample of an audio-conservation\n"
+	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
+	  "that kind: says so and writes nothing)" },
+	{ "continue", 0, CLI_FLAG, NULL,
+	  "after a failure, run again with the checkers muted to the\n"
+	  "stream's end (the run's decisions, then its strategy and\n"
+	  "seed afresh), so that --out and --plot go on past the glitch;\n"
+	  "the verdict and exit status stay the run's" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 	PROFILE_OPTION,
@@ -202,7 +326,12 @@ int cmd_run(int argc, char **argv)
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
 		.json_path = cli_value(spec, &a, "json"),
+		.vcd_path = cli_value(spec, &a, "vcd"),
+		.plot_path = cli_value(spec, &a, "plot"),
 	};
+	bool go_on = cli_given(spec, &a, "continue");
+	if (go_on && outs.wav_path == NULL && outs.plot_path == NULL)
+		cli_note_unused(spec, "continue", "nothing is heard or drawn: add --out or --plot");
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
 	const char *scenario = a.operands[0];
@@ -230,9 +359,12 @@ int cmd_run(int argc, char **argv)
 		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
-	struct dac_tap tap;
+	struct dac_tap tap, tap_on;
 	dac_tap_init(&tap);
+	dac_tap_init(&tap_on);
 	struct ac97_sink sink = dac_tap_sink(&tap);
+	struct plot_tap plot;
+	plot_tap_init(&plot);
 	struct decision_log decisions = { 0 };
 	struct scenario_outcome out;
 	char strat_text[64];
@@ -241,8 +373,18 @@ int cmd_run(int argc, char **argv)
 	       sf.sc.driver_ref.ops->name);
 	printf("seed: %" PRIu64 "  strategy: %s\n", seed, strat_text);
 	bool ran = false, trace_written = false;
-	if (runs_one(&sf, &strat, seed, NULL, log, outs.wav_path ? &sink : NULL, &out,
-		     outs.trace_path ? &decisions : NULL, &why) != 0) {
+	char comment[600];
+	snprintf(comment, sizeof(comment), "run %s: seed %" PRIu64 ", %s, driver %s", scenario, seed,
+		 strat_text, sf.sc.driver_ref.ops->name);
+	struct scenario_run_options opt = {
+		.log_text = log, .also_sink = outs.wav_path ? &sink : NULL,
+		.decisions = outs.trace_path || go_on ? &decisions : NULL,
+	};
+	if (outs.plot_path != NULL && !go_on)
+		opt.observers[opt.n_observers++] = plot_tap_observer(&plot);
+	if (open_vcd(&outs, comment, &opt) != 0) {
+		st = EXIT_USAGE;
+	} else if (scenario_run_with(&sf.sc, &strat, seed, &opt, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", scenario, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 	} else {
@@ -261,9 +403,22 @@ int cmd_run(int argc, char **argv)
 				printf("trace: %s (replay with: %s replay %s)\n", outs.trace_path,
 				       runs_program, outs.trace_path);
 		}
-		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+		const struct dac_tap *heard = &tap;
+		if (go_on)
+			st = go_on_past(&sf.sc, &decisions, &strat, seed, &out, &tap_on, &heard, &plot,
+					outs.plot_path != NULL, st);
+		if (outs.wav_path != NULL && write_wav(outs.wav_path, heard) != 0)
 			st = EXIT_USAGE;
+		if (outs.plot_path != NULL && st != EXIT_USAGE && st != EXIT_DIVERGED) {
+			char title[600];
+			snprintf(title, sizeof(title), "run %s, seed %" PRIu64 " (%s)%s", scenario, seed,
+				 strat_text, heard == &tap_on ? ", continued past the failure" : "");
+			st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title,
+				       "the run stopped at its failure: run --continue draws what came after",
+				       st);
+		}
 	}
+	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	if (ran) {
 		struct run_json j = { "run", &sf, &strat, seed, &out,
@@ -271,7 +426,9 @@ int cmd_run(int argc, char **argv)
 		st = write_json(outs.json_path, &j);
 	}
 	decision_log_free(&decisions);
+	plot_tap_free(&plot);
 	dac_tap_free(&tap);
+	dac_tap_free(&tap_on);
 	scenario_file_free(&sf);
 	return st;
 }
@@ -285,6 +442,20 @@ static const struct cli_option replay_options[] = {
 	{ "log", 0, CLI_VALUE, "FILE", "write the event log, one event a line" },
 	{ "out", 0, CLI_VALUE, "FILE.wav", "write the run's output as a WAV file" },
 	{ "listen", 0, CLI_FLAG, NULL, "play the run's output so a glitch can be heard" },
+	{ "continue", 0, CLI_FLAG, NULL,
+	  "after a failure, go on to the stream's end with the checkers\n"
+	  "muted, so that --out and --listen hold the glitch in context\n"
+	  "(the recorded decisions, then the trace's strategy and seed;\n"
+	  "the verdict and exit status stay the recorded run's)" },
+	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
+	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
+	  "and IRQL, lock holders, the interrupt line, each engine's\n"
+	  "registers, each mapping's state, the failure" },
+	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
+	  "draw what crossed the AC-link against what should have,\n"
+	  "around the first wrong sample of an audio-conservation\n"
+	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
+	  "that kind: says so and writes nothing)" },
 	{ "json", 0, CLI_VALUE, "FILE",
 	  "write the replay for machines: the run's verdict and\n"
 	  "hashes, and whether it was exact (docs/machine-output.md)" },
@@ -301,7 +472,8 @@ static const struct cli_option replay_options[] = {
 
 static const struct cli_spec replay_spec = {
 	.command = "replay",
-	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--out FILE.wav] [--listen]",
+	.synopsis = "TRACE [--scenario FILE] [--log FILE] [--vcd FILE] [--plot FILE]\n"
+		    "       [--out FILE.wav] [--listen] [--continue] [--fork-at STEP [--seed S]]",
 	.description =
 		"Replays a recorded run exactly: every decision as recorded. Reports 'exact'\n"
 		"when the verdict, the steps and the event-log hash come out as recorded;\n"
@@ -331,6 +503,7 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_spec *spec = &replay_spec;
 	const char *trace_path = a.operands[0];
 	bool listen = cli_given(spec, &a, "listen");
+	bool go_on = cli_given(spec, &a, "continue");
 	bool fork = cli_given(spec, &a, "fork-at");
 	uint64_t fork_step = 0, fork_seed = 1;
 	if (!cli_u64(spec, &a, "fork-at", 0, UINT64_MAX, &fork_step) ||
@@ -345,7 +518,15 @@ int cmd_replay(int argc, char **argv)
 		.wav_path = cli_value(spec, &a, "out"),
 		.trace_path = cli_value(spec, &a, "trace-out"),
 		.json_path = cli_value(spec, &a, "json"),
+		.vcd_path = cli_value(spec, &a, "vcd"),
+		.plot_path = cli_value(spec, &a, "plot"),
 	};
+	if (go_on && fork) {
+		cli_note_unused(spec, "continue", "a forked run decides its own future: it is not cut");
+		go_on = false;
+	}
+	if (go_on && outs.wav_path == NULL && !listen && outs.plot_path == NULL)
+		cli_note_unused(spec, "continue", "nothing is heard or drawn: add --out, --listen or --plot");
 	if (check_outputs(&outs) != 0)
 		return EXIT_USAGE;
 	struct trace_header h;
@@ -374,13 +555,31 @@ int cmd_replay(int argc, char **argv)
 		decision_log_free(&rec);
 		return EXIT_USAGE;
 	}
-	struct dac_tap tap;
+	struct dac_tap tap, tap_on;
 	dac_tap_init(&tap);
+	dac_tap_init(&tap_on);
 	struct ac97_sink sink = dac_tap_sink(&tap);
+	struct plot_tap plot;
+	plot_tap_init(&plot);
 	struct scenario_outcome out;
 	const char *why = NULL;
 	bool ran = false, exact = false, fork_trace_written = false;
 	struct decision_log forked = { 0 };
+	char comment[1400];
+	snprintf(comment, sizeof(comment), "replay %s: scenario %s, seed %" PRIu64 ", %s, driver %s",
+		 trace_path, sf.path, fork ? fork_seed : h.seed, strat_text,
+		 sf.sc.driver_ref.ops->name);
+	struct replay_plan plan = { &rec, fork ? REPLAY_FORK : REPLAY_EXACT, fork_step };
+	struct scenario_run_options opt = {
+		.plan = &plan, .log_text = log, .also_sink = &sink,
+		.decisions = fork ? &forked : NULL,
+	};
+	if (outs.plot_path != NULL && !go_on)
+		opt.observers[opt.n_observers++] = plot_tap_observer(&plot);
+	if (open_vcd(&outs, comment, &opt) != 0) {
+		st = EXIT_USAGE;
+		goto done;
+	}
 	if (fork) {
 		/* Decisions before the fork are the trace's, exactly; after it
 		 * the trace's strategy decides from the new seed. */
@@ -390,9 +589,7 @@ int cmd_replay(int argc, char **argv)
 			st = EXIT_USAGE;
 			goto done;
 		}
-		struct replay_plan plan = { &rec, REPLAY_FORK, fork_step };
-		if (scenario_run_plan(&sf.sc, &h.strategy, fork_seed, &plan, log, &sink, &out,
-				      &forked, &why) != 0) {
+		if (scenario_run_with(&sf.sc, &h.strategy, fork_seed, &opt, &out, &why) != 0) {
 			fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 			st = EXIT_USAGE;
 			goto done;
@@ -415,11 +612,17 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
 			st = EXIT_USAGE;
+		if (outs.plot_path != NULL && st != EXIT_USAGE) {
+			char title[1200];
+			snprintf(title, sizeof(title), "replay %s, forked at decision %" PRIu64
+				 " with seed %" PRIu64, trace_path, fork_step, fork_seed);
+			st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title, NULL, st);
+		}
 		if (listen)
 			listen_tap(&tap, trace_path);
 		goto done;
 	}
-	if (runs_one(&sf, &h.strategy, h.seed, &rec, log, &sink, &out, NULL, &why) != 0) {
+	if (scenario_run_with(&sf.sc, &h.strategy, h.seed, &opt, &out, &why) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", sf.path, why ? why : "cannot set up");
 		st = EXIT_USAGE;
 		goto done;
@@ -444,11 +647,26 @@ int cmd_replay(int argc, char **argv)
 		exact = true;
 		st = runs_exit_for(r->verdict);
 	}
-	if (outs.wav_path != NULL && write_wav(outs.wav_path, &tap) != 0)
+	/* What is heard: the recorded run, or its continuation. */
+	const struct dac_tap *heard = &tap;
+	if (go_on)
+		st = go_on_past(&sf.sc, &rec, &h.strategy, h.seed, &out, &tap_on, &heard, &plot,
+				outs.plot_path != NULL, st);
+	if (outs.wav_path != NULL && write_wav(outs.wav_path, heard) != 0)
 		st = EXIT_USAGE;
+	if (outs.plot_path != NULL && st != EXIT_USAGE && st != EXIT_DIVERGED) {
+		char title[1200];
+		snprintf(title, sizeof(title), "replay %s%s", trace_path,
+			 heard == &tap_on ? ", continued past the failure" : "");
+		st = draw_plot(outs.plot_path, &plot, &sf.sc, &out, title,
+			       "the run stopped at its failure: replay --continue draws what came "
+			       "after",
+			       st);
+	}
 	if (listen)
-		listen_tap(&tap, trace_path);
+		listen_tap(heard, trace_path);
 done:
+	st = close_vcd(&outs, st, ran, ran ? out.result.end_tick : 0);
 	st = close_log(&outs, st, ran);
 	if (ran) {
 		struct run_json_replay rp = { trace_path, &h, exact, fork, fork_step };
@@ -457,6 +675,8 @@ done:
 		st = write_json(outs.json_path, &j);
 	}
 	dac_tap_free(&tap);
+	dac_tap_free(&tap_on);
+	plot_tap_free(&plot);
 	scenario_file_free(&sf);
 	decision_log_free(&rec);
 	decision_log_free(&forked);

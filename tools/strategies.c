@@ -185,16 +185,20 @@ static void kind_name(enum strategy_kind kind, uint32_t depth, char *buf, size_t
 	snprintf(buf, len, "random");
 }
 
+struct strategy strategy_of_class(enum strategy_choice c, uint32_t depth, unsigned cls,
+				  const struct calibration *cal)
+{
+	for (size_t i = 0; c == CHOICE_PORTFOLIO && i < PORTFOLIO_SIZE; i++)
+		if (member_class(i) == cls)
+			return sized(portfolio[i].kind, portfolio[i].depth, cal);
+	return strategy_for_seed(c, depth, 0, cal);
+}
+
 void strategy_class_name(enum strategy_choice c, uint32_t depth, unsigned cls, char *buf,
 			 size_t len)
 {
 	struct calibration any = { 1, 1 };
-	struct strategy st = strategy_for_seed(c, depth, 0, &any);
-	for (size_t i = 0; c == CHOICE_PORTFOLIO && i < PORTFOLIO_SIZE; i++)
-		if (member_class(i) == cls) {
-			st = sized(portfolio[i].kind, portfolio[i].depth, &any);
-			break;
-		}
+	struct strategy st = strategy_of_class(c, depth, cls, &any);
 	kind_name(st.kind, st.pct_depth, buf, len);
 }
 

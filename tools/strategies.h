@@ -60,6 +60,9 @@ struct strategy strategy_for_seed(enum strategy_choice c, uint32_t depth, uint64
 #define STRATEGY_CLASSES_MAX 8u
 unsigned strategy_class_count(enum strategy_choice c);
 unsigned strategy_class_of(enum strategy_choice c, uint64_t seed);
+/* The strategy of class cls (of a choice's strategy_class_count). */
+struct strategy strategy_of_class(enum strategy_choice c, uint32_t depth, unsigned cls,
+				  const struct calibration *cal);
 /* "random", "pct depth=2", "pos", "delay-bounded". */
 void strategy_class_name(enum strategy_choice c, uint32_t depth, unsigned cls, char *buf,
 			 size_t len);

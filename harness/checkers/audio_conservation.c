@@ -214,6 +214,17 @@ AC97SIM_NORETURN static void render_fail(struct state *s, const struct ac97_span
 		snprintf(want, sizeof(want), "nothing yet");
 	const struct mapping_rec *fr = first->mi < n_maps(s) ? rec(s, first->mi) : NULL;
 	uint32_t n = fr != NULL ? fr->info.byte_count : 0;
+	/* What a plot of the failure needs, before the run ends. */
+	struct audio_miss *miss = &s->env->stats->first_miss;
+	*miss = (struct audio_miss){
+		.found = true, .link_tick = tick, .channel = channel, .got = got,
+		.want_known = first->known, .want = first->want, .mapping = first->mi,
+		.mapping_byte = first->off,
+	};
+	if (fr != NULL && fr->known) {
+		miss->due_known = true;
+		miss->due_sample = (fr->info.stream_offset_bytes + first->off) / 2;
+	}
 	char tried[192] = "";
 	if (last != NULL && last->info.index != first->mi)
 		snprintf(tried, sizeof(tried), "; nor the start of %s after giving up %" PRIu32
