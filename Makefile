@@ -286,7 +286,7 @@ determinism:
 	done; echo "determinism: $$(wc -l < $$first) runs give identical event-log hashes with $(DET_VARIANTS)"
 
 bench: $(BENCH)
-	$(BENCH) $(BUILD)/bench/variants.md $(if $(filter 1,$(STRICT)),--strict)
+	$(BENCH) $(BUILD)/bench/variants.md --profiles=$(BUILD)/bench/profiles.md $(if $(filter 1,$(STRICT)),--strict)
 
 demo: $(PROGRAM)
 	$(PROGRAM) play fixtures/audio/front_center.wav --out $(BUILD)/front_center.wav --listen

@@ -36,6 +36,11 @@
  * that table, copied by hand when the figures are worth keeping: the bench
  * changes no tracked file).
  *
+ * Profiles (profiles.c): the reference driver on each scenario of the
+ * catalogue, searched on every device profile; a Markdown table written to
+ * the file named by --profiles=FILE (make bench: build/bench/profiles.md;
+ * docs/profiles.md quotes it).
+ *
  * A missed target is reported ("MISSED") but exits 0: these machines are
  * shared, and a busy spell must not look like a regression. With --strict
  * (make bench STRICT=1) a missed target exits 1.
@@ -57,6 +62,7 @@
 #include "scenario_file.h"
 #include "strategies.h"
 #include "toy.h"
+#include "profiles.h"
 #include "variants.h"
 
 #define REPEATS 9
@@ -449,12 +455,15 @@ static int compare_doubles(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const char *doc_path = "variants.md";
+	const char *profiles_path = "profiles.md";
 	bool strict = false;
 	if (argc == 4 && strcmp(argv[1], "--count") == 0)
 		return count_mode(argv[2], argv[3]);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--strict") == 0)
 			strict = true;
+		else if (strncmp(argv[i], "--profiles=", 11) == 0)
+			profiles_path = argv[i] + 11;
 		else
 			doc_path = argv[i];
 	}
@@ -505,7 +514,8 @@ int main(int argc, char **argv)
 	       per_point * 1e9, per_point / best_switch);
 	bool ok_explore = explore_figures(argv[0]);
 	bool ok_variants = variant_table(doc_path);
-	bool all = ok_rt && ok_ratio && ok_sched && ok_explore && ok_variants;
+	bool ok_profiles = profile_table(profiles_path);
+	bool all = ok_rt && ok_ratio && ok_sched && ok_explore && ok_variants && ok_profiles;
 	if (!all)
 		printf("bench: a target was missed%s\n",
 		       strict ? "" : " (reported only: run with STRICT=1 to fail on it)");

@@ -50,7 +50,9 @@
 
 #include "ac97_internal.h"
 
-enum reg_field { R_BDBAR, R_CIV, R_LVI, R_SR, R_PICB, R_PIV, R_CR, R_GLOB_CNT, R_GLOB_STA, R_CAS };
+enum reg_field {
+	R_BDBAR, R_CIV, R_LVI, R_SR, R_PICB, R_PIV, R_CR, R_GLOB_CNT, R_GLOB_STA, R_CAS, R_NABM_4C,
+};
 
 /* The NABM register map as data (offsets within an engine block for the
  * engine registers, absolute for the global ones). writable and w1c are the
@@ -76,11 +78,35 @@ static const struct nabm_reg engine_regs[] = {
 	{ AC97_CR, 1, R_CR, 0x00, 0x1F, 0, "CR" },
 };
 
+/* AC97_Q_SR_PICB_SWAPPED (SiS7012): the same registers, SR and PICB
+ * trading places. */
+static const struct nabm_reg engine_regs_sr_picb_swapped[] = {
+	{ AC97_BDBAR, 4, R_BDBAR, 0x00000000u, 0xFFFFFFF8u, 0, "BDBAR" },
+	{ AC97_CIV, 1, R_CIV, 0x00, 0, 0, "CIV" },
+	{ AC97_LVI, 1, R_LVI, 0x00, 0x1F, 0, "LVI" },
+	{ AC97_PICB, 2, R_SR, AC97_SR_DCH, 0, AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE, "SR" },
+	{ AC97_SR, 2, R_PICB, 0x0000, 0, 0, "PICB" },
+	{ AC97_PIV, 1, R_PIV, 0x00, 0, 0, "PIV" },
+	{ AC97_CR, 1, R_CR, 0x00, 0x1F, 0, "CR" },
+};
+
+/* Which entry of an engine table each byte of a block belongs to. */
+static const int8_t engine_reg_of_byte[AC97_ENGINE_STRIDE] = {
+	0, 0, 0, 0, 1, 2, 3, 3, 4, 4, 5, 6, -1, -1, -1, -1,
+};
+static const int8_t engine_reg_of_byte_swapped[AC97_ENGINE_STRIDE] = {
+	0, 0, 0, 0, 1, 2, 4, 4, 3, 3, 5, 6, -1, -1, -1, -1,
+};
+
+#define NABM_4C 0x4Cu
+
 static const struct nabm_reg global_regs[] = {
 	{ AC97_GLOB_CNT, 4, R_GLOB_CNT, 0x00000000u, 0x3Fu, 0, "GLOB_CNT" },
 	{ AC97_GLOB_STA, 4, R_GLOB_STA, 0x00000000u, 0,
 	  AC97_GS_GSCI | AC97_GS_S0RI | AC97_GS_S1RI | AC97_GS_RCS, "GLOB_STA" },
 	{ AC97_CAS, 1, R_CAS, 0x00, 0, 0, "CAS" },
+	/* AC97_Q_OUTPUT_MUTE_4C only (SiS7012): bit 0 unmutes PCM out. */
+	{ NABM_4C, 2, R_NABM_4C, 0x0000, 0x0001u, 0, "4Ch" },
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -123,6 +149,7 @@ void ac97_config_default(struct ac97_config *cfg)
 	cfg->fifo_samples = AC97_FIFO_SAMPLES_DEFAULT;
 	cfg->dma_latency_ticks = AC97_DMA_LATENCY_TICKS_DEFAULT;
 	cfg->codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_DEFAULT;
+	cfg->profile = ac97_profile_default();
 }
 
 /* ---- reporting ------------------------------------------------------------ */
@@ -183,11 +210,52 @@ sim_ticks_t ac97_dma_done_tick(const struct ac97 *dev, sim_ticks_t request_tick)
 
 /* ---- derived state -------------------------------------------------------- */
 
-static void update_irq(struct ac97 *dev)
+static const uint32_t engine_int_bit[AC97_ENGINE_COUNT] = {
+	[AC97_PI] = AC97_GS_PIINT, [AC97_PO] = AC97_GS_POINT, [AC97_MC] = AC97_GS_MINT,
+};
+
+/* AC97_Q_IRQ_ON_SR_CHANGE: QEMU's update_sr and VirtualBox's
+ * ichac97StreamUpdateSR act only when an engine's interrupt status bits
+ * change: all of them cleared deasserts the shared line (whatever the other
+ * engines hold) and clears that engine's GLOB_STA bit; LVBCI with LVBIE or
+ * BCIS with IOCE in the new status asserts it and sets the bit; anything
+ * else leaves both as they are. Each engine's status is compared with what
+ * the last call saw, so this runs after every change as update_irq does. */
+static void latch_irq_on_sr_change(struct ac97 *dev)
 {
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
+		struct bm_engine *e = &dev->engine[i];
+		uint8_t now = (uint8_t)(e->sr_sticky & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE));
+		if (now == e->sr_int_seen)
+			continue;
+		e->sr_int_seen = now;
+		if (now == 0) {
+			dev->irq_latched = false;
+			dev->glob_sta_int_latched &= ~engine_int_bit[i];
+		} else if (((now & AC97_SR_LVBCI) && (e->cr & AC97_CR_LVBIE)) ||
+			   ((now & AC97_SR_BCIS) && (e->cr & AC97_CR_IOCE))) {
+			dev->irq_latched = true;
+			dev->glob_sta_int_latched |= engine_int_bit[i];
+		}
+	}
+}
+
+/* The line from the engines: the OR of status & enables, or the latch. */
+static bool engines_irq(struct ac97 *dev)
+{
+	if (ac97_has(dev, AC97_Q_IRQ_ON_SR_CHANGE)) {
+		latch_irq_on_sr_change(dev);
+		return dev->irq_latched;
+	}
 	bool level = false;
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		level |= bm_engine_irq_status(&dev->engine[i]) != 0;
+	return level;
+}
+
+static void update_irq(struct ac97 *dev)
+{
+	bool level = engines_irq(dev);
 	uint32_t sticky = dev->glob_sta_sticky;
 	level |= (sticky & AC97_GS_GSCI) && (dev->glob_cnt & AC97_GC_GIE);
 	level |= (sticky & AC97_GS_S0RI) && (dev->glob_cnt & AC97_GC_PRIE);
@@ -201,36 +269,65 @@ static void update_irq(struct ac97 *dev)
 
 static bool link_running(const struct ac97 *dev)
 {
+	if (ac97_has(dev, AC97_Q_NO_LINK_RESET))
+		return true;	/* no link to reset: the codec always answers */
 	return (dev->glob_cnt & AC97_GC_COLD) && !(dev->glob_cnt & AC97_GC_ACLINK_OFF) &&
 	       dev->codec_ready && !codec_link_powered_down(&dev->codec);
+}
+
+/* The rate engine i runs at: the codec's, which the AC-link carries at
+ * most one sample a frame of (48 kHz: a part that keeps rates as written
+ * can hold more), 0 below the profile's floor (AC97_Q_RATE_FLOOR) or with
+ * the voice off (AC97_Q_CODEC_RESET_STOPS_DMA). */
+static uint32_t engine_rate_hz(const struct ac97 *dev, int i)
+{
+	uint32_t rate = codec_rate_hz(&dev->codec, engine_converter[i]);
+	if (rate > SIM_FRAMES_PER_SECOND)
+		rate = SIM_FRAMES_PER_SECOND;
+	if (ac97_has(dev, AC97_Q_RATE_FLOOR) && rate < dev->profile->rate_min_hz)
+		rate = 0;
+	if (dev->engine[i].voice_off)
+		rate = 0;
+	return rate;
 }
 
 /* After anything that may change a converter's rate or the link. */
 static void update_link(struct ac97 *dev)
 {
 	bool up = link_running(dev);
-	for (int i = 0; i < AC97_ENGINE_COUNT; i++) {
-		uint32_t rate = up ? codec_rate_hz(&dev->codec, engine_converter[i]) : 0;
-		bm_engine_retime(dev, &dev->engine[i], rate);
-	}
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		bm_engine_retime(dev, &dev->engine[i], up ? engine_rate_hz(dev, i) : 0);
 }
 
 /* ---- lifecycle and time ------------------------------------------------- */
 
 static uint32_t nabm_reg_read(struct ac97 *dev, const struct nabm_reg *r, int engine);
+static const struct nabm_reg *engine_table(const struct ac97 *dev, const int8_t **reg_of_byte);
+
+/* A register's value at power-on: the table's, but where a profile's
+ * quirk says otherwise. */
+static uint32_t reset_value(const struct ac97 *dev, const struct nabm_reg *r)
+{
+	if (r->field == R_SR && ac97_has(dev, AC97_Q_POWER_ON_SR_ZERO))
+		return 0;
+	if (r->field == R_GLOB_STA && ac97_has(dev, AC97_Q_NO_LINK_RESET))
+		return AC97_GS_S0CR;
+	return r->reset;
+}
 
 /* The register table's reset column and the state a fresh device starts
  * in are two statements of one fact: check they agree. (CAS is left out:
  * reading it takes the semaphore.) */
 static bool reset_values_match_table(struct ac97 *dev)
 {
+	const struct nabm_reg *table = engine_table(dev, NULL);
 	for (int e = 0; e < AC97_ENGINE_COUNT; e++)
 		for (size_t i = 0; i < ARRAY_LEN(engine_regs); i++)
-			if (nabm_reg_read(dev, &engine_regs[i], e) != engine_regs[i].reset)
+			if (nabm_reg_read(dev, &table[i], e) != reset_value(dev, &table[i]))
 				return false;
 	for (size_t i = 0; i < ARRAY_LEN(global_regs); i++)
 		if (global_regs[i].field != R_CAS &&
-		    nabm_reg_read(dev, &global_regs[i], -1) != global_regs[i].reset)
+		    nabm_reg_read(dev, &global_regs[i], -1) != reset_value(dev, &global_regs[i]))
 			return false;
 	return true;
 }
@@ -262,11 +359,21 @@ void ac97_init(struct ac97 *dev, const struct ac97_config *cfg, const struct ac9
 		dev->cfg.codec_ready_delay_ticks = AC97_CODEC_READY_DELAY_TICKS_MAX;
 	dev->dma = *dma;
 	dev->dma_ctx = dma_ctx;
-	codec_reset(&dev->codec);
+	dev->profile = cfg->profile != NULL ? cfg->profile : ac97_profile_default();
+	dev->cfg.profile = dev->profile;
+	dev->quirks = dev->profile->quirks;
+	codec_init(&dev->codec, dev->profile->codec);
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
-		bm_engine_init(&dev->engine[i], i, dev->cfg.fifo_samples);
+		bm_engine_init(&dev->engine[i], i, dev->cfg.fifo_samples, dev->quirks);
 	dev->codec_ready_tick = SIM_TICKS_NEVER;
 	dev->codec_access_done_tick = SIM_TICKS_NEVER;
+	if (ac97_has(dev, AC97_Q_NO_LINK_RESET)) {
+		/* No cold reset to come out of: ready, and the link up, from
+		 * the start. */
+		dev->codec_ready = true;
+		dev->codec_ready_tick = 0;
+		update_link(dev);
+	}
 	assert(reset_values_match_table(dev));
 }
 
@@ -374,19 +481,27 @@ bool ac97_advance_to_slow(struct ac97 *dev, sim_ticks_t t)
 
 /* ---- NABMBAR -------------------------------------------------------------- */
 
-static const struct nabm_reg *nabm_reg_at(uint64_t offset, int *engine, uint32_t *reg_base)
+/* The engine register table of the device's layout. */
+static const struct nabm_reg *engine_table(const struct ac97 *dev, const int8_t **reg_of_byte)
+{
+	bool swapped = ac97_has(dev, AC97_Q_SR_PICB_SWAPPED);
+	if (reg_of_byte != NULL)
+		*reg_of_byte = swapped ? engine_reg_of_byte_swapped : engine_reg_of_byte;
+	return swapped ? engine_regs_sr_picb_swapped : engine_regs;
+}
+
+static const struct nabm_reg *nabm_reg_at(const struct ac97 *dev, uint64_t offset, int *engine,
+					  uint32_t *reg_base)
 {
 	if (offset < AC97_GLOB_CNT) {
 		uint32_t block = (uint32_t)offset / AC97_ENGINE_STRIDE;
 		uint32_t within = (uint32_t)offset % AC97_ENGINE_STRIDE;
-		/* Which entry of engine_regs each byte of a block belongs to. */
-		static const int8_t reg_of_byte[AC97_ENGINE_STRIDE] = {
-			0, 0, 0, 0, 1, 2, 3, 3, 4, 4, 5, 6, -1, -1, -1, -1,
-		};
+		const int8_t *reg_of_byte;
+		const struct nabm_reg *table = engine_table(dev, &reg_of_byte);
 		int idx = reg_of_byte[within];
 		if (idx < 0)
 			return NULL;
-		const struct nabm_reg *r = &engine_regs[idx];
+		const struct nabm_reg *r = &table[idx];
 		assert(within >= r->offset && within < (uint32_t)r->offset + r->size_bytes);
 		*engine = (int)block;
 		*reg_base = block * AC97_ENGINE_STRIDE + r->offset;
@@ -394,6 +509,8 @@ static const struct nabm_reg *nabm_reg_at(uint64_t offset, int *engine, uint32_t
 	}
 	for (size_t i = 0; i < ARRAY_LEN(global_regs); i++) {
 		const struct nabm_reg *r = &global_regs[i];
+		if (r->field == R_NABM_4C && !ac97_has(dev, AC97_Q_OUTPUT_MUTE_4C))
+			continue;
 		if (offset >= r->offset && offset < (uint64_t)r->offset + r->size_bytes) {
 			*engine = -1;
 			*reg_base = r->offset;
@@ -413,15 +530,14 @@ static void cas_update(struct ac97 *dev)
 
 static uint32_t glob_sta_value(const struct ac97 *dev)
 {
-	static const uint32_t int_bit[AC97_ENGINE_COUNT] = {
-		[AC97_PI] = AC97_GS_PIINT, [AC97_PO] = AC97_GS_POINT, [AC97_MC] = AC97_GS_MINT,
-	};
 	uint32_t v = dev->glob_sta_sticky;
 	if (dev->codec_ready)
 		v |= AC97_GS_S0CR;
+	if (ac97_has(dev, AC97_Q_IRQ_ON_SR_CHANGE))
+		return v | dev->glob_sta_int_latched;
 	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
 		if (bm_engine_irq_status(&dev->engine[i]))
-			v |= int_bit[i];
+			v |= engine_int_bit[i];
 	return v;
 }
 
@@ -445,6 +561,7 @@ static uint32_t nabm_reg_read(struct ac97 *dev, const struct nabm_reg *r, int en
 		dev->cas_held = true;
 		return v;
 	}
+	case R_NABM_4C: return dev->nabm_4c;
 	}
 	return 0;
 }
@@ -453,9 +570,16 @@ static void write_glob_cnt(struct ac97 *dev, uint32_t value)
 {
 	uint32_t old = dev->glob_cnt;
 	uint32_t v = value & 0x3Fu;
+	if (ac97_has(dev, AC97_Q_NO_LINK_RESET)) {
+		/* The emulators' reset handlers do nothing, and a write asking
+		 * for one is not stored at all; the rest is storage. */
+		if (!(v & (AC97_GC_COLD | AC97_GC_WARM)))
+			dev->glob_cnt = v;
+		return;
+	}
 	if ((old & AC97_GC_COLD) && !(v & AC97_GC_COLD)) {
 		/* COLD# asserted: the codec is held in reset; the bus master is not. */
-		codec_reset(&dev->codec);
+		codec_cold_reset(&dev->codec);
 		dev->codec_ready = false;
 		dev->codec_ready_tick = SIM_TICKS_NEVER;
 	} else if (!(old & AC97_GC_COLD) && (v & AC97_GC_COLD)) {
@@ -489,10 +613,14 @@ static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engin
 		bm_engine_write_sr(dev, e, (uint16_t)(value & byte_mask));
 		update_irq(dev);
 		break;
-	case R_CR:
+	case R_CR: {
+		bool voice_was_off = e->voice_off;
 		bm_engine_write_cr(dev, e, (uint8_t)value);
+		if (voice_was_off)
+			update_link(dev);	/* the voice is active again */
 		update_irq(dev);
 		break;
+	}
 	case R_GLOB_CNT:
 		if (value & byte_mask & ~r->writable)
 			ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, reg_base,
@@ -503,6 +631,10 @@ static void nabm_reg_write(struct ac97 *dev, const struct nabm_reg *r, int engin
 	case R_GLOB_STA:
 		dev->glob_sta_sticky &= ~(value & byte_mask & r->w1c);
 		update_irq(dev);
+		break;
+	case R_NABM_4C:
+		dev->nabm_4c = (uint16_t)(((dev->nabm_4c & ~byte_mask) | (value & byte_mask)) &
+					  r->writable);
 		break;
 	case R_CIV:
 	case R_PICB:
@@ -518,21 +650,80 @@ static bool width_ok(unsigned width_bits)
 	return width_bits == 8 || width_bits == 16 || width_bits == 32;
 }
 
+/* AC97_Q_NABM_WIDTHS: the accesses QEMU's nabm_readb/w/l and nabm_writeb/w/l and
+ * VirtualBox's ichac97IoPortNabmRead/Write decode, as (offset within an
+ * engine block or absolute, width in bytes); every other access reads all
+ * ones and writes nothing. */
+struct nabm_access {
+	uint8_t offset;
+	uint8_t n_bytes;
+};
+
+static const struct nabm_access nabm_engine_reads[] = {
+	{ AC97_BDBAR, 4 }, { AC97_CIV, 1 }, { AC97_CIV, 4 }, { AC97_LVI, 1 }, { AC97_SR, 1 },
+	{ AC97_SR, 2 }, { AC97_PICB, 2 }, { AC97_PICB, 4 }, { AC97_PIV, 1 }, { AC97_CR, 1 },
+};
+static const struct nabm_access nabm_engine_writes[] = {
+	{ AC97_BDBAR, 4 }, { AC97_LVI, 1 }, { AC97_SR, 1 }, { AC97_SR, 2 }, { AC97_CR, 1 },
+};
+static const struct nabm_access nabm_global_reads[] = {
+	{ AC97_GLOB_CNT, 4 }, { AC97_GLOB_STA, 4 }, { AC97_CAS, 1 },
+};
+static const struct nabm_access nabm_global_writes[] = {
+	{ AC97_GLOB_CNT, 4 }, { AC97_GLOB_STA, 4 },
+};
+
+static bool access_listed(const struct nabm_access *list, size_t n, uint32_t offset,
+			  unsigned n_bytes)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].offset == offset && list[i].n_bytes == n_bytes)
+			return true;
+	return false;
+}
+
+/* True when the profile decodes no such access (and logs it). */
+static bool nabm_width_refused(struct ac97 *dev, uint32_t offset, unsigned n_bytes, bool write)
+{
+	if (!ac97_has(dev, AC97_Q_NABM_WIDTHS))
+		return false;
+	bool ok;
+	if (offset < AC97_GLOB_CNT)
+		ok = write ? access_listed(nabm_engine_writes, ARRAY_LEN(nabm_engine_writes),
+					   offset % AC97_ENGINE_STRIDE, n_bytes)
+			   : access_listed(nabm_engine_reads, ARRAY_LEN(nabm_engine_reads),
+					   offset % AC97_ENGINE_STRIDE, n_bytes);
+	else
+		ok = write ? access_listed(nabm_global_writes, ARRAY_LEN(nabm_global_writes), offset,
+					   n_bytes)
+			   : access_listed(nabm_global_reads, ARRAY_LEN(nabm_global_reads), offset,
+					   n_bytes);
+	if (!ok)
+		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_WIDTH, offset,
+				 write ? "NABMBAR write of a width the profile does not decode"
+				       : "NABMBAR read of a width the profile does not decode");
+	return !ok;
+}
+
 static uint32_t nabm_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
 {
+	if (nabm_width_refused(dev, offset, n_bytes, false))
+		return n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
 	int engine;
 	uint32_t base;
-	const struct nabm_reg *hit = offset < AC97_NABM_BYTES ? nabm_reg_at(offset, &engine, &base) : NULL;
+	const struct nabm_reg *hit =
+		offset < dev->profile->nabm_bytes ? nabm_reg_at(dev, offset, &engine, &base) : NULL;
 	if (hit != NULL && base == offset && hit->size_bytes == n_bytes)
 		return nabm_reg_read(dev, hit, engine);	/* the usual, aligned case */
 	uint32_t result = 0;
 	bool outside = false;
 	for (unsigned i = 0; i < n_bytes;) {
 		uint64_t at = (uint64_t)offset + i;
-		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
+		const struct nabm_reg *r =
+			at < dev->profile->nabm_bytes ? nabm_reg_at(dev, at, &engine, &base) : NULL;
 		if (r == NULL) {
-			uint32_t byte = at < AC97_NABM_BYTES ? 0x00u : 0xFFu;
-			outside |= at >= AC97_NABM_BYTES;
+			uint32_t byte = at < dev->profile->nabm_bytes ? 0x00u : 0xFFu;
+			outside |= at >= dev->profile->nabm_bytes;
 			result |= byte << (8 * i);
 			i++;
 			continue;
@@ -551,9 +742,12 @@ static uint32_t nabm_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
 
 static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint32_t value)
 {
+	if (nabm_width_refused(dev, offset, n_bytes, true))
+		return;
 	int engine;
 	uint32_t base;
-	const struct nabm_reg *hit = offset < AC97_NABM_BYTES ? nabm_reg_at(offset, &engine, &base) : NULL;
+	const struct nabm_reg *hit =
+		offset < dev->profile->nabm_bytes ? nabm_reg_at(dev, offset, &engine, &base) : NULL;
 	if (hit != NULL && base == offset && hit->size_bytes == n_bytes) {
 		uint32_t all = n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
 		nabm_reg_write(dev, hit, engine, base, value, all);
@@ -562,9 +756,10 @@ static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint
 	bool outside = false;
 	for (unsigned i = 0; i < n_bytes;) {
 		uint64_t at = (uint64_t)offset + i;
-		const struct nabm_reg *r = at < AC97_NABM_BYTES ? nabm_reg_at(at, &engine, &base) : NULL;
+		const struct nabm_reg *r =
+			at < dev->profile->nabm_bytes ? nabm_reg_at(dev, at, &engine, &base) : NULL;
 		if (r == NULL) {
-			if (at >= AC97_NABM_BYTES)
+			if (at >= dev->profile->nabm_bytes)
 				outside = true;
 			else
 				ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_RO_WRITE, at,
@@ -587,10 +782,18 @@ static void nabm_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint
 
 /* ---- NAMBAR (codec) --------------------------------------------------------- */
 
+static bool codec_present(struct ac97 *dev, uint32_t offset);
+
 /* One codec register access goes out on the link: it holds CAS until the
  * end of the next frame. Returns false (and logs) when nothing answers. */
 static bool codec_access(struct ac97 *dev, uint32_t offset)
 {
+	if (ac97_has(dev, AC97_Q_CAS_FREED_BY_NAM)) {
+		/* No link to wait for: the access is done, CAS free, at once. */
+		dev->cas_held = false;
+		dev->codec_access_done_tick = SIM_TICKS_NEVER;
+		return codec_present(dev, offset);
+	}
 	cas_update(dev);
 	if (dev->codec_access_done_tick != SIM_TICKS_NEVER &&
 	    dev->now_ticks < dev->codec_access_done_tick)
@@ -599,7 +802,16 @@ static bool codec_access(struct ac97 *dev, uint32_t offset)
 	dev->cas_held = true;
 	dev->codec_access_done_tick =
 		sim_frames_to_ticks(sim_ticks_to_frames(dev->now_ticks) + 2);
+	return codec_present(dev, offset);
+}
+
+/* Whether a codec answers at offset (its access made): the primary one,
+ * with the link up, or the storage of AC97_Q_NAM_HIGH_RAM past 7Fh. */
+static bool codec_present(struct ac97 *dev, uint32_t offset)
+{
 	if (offset >= 0x80) {
+		if (ac97_has(dev, AC97_Q_NAM_HIGH_RAM))
+			return true;
 		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_NO_SECONDARY, offset,
 				 "access to the absent secondary codec");
 		return false;
@@ -618,15 +830,51 @@ static uint16_t nam_read16(struct ac97 *dev, uint32_t offset)
 		dev->glob_sta_sticky |= AC97_GS_RCS;	/* the read timed out */
 		return 0xFFFF;
 	}
+	if (offset >= 0x80)	/* AC97_Q_NAM_HIGH_RAM; odd offsets read 0 as below */
+		return (offset & 1u) ? 0 : dev->nam_high[(offset - 0x80) / 2];
 	return codec_read(&dev->codec, offset);
+}
+
+/* A write to the codec's register 00h reached it: besides the codec's own
+ * register reset, what the profile's implementation does to the rest. */
+static void codec_reset_written(struct ac97 *dev)
+{
+	/* The emulators keep NAMBAR in one array that the reset clears. */
+	if (ac97_has(dev, AC97_Q_NAM_HIGH_RAM))
+		memset(dev->nam_high, 0, sizeof(dev->nam_high));
+	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+		bm_engine_codec_reset(dev, &dev->engine[i]);
 }
 
 static void nam_write16(struct ac97 *dev, uint32_t offset, uint16_t value)
 {
 	if (!codec_access(dev, offset))
 		return;
+	if (offset >= 0x80) {	/* AC97_Q_NAM_HIGH_RAM */
+		if (!(offset & 1u))
+			dev->nam_high[(offset - 0x80) / 2] = value;
+		return;
+	}
 	codec_write(&dev->codec, offset, value);
-	update_link(dev);	/* rates and powerdown may have changed */
+	if (offset == CODEC_RESET)
+		codec_reset_written(dev);
+	update_link(dev);	/* rates, powerdown and voices may have changed */
+	update_irq(dev);	/* an engine reset may have moved its status */
+}
+
+/* AC97_Q_NAM_WORD_ONLY: a byte or dword access the emulator does not
+ * decode; it frees CAS (AC97_Q_CAS_FREED_BY_NAM) all the same. */
+static bool nam_width_refused(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
+{
+	if (n_bytes == 2 || !ac97_has(dev, AC97_Q_NAM_WORD_ONLY))
+		return false;
+	if (ac97_has(dev, AC97_Q_CAS_FREED_BY_NAM)) {
+		dev->cas_held = false;
+		dev->codec_access_done_tick = SIM_TICKS_NEVER;
+	}
+	ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_BAD_WIDTH, offset,
+			 "NAMBAR access of a width the profile does not decode");
+	return true;
 }
 
 static uint32_t nam_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
@@ -636,6 +884,8 @@ static uint32_t nam_read(struct ac97 *dev, uint32_t offset, unsigned n_bytes)
 				 "NAMBAR read outside the BAR");
 		return n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
 	}
+	if (nam_width_refused(dev, offset, n_bytes))
+		return n_bytes == 4 ? 0xFFFFFFFFu : (1u << (8 * n_bytes)) - 1;
 	if (n_bytes == 1) {
 		uint16_t v = nam_read16(dev, offset & ~1u);
 		return (offset & 1u) ? (uint32_t)(v >> 8) : (uint32_t)(v & 0xFFu);
@@ -653,6 +903,8 @@ static void nam_write(struct ac97 *dev, uint32_t offset, unsigned n_bytes, uint3
 				 "NAMBAR write outside the BAR ignored");
 		return;
 	}
+	if (nam_width_refused(dev, offset, n_bytes))
+		return;
 	if (n_bytes == 1) {
 		ac97_guest_error(dev, dev->now_ticks, -1, AC97_GE_CODEC_WIDTH, offset,
 				 "NAMBAR byte write dropped");

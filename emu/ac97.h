@@ -26,6 +26,7 @@
 
 #include "cadence.h"
 #include "codec.h"
+#include "profile.h"
 #include "simtime.h"
 
 #include "ac97_regs.h"
@@ -33,11 +34,15 @@
  * table, so that the device has one way into guest memory. */
 #include "ac97emu.h"
 
-/* Device parameters that the datasheet leaves to us. */
+/* Device parameters that the datasheet leaves to us, and which
+ * implementation the device behaves as. */
 struct ac97_config {
 	uint32_t fifo_samples;	/* per engine, 2..AC97_FIFO_SAMPLES_MAX, even */
 	sim_ticks_t dma_latency_ticks;	/* request to data; >= a frame starves */
 	sim_ticks_t codec_ready_delay_ticks;	/* COLD# deasserted -> S0CR, <= a second */
+	/* The device profile (profile.h): NULL or &ac97_profile_ich for the
+	 * Intel behaviour; it also names the codec part. */
+	const struct ac97_profile *profile;
 };
 #define AC97_FIFO_SAMPLES_MAX AC97EMU_FIFO_SAMPLES_MAX
 #define AC97_FIFO_SAMPLES_DEFAULT 16u	/* 32 bytes */
@@ -74,7 +79,8 @@ struct ac97_span {
 	uint64_t first_request;
 	/* DATA: n_frames * channels little-endian int16, valid during the call. */
 	const uint8_t *pcm_le;
-	/* FILL and UNDERRUN: the value sent in every frame, per channel. */
+	/* FILL and UNDERRUN: the value sent in every frame, per channel (an
+	 * underrun repeats the last valid frame; a fill follows BUP). */
 	int16_t fill[2];
 };
 
@@ -167,6 +173,9 @@ const char *ac97_guest_error_name(enum ac97_guest_error ge);
 
 struct ac97 {
 	struct ac97_config cfg;
+	/* cfg.profile, never NULL, and its quirks, asked by ac97_has(). */
+	const struct ac97_profile *profile;
+	uint64_t quirks;
 	/* Guest memory: every DMA access goes through these (gmem.h has the
 	 * bundled implementation; an embedder brings its own). */
 	struct ac97emu_dma_ops dma;
@@ -181,6 +190,14 @@ struct ac97 {
 	bool cas_held;
 	sim_ticks_t codec_access_done_tick;	/* CAS frees then */
 	bool irq_level;
+	/* AC97_Q_IRQ_ON_SR_CHANGE: the line as the last SR change left it,
+	 * and the GLOB_STA PIINT/POINT/MINT bits latched with it. */
+	bool irq_latched;
+	uint32_t glob_sta_int_latched;
+	/* AC97_Q_NAM_HIGH_RAM: NAMBAR 80h-FFh as storage. */
+	uint16_t nam_high[64];
+	/* AC97_Q_OUTPUT_MUTE_4C: the word at NABMBAR 4Ch (bit 0: unmuted). */
+	uint16_t nabm_4c;
 	sim_ticks_t bus_stall_until_tick;	/* fault injection: DMA waits until then */
 	uint32_t rr_next;	/* round-robin arbitration: engine granted first on a tie */
 	struct ac97_sink sink;
@@ -227,6 +244,12 @@ static inline bool ac97_advance_to(struct ac97 *dev, sim_ticks_t t);
  * late; it equals now only when an event is due in the current tick (no
  * DMA latency, no codec ready delay). */
 sim_ticks_t ac97_next_event_tick(const struct ac97 *dev);
+
+/* Whether the device's profile has quirk q (profile.h). */
+static inline bool ac97_has(const struct ac97 *dev, enum ac97_quirk q)
+{
+	return (dev->quirks & AC97_QUIRK(q)) != 0;
+}
 
 static inline sim_ticks_t ac97_now(const struct ac97 *dev)
 {

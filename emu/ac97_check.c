@@ -8,6 +8,9 @@
  * so it changes nothing (a CAS read would take the semaphore) and can be
  * called after every step of a test or a fuzzer.
  *
+ * A profile's quirks (profile.h) relax the rules they change, each where
+ * it is checked; nothing else depends on the profile.
+ *
  * Left out, because they are not invariants: a prefetched descriptor may sit
  * behind LVI (LVI moved back to CIV), a paused engine keeps its FIFO and its
  * prefetch, sticky status bits outlive the state that set them, and a
@@ -39,6 +42,11 @@ static bool fail(char *why, size_t why_len, const char *format, ...)
 			return fail(why, why_len, __VA_ARGS__); \
 	} while (0)
 
+static bool has(const struct bm_engine *e, enum ac97_quirk q)
+{
+	return (e->quirks & AC97_QUIRK(q)) != 0;
+}
+
 static bool engine_registers_hold(const struct bm_engine *e, const char *name, char *why,
 				  size_t why_len)
 {
@@ -51,8 +59,14 @@ static bool engine_registers_hold(const struct bm_engine *e, const char *name, c
 	CHECK((e->sr_sticky & ~(AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE)) == 0,
 	      "%s: sticky SR 0x%04x holds bits that are not LVBCI, BCIS or FIFOE", name,
 	      e->sr_sticky);
-	CHECK((e->bdbar & 7u) == 0, "%s: BDBAR 0x%08x has bits 2:0 set", name, e->bdbar);
-	CHECK((e->cr & AC97_CR_RPBM) || (sr & AC97_SR_DCH), "%s: RPBM clear but DCH clear", name);
+	CHECK((e->sr_reserved & ~0xFFE0u) == 0 &&
+		      (e->sr_reserved == 0 || has(e, AC97_Q_SR_RESERVED_STICKY)),
+	      "%s: reserved SR bits 0x%04x held", name, e->sr_reserved);
+	uint32_t bdbar_low = has(e, AC97_Q_ADDR_MASK_DWORD) ? 3u : 7u;
+	CHECK((e->bdbar & bdbar_low) == 0, "%s: BDBAR 0x%08x has low bits set", name, e->bdbar);
+	/* A stored SR (dch_hidden) can say running while nothing runs. */
+	CHECK((e->cr & AC97_CR_RPBM) || (sr & AC97_SR_DCH) || e->dch_hidden,
+	      "%s: RPBM clear but DCH clear", name);
 	CHECK(!(sr & AC97_SR_CELV) || (sr & AC97_SR_DCH), "%s: CELV without DCH", name);
 	return true;
 }
@@ -76,7 +90,8 @@ static bool engine_descriptors_hold(const struct bm_engine *e, const char *name,
 	CHECK(e->cur_done_samples <= e->cur.len_samples,
 	      "%s: %u samples done of a %u-sample descriptor", name, e->cur_done_samples,
 	      e->cur.len_samples);
-	CHECK(e->cur.len_samples <= AC97_BD_LEN_MASK && (e->cur.addr & 1u) == 0,
+	CHECK(e->cur.len_samples <= AC97_BD_LEN_MASK &&
+		      (e->cur.addr & (has(e, AC97_Q_ADDR_MASK_DWORD) ? 3u : 1u)) == 0,
 	      "%s: current descriptor length %u or address 0x%08x malformed", name,
 	      e->cur.len_samples, e->cur.addr);
 	CHECK(!e->next_cached || (e->next.len_samples <= AC97_BD_LEN_MASK && (e->next.addr & 1u) == 0),
@@ -91,8 +106,9 @@ static bool engine_descriptors_hold(const struct bm_engine *e, const char *name,
 	      e->cur.len_samples);
 	CHECK(!(e->at_end && (e->cr & AC97_CR_RPBM)) || e->civ == e->lvi,
 	      "%s: halted with RPBM set but CIV %u != LVI %u", name, e->civ, e->lvi);
-	/* A running engine has the descriptor at PIV whenever PIV is valid. */
-	CHECK(!e->dma_active || e->civ == e->lvi || e->next_cached,
+	/* A running engine has the descriptor at PIV whenever PIV is valid
+	 * (unless it reads each one only when it becomes current). */
+	CHECK(!e->dma_active || e->civ == e->lvi || e->next_cached || has(e, AC97_Q_NO_PREFETCH),
 	      "%s: running with CIV %u != LVI %u and nothing prefetched", name, e->civ, e->lvi);
 	return true;
 }
@@ -113,7 +129,8 @@ static bool engine_dma_holds(const struct ac97 *dev, const struct bm_engine *e, 
 	/* Between transfers a running engine keeps its FIFO full (output) or
 	 * empty (input): each request that changes it asks for a transfer. */
 	uint32_t steady_level = e->output ? e->fifo_capacity : 0;
-	CHECK(!e->dma_active || e->fill_pending || e->fifo_level == steady_level,
+	CHECK(!e->dma_active || e->fill_pending || e->fifo_level == steady_level ||
+		      bm_engine_transfer_blocked(e),
 	      "%s: running, no transfer in flight, FIFO at %u of %u", name, e->fifo_level,
 	      e->fifo_capacity);
 	CHECK(e->output || !e->primed, "%s: an input engine marked primed", name);
@@ -152,7 +169,9 @@ static bool engine_holds(const struct ac97 *dev, int i, char *why, size_t why_le
 {
 	const struct bm_engine *e = &dev->engine[i];
 	const char *name = ac97_engine_name((enum ac97_engine_id)i);
-	CHECK(e->id == i && e->output == (i == AC97_PO) && e->channels == (i == AC97_MC ? 1u : 2u),
+	uint32_t channels = i == AC97_MC && !has(e, AC97_Q_MIC_STEREO) ? 1u : 2u;
+	CHECK(e->id == i && e->output == (i == AC97_PO) && e->channels == channels &&
+		      e->quirks == dev->quirks,
 	      "%s: identity (id %d, output %d, channels %u) wrong", name, e->id, e->output,
 	      e->channels);
 	return engine_registers_hold(e, name, why, why_len) &&
@@ -178,7 +197,12 @@ static bool globals_hold(const struct ac97 *dev, char *why, size_t why_len)
 	CHECK((dev->glob_sta_sticky & ~(AC97_GS_GSCI | AC97_GS_S0RI | AC97_GS_S1RI | AC97_GS_RCS)) == 0,
 	      "sticky GLOB_STA 0x%08x holds bits that are not write-1-to-clear",
 	      dev->glob_sta_sticky);
-	if (!(dev->glob_cnt & AC97_GC_COLD)) {
+	CHECK(dev->profile != NULL && dev->cfg.profile == dev->profile &&
+		      dev->quirks == dev->profile->quirks && dev->codec.part == dev->profile->codec,
+	      "profile, quirks and codec part disagree");
+	if (ac97_has(dev, AC97_Q_NO_LINK_RESET)) {
+		CHECK(dev->codec_ready, "no link reset, but the codec not ready");
+	} else if (!(dev->glob_cnt & AC97_GC_COLD)) {
 		CHECK(!dev->codec_ready && dev->codec_ready_tick == SIM_TICKS_NEVER,
 		      "COLD# asserted but the codec ready or becoming ready");
 	} else if (dev->codec_ready) {
@@ -204,8 +228,20 @@ static bool globals_hold(const struct ac97 *dev, char *why, size_t why_len)
 static bool irq_line_holds(const struct ac97 *dev, char *why, size_t why_len)
 {
 	bool level = false;
-	for (int i = 0; i < AC97_ENGINE_COUNT; i++)
-		level |= bm_engine_irq_status(&dev->engine[i]) != 0;
+	if (ac97_has(dev, AC97_Q_IRQ_ON_SR_CHANGE)) {
+		/* A latch, moved only by SR changes: it is what it is, but
+		 * every change has been seen. */
+		level = dev->irq_latched;
+		for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+			CHECK(dev->engine[i].sr_int_seen ==
+				      (dev->engine[i].sr_sticky &
+				       (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE)),
+			      "%s: an SR change the interrupt latch has not seen",
+			      ac97_engine_name((enum ac97_engine_id)i));
+	} else {
+		for (int i = 0; i < AC97_ENGINE_COUNT; i++)
+			level |= bm_engine_irq_status(&dev->engine[i]) != 0;
+	}
 	uint32_t sticky = dev->glob_sta_sticky;
 	level |= (sticky & AC97_GS_GSCI) && (dev->glob_cnt & AC97_GC_GIE);
 	level |= (sticky & AC97_GS_S0RI) && (dev->glob_cnt & AC97_GC_PRIE);

@@ -34,9 +34,12 @@
  * - Zero-length descriptors carry nothing and complete in the next transfer;
  *   with IOC they raise BCIS like any other completion (we follow the PRM's
  *   "processed" wording here; QEMU does not raise it).
- * - Output with nothing in the FIFO sends, per frame: zeros during an
- *   underrun (DMA running and data already flowed: FIFOE), else the BUP
- *   policy of the current descriptor (BUP=1 zeros, BUP=0 the last frame).
+ * - Output with nothing in the FIFO sends, per frame: the last valid frame
+ *   again during an underrun (DMA running and data already flowed: FIFOE;
+ *   ICH7 datasheet, SR FIFOE: "the sample transmitted ... should be the
+ *   last valid sample"; PRM 3.2.5.1: repeat the last sample until new data
+ *   comes), else the BUP policy of the current descriptor (BUP=1 zeros,
+ *   BUP=0 the last frame).
  *   Pausing (RPBM 1->0) stops DMA at once, keeps CIV, PIV, PICB and the
  *   FIFO; the link keeps draining the FIFO.
  * - Input: a full FIFO while running drops the frame and sets FIFOE.
@@ -70,12 +73,21 @@
 
 _Static_assert(BM_FIFO_SAMPLES_MAX == AC97_FIFO_SAMPLES_MAX, "one FIFO limit");
 
-void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
+static bool has(const struct bm_engine *e, enum ac97_quirk q)
+{
+	return (e->quirks & AC97_QUIRK(q)) != 0;
+}
+
+void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples, uint64_t quirks)
 {
 	memset(e, 0, sizeof(*e));
 	e->id = id;
+	e->quirks = quirks;
 	e->output = id == AC97_PO;
-	e->channels = id == AC97_MC ? 1 : 2;
+	e->channels = id == AC97_MC && !has(e, AC97_Q_MIC_STEREO) ? 1 : 2;
+	/* A profile whose SR is stored from zero shows no DCH until the
+	 * first stop or RR stores it. */
+	e->dch_hidden = has(e, AC97_Q_POWER_ON_SR_ZERO);
 	assert(fifo_samples >= e->channels && fifo_samples <= BM_FIFO_SAMPLES_MAX);
 	e->fifo_capacity = fifo_samples;
 	e->fault_page_last = UINT64_MAX;
@@ -87,10 +99,10 @@ void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples)
 
 uint16_t bm_engine_sr(const struct bm_engine *e)
 {
-	uint16_t sr = e->sr_sticky;
-	if (!e->dma_active)
+	uint16_t sr = e->sr_sticky | e->sr_reserved;
+	if (!e->dma_active && !e->dch_hidden)
 		sr |= AC97_SR_DCH;
-	if (e->at_end && e->civ == e->lvi)
+	if (e->at_end && e->civ == e->lvi && !e->end_quiet)
 		sr |= AC97_SR_CELV;
 	return sr;
 }
@@ -100,7 +112,14 @@ uint16_t bm_engine_picb(const struct bm_engine *e)
 	if (!e->loaded)
 		return 0;
 	assert(e->cur_done_samples <= e->cur.len_samples);
-	return (uint16_t)(e->cur.len_samples - e->cur_done_samples);
+	uint32_t left = e->cur.len_samples - e->cur_done_samples;
+	/* AC97_Q_PICB_BYTES: lengths were bytes / 2 samples, so this fits. */
+	return (uint16_t)(has(e, AC97_Q_PICB_BYTES) ? 2 * left : left);
+}
+
+bool bm_engine_transfer_blocked(const struct bm_engine *e)
+{
+	return has(e, AC97_Q_DMA_WAITS_FOR_BCIS) && (e->sr_sticky & AC97_SR_BCIS);
 }
 
 
@@ -308,10 +327,26 @@ static void dma_probe_faults(struct ac97 *dev, struct bm_engine *e, uint64_t add
 
 /* ---- descriptors ---------------------------------------------------------- */
 
+struct bm_desc bm_engine_decode_desc(const struct bm_engine *e, uint32_t dw0, uint32_t dw1)
+{
+	struct bm_desc d = {
+		.addr = dw0 & (has(e, AC97_Q_ADDR_MASK_DWORD) ? ~3u : ~1u),
+		.len_samples = dw1 & AC97_BD_LEN_MASK,
+		.ioc = (dw1 & AC97_BD_IOC) != 0,
+		.bup = (dw1 & AC97_BD_BUP) != 0,
+	};
+	/* A length in bytes: whole samples, an odd last byte left out. */
+	if (has(e, AC97_Q_PICB_BYTES))
+		d.len_samples /= 2;
+	return d;
+}
+
 static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t index,
 				 sim_ticks_t tick)
 {
-	uint64_t addr = (uint64_t)(e->bdbar & ~7u) + (uint64_t)index * AC97_BD_BYTES;
+	/* BDBAR holds what its write kept: bits 2:0 clear, or 1:0 under
+	 * AC97_Q_ADDR_MASK_DWORD. */
+	uint64_t addr = (uint64_t)e->bdbar + (uint64_t)index * AC97_BD_BYTES;
 	uint8_t raw[AC97_BD_BYTES];
 	/* Eight bytes at a multiple of eight: inside one page, so at most one
 	 * fault, recorded for this descriptor whatever page faulted before. */
@@ -320,12 +355,7 @@ static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t 
 		ac97_record_fault(dev, tick, e->id, index, f, false);
 	uint32_t dw0 = ac97_le32(raw);
 	uint32_t dw1 = ac97_le32(raw + 4);
-	struct bm_desc d = {
-		.addr = dw0 & ~1u,
-		.len_samples = dw1 & AC97_BD_LEN_MASK,
-		.ioc = (dw1 & AC97_BD_IOC) != 0,
-		.bup = (dw1 & AC97_BD_BUP) != 0,
-	};
+	struct bm_desc d = bm_engine_decode_desc(e, dw0, dw1);
 	if (dw0 & 1u)
 		ac97_guest_error(dev, tick, e->id, AC97_GE_ADDR_BIT0, index,
 				 "descriptor address bit 0 set (ignored)");
@@ -340,6 +370,8 @@ static struct bm_desc fetch_desc(struct ac97 *dev, struct bm_engine *e, uint8_t 
 
 static void maybe_prefetch(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
 {
+	if (has(e, AC97_Q_NO_PREFETCH))
+		return;	/* read when it becomes current (start_buffer) */
 	if (e->dma_active && !e->next_cached && e->civ != e->lvi) {
 		e->next = fetch_desc(dev, e, e->piv, tick);
 		e->next_cached = true;
@@ -363,12 +395,13 @@ static void stop_dma(struct bm_engine *e)
 {
 	e->dma_active = false;
 	e->fill_pending = false;
+	e->dch_hidden = false;	/* every stop stores DCH */
 	e->desc_changes++;
 }
 
 static void request_transfer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
 {
-	if (!e->dma_active || e->fill_pending)
+	if (!e->dma_active || e->fill_pending || bm_engine_transfer_blocked(e))
 		return;
 	bool wanted = e->output ? e->fifo_level < e->fifo_capacity : e->fifo_level > 0;
 	if (!wanted)
@@ -382,13 +415,17 @@ static void request_transfer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t 
 static void complete_buffer(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
 {
 	assert(e->loaded && e->cur_done_samples == e->cur.len_samples);
-	if (e->cur.ioc)
+	bool empty = e->cur.len_samples == 0;
+	if (e->cur.ioc && !(empty && has(e, AC97_Q_ZERO_LENGTH_NO_BCIS)))
 		e->sr_sticky |= AC97_SR_BCIS;
 	ac97_emit(dev, tick, AC97_EV_BUFFER_DONE, e->id, e->civ, e->cur.len_samples,
 		  "buffer complete");
 	e->desc_changes++;
 	if (e->civ == e->lvi) {
-		e->sr_sticky |= AC97_SR_LVBCI;
+		/* An empty last buffer halts with DCH alone on some profiles. */
+		e->end_quiet = empty && has(e, AC97_Q_ZERO_LENGTH_LVI_DCH_ONLY);
+		if (!e->end_quiet)
+			e->sr_sticky |= AC97_SR_LVBCI;
 		e->at_end = true;
 		/* Halting restarts the prefetch: a later LVI write fetches the
 		 * next descriptor afresh, whatever was cached before LVI was
@@ -436,7 +473,7 @@ static void do_transfer(struct ac97 *dev, struct bm_engine *e)
 {
 	sim_ticks_t tick = e->fill_tick;
 	e->fill_pending = false;
-	if (!e->dma_active)
+	if (!e->dma_active || bm_engine_transfer_blocked(e))
 		return;
 	uint32_t completions = 0;
 	for (;;) {
@@ -444,7 +481,7 @@ static void do_transfer(struct ac97 *dev, struct bm_engine *e)
 			assert(completions <= AC97_BDL_ENTRIES + e->fifo_capacity);
 			completions++;
 			complete_buffer(dev, e, tick);
-			if (!e->dma_active)
+			if (!e->dma_active || bm_engine_transfer_blocked(e))
 				break;
 			continue;
 		}
@@ -463,6 +500,27 @@ static void do_transfer(struct ac97 *dev, struct bm_engine *e)
 }
 
 /* ---- link side, one request ---------------------------------------------- */
+
+/* AC97_Q_OUTPUT_MUTE_4C while muted: the same frames, with zeros in the
+ * PCM slots (the engine fetched them all the same). */
+static void emit_muted(struct ac97 *dev, struct ac97_span *span)
+{
+	static const uint8_t zeros[AC97_SCRATCH_BYTES];
+	span->fill[0] = span->fill[1] = 0;
+	if (span->kind != AC97_SPAN_DATA) {
+		dev->sink.on_span(dev->sink.ctx, span);
+		return;
+	}
+	uint64_t frame_bytes = 2ull * span->channels;
+	uint64_t chunk_frames = sizeof(zeros) / frame_bytes;
+	uint64_t first = span->first_request, n_frames = span->n_frames;
+	for (uint64_t done = 0; done < n_frames; done += chunk_frames) {
+		span->first_request = first + done;
+		span->n_frames = n_frames - done < chunk_frames ? n_frames - done : chunk_frames;
+		span->pcm_le = zeros;
+		dev->sink.on_span(dev->sink.ctx, span);
+	}
+}
 
 static void emit_span(struct ac97 *dev, struct bm_engine *e, enum ac97_span_kind kind,
 		      uint64_t first_request, uint64_t n_frames, const uint8_t *pcm_le,
@@ -483,12 +541,24 @@ static void emit_span(struct ac97 *dev, struct bm_engine *e, enum ac97_span_kind
 		span.fill[0] = fill[0];
 		span.fill[1] = fill[1];
 	}
+	if (e->output && has(e, AC97_Q_OUTPUT_MUTE_4C) && !(dev->nabm_4c & 1u)) {
+		emit_muted(dev, &span);
+		return;
+	}
 	dev->sink.on_span(dev->sink.ctx, &span);
 }
 
+/* What the link carries with DMA halted: the current descriptor's BUP
+ * (0: the last frame again, 1: zeros), as the profile reads it. */
 static void fill_value(const struct bm_engine *e, int16_t out[2])
 {
-	if (e->loaded && e->cur.bup) {
+	bool bup = e->loaded && e->cur.bup;
+	bool zeros = bup;
+	if (has(e, AC97_Q_BUP_INVERTED))
+		zeros = !bup;
+	if (has(e, AC97_Q_BUP_IGNORED))
+		zeros = true;
+	if (zeros) {
 		out[0] = 0;
 		out[1] = 0;
 	} else {
@@ -497,8 +567,17 @@ static void fill_value(const struct bm_engine *e, int16_t out[2])
 	}
 }
 
+/* What an underrun sends: the last valid frame, again (see the header). */
+static void underrun_value(const struct bm_engine *e, int16_t out[2])
+{
+	out[0] = e->last_frame[0];
+	out[1] = e->last_frame[1];
+}
+
 static void set_fifo_error(struct ac97 *dev, struct bm_engine *e, sim_ticks_t tick)
 {
+	if (has(e, AC97_Q_NO_FIFOE))
+		return;	/* the frame is lost all the same; nothing tells */
 	bool was = (e->sr_sticky & AC97_SR_FIFOE) != 0;
 	e->sr_sticky |= AC97_SR_FIFOE;
 	if (!was)
@@ -522,6 +601,7 @@ static void serve_output_request(struct ac97 *dev, struct bm_engine *e)
 	int16_t fill[2] = { 0, 0 };
 	if (e->dma_active && e->primed) {
 		set_fifo_error(dev, e, tick);
+		underrun_value(e, fill);
 		emit_span(dev, e, AC97_SPAN_UNDERRUN, k, 1, NULL, fill);
 		return;
 	}
@@ -536,13 +616,19 @@ static void read_source(struct ac97 *dev, struct bm_engine *e, uint64_t first_re
 		[AC97_PI] = CODEC_CONV_ADC_LR, [AC97_PO] = CODEC_CONV_DAC_FRONT,
 		[AC97_MC] = CODEC_CONV_ADC_MIC,
 	};
-	uint64_t n_samples = n_frames * e->channels;
+	/* The codec's mic ADC is mono: a mic engine that moves two samples a
+	 * frame (AC97_Q_MIC_STEREO) gets the mono sample in both. */
+	uint32_t adc_channels = conv[e->id] == CODEC_CONV_ADC_MIC ? 1 : e->channels;
+	uint64_t n_samples = n_frames * adc_channels;
 	if (dev->source.read != NULL)
 		dev->source.read(dev->source.ctx, (enum ac97_engine_id)e->id,
-				 e->source_frames_base + first_request, dst, n_frames, e->channels);
+				 e->source_frames_base + first_request, dst, n_frames, adc_channels);
 	else
 		memset(dst, 0, n_samples * sizeof(*dst));
 	codec_adc_input(&dev->codec, conv[e->id], dst, dst, n_frames);
+	if (adc_channels < e->channels)
+		for (uint64_t i = n_frames; i-- > 0;)
+			dst[2 * i] = dst[2 * i + 1] = dst[i];
 }
 
 static void serve_input_request(struct ac97 *dev, struct bm_engine *e)
@@ -726,6 +812,7 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		int16_t fill[2] = { 0, 0 };
 		if (e->primed) {
 			set_fifo_error(dev, e, t_req);
+			underrun_value(e, fill);
 			emit_span(dev, e, AC97_SPAN_UNDERRUN, e->next_request, n, NULL, fill);
 		} else {
 			fill_value(e, fill);
@@ -744,6 +831,32 @@ static bool try_bulk(struct ac97 *dev, struct bm_engine *e, sim_ticks_t t)
 		if (n < BULK_MIN_REQUESTS)
 			return false;
 		set_fifo_error(dev, e, t_req);
+		e->next_request += n;
+		return true;
+	}
+
+	if (!e->fill_pending && bm_engine_transfer_blocked(e)) {
+		/* No transfer until BCIS is cleared: output drains the FIFO a
+		 * frame at a time, then underruns as long as it takes; input
+		 * fills it, then drops frames. */
+		bool dry = e->output ? e->fifo_level < e->channels
+				     : e->fifo_capacity - e->fifo_level < e->channels;
+		uint64_t n = requests_by(e, t);
+		if (!dry || n < BULK_MIN_REQUESTS)
+			return false;
+		if (e->output) {
+			int16_t fill[2] = { 0, 0 };
+			if (e->primed) {
+				set_fifo_error(dev, e, t_req);
+				underrun_value(e, fill);
+				emit_span(dev, e, AC97_SPAN_UNDERRUN, e->next_request, n, NULL, fill);
+			} else {
+				fill_value(e, fill);
+				emit_span(dev, e, AC97_SPAN_FILL, e->next_request, n, NULL, fill);
+			}
+		} else {
+			set_fifo_error(dev, e, t_req);
+		}
 		e->next_request += n;
 		return true;
 	}
@@ -830,7 +943,8 @@ static uint64_t div_ceil_channels(uint64_t a, uint32_t channels)
  * reschedules), so a long stall stays one event. */
 static sim_ticks_t fifo_error_tick(const struct bm_engine *e)
 {
-	if (e->cad.rate_hz == 0 || (e->sr_sticky & AC97_SR_FIFOE) || (e->output && !e->primed))
+	if (e->cad.rate_hz == 0 || (e->sr_sticky & AC97_SR_FIFOE) || (e->output && !e->primed) ||
+	    has(e, AC97_Q_NO_FIFOE))
 		return SIM_TICKS_NEVER;
 	uint32_t frames_left = e->output ? e->fifo_level / e->channels
 					 : (e->fifo_capacity - e->fifo_level) / e->channels;
@@ -845,6 +959,8 @@ sim_ticks_t bm_engine_compute_next_event(const struct ac97 *dev, const struct bm
 	}
 	if (!e->dma_active || e->cad.rate_hz == 0)
 		return SIM_TICKS_NEVER;
+	if (bm_engine_transfer_blocked(e))
+		return fifo_error_tick(e);	/* only the FIFO moves until BCIS clears */
 	sim_ticks_t t_req = cadence_tick_of(&e->cad, e->next_request);
 	bool steady = e->output ? e->fifo_level == e->fifo_capacity : e->fifo_level == 0;
 	if (dev->bus_stall_until_tick > t_req || !steady || !latency_below_a_frame(dev))
@@ -898,8 +1014,10 @@ static void reset_registers(struct bm_engine *e)
 	e->civ = e->lvi = e->piv = 0;
 	e->cr = enables;
 	e->sr_sticky = 0;
+	e->sr_reserved = 0;
 	e->loaded = false;
 	e->at_end = false;
+	e->end_quiet = false;
 	e->next_cached = false;
 	e->cur_done_samples = 0;
 	e->primed = false;
@@ -908,30 +1026,55 @@ static void reset_registers(struct bm_engine *e)
 	fifo_clear(e);
 }
 
-/* Leaves the halt at LVI for the next descriptor (CELV/DCH clear). */
-static void resume_past_end(struct ac97 *dev, struct bm_engine *e)
+/* CIV <- PIV, PIV + 1, the new current descriptor loaded: leaving the halt
+ * at LVI for the next descriptor (CELV/DCH clear), or, on the profiles
+ * that skip (AC97_Q_RESUME_ADVANCES, AC97_Q_RPBM_REWRITE_ADVANCES,
+ * AC97_Q_LVI_REWRITE_RESUMES), leaving the current buffer unfinished or
+ * running on past LVI. restarted: DMA was not running (a transfer before
+ * any data is then a fill, not an underrun). */
+static void advance_to_next(struct ac97 *dev, struct bm_engine *e, bool restarted)
 {
-	assert(e->at_end && e->civ != e->lvi);
 	e->desc_changes++;
 	e->at_end = false;
+	e->end_quiet = false;
 	e->dma_active = true;
-	e->primed = false;
+	e->dch_hidden = false;
+	if (restarted)
+		e->primed = false;
 	e->civ = e->piv;
 	e->piv = (uint8_t)((e->piv + 1) % AC97_BDL_ENTRIES);
 	start_buffer(dev, e, dev->now_ticks);
 	request_transfer(dev, e, dev->now_ticks);
 }
 
+static void resume_past_end(struct ac97 *dev, struct bm_engine *e)
+{
+	assert(e->at_end && (e->civ != e->lvi || has(e, AC97_Q_LVI_REWRITE_RESUMES) ||
+			     has(e, AC97_Q_RESUME_ADVANCES) || has(e, AC97_Q_RPBM_REWRITE_ADVANCES)));
+	advance_to_next(dev, e, true);
+}
+
 static void start_dma(struct ac97 *dev, struct bm_engine *e)
 {
 	sim_ticks_t now = dev->now_ticks;
+	if (has(e, AC97_Q_BDBAR_ZERO_REFUSED) && e->bdbar == 0) {
+		/* The stream is not set up: RPBM stays written, nothing runs,
+		 * and SR, which the start cleared of DCH, says so. */
+		e->dch_hidden = true;
+		return;
+	}
 	if (e->at_end) {
-		if (e->civ != e->lvi)
+		if (e->civ != e->lvi || has(e, AC97_Q_RESUME_ADVANCES))
 			resume_past_end(dev, e);
 		return;		/* nothing valid past LVI: stays halted */
 	}
+	if (e->loaded && has(e, AC97_Q_RESUME_ADVANCES)) {
+		advance_to_next(dev, e, true);	/* the rest of the buffer is skipped */
+		return;
+	}
 	e->desc_changes++;
 	e->dma_active = true;
+	e->dch_hidden = false;
 	e->primed = false;
 	if (!e->loaded) {
 		e->piv = (uint8_t)((e->civ + 1) % AC97_BDL_ENTRIES);
@@ -948,7 +1091,8 @@ void bm_engine_write_bdbar(struct ac97 *dev, struct bm_engine *e, uint32_t value
 	if (e->dma_active)
 		ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_BDBAR_WHILE_RUNNING, value,
 				 "BDBAR written while the engine runs");
-	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~7u;
+	uint32_t low = has(e, AC97_Q_ADDR_MASK_DWORD) ? 3u : 7u;
+	e->bdbar = ((e->bdbar & ~byte_mask) | (value & byte_mask)) & ~low;
 	e->desc_changes++;
 }
 
@@ -956,7 +1100,8 @@ void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 {
 	e->lvi = value & 0x1F;
 	e->desc_changes++;
-	if (e->at_end && (e->cr & AC97_CR_RPBM) && e->civ != e->lvi)
+	bool resumes = e->civ != e->lvi || has(e, AC97_Q_LVI_REWRITE_RESUMES);
+	if (e->at_end && (e->cr & AC97_CR_RPBM) && resumes)
 		resume_past_end(dev, e);
 	else
 		maybe_prefetch(dev, e, dev->now_ticks);
@@ -966,7 +1111,28 @@ void bm_engine_write_lvi(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 void bm_engine_write_sr(struct ac97 *dev, struct bm_engine *e, uint16_t value)
 {
 	e->sr_sticky &= (uint16_t)~(value & (AC97_SR_LVBCI | AC97_SR_BCIS | AC97_SR_FIFOE));
+	if (has(e, AC97_Q_SR_RESERVED_STICKY))
+		e->sr_reserved |= value & 0xFFE0u;
+	/* BCIS cleared: DMA that waited for it goes on. */
+	request_transfer(dev, e, dev->now_ticks);
 	bm_engine_reschedule(dev, e);	/* FIFOE cleared: the next FIFO error is an event */
+}
+
+void bm_engine_codec_reset(struct ac97 *dev, struct bm_engine *e)
+{
+	if (has(e, AC97_Q_CODEC_RESET_STOPS_DMA))
+		e->voice_off = true;	/* the device retimes the converter */
+	if (has(e, AC97_Q_CODEC_RESET_RESETS_ENGINES)) {
+		/* Every register but SR back to its reset value, the enables
+		 * kept, DMA stopped; SR (DCH included) as it was. */
+		uint16_t sticky = e->sr_sticky, reserved = e->sr_reserved;
+		bool dch = (bm_engine_sr(e) & AC97_SR_DCH) != 0;
+		reset_registers(e);
+		e->sr_sticky = sticky;
+		e->sr_reserved = reserved;
+		e->dch_hidden = !dch;
+	}
+	bm_engine_reschedule(dev, e);
 }
 
 void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value)
@@ -980,14 +1146,22 @@ void bm_engine_write_cr(struct ac97 *dev, struct bm_engine *e, uint8_t value)
 			ac97_guest_error(dev, dev->now_ticks, e->id, AC97_GE_RR_WITH_RPBM, value,
 					 "RR written together with RPBM (RR wins)");
 		reset_registers(e);
-		e->cr = value & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+		/* The enables are bits of the byte written: they take its value
+		 * (AC97_Q_RR_KEEPS_ENABLES: the old ones stay, as reset left them). */
+		if (!has(e, AC97_Q_RR_KEEPS_ENABLES))
+			e->cr = value & (AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
+		e->voice_off = false;
 	} else {
 		uint8_t old = e->cr;
 		e->cr = value;
+		e->voice_off = false;	/* a CR write sets the voice active again */
 		if (!(old & AC97_CR_RPBM) && (value & AC97_CR_RPBM))
 			start_dma(dev, e);
 		else if ((old & AC97_CR_RPBM) && !(value & AC97_CR_RPBM))
 			stop_dma(e);
+		else if ((value & AC97_CR_RPBM) && has(e, AC97_Q_RPBM_REWRITE_ADVANCES) &&
+			 (e->loaded || e->dma_active))
+			advance_to_next(dev, e, !e->dma_active);	/* running or halted at LVI */
 	}
 	bm_engine_reschedule(dev, e);
 }

@@ -29,12 +29,24 @@ struct bm_desc {
 struct bm_engine {
 	int id;			/* enum ac97_engine_id */
 	bool output;		/* PO: memory -> link; PI, MC: link -> memory */
-	uint32_t channels;	/* samples per request: 2, or 1 for MC */
+	uint32_t channels;	/* samples per request: 2, or 1 for MC (2 under AC97_Q_MIC_STEREO) */
+	uint64_t quirks;	/* the device's (profile.h), for what reads no device */
 
 	/* Registers (SR's DCH and CELV are derived: see bm_engine_sr()). */
 	uint32_t bdbar;
 	uint8_t civ, lvi, piv, cr;
 	uint16_t sr_sticky;	/* LVBCI | BCIS | FIFOE */
+	uint16_t sr_reserved;	/* AC97_Q_SR_RESERVED_STICKY: bits 15:5 written 1 */
+	uint8_t sr_int_seen;	/* AC97_Q_IRQ_ON_SR_CHANGE: sr_sticky as the line last saw it */
+	/* DCH reads 0 though DMA does not run (profiles whose SR is stored,
+	 * not derived: power-on SR 0, a codec reset that keeps SR, a start
+	 * refused): until the next stop (pause, halt at LVI, RR). */
+	bool dch_hidden;
+	/* Halted at LVI without CELV (AC97_Q_ZERO_LENGTH_LVI_DCH_ONLY). */
+	bool end_quiet;
+	/* AC97_Q_CODEC_RESET_STOPS_DMA: the voice is off, so the converter
+	 * asks for nothing, until the next CR write. */
+	bool voice_off;
 
 	/* Descriptor state. */
 	bool loaded;		/* cur holds CIV's descriptor (false after RR) */
@@ -83,7 +95,12 @@ struct bm_engine {
 	uint64_t desc_changes;
 };
 
-void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples);
+void bm_engine_init(struct bm_engine *e, int id, uint32_t fifo_samples, uint64_t quirks);
+
+/* A descriptor's two dwords as this engine reads them (its profile's
+ * address mask and length units), for whoever compares memory with what
+ * the engine holds. */
+struct bm_desc bm_engine_decode_desc(const struct bm_engine *e, uint32_t dw0, uint32_t dw1);
 
 /* Register reads and writes; the engine is at the device's current time. */
 uint16_t bm_engine_sr(const struct bm_engine *e);
@@ -128,5 +145,13 @@ void bm_engine_reschedule(const struct ac97 *dev, struct bm_engine *e);
 
 /* The converter's rate changed (or the link went up or down) at now. */
 void bm_engine_retime(struct ac97 *dev, struct bm_engine *e, uint32_t rate_hz);
+
+/* A write to the codec's register 00h reached the engine (the profiles
+ * where it does more than reset the codec). */
+void bm_engine_codec_reset(struct ac97 *dev, struct bm_engine *e);
+
+/* True when a transfer may not start now for a reason of the profile's
+ * (AC97_Q_DMA_WAITS_FOR_BCIS with BCIS set). */
+bool bm_engine_transfer_blocked(const struct bm_engine *e);
 
 #endif

@@ -244,6 +244,10 @@ void scenario_write(const struct scenario *sc, FILE *out)
 	fprintf(out, "[device]\nfifo_samples = %" PRIu32 "\ndma_latency = ", sc->device.fifo_samples);
 	write_range(out, sc->device.dma_latency_ticks, sc->dma_latency_range_ticks, " ticks");
 	fprintf(out, "codec_ready_delay = %" PRIu64 " ticks\n", sc->device.codec_ready_delay_ticks);
+	/* Only when not ich: scenarios from before profiles keep their hash,
+	 * and with it their recorded traces (absent reads back as ich). */
+	if (sc->device.profile != NULL && sc->device.profile != ac97_profile_default())
+		fprintf(out, "profile = %s\n", sc->device.profile->name);
 	fprintf(out, "[stream]\ndirection = %s\nengine = %s\nstyle = %s\nlayout = %s\nchannels = %" PRIu32
 		     "\nrate = %" PRIu32 "\nirp_bytes = ",
 		direction_names[st->direction % 2], engine_names[sc->engine % 3], style_names[st->style % 2],

@@ -39,6 +39,7 @@ enum trace_state {
 	ST_SCENARIO,
 	ST_DRIVER,
 	ST_CHECKERS_OFF,
+	ST_PROFILE,	/* optional: absent for ich */
 	ST_STRATEGY,
 	ST_SEED,
 	ST_CPUS,
@@ -49,7 +50,7 @@ enum trace_state {
 
 static const char *const header_keywords[ST_DECISIONS] = {
 	[ST_MAGIC] = TRACE_MAGIC, [ST_BUILD] = "build",	  [ST_SCENARIO] = "scenario",
-	[ST_DRIVER] = "driver", [ST_CHECKERS_OFF] = "checkers-off",
+	[ST_DRIVER] = "driver", [ST_CHECKERS_OFF] = "checkers-off", [ST_PROFILE] = "profile",
 	[ST_STRATEGY] = "strategy", [ST_SEED] = "seed", [ST_CPUS] = "cpus",
 };
 
@@ -190,6 +191,9 @@ static const char *header_problem(const struct trace_header *h, char *buf, size_
 		snprintf(buf, buf_len, "checkers-off '-' is reserved for none");
 		return buf;
 	}
+	if (h->profile[0] != '\0' &&
+	    ((why = name_problem(h->profile, sizeof(h->profile), "profile", buf, buf_len)) != NULL))
+		return why;
 	if ((why = strategy_problem(&h->strategy, buf, buf_len)))
 		return why;
 	if ((why = cpus_problem(h->cpus, buf, buf_len)))
@@ -236,6 +240,8 @@ static int write_body(FILE *out, const struct trace_header *h, const struct deci
 	fprintf(out, "driver %s %016" PRIx64 " %s\n", h->driver_name, h->driver_binary_hash,
 		h->driver_path);
 	fprintf(out, "checkers-off %s\n", h->checkers_off[0] ? h->checkers_off : "-");
+	if (h->profile[0] != '\0')
+		fprintf(out, "profile %s\n", h->profile);
 	fprintf(out, "strategy %s\n", strategy);
 	fprintf(out, "seed %" PRIu64 "\n", h->seed);
 	fprintf(out, "cpus %" PRIu32 "\n", h->cpus);
@@ -575,6 +581,10 @@ static int parse_header_line(struct reader *r, enum trace_state state, struct tr
 			return 0;
 		}
 		return field_name(r, 1, "checkers-off list", h->checkers_off, sizeof(h->checkers_off));
+	case ST_PROFILE:
+		if (want_fields(r, 2, "profile NAME"))
+			return -1;
+		return field_name(r, 1, "profile", h->profile, sizeof(h->profile));
 	case ST_STRATEGY: return parse_strategy(r, h);
 	case ST_SEED:
 		if (want_fields(r, 2, "seed N"))
@@ -661,6 +671,11 @@ static int parse_line(struct reader *r, enum trace_state *state, struct trace_he
 	if (split_fields(r))
 		return -1;
 	const char *kw = r->field[0];
+	/* The profile line is written only for a profile other than ich. */
+	if (*state == ST_PROFILE && strcmp(kw, header_keywords[ST_PROFILE]) != 0) {
+		h->profile[0] = '\0';
+		*state = ST_STRATEGY;
+	}
 	for (int i = ST_MAGIC; i < ST_DECISIONS; i++) {
 		if (strcmp(kw, header_keywords[i]) != 0)
 			continue;
@@ -705,6 +720,8 @@ static int parse_line(struct reader *r, enum trace_state *state, struct trace_he
 /* What is missing when the input ends in state. */
 static int fail_at_eof(struct reader *r, enum trace_state state)
 {
+	if (state == ST_PROFILE)
+		state = ST_STRATEGY;	/* the profile line is optional */
 	if (!r->any_bytes)
 		return fail(r, "empty file");
 	switch (state) {

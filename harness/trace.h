@@ -9,6 +9,7 @@
  *	scenario 0123456789abcdef release-vs-revoke.ini
  *	driver mydriver 5be1e2a0c9d3f417 ../build/mydriver.so
  *	checkers-off stall
+ *	profile qemu
  *	strategy pct depth=3 steps=200
  *	seed 42
  *	cpus 3
@@ -22,8 +23,11 @@
  * its binary's hash and where it was loaded from (a path relative to the
  * trace's folder when it could be made one), or, for a built-in, its name,
  * 16 zeros and "builtin"; `checkers-off` the checkers switched off
- * (comma-separated, "-" for none). The scenario hash is that of the
- * scenario as run: the file with that driver and those checkers. `d` lines
+ * (comma-separated, "-" for none); `profile` the device profile the run
+ * had, written only when it is not ich (a trace without the line ran on
+ * ich, as every trace from before profiles did). The scenario hash is
+ * that of the scenario as run: the file with that driver, those checkers
+ * and that profile. `d` lines
  * give step (from 0, consecutive), site name, option count, choice (an
  * index into the options), what was chosen (decision.chosen: a scheduling
  * choice's option id, e.g. 257 = take the interrupt on CPU 1; else the
@@ -62,6 +66,7 @@ struct trace_header {
 	uint64_t driver_binary_hash;	/* 0 for a built-in */
 	char driver_path[512];		/* TRACE_DRIVER_BUILTIN for a built-in */
 	char checkers_off[256];		/* "" for none */
+	char profile[32];		/* "" for ich */
 	struct strategy strategy;
 	uint64_t seed;
 	uint32_t cpus;

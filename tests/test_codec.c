@@ -1,7 +1,7 @@
 /*
  * test_codec.c - the CS4205 codec model: register file (reset values, write
  * masks, read-only bits, register reset, odd and out-of-range offsets),
- * variable rates (VRA/VRM, rounding to the part's rates), powerdown and its
+ * variable rates (VRA/VRM, the data sheet's decode on SR[15:11]), powerdown and its
  * ready bits, and the integer gain arithmetic of the DAC and ADC paths.
  *
  * Expected sample values are written out as numbers: they are what the Q16
@@ -441,30 +441,60 @@ START_TEST(rate_supported_set)
 }
 END_TEST
 
-START_TEST(rate_rounding)
+START_TEST(rate_decode_datasheet_examples)
 {
-	/* goal: 0/7000/7999 -> 8000, 48001+ -> 48000, others -> nearest rate (tie: lower). */
+	/* goal: the CS4205 decodes SR[15:11] only [DS489PP4 5.17]: a value in the 2 KiB range of a
+	 * supported rate reads that rate, so 2000h/2800h/3000h/3800h/5800h read 2580h/2B11h/3592h/
+	 * 3E80h/5DC0h (where a nearest-rate rounding gave 1F40h, 2580h, 2B11h, 3592h, 5622h). */
 	static const struct {
 		uint16_t in;
 		uint16_t out;
 	} cases[] = {
-		{ 0, 8000 },	  { 1, 8000 },	    { 7000, 8000 },   { 7999, 8000 },
-		{ 8001, 8000 },	  { 8799, 8000 },   { 8800, 8000 },   { 8801, 9600 },
-		{ 9000, 9600 },	  { 12000, 11025 }, { 13000, 13714 }, { 20000, 22050 },
-		{ 44099, 44100 }, { 44101, 44100 }, { 46050, 44100 }, { 46051, 48000 },
-		{ 47999, 48000 }, { 48001, 48000 }, { 50000, 48000 }, { 65535, 48000 },
+		{ 0x2000, 0x2580 }, { 0x2800, 0x2B11 }, { 0x3000, 0x3592 },
+		{ 0x3800, 0x3E80 }, { 0x5800, 0x5DC0 },
 	};
 	struct codec c = fresh();
 
 	enable_rates(&c);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		codec_write(&c, CODEC_PCM_FRONT_DAC_RATE, cases[i].in);
-		ck_assert_msg(codec_read(&c, CODEC_PCM_FRONT_DAC_RATE) == cases[i].out,
-			      "%u reads %u, want %u", cases[i].in,
-			      codec_read(&c, CODEC_PCM_FRONT_DAC_RATE), cases[i].out);
-		codec_write(&c, CODEC_PCM_MIC_ADC_RATE, cases[i].in);
-		ck_assert_uint_eq(codec_read(&c, CODEC_PCM_MIC_ADC_RATE), cases[i].out);
+		static const uint32_t regs[] = { CODEC_PCM_FRONT_DAC_RATE, CODEC_PCM_LR_ADC_RATE,
+						 CODEC_PCM_MIC_ADC_RATE };
+		for (size_t r = 0; r < 3; r++) {
+			codec_write(&c, regs[r], cases[i].in);
+			ck_assert_msg(codec_read(&c, regs[r]) == cases[i].out,
+				      "reg %02x: %04x reads %04x, want %04x", (unsigned)regs[r],
+				      cases[i].in, codec_read(&c, regs[r]), cases[i].out);
+		}
 	}
+}
+END_TEST
+
+START_TEST(rate_decode_every_value)
+{
+	/* goal: every 16-bit value decodes on bits 15:11 alone: each supported rate's whole 2 KiB
+	 * range reads that rate, and the ranges with none follow the siblings' scheme (the next
+	 * rate up; 48000 above its range), so the value read depends only on value >> 11. */
+	static const uint16_t rates[] = { 8000, 9600, 11025, 13714, 16000, 22050, 24000, 32000,
+					  44100, 48000 };
+	struct codec c = fresh();
+
+	enable_rates(&c);
+	for (uint32_t v = 0; v <= 0xFFFF; v++) {
+		codec_write(&c, CODEC_PCM_FRONT_DAC_RATE, (uint16_t)v);
+		uint16_t got = codec_read(&c, CODEC_PCM_FRONT_DAC_RATE);
+		uint16_t want = 48000;
+		for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+			if ((uint32_t)(rates[i] >> 11) >= (v >> 11)) {
+				want = rates[i];
+				break;
+			}
+		}
+		ck_assert_msg(got == want, "%04x reads %u, want %u", v, got, want);
+		ck_assert_uint_eq(codec_decode_rate(&codec_part_cs4205, (uint16_t)v), want);
+	}
+	/* Each supported rate has a range of its own: no two share bits 15:11. */
+	for (size_t i = 1; i < sizeof rates / sizeof rates[0]; i++)
+		ck_assert_uint_lt(rates[i - 1] >> 11, rates[i] >> 11);
 }
 END_TEST
 
@@ -1001,6 +1031,114 @@ START_TEST(adc_mute_and_powerdown)
 }
 END_TEST
 
+START_TEST(parts_registry)
+{
+	/* goal: the registry names each part once, the default is the CS4205, find() finds each by
+	 * name and nothing else, and every part powers on with the ready bits up. */
+	ck_assert_ptr_eq(codec_part_default(), &codec_part_cs4205);
+	ck_assert_uint_ge(codec_parts_count, 3);
+	for (size_t i = 0; i < codec_parts_count; i++) {
+		const struct codec_part *p = codec_parts[i];
+		ck_assert_ptr_eq(codec_part_find(p->name), p);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(codec_parts[j]->name, p->name);
+		struct codec c;
+		codec_init(&c, p);
+		ck_assert_uint_eq(codec_read(&c, CODEC_POWERDOWN) & 0xF, 0xF);
+		ck_assert_uint_eq(codec_rate_hz(&c, CODEC_CONV_DAC_FRONT), 48000);
+	}
+	ck_assert_ptr_null(codec_part_find("stac9700"));
+	ck_assert_ptr_null(codec_part_find(""));
+}
+END_TEST
+
+START_TEST(stac9700_qemu_table)
+{
+	/* goal: QEMU's STAC9700 (mixer_reset, nam_writew): its IDs, EAID 0809h and EACS 0009h
+	 * (VRA and VRM on at reset), read-only volumes, masked master/PCM/record gain, rates kept
+	 * as written (0 included, which stops the converter), EAPD always cleared in 26h and PR
+	 * bits that power nothing down, and other registers plain storage. */
+	struct codec c;
+	codec_init(&c, &codec_part_stac9700_qemu);
+	ck_assert_uint_eq(codec_read(&c, CODEC_VENDOR_ID1), 0x8384);
+	ck_assert_uint_eq(codec_read(&c, CODEC_VENDOR_ID2), 0x7600);
+	ck_assert_uint_eq(codec_read(&c, CODEC_RESET), 0x0000);
+	ck_assert_uint_eq(codec_read(&c, CODEC_EXT_AUDIO_ID), 0x0809);
+	ck_assert_uint_eq(codec_read(&c, CODEC_EXT_AUDIO_CTRL), 0x0009);
+	ck_assert_uint_eq(codec_read(&c, CODEC_RECORD_GAIN), 0x8808);
+	ck_assert_uint_eq(codec_read(&c, CODEC_AUX_OUT_VOL), 0x0000);
+	codec_write(&c, CODEC_AUX_OUT_VOL, 0x1234);
+	ck_assert_uint_eq(codec_read(&c, CODEC_AUX_OUT_VOL), 0x0000);
+	codec_write(&c, CODEC_MASTER_VOL, 0xFFFF);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MASTER_VOL), 0xBF3F);
+	codec_write(&c, CODEC_PCM_OUT_VOL, 0xFFFF);
+	ck_assert_uint_eq(codec_read(&c, CODEC_PCM_OUT_VOL), 0x9F1F);
+	codec_write(&c, 0x24, 0xBEEF);
+	ck_assert_uint_eq(codec_read(&c, 0x24), 0xBEEF);
+	codec_write(&c, CODEC_PCM_FRONT_DAC_RATE, 0x2000);
+	ck_assert_uint_eq(codec_read(&c, CODEC_PCM_FRONT_DAC_RATE), 0x2000);
+	ck_assert_uint_eq(codec_rate_hz(&c, CODEC_CONV_DAC_FRONT), 0x2000);
+	codec_write(&c, CODEC_PCM_FRONT_DAC_RATE, 0);
+	ck_assert_uint_eq(codec_rate_hz(&c, CODEC_CONV_DAC_FRONT), 0);
+	codec_write(&c, CODEC_POWERDOWN, 0xFFFF);
+	ck_assert_uint_eq(codec_read(&c, CODEC_POWERDOWN), 0x7FFF);
+	ck_assert(!codec_link_powered_down(&c));
+	codec_write(&c, CODEC_PCM_LR_ADC_RATE, 11025);
+	ck_assert_uint_eq(codec_rate_hz(&c, CODEC_CONV_ADC_LR), 11025);
+	codec_write(&c, CODEC_EXT_AUDIO_CTRL, 0);
+	ck_assert_uint_eq(codec_read(&c, CODEC_PCM_FRONT_DAC_RATE), 48000);
+	codec_write(&c, CODEC_RESET, 0);
+	ck_assert_uint_eq(codec_read(&c, 0x24), 0x0000);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MASTER_VOL), 0x8000);
+}
+END_TEST
+
+START_TEST(stac9700_vbox_table)
+{
+	/* goal: VirtualBox's STAC9700 (ichac97R3MixerReset, ichac97IoPortNamWrite): its reset
+	 * values, the D5/D13 rule of 02h, 04h ignored, record select without the mixes, other
+	 * registers stored as written. */
+	struct codec c;
+	codec_init(&c, &codec_part_stac9700_vbox);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MONO_VOL), 0x8000);
+	ck_assert_uint_eq(codec_read(&c, CODEC_LINE_IN_VOL), 0x8808);
+	ck_assert_uint_eq(codec_read(&c, CODEC_RECORD_GAIN), 0x8000);
+	ck_assert_uint_eq(codec_read(&c, CODEC_EXT_AUDIO_CTRL), 0x0009);
+	codec_write(&c, CODEC_MASTER_VOL, 0x2020);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MASTER_VOL), 0x3F3F);
+	codec_write(&c, CODEC_MASTER_VOL, 0x0102);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MASTER_VOL), 0x0102);
+	codec_write(&c, CODEC_AUX_OUT_VOL, 0x0808);
+	ck_assert_uint_eq(codec_read(&c, CODEC_AUX_OUT_VOL), 0x0000);
+	codec_write(&c, CODEC_RECORD_SELECT, 0x0506);
+	ck_assert_uint_eq(codec_read(&c, CODEC_RECORD_SELECT), 0x0000);
+	codec_write(&c, CODEC_RECORD_SELECT, 0x0704);
+	ck_assert_uint_eq(codec_read(&c, CODEC_RECORD_SELECT), 0x0704);
+	codec_write(&c, CODEC_PHONE_VOL, 0xFFFF);
+	ck_assert_uint_eq(codec_read(&c, CODEC_PHONE_VOL), 0xFFFF);
+	codec_write(&c, CODEC_POWERDOWN, 0xFFF0);
+	ck_assert_uint_eq(codec_read(&c, CODEC_POWERDOWN), 0xFFFF);
+	ck_assert_uint_eq(codec_rate_hz(&c, CODEC_CONV_ADC_MIC), 48000);
+}
+END_TEST
+
+START_TEST(cold_reset_keeps_part)
+{
+	/* goal: a cold reset brings a part's own reset values back (the device resets its codec
+	 * on COLD#), while codec_reset() is the default part's power-on. */
+	struct codec c;
+	codec_init(&c, &codec_part_stac9700_qemu);
+	codec_write(&c, CODEC_MASTER_VOL, 0x0000);
+	codec_cold_reset(&c);
+	ck_assert_ptr_eq(c.part, &codec_part_stac9700_qemu);
+	ck_assert_uint_eq(codec_read(&c, CODEC_VENDOR_ID1), 0x8384);
+	ck_assert_uint_eq(codec_read(&c, CODEC_MASTER_VOL), 0x8000);
+	codec_reset(&c);
+	ck_assert_ptr_eq(c.part, &codec_part_cs4205);
+	ck_assert_uint_eq(codec_read(&c, CODEC_VENDOR_ID1), 0x4352);
+}
+END_TEST
+
 /* One TCase per test, named "emu/codec/CASE", so that a failure report and
  * CK_RUN_CASE=emu/codec/CASE use the test's full name. */
 #define ADD(s, name, fn)                                \
@@ -1030,7 +1168,12 @@ Suite *suite_codec(void)
 	ADD(s, "rate_vra_off_ignored", rate_vra_off_ignored);
 	ADD(s, "rate_vra_on", rate_vra_on);
 	ADD(s, "rate_supported_set", rate_supported_set);
-	ADD(s, "rate_rounding", rate_rounding);
+	ADD(s, "rate_decode_datasheet_examples", rate_decode_datasheet_examples);
+	ADD(s, "rate_decode_every_value", rate_decode_every_value);
+	ADD(s, "parts_registry", parts_registry);
+	ADD(s, "stac9700_qemu_table", stac9700_qemu_table);
+	ADD(s, "stac9700_vbox_table", stac9700_vbox_table);
+	ADD(s, "cold_reset_keeps_part", cold_reset_keeps_part);
 	ADD(s, "rate_vra_clear_restores_48k", rate_vra_clear_restores_48k);
 	ADD(s, "rate_vrm_mic", rate_vrm_mic);
 	ADD(s, "ext_ctrl_mask", ext_ctrl_mask);

@@ -302,6 +302,42 @@ START_TEST(po_latency_beyond_fifo_underruns)
 }
 END_TEST
 
+START_TEST(po_underrun_repeats_last_valid_sample)
+{
+	/* Goal: an underrun the bus caused (FIFOE) sends the last valid sample
+	 * again, not zeros (ICH7 datasheet, SR FIFOE: "the sample transmitted
+	 * ... should be the last valid sample"; PRM 3.2.5.1 "repeat last
+	 * sample"), in every underrun frame, whether the device serves it on
+	 * its own or in a bulk run, until data comes again. */
+	for (int bulk = 0; bulk < 2; bulk++) {
+		struct rig r;
+		latency_run(&r, 3000);
+		r.dev.bulk_disabled = bulk == 0;
+		rig_advance_to(&r, 5000 * 256);
+		uint64_t underruns = 0;
+		int16_t last_l = 0, last_r = 0;
+		bool seen_data = false;
+		for (uint64_t n = 0; n < r.po_frames; n++) {
+			if (r.po_kind[n] == AC97_SPAN_DATA) {
+				last_l = r.po_samples[2 * n];
+				last_r = r.po_samples[2 * n + 1];
+				seen_data = true;
+			} else if (r.po_kind[n] == AC97_SPAN_UNDERRUN) {
+				ck_assert(seen_data);
+				ck_assert_int_eq(r.po_samples[2 * n], last_l);
+				ck_assert_int_eq(r.po_samples[2 * n + 1], last_r);
+				underruns++;
+			}
+		}
+		ck_assert_uint_gt(underruns, 0);
+		/* The ramp's samples are never all zero at an underrun: the
+		 * test would not tell zeros from the last sample otherwise. */
+		ck_assert(last_l != 0 || last_r != 0);
+		rig_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(po_latency_within_fifo_keeps_up)
 {
 	/* Goal: a latency of several frames but shorter than the FIFO (1000
@@ -500,6 +536,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, po_pause_keeps_position);
 	tcase_add_test(tc, vra_cadence_44100);
 	tcase_add_test(tc, po_latency_beyond_fifo_underruns);
+	tcase_add_test(tc, po_underrun_repeats_last_valid_sample);
 	tcase_add_test(tc, po_latency_within_fifo_keeps_up);
 	tcase_add_test(tc, bulk_matches_one_step);
 	tcase_add_test(tc, hour_of_playback_is_cheap);

@@ -667,14 +667,20 @@ START_TEST(rates_come_from_the_codec)
 					 CODEC_CONV_ADC_MIC };
 	for (size_t i = 0; i < 3; i++) {
 		char list[256];
-		play_supported_rates(convs[i], list, sizeof(list));
+		play_supported_rates(NULL, convs[i], list, sizeof(list));
 		ck_assert_str_eq(list, "8000, 9600, 11025, 13714, 16000, 22050, 24000, 32000, 44100, "
 				       "48000");
-		ck_assert(play_rate_supported(convs[i], 44100));
-		ck_assert(!play_rate_supported(convs[i], 12345));
-		ck_assert(!play_rate_supported(convs[i], 96000));
-		ck_assert(!play_rate_supported(convs[i], 0));
-		ck_assert(!play_rate_supported(convs[i], 44100 + 65536));
+		ck_assert(play_rate_supported(NULL, convs[i], 44100));
+		ck_assert(!play_rate_supported(NULL, convs[i], 12345));
+		ck_assert(!play_rate_supported(NULL, convs[i], 96000));
+		ck_assert(!play_rate_supported(NULL, convs[i], 0));
+		ck_assert(!play_rate_supported(NULL, convs[i], 44100 + 65536));
+		/* A codec that keeps rates as written runs any rate the link
+		 * carries, and says so. */
+		ck_assert(play_rate_supported(&codec_part_stac9700_qemu, convs[i], 12345));
+		ck_assert(!play_rate_supported(&codec_part_stac9700_qemu, convs[i], 48001));
+		play_supported_rates(&codec_part_stac9700_qemu, convs[i], list, sizeof(list));
+		ck_assert_str_eq(list, "any from 1 to 48000");
 	}
 }
 END_TEST

@@ -112,7 +112,11 @@ START_TEST(parse_bad_arg_count)
 	assert_malformed_at("advance 5\n", "ac97sim: t.regs:1: advance takes 2");
 	assert_malformed_at("irq 1 1\n", "ac97sim: t.regs:1: irq takes 0 to 1");
 	assert_malformed_at("out 1\n", "ac97sim: t.regs:1: out takes 0");
-	assert_malformed_at("faults x\n", "ac97sim: t.regs:1: faults takes 0");
+	assert_malformed_at("faults 1 2\n", "ac97sim: t.regs:1: faults takes 0 to 1");
+	assert_malformed_at("faults x\n", "ac97sim: t.regs:1: bad number 'x' for N");
+	assert_malformed_at("last 1\n", "ac97sim: t.regs:1: last takes 0 or 2");
+	assert_malformed_at("last 1 2 3\n", "ac97sim: t.regs:1: last takes 0 to 2");
+	assert_malformed_at("last 0x10000 0\n", "ac97sim: t.regs:1: L 0x10000 does not fit 16 bits");
 	assert_malformed_at("write a b c d e f g h i j k l m n o p\n",
 			    "ac97sim: t.regs:1: write takes at most 4");
 	assert_malformed_at("zap a b c d e f g h i j k l m n o p\n",

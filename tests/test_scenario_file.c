@@ -196,6 +196,7 @@ static const char every_key[] =
 	"fifo_samples = 32\n"
 	"dma_latency = 3us..5us\n"
 	"codec_ready_delay = 96 frames\n"
+	"profile = virtualbox\n"
 	"\n"
 	"[stream]\n"
 	"direction = capture\n"
@@ -266,6 +267,7 @@ START_TEST(every_key_lands_in_its_field)
 	ck_assert_uint_eq(sc->device.fifo_samples, 32);
 	ck_assert_uint_eq(sc->device.dma_latency_ticks, sim_us_to_ticks(3));
 	ck_assert_uint_eq(sc->device.codec_ready_delay_ticks, 96u * SIM_TICKS_PER_FRAME);
+	ck_assert_ptr_eq(sc->device.profile, &ac97_profile_virtualbox);
 	ck_assert_int_eq(sc->stream.direction, PORT_CAPTURE);
 	ck_assert_int_eq(sc->engine, AC97_MC);
 	ck_assert_int_eq(sc->stream.style, PORT_STYLE_KMIXER);
@@ -868,6 +870,46 @@ START_TEST(unreadable_and_hostile_files)
 	ck_assert_int_eq(scenario_file_load("/nonexistent/x.ini", &sf, tiny, sizeof(tiny)), -1);
 	ck_assert_uint_lt(strlen(tiny), sizeof(tiny));
 	ck_assert_int_eq(scenario_file_load("/nonexistent/x.ini", &sf, NULL, 0), -1);
+	tmp_close(&t);
+}
+END_TEST
+
+START_TEST(profile_in_the_hash_only_when_not_ich)
+{
+	/* Goal: [device] profile names a profile (an unknown one is an error that lists them);
+	 * the canonical text has `profile = NAME` for any profile but ich and reads back to it,
+	 * so the profile is part of the scenario's hash, while a scenario without the key (ich)
+	 * writes no such line and keeps the hash it had before profiles existed. */
+	struct tmp t;
+	tmp_open(&t);
+	struct scenario_file ich, qemu;
+	char err[ERR_MAX];
+	ck_assert_msg(load(&t, "[scenario]\n", &ich, err) == 0, "%s", err);
+	ck_assert_msg(load(&t, "[device]\nprofile = qemu\n", &qemu, err) == 0, "%s", err);
+	ck_assert_ptr_eq(ich.sc.device.profile, &ac97_profile_ich);
+	ck_assert_ptr_eq(qemu.sc.device.profile, &ac97_profile_qemu);
+	ck_assert_uint_ne(scenario_hash(&ich.sc), scenario_hash(&qemu.sc));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	scenario_write(&ich.sc, f);
+	fclose(f);
+	ck_assert_ptr_null(strstr(text, "profile"));
+	free(text);
+	f = open_memstream(&text, &len);
+	scenario_write(&qemu.sc, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "\nprofile = qemu\n"));
+	struct scenario_file back;
+	ck_assert_msg(load(&t, text, &back, err) == 0, "%s", err);
+	ck_assert_ptr_eq(back.sc.device.profile, &ac97_profile_qemu);
+	ck_assert_uint_eq(scenario_hash(&back.sc), scenario_hash(&qemu.sc));
+	free(text);
+	scenario_file_free(&back);
+	scenario_file_free(&ich);
+	scenario_file_free(&qemu);
+	expect_error(&t, "[device]\nprofile = vmware\n",
+		     "2: profile: unknown profile 'vmware' (profiles: ich, qemu, virtualbox, sis7012)");
 	tmp_close(&t);
 }
 END_TEST
@@ -1544,6 +1586,7 @@ Suite *suite_scenario_file(void)
 	tcase_add_test(tc, actions_in_file_order_up_to_the_limit);
 	tcase_add_test(tc, audio_file_source);
 	tcase_add_test(tc, docs_name_every_key);
+	tcase_add_test(tc, profile_in_the_hash_only_when_not_ich);
 	tcase_add_test(tc, documented_ranges_are_what_the_reader_takes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");

@@ -111,6 +111,7 @@ static void assert_header_eq(const struct trace_header *a, const struct trace_he
 	ck_assert_uint_eq(a->driver_binary_hash, b->driver_binary_hash);
 	ck_assert_str_eq(a->driver_path, b->driver_path);
 	ck_assert_str_eq(a->checkers_off, b->checkers_off);
+	ck_assert_str_eq(a->profile, b->profile);
 	ck_assert_int_eq(a->strategy.kind, b->strategy.kind);
 	if (a->strategy.kind == STRATEGY_PCT) {
 		ck_assert_uint_eq(a->strategy.pct_depth, b->strategy.pct_depth);
@@ -257,6 +258,32 @@ START_TEST(round_trip_small)
 	memset(h.scenario_name, 's', sizeof(h.scenario_name) - 1);
 	memset(h.checker, 'c', sizeof(h.checker) - 1);
 	round_trip(&h, &log);
+	decision_log_free(&log);
+}
+END_TEST
+
+START_TEST(round_trip_profile)
+{
+	/* Goal: a profile other than ich is a `profile NAME` line after checkers-off, read back;
+	 * ich writes none, and a trace without the line reads as ich (""). */
+	struct trace_header h;
+	example_header(&h);
+	struct decision_log log = { 0 };
+	strcpy(h.profile, "qemu");
+	size_t len = 0;
+	char *text = write_text(&h, &log, &len);
+	ck_assert_ptr_nonnull(strstr(text, "checkers-off stall\nprofile qemu\nstrategy "));
+	free(text);
+	round_trip(&h, &log);
+	h.profile[0] = '\0';
+	text = write_text(&h, &log, &len);
+	ck_assert_ptr_null(strstr(text, "profile"));
+	free(text);
+	round_trip(&h, &log);
+	char err[ERR_LEN] = "";
+	struct trace_header back;
+	ck_assert_int_eq(read_text(GOOD, &back, &log, err), 0);
+	ck_assert_str_eq(back.profile, "");
 	decision_log_free(&log);
 }
 END_TEST
@@ -834,6 +861,7 @@ Suite *suite_trace(void)
 	tcase_add_test(tc, write_matches_format);
 	tcase_add_test(tc, read_example);
 	tcase_add_test(tc, round_trip_small);
+	tcase_add_test(tc, round_trip_profile);
 	tcase_add_test(tc, round_trip_100k);
 	tcase_add_test(tc, round_trip_file);
 	tcase_add_test(tc, write_refuses_invalid);

@@ -33,6 +33,7 @@
 #include "audio_source.h"
 #include "cli.h"
 #include "driver_option.h"
+#include "profile_option.h"
 #include "exit_status.h"
 #include "gmem.h"
 #include "outfile.h"
@@ -46,6 +47,7 @@ struct capture_opts {
 	const char *in;
 	const char *out;
 	const char *driver;
+	const struct ac97_profile *profile;	/* NULL: ich */
 	uint64_t seed;
 	bool mic;
 	bool quiet;
@@ -157,13 +159,15 @@ static const struct cli_option capture_options[] = {
 	{ "out", 'o', CLI_VALUE, "OUT.wav", "where to write what was captured" },
 	{ "mic", 0, CLI_FLAG, NULL, "record through the mic engine (mono) instead of PCM in" },
 	DRIVER_OPTION,
+	PROFILE_OPTION,
 	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
 };
 
 static const struct cli_spec capture_spec = {
 	.command = "capture",
-	.synopsis = "--in FILE --out OUT.wav [--mic] [--driver NAME|PATH] [--seed N] [--quiet]",
+	.synopsis = "--in FILE --out OUT.wav [--mic] [--driver NAME|PATH] [--profile P] [--seed N] "
+		    "[--quiet]",
 	.description =
 		"Records FILE (anything libsndfile reads, converted to 16 bits as 'ac97sim play\n"
 		"--help' says) through the codec's ADC and the PCM-in engine (stereo; more\n"
@@ -220,6 +224,8 @@ static int parse_capture(int argc, char **argv, struct capture_opts *o)
 	o->in = cli_value(&capture_spec, &a, "in");
 	o->out = cli_value(&capture_spec, &a, "out");
 	o->driver = cli_value(&capture_spec, &a, "driver");
+	if (profile_option_get(&capture_spec, &a, &o->profile) != 0)
+		return EXIT_USAGE;
 	o->mic = cli_given(&capture_spec, &a, "mic");
 	o->quiet = cli_given(&capture_spec, &a, "quiet");
 	o->seed = 1;
@@ -242,7 +248,8 @@ static struct audio_source *open_input(const struct capture_opts *o)
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return NULL;
 	}
-	if (!play_input_ok("capture", o->in, audio_reader_info(r), conv)) {
+	if (!play_input_ok("capture", o->in, audio_reader_info(r), conv,
+			   o->profile != NULL ? o->profile->codec : NULL)) {
 		audio_reader_close(r);
 		return NULL;
 	}
@@ -259,6 +266,8 @@ static int set_up(const struct capture_opts *o, struct audio_source *src, struct
 	uint32_t ch = in->channels;
 	scenario_default(sc);
 	snprintf(sc->name, sizeof(sc->name), "capture");
+	if (o->profile != NULL)
+		sc->device.profile = o->profile;
 	if (driver_option_apply("capture", o->driver, sc) != 0)
 		return -1;
 	uint64_t page_frames = GMEM_PAGE_BYTES / (2u * ch);

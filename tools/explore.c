@@ -66,7 +66,9 @@
 
 #include "cli.h"
 #include "driver_option.h"
+#include "profile_option.h"
 #include "explore_junit.h"
+#include "explore_profiles.h"
 #include "explore_result.h"
 #include "outfile.h"
 #include "runs.h"
@@ -105,6 +107,8 @@ static const struct cli_option explore_options[] = {
 	{ "quiet", 'q', CLI_FLAG, NULL, "no progress bar" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
+	PROFILE_OPTION,
+	PROFILES_OPTION,
 };
 
 static const struct cli_spec explore_spec = {
@@ -131,7 +135,13 @@ static const struct cli_spec explore_spec = {
 		"what ran and writes the JSON marked \"interrupted\"; a second one ends at once.\n"
 		"\n"
 		"--shard K/N and `ac97sim merge OUT.json IN.json...` spread one search over\n"
-		"processes or machines (GNU parallel, Slurm): docs/scale-out.md.\n",
+		"processes or machines (GNU parallel, Slurm): docs/scale-out.md.\n"
+		"\n"
+		"--profiles P,Q,... runs the search once per device profile (the same seeds;\n"
+		"traces named SCENARIO-PROFILE-seedN.trace), runs each profile's lowest\n"
+		"failing seed on every other profile, and ends with a summary that says on\n"
+		"which profiles each failure happens and whether it needs its profile (the\n"
+		"first profile, the reference, passes it): docs/profiles.md.\n",
 	.options = explore_options,
 	.n_options = sizeof(explore_options) / sizeof(explore_options[0]),
 	.operands_min = 1,
@@ -155,6 +165,13 @@ struct explore_opts {
 	const char *json, *junit, *trace_dir;
 	struct runs_choices choices;
 	bool keep_going, quiet;
+	/* --profiles: one search each (n_profiles 0: the one the scenario
+	 * and --profile give). The profile searched now, for its trace's name
+	 * and the command that reruns a seed. */
+	const struct ac97_profile *profiles[PROFILE_LIST_MAX];
+	size_t n_profiles;
+	const char *profile_now;	/* NULL: none named on the command line */
+	bool tag_traces;		/* SCENARIO-PROFILE-seedN.trace */
 };
 
 /* "K/N" with 1 <= K <= N <= runs. Reports and returns false otherwise. */
@@ -230,7 +247,22 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	o->keep_going = cli_given(spec, &a, "keep-going");
 	o->quiet = cli_given(spec, &a, "quiet");
 	o->choices = (struct runs_choices){ cli_value(spec, &a, "driver"),
-					    cli_value(spec, &a, "no-check") };
+					    cli_value(spec, &a, "no-check"), NULL };
+	if (profile_option_get(spec, &a, &o->choices.profile) != 0)
+		return EXIT_USAGE;
+	if (o->choices.profile != NULL)
+		o->profile_now = o->choices.profile->name;
+	const char *profiles = cli_value(spec, &a, "profiles");
+	if (profiles != NULL) {
+		if (o->choices.profile != NULL || o->json != NULL || o->junit != NULL ||
+		    o->shard_count > 1)
+			return cli_usage_error(spec, "--profiles runs one search per profile and "
+						     "takes neither --profile, --json, --junit nor "
+						     "--shard (explore each profile alone for those)");
+		if (profile_list_parse(spec, profiles, o->profiles, &o->n_profiles) != 0)
+			return EXIT_USAGE;
+		o->tag_traces = true;
+	}
 	uint64_t n_seeds = explore_shard_seeds(o->runs, o->shard_index, o->shard_count);
 	if (o->jobs > n_seeds)
 		o->jobs = n_seeds;
@@ -803,6 +835,8 @@ static void search_of(const struct explore_opts *o, const struct scenario_file *
 		 o->choices.driver != NULL ? o->choices.driver : "");
 	snprintf(s->no_check_option, sizeof(s->no_check_option), "%s",
 		 o->choices.no_check != NULL ? o->choices.no_check : "");
+	snprintf(s->profile_option, sizeof(s->profile_option), "%s",
+		 o->profile_now != NULL ? o->profile_now : "");
 }
 
 /* Runs the lowest failing seed again and writes its trace into the trace
@@ -817,8 +851,11 @@ static int record_first_failure(const struct explore_opts *o, const struct scena
 	const char *dot = strrchr(base, '.');
 	int stem = dot != NULL && dot != base ? (int)(dot - base) : (int)strlen(base);
 	int rc = 0;
-	int len = snprintf(r->trace, sizeof(r->trace), "%s/%.*s-seed%" PRIu64 ".trace",
-			   o->trace_dir, stem, base, r->first_failure);
+	int len = o->tag_traces && o->profile_now != NULL
+			  ? snprintf(r->trace, sizeof(r->trace), "%s/%.*s-%s-seed%" PRIu64 ".trace",
+				     o->trace_dir, stem, base, o->profile_now, r->first_failure)
+			  : snprintf(r->trace, sizeof(r->trace), "%s/%.*s-seed%" PRIu64 ".trace",
+				     o->trace_dir, stem, base, r->first_failure);
 	if (len < 0 || (size_t)len >= sizeof(r->trace)) {
 		fprintf(stderr, "ac97sim: %s: trace name too long\n", o->trace_dir);
 		r->trace[0] = '\0';
@@ -861,7 +898,8 @@ static void record_class_failures(const struct scenario_file *sf, struct explore
 }
 
 static int search_and_report(const struct explore_opts *o, const struct scenario_file *sf,
-			     const struct calibration *cal)
+			     const struct calibration *cal, struct profile_search *brief,
+			     struct explore_search *search_out)
 {
 	struct explore_search search;
 	search_of(o, sf, cal, &search);
@@ -928,8 +966,76 @@ static int search_and_report(const struct explore_opts *o, const struct scenario
 	}
 	if (r.stopped == EXPLORE_INTERRUPTED)
 		st = EXIT_INTERRUPTED;
+	if (brief != NULL) {
+		brief->ran = true;
+		brief->runs = r.runs;
+		brief->passed = r.passed;
+		brief->failed = r.failed;
+		brief->limited = r.limited;
+		brief->first_failure = r.first_failure;
+		snprintf(brief->first_checker, sizeof(brief->first_checker), "%s", r.first_checker);
+	}
+	if (search_out != NULL)
+		*search_out = r.search;
 	explore_result_free(&r);
 	return st;
+}
+
+/* explore --profiles (explore_profiles.h): the search once per profile,
+ * then each lowest failing seed on every profile, then the summary. */
+static int search_profiles(struct explore_opts *o, struct scenario_file *sf)
+{
+	struct profile_search ps[PROFILE_LIST_MAX];
+	struct explore_search searches[PROFILE_LIST_MAX];
+	memset(ps, 0, sizeof(ps));
+	for (size_t i = 0; i < o->n_profiles; i++) {
+		ps[i].profile = o->profiles[i];
+		ps[i].first_failure = UINT64_MAX;
+		ps[i].status = EXIT_PASS;
+		for (size_t j = 0; j < PROFILE_LIST_MAX; j++)
+			ps[i].verdict_on[j] = -1;
+	}
+	for (size_t i = 0; i < o->n_profiles && stop_signal == 0; i++) {
+		sf->sc.device.profile = o->profiles[i];
+		o->profile_now = o->profiles[i]->name;
+		printf("== profile %s\n", o->profile_now);
+		fflush(stdout);
+		char why[256] = "";
+		struct calibration cal;
+		if (calibrate_in_child(sf, &cal, why, sizeof(why)) != 0) {
+			fprintf(stderr, "ac97sim: %s: %s: %s\n", o->scenario, o->profile_now,
+				why[0] ? why : "cannot set up");
+			ps[i].status = EXIT_USAGE;
+			continue;
+		}
+		ps[i].status = search_and_report(o, sf, &cal, &ps[i], &searches[i]);
+	}
+	/* Each lowest failure, once on every other profile, with that
+	 * profile's strategy for the seed (its own calibration). */
+	for (size_t i = 0; i < o->n_profiles && stop_signal == 0; i++) {
+		if (!ps[i].ran || ps[i].first_failure == UINT64_MAX)
+			continue;
+		for (size_t j = 0; j < o->n_profiles && stop_signal == 0; j++) {
+			if (!ps[j].ran)
+				continue;
+			if (j == i) {
+				ps[i].verdict_on[j] = RUN_FAIL;
+				snprintf(ps[i].checker_on[j], sizeof(ps[i].checker_on[j]), "%s",
+					 ps[i].first_checker);
+				continue;
+			}
+			sf->sc.device.profile = o->profiles[j];
+			struct strategy st = explore_strategy_for(&searches[j], ps[i].first_failure);
+			struct run_result got;
+			(void)rerun_recorded(sf, &st, ps[i].first_failure, "", &got);
+			ps[i].verdict_on[j] = (int)got.verdict;
+			snprintf(ps[i].checker_on[j], sizeof(ps[i].checker_on[j]), "%s", got.checker);
+		}
+	}
+	explore_profiles_summary(stdout, o->scenario, o->seed, o->runs, ps, o->n_profiles);
+	if (stop_signal != 0)
+		return EXIT_INTERRUPTED;
+	return explore_profiles_status(ps, o->n_profiles);
 }
 
 int cmd_explore(int argc, char **argv)
@@ -947,13 +1053,19 @@ int cmd_explore(int argc, char **argv)
 		signals_restore();
 		return EXIT_USAGE;
 	}
+	if (o.n_profiles > 0) {
+		st = search_profiles(&o, &sf);
+		scenario_file_free(&sf);
+		signals_restore();
+		return st;
+	}
 	char why[256] = "";
 	struct calibration cal;
 	if (calibrate_in_child(&sf, &cal, why, sizeof(why)) != 0) {
 		fprintf(stderr, "ac97sim: %s: %s\n", o.scenario, why[0] ? why : "cannot set up");
 		st = EXIT_USAGE;
 	} else {
-		st = search_and_report(&o, &sf, &cal);
+		st = search_and_report(&o, &sf, &cal, NULL, NULL);
 	}
 	scenario_file_free(&sf);
 	signals_restore();

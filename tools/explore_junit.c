@@ -207,8 +207,9 @@ static void class_name(const struct explore_search *s, char *buf, size_t len)
 	size_t n = strlen(path);
 	if (n > 4 && strcmp(path + n - 4, ".ini") == 0)
 		n -= 4;
-	snprintf(buf, len, "%.*s%s%s%s%s", (int)n, path, s->driver_option[0] ? " --driver " : "",
-		 s->driver_option, s->no_check_option[0] ? " --no-check " : "", s->no_check_option);
+	snprintf(buf, len, "%.*s%s%s%s%s%s%s", (int)n, path, s->driver_option[0] ? " --driver " : "",
+		 s->driver_option, s->no_check_option[0] ? " --no-check " : "", s->no_check_option,
+		 s->profile_option[0] ? " --profile " : "", s->profile_option);
 }
 
 static void property(struct xml *x, const char *name, const char *value)

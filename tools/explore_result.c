@@ -389,9 +389,10 @@ void explore_run_command(const struct explore_search *s, uint64_t seed, char *bu
 	char options[64];
 	struct strategy st = explore_strategy_for(s, seed);
 	strategy_run_options(&st, options, sizeof(options));
-	snprintf(buf, len, "%s run %s --seed %" PRIu64 "%s%s%s%s%s", runs_program, s->scenario, seed,
-		 options, s->driver_option[0] ? " --driver " : "", s->driver_option,
-		 s->no_check_option[0] ? " --no-check " : "", s->no_check_option);
+	snprintf(buf, len, "%s run %s --seed %" PRIu64 "%s%s%s%s%s%s%s", runs_program, s->scenario,
+		 seed, options, s->driver_option[0] ? " --driver " : "", s->driver_option,
+		 s->no_check_option[0] ? " --no-check " : "", s->no_check_option,
+		 s->profile_option[0] ? " --profile " : "", s->profile_option);
 }
 
 static void print_failures(FILE *f, const struct explore_result *r)
@@ -497,6 +498,9 @@ static json_t *json_identity(const struct explore_result *r, json_t *root)
 	json_t *options = json_object();
 	json_object_set_new(options, "driver", json_text_or_null(s->driver_option));
 	json_object_set_new(options, "no_check", json_text_or_null(s->no_check_option));
+	/* Only when given: results from before profiles keep their shape. */
+	if (s->profile_option[0] != '\0')
+		json_object_set_new(options, "profile", json_string(s->profile_option));
 	json_object_set_new(root, "options", options);
 	return root;
 }
@@ -765,9 +769,13 @@ static bool read_identity(struct reader *rd, json_t *root, struct explore_search
 	json_t *options = json_object_get(root, "options");
 	if (!json_is_object(options))
 		return bad(rd, "\"%s\" is missing or not an object", "options");
+	s->profile_option[0] = '\0';
 	return get_text_or_null(rd, options, "driver", s->driver_option, sizeof(s->driver_option)) &&
 	       get_text_or_null(rd, options, "no_check", s->no_check_option,
-				sizeof(s->no_check_option));
+				sizeof(s->no_check_option)) &&
+	       (json_object_get(options, "profile") == NULL ||
+		get_text_or_null(rd, options, "profile", s->profile_option,
+				 sizeof(s->profile_option)));
 }
 
 /* A seed of r's (an element of a list in the JSON). */

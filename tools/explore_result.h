@@ -62,6 +62,9 @@ struct explore_search {
 	 * that runs a seed again (not compared: spellings may differ). */
 	char driver_option[1024];
 	char no_check_option[256];
+	/* --profile as given ("" when not): the scenario's hash covers the
+	 * profile, so this too is only for the command that runs a seed. */
+	char profile_option[32];
 };
 
 /* Why a search ended where it did. */

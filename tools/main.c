@@ -21,6 +21,9 @@
 #include "merge.h"
 #include "outfile.h"
 #include "play.h"
+#include "profile_option.h"
+#include "ac97.h"
+#include "regs_diff.h"
 #include "regs_script.h"
 #include "runs.h"
 #include "shrink_cmd.h"
@@ -45,9 +48,11 @@ static void help_version(FILE *f);
 static const struct subcommand subcommands[] = {
 	{ "capture", "--in FILE --out WAV", "record a sound file through PCM in or the mic",
 	  cmd_capture, help_capture },
+	{ "diff", "SCRIPT [--profiles P,Q]", "run a register script on several profiles, compare",
+	  cmd_diff, help_diff },
 	{ "explore", "SCENARIO [--runs N] [--seed S]", "run many schedules, find failing ones",
 	  cmd_explore, help_explore },
-	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers, windows)",
+	{ "help", "[COMMAND|TOPIC]", "this help, a command's, or a topic's (drivers, checkers, ...)",
 	  cmd_help, help_help },
 	{ "merge", "OUT.json IN.json...", "join the results of explore --shard K/N into one",
 	  cmd_merge, help_merge },
@@ -107,6 +112,7 @@ static const struct help_topic help_topics[] = {
 	{ "drivers", driver_option_list_drivers },
 	{ "checkers", driver_option_list_checkers },
 	{ "windows", driver_option_list_windows },
+	{ "profiles", profile_option_list },
 };
 
 static void help_help(FILE *f)
@@ -117,7 +123,8 @@ static void help_help(FILE *f)
 		   "Topics:\n"
 		   "  drivers    the built-in drivers, and how to load a plug-in (--driver)\n"
 		   "  checkers   the checkers and what each failure means (--no-check)\n"
-		   "  windows    the race windows a search reports reaching\n");
+		   "  windows    the race windows a search reports reaching\n"
+		   "  profiles   the device profiles and the quirks of each\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -139,7 +146,7 @@ static int cmd_help(int argc, char **argv)
 		const struct subcommand *sc = find_subcommand(argv[1]);
 		if (sc == NULL) {
 			fprintf(stderr, "ac97sim: help: unknown command or topic '%s' (topics: "
-					"drivers, checkers, windows)\n", argv[1]);
+					"drivers, checkers, windows, profiles)\n", argv[1]);
 			return EXIT_USAGE;
 		}
 		sc->help(stdout);
@@ -174,14 +181,19 @@ static int cmd_version(int argc, char **argv)
 static const struct cli_option regs_options[] = {
 	{ "wav", 0, CLI_VALUE, "FILE",
 	  "write what the codec's DAC makes of PCM out as 16-bit stereo WAV" },
+	PROFILE_OPTION,
+	{ "dma-latency", 0, CLI_VALUE, "TICKS",
+	  "each DMA transfer's latency in ticks (default 12; past a\n"
+	  "frame, 256, the FIFO can run dry)" },
 };
 
 static const struct cli_spec regs_spec = {
 	.command = "regs",
-	.synopsis = "SCRIPT [--wav FILE]",
+	.synopsis = "SCRIPT [--wav FILE] [--profile P] [--dma-latency TICKS]",
 	.description =
 		"Runs a register script against a fresh device (power-on state, 16 MiB of\n"
-		"guest memory, all mapped). SCRIPT '-' reads standard input.\n"
+		"guest memory, all mapped) of the profile P (default ich; ac97sim help\n"
+		"profiles). SCRIPT '-' reads standard input.\n"
 		"\n"
 		"Script, one command a line ('#' starts a comment; numbers decimal or 0x-hex):\n"
 		"  write BAR OFF WIDTH VALUE          BAR nam|nabm, WIDTH 8|16|32\n"
@@ -193,7 +205,9 @@ static const struct cli_spec regs_spec = {
 		"  advance N ticks|frames|us\n"
 		"  irq [LEVEL]                        prints irq = 0|1; LEVEL is expected\n"
 		"  out                                prints PCM-out frames and their FNV-1a 64\n"
-		"  faults                             prints the count of DMA faults\n",
+		"  faults [N]                         prints the count of DMA faults; N is expected\n"
+		"  last [L R]                         prints the last PCM-out frame on the link;\n"
+		"                                     L R are expected\n",
 	.options = regs_options,
 	.n_options = sizeof(regs_options) / sizeof(regs_options[0]),
 	.operands_min = 1,
@@ -215,6 +229,12 @@ static int cmd_regs(int argc, char **argv)
 		return st;
 	struct regs_script_opts opts = { 0 };
 	opts.wav_path = cli_value(&regs_spec, &a, "wav");
+	if (profile_option_get(&regs_spec, &a, &opts.profile) != 0)
+		return EXIT_USAGE;
+	opts.dma_latency_given = cli_given(&regs_spec, &a, "dma-latency");
+	if (!cli_u64(&regs_spec, &a, "dma-latency", 0, AC97_DMA_LATENCY_TICKS_MAX,
+		     &opts.dma_latency_ticks))
+		return EXIT_USAGE;
 	char err[1200];
 	if (opts.wav_path != NULL && outfile_check(opts.wav_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ac97sim: %s\n", err);

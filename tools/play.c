@@ -40,6 +40,7 @@
 #include "cli.h"
 #include "dac_tap.h"
 #include "driver_option.h"
+#include "profile_option.h"
 #include "exit_status.h"
 #include "listen.h"
 #include "outfile.h"
@@ -58,36 +59,44 @@ static uint32_t rate_register(enum codec_converter conv)
 	}
 }
 
-static void codec_for_rates(struct codec *c)
+static void codec_for_rates(struct codec *c, const struct codec_part *part)
 {
-	codec_reset(c);
+	codec_init(c, part);
 	codec_write(c, CODEC_EXT_AUDIO_CTRL, CODEC_EA_VRA | CODEC_EA_VRM);
 }
 
 static bool probe_rate(struct codec *c, enum codec_converter conv, uint32_t rate_hz)
 {
-	if (rate_hz == 0 || rate_hz > 0xFFFFu)
-		return false;	/* the rate registers are 16 bits */
+	/* The rate registers are 16 bits; the AC-link carries a sample a
+	 * frame at most, whatever a part keeps. */
+	if (rate_hz == 0 || rate_hz > SIM_FRAMES_PER_SECOND)
+		return false;
 	uint32_t reg = rate_register(conv);
 	codec_write(c, reg, (uint16_t)rate_hz);
 	return codec_read(c, reg) == rate_hz;
 }
 
-bool play_rate_supported(enum codec_converter conv, uint32_t rate_hz)
+bool play_rate_supported(const struct codec_part *part, enum codec_converter conv,
+			 uint32_t rate_hz)
 {
 	struct codec c;
-	codec_for_rates(&c);
+	codec_for_rates(&c, part);
 	return probe_rate(&c, conv, rate_hz);
 }
 
-void play_supported_rates(enum codec_converter conv, char *buf, size_t len)
+void play_supported_rates(const struct codec_part *part, enum codec_converter conv, char *buf,
+			  size_t len)
 {
 	struct codec c;
-	codec_for_rates(&c);
+	codec_for_rates(&c, part);
 	size_t used = 0;
 	if (len > 0)
 		buf[0] = '\0';
-	for (uint32_t hz = 1; hz <= 0xFFFFu; hz++) {
+	if (c.part->rate_rule == CODEC_RATE_AS_WRITTEN) {
+		snprintf(buf, len, "any from 1 to %u", (unsigned)SIM_FRAMES_PER_SECOND);
+		return;
+	}
+	for (uint32_t hz = 1; hz <= SIM_FRAMES_PER_SECOND; hz++) {
 		if (!probe_rate(&c, conv, hz) || used >= len)
 			continue;
 		int n = snprintf(buf + used, len - used, "%s%u", used ? ", " : "", (unsigned)hz);
@@ -96,17 +105,18 @@ void play_supported_rates(enum codec_converter conv, char *buf, size_t len)
 }
 
 bool play_input_ok(const char *cmd, const char *path, const struct audio_info *in,
-		   enum codec_converter conv)
+		   enum codec_converter conv, const struct codec_part *part)
 {
 	if (in->frames == 0) {
 		fprintf(stderr, "ac97sim: %s: no audio in it (0 frames)\n", path);
 		return false;
 	}
-	if (!play_rate_supported(conv, in->rate_hz)) {
+	if (!play_rate_supported(part, conv, in->rate_hz)) {
 		char rates[256];
-		play_supported_rates(conv, rates, sizeof(rates));
+		play_supported_rates(part, conv, rates, sizeof(rates));
 		fprintf(stderr, "ac97sim: %s: %u Hz: the codec (%s) cannot %s this rate; it %s %s Hz\n",
-			path, (unsigned)in->rate_hz, codec_part_name(),
+			path, (unsigned)in->rate_hz,
+			(part != NULL ? part : codec_part_default())->title,
 			conv == CODEC_CONV_DAC_FRONT ? "play" : "record at",
 			conv == CODEC_CONV_DAC_FRONT ? "plays" : "records", rates);
 		return false;
@@ -154,6 +164,7 @@ static const struct cli_option play_options[] = {
 					 "(the default without --out)" },
 	{ "no-listen", 0, CLI_FLAG, NULL, "do not listen, even without --out (only run and check)" },
 	DRIVER_OPTION,
+	PROFILE_OPTION,
 	{ "seed", 's', CLI_VALUE, "N", "the schedule's seed, decimal or 0x-hex (default 1)" },
 	{ "quiet", 'q', CLI_FLAG, NULL, "print nothing but errors" },
 };
@@ -210,7 +221,8 @@ static const char play_epilogue[] =
 
 static const struct cli_spec play_spec = {
 	.command = "play",
-	.synopsis = "FILE [--out OUT.wav] [--listen] [--driver NAME|PATH] [--seed N] [--quiet]",
+	.synopsis = "FILE [--out OUT.wav] [--listen] [--driver NAME|PATH] [--profile P] [--seed N] "
+		    "[--quiet]",
 	.description = play_description,
 	.options = play_options,
 	.n_options = sizeof(play_options) / sizeof(play_options[0]),
@@ -228,6 +240,7 @@ struct play_opts {
 	const char *path;
 	const char *out;
 	const char *driver;
+	const struct ac97_profile *profile;	/* NULL: ich */
 	uint64_t seed;
 	bool listen;
 	bool quiet;
@@ -245,6 +258,8 @@ static int parse_play(int argc, char **argv, struct play_opts *o)
 	o->path = a.operands[0];
 	o->out = cli_value(&play_spec, &a, "out");
 	o->driver = cli_value(&play_spec, &a, "driver");
+	if (profile_option_get(&play_spec, &a, &o->profile) != 0)
+		return EXIT_USAGE;
 	o->quiet = cli_given(&play_spec, &a, "quiet");
 	o->seed = 1;
 	if (!cli_u64(&play_spec, &a, "seed", 0, UINT64_MAX, &o->seed))
@@ -299,7 +314,8 @@ static struct audio_source *open_input(const struct play_opts *o)
 		fprintf(stderr, "ac97sim: %s\n", err);
 		return NULL;
 	}
-	if (!play_input_ok("play", o->path, audio_reader_info(r), CODEC_CONV_DAC_FRONT)) {
+	if (!play_input_ok("play", o->path, audio_reader_info(r), CODEC_CONV_DAC_FRONT,
+			   o->profile != NULL ? o->profile->codec : NULL)) {
 		audio_reader_close(r);
 		return NULL;
 	}
@@ -432,6 +448,8 @@ int cmd_play(int argc, char **argv)
 	}
 	scenario_default(sc);
 	snprintf(sc->name, sizeof(sc->name), "play");
+	if (o.profile != NULL)
+		sc->device.profile = o.profile;
 	if (driver_option_apply("play", o.driver, sc) != 0) {
 		status = EXIT_USAGE;
 		goto done;

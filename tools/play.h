@@ -27,21 +27,25 @@
 int cmd_play(int argc, char **argv);
 void help_play(FILE *f);
 
-/* True when the modelled codec runs conv at exactly rate_hz: asked of the
- * codec model itself (reset, VRA and VRM on, the rate written to the
- * converter's rate register and read back unchanged). */
-bool play_rate_supported(enum codec_converter conv, uint32_t rate_hz);
+/* True when the codec part (NULL: the default, the ich profile's) runs
+ * conv at exactly rate_hz: asked of the codec model itself (reset, VRA and
+ * VRM on, the rate written to the converter's rate register and read back
+ * unchanged), and at most one sample an AC-link frame (48 kHz). */
+bool play_rate_supported(const struct codec_part *part, enum codec_converter conv,
+			 uint32_t rate_hz);
 
 /* The rates play_rate_supported accepts for conv, ascending, as
- * "8000, 11025, ... 48000" (truncated to len). */
-void play_supported_rates(enum codec_converter conv, char *buf, size_t len);
+ * "8000, 11025, ... 48000", or "any from 1 to 48000" for a part that keeps
+ * the rate written (truncated to len). */
+void play_supported_rates(const struct codec_part *part, enum codec_converter conv, char *buf,
+			  size_t len);
 
 /* Checks an opened input for `cmd` (play, capture): some audio, a rate the
  * converter does exactly, at most PLAY_SECONDS_MAX long (said with its
  * length: "FILE: 125:03 long; ..."). Prints the refusal as
  * "ac97sim: FILE: reason" and returns false. */
 bool play_input_ok(const char *cmd, const char *path, const struct audio_info *in,
-		   enum codec_converter conv);
+		   enum codec_converter conv, const struct codec_part *part);
 
 /* Limits for a run of a stream of `frames` at rate_hz: twice its length
  * in simulated time plus a minute, and about ten times the scheduling

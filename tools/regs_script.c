@@ -42,6 +42,7 @@ enum cmd_kind {
 	CMD_IRQ,
 	CMD_OUT,
 	CMD_FAULTS,
+	CMD_LAST,
 };
 
 enum fill_pattern { FILL_ZERO, FILL_RAMP16, FILL_SINE };
@@ -69,6 +70,13 @@ struct cmd {
 		} mem;
 		sim_ticks_t delta_ticks;	/* advance */
 		int irq_want;	/* irq: -1 = just print */
+		struct {	/* faults: want < 0 = just print */
+			int64_t want;
+		} faults;
+		struct {	/* last */
+			bool expect;
+			uint16_t left, right;
+		} last;
 	} u;
 };
 
@@ -329,7 +337,8 @@ static const struct cmd_spec cmd_specs[] = {
 	{ "advance", CMD_ADVANCE, 2, 2, "advance N UNIT" },
 	{ "irq", CMD_IRQ, 0, 1, "irq [LEVEL]" },
 	{ "out", CMD_OUT, 0, 0, "out" },
-	{ "faults", CMD_FAULTS, 0, 0, "faults" },
+	{ "faults", CMD_FAULTS, 0, 1, "faults [N]" },
+	{ "last", CMD_LAST, 0, 2, "last [L R]" },
 };
 
 /* Parses one command from its tokens (tok[0] is the command name, n_tok
@@ -396,8 +405,36 @@ static bool parse_command(struct parser *p, char **tok, int n_tok, struct cmd *c
 		}
 		return true;
 	case CMD_OUT:
-	case CMD_FAULTS:
 		return true;
+	case CMD_FAULTS: {
+		c->u.faults.want = -1;
+		uint64_t n;
+		if (n_args == 0)
+			return true;
+		if (!parse_u64(p, "N", tok[1], &n))
+			return false;
+		if (n > INT64_MAX) {
+			parse_error(p, "faults N %" PRIu64 " out of range", n);
+			return false;
+		}
+		c->u.faults.want = (int64_t)n;
+		return true;
+	}
+	case CMD_LAST: {
+		if (n_args == 0)
+			return true;
+		if (n_args != 2) {
+			parse_error(p, "last takes 0 or 2 arguments, got %d (usage: last [L R])", n_args);
+			return false;
+		}
+		uint32_t l, r;
+		if (!parse_fitting(p, "L", tok[1], 16, &l) || !parse_fitting(p, "R", tok[2], 16, &r))
+			return false;
+		c->u.last.expect = true;
+		c->u.last.left = (uint16_t)l;
+		c->u.last.right = (uint16_t)r;
+		return true;
+	}
 	}
 	return false;
 }
@@ -541,6 +578,12 @@ struct runner {
 	int status;
 	uint64_t out_frames;
 	uint64_t out_fnv;
+	/* The last PCM-out frame on the link, of any kind (`last`). */
+	bool have_last;
+	uint16_t last_left, last_right;
+	/* opts->record, and the line of the command running. */
+	struct regs_record *rec;
+	unsigned long line_now;
 	/* WAV output. */
 	const char *wav_path;
 	struct wav_writer *wav;	/* opened at the first PCM-out span */
@@ -611,6 +654,113 @@ static void wav_write_span(struct runner *r, const struct ac97_span *span)
 	}
 }
 
+/* ---- the record of a run (regs_record) ---- */
+
+/* Room for one more item of size item_bytes in *items (cap *cap); false
+ * when memory runs out (the record says so). */
+static bool record_room(struct regs_record *rec, void **items, size_t n, size_t *cap,
+			size_t item_bytes)
+{
+	if (n < *cap)
+		return true;
+	size_t grown = *cap != 0 ? *cap * 2 : 256;
+	void *p = grown <= SIZE_MAX / item_bytes ? realloc(*items, grown * item_bytes) : NULL;
+	if (p == NULL) {
+		rec->out_of_memory = true;
+		return false;
+	}
+	*items = p;
+	*cap = grown;
+	return true;
+}
+
+void regs_record_free(struct regs_record *rec)
+{
+	free(rec->reads);
+	free(rec->edges);
+	for (int e = 0; e < REGS_RECORD_ENGINES; e++)
+		free(rec->dma[e]);
+	free(rec->frames);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static void record_read(struct runner *r, const struct cmd *c, uint32_t value)
+{
+	struct regs_record *rec = r->rec;
+	if (rec == NULL || !record_room(rec, (void **)&rec->reads, rec->n_reads, &rec->cap_reads,
+					sizeof(*rec->reads)))
+		return;
+	rec->reads[rec->n_reads++] = (struct regs_read){
+		.line = c->line, .offset = c->u.io.offset, .value = value,
+		.bar = (uint8_t)c->u.io.bar, .width_bits = (uint8_t)c->u.io.width_bits,
+		.expect = c->kind == CMD_EXPECT,
+	};
+}
+
+static void on_device_event(void *ctx, const struct ac97_event *ev)
+{
+	struct runner *r = ctx;
+	struct regs_record *rec = r->rec;
+	if (ev->kind == AC97_EV_IRQ) {
+		if (record_room(rec, (void **)&rec->edges, rec->n_edges, &rec->cap_edges,
+				sizeof(*rec->edges)))
+			rec->edges[rec->n_edges++] = (struct regs_edge){ ev->tick, r->line_now, ev->a != 0 };
+		return;
+	}
+	if (ev->kind != AC97_EV_DMA || ev->engine < 0 || ev->engine >= REGS_RECORD_ENGINES)
+		return;
+	int e = ev->engine;
+	bool write = ev->code != 0;
+	size_t n = rec->n_dma[e];
+	struct regs_dma_run *last = n > 0 ? &rec->dma[e][n - 1] : NULL;
+	if (last != NULL && last->write == write && last->addr + last->bytes == ev->a) {
+		last->bytes += ev->b;	/* the same run, however the device chunked it */
+		return;
+	}
+	if (record_room(rec, (void **)&rec->dma[e], n, &rec->cap_dma[e], sizeof(*rec->dma[e])))
+		rec->dma[e][rec->n_dma[e]++] = (struct regs_dma_run){
+			.tick = ev->tick, .line = r->line_now, .addr = ev->a, .bytes = ev->b,
+			.write = write,
+		};
+}
+
+static void record_frames(struct runner *r, const struct ac97_span *span)
+{
+	struct regs_record *rec = r->rec;
+	uint32_t ch = span->channels;
+	if (rec->frames_total == 0 && span->kind != AC97_SPAN_DATA)
+		return;	/* no audio yet */
+	for (uint64_t i = 0; i < span->n_frames; i++) {
+		struct regs_frame f = {
+			.tick = cadence_tick_of(&span->cadence, span->first_request + i),
+			.line = r->line_now,
+			.kind = (uint8_t)span->kind,
+		};
+		if (span->kind == AC97_SPAN_DATA) {
+			const uint8_t *p = span->pcm_le + i * ch * 2;
+			f.left = le16_sample(p);
+			f.right = le16_sample(ch >= 2 ? p + 2 : p);
+		} else {
+			f.left = span->fill[0];
+			f.right = span->fill[ch >= 2 ? 1 : 0];
+		}
+		uint8_t bytes[13];
+		for (int b = 0; b < 8; b++)
+			bytes[b] = (uint8_t)(f.tick >> (8 * b));
+		bytes[8] = f.kind;
+		bytes[9] = (uint8_t)((uint16_t)f.left & 0xFF);
+		bytes[10] = (uint8_t)((uint16_t)f.left >> 8);
+		bytes[11] = (uint8_t)((uint16_t)f.right & 0xFF);
+		bytes[12] = (uint8_t)((uint16_t)f.right >> 8);
+		rec->frames_fnv = fnv1a64(rec->frames_fnv, bytes, sizeof(bytes));
+		rec->frames_total++;
+		if (rec->n_frames < REGS_RECORD_FRAMES_MAX &&
+		    record_room(rec, (void **)&rec->frames, rec->n_frames, &rec->cap_frames,
+				sizeof(*rec->frames)))
+			rec->frames[rec->n_frames++] = f;
+	}
+}
+
 static void on_span(void *ctx, const struct ac97_span *span)
 {
 	struct runner *r = ctx;
@@ -619,10 +769,19 @@ static void on_span(void *ctx, const struct ac97_span *span)
 	uint32_t ch = span->channels;
 	if (ch == 0 || (span->kind == AC97_SPAN_DATA && span->pcm_le == NULL))
 		return;	/* nothing to read; the device never sends this */
+	if (r->rec != NULL)
+		record_frames(r, span);
 	if (span->kind == AC97_SPAN_DATA) {
 		r->out_frames += span->n_frames;
 		r->out_fnv = fnv1a64(r->out_fnv, span->pcm_le, (size_t)(span->n_frames * ch * 2));
+		const uint8_t *f = span->pcm_le + (span->n_frames - 1) * ch * 2;
+		r->last_left = (uint16_t)le16_sample(f);
+		r->last_right = (uint16_t)le16_sample(ch >= 2 ? f + 2 : f);
+	} else {
+		r->last_left = (uint16_t)span->fill[0];
+		r->last_right = (uint16_t)span->fill[ch >= 2 ? 1 : 0];
 	}
+	r->have_last = true;
 	if (r->wav_path != NULL)
 		wav_write_span(r, span);
 }
@@ -689,6 +848,7 @@ static void run_command(struct runner *r, const struct cmd *c)
 	case CMD_READ: {
 		uint32_t v = ac97_io_read(dev, c->u.io.bar, c->u.io.offset, c->u.io.width_bits) &
 			     width_mask(c->u.io.width_bits);
+		record_read(r, c, v);
 		fprintf(r->out, "read %s 0x%02" PRIx32 " %u = 0x%0*" PRIx32 "\n", bar_name(c->u.io.bar),
 			c->u.io.offset, c->u.io.width_bits, (int)(c->u.io.width_bits / 4), v);
 		break;
@@ -697,6 +857,7 @@ static void run_command(struct runner *r, const struct cmd *c)
 		unsigned digits = c->u.io.width_bits / 4;
 		uint32_t v = ac97_io_read(dev, c->u.io.bar, c->u.io.offset, c->u.io.width_bits) &
 			     width_mask(c->u.io.width_bits);
+		record_read(r, c, v);
 		if ((v & c->u.io.mask) == (c->u.io.value & c->u.io.mask))
 			break;
 		fprintf(r->out,
@@ -748,6 +909,30 @@ static void run_command(struct runner *r, const struct cmd *c)
 		break;
 	case CMD_FAULTS:
 		fprintf(r->out, "faults = %" PRIu64 "\n", dev->faults_total);
+		if (c->u.faults.want >= 0 && dev->faults_total != (uint64_t)c->u.faults.want) {
+			fprintf(r->out, "%s:%lu: faults: got %" PRIu64 " want %" PRId64 "\n", r->name,
+				c->line, dev->faults_total, c->u.faults.want);
+			if (r->status == REGS_SCRIPT_PASS)
+				r->status = REGS_SCRIPT_CHECK_FAILED;
+		}
+		break;
+	case CMD_LAST:
+		if (r->have_last)
+			fprintf(r->out, "last = 0x%04x 0x%04x\n", r->last_left, r->last_right);
+		else
+			fprintf(r->out, "last = none\n");
+		if (c->u.last.expect &&
+		    (!r->have_last || r->last_left != c->u.last.left ||
+		     r->last_right != c->u.last.right)) {
+			fprintf(r->out, "%s:%lu: last: got ", r->name, c->line);
+			if (r->have_last)
+				fprintf(r->out, "0x%04x 0x%04x", r->last_left, r->last_right);
+			else
+				fprintf(r->out, "none");
+			fprintf(r->out, " want 0x%04x 0x%04x\n", c->u.last.left, c->u.last.right);
+			if (r->status == REGS_SCRIPT_PASS)
+				r->status = REGS_SCRIPT_CHECK_FAILED;
+		}
 		break;
 	}
 }
@@ -770,11 +955,23 @@ static int run_script(const char *name, const struct script *s,
 	}
 	struct ac97_config cfg;
 	ac97_config_default(&cfg);
+	if (opts != NULL && opts->profile != NULL)
+		cfg.profile = opts->profile;
+	if (opts != NULL && opts->dma_latency_given)
+		cfg.dma_latency_ticks = opts->dma_latency_ticks;
 	ac97_init(r.dev, &cfg, gmem_dma_ops(), &r.mem);
 	ac97_set_sink(r.dev, (struct ac97_sink){ .on_span = on_span, .ctx = &r });
+	r.rec = opts != NULL ? opts->record : NULL;
+	if (r.rec != NULL) {
+		r.rec->frames_fnv = FNV1A64_INIT;
+		ac97_set_observer(r.dev, (struct ac97_observer){ .on_event = on_device_event,
+								 .ctx = &r });
+	}
 
-	for (size_t i = 0; i < s->n_cmds; i++)
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		r.line_now = s->cmds[i].line;
 		run_command(&r, &s->cmds[i]);
+	}
 
 	if (r.wav_path != NULL) {
 		if (r.wav == NULL && !r.wav_failed)
@@ -867,30 +1064,42 @@ static char *read_all(FILE *f, size_t *len_bytes)
 	return buf;
 }
 
-int regs_script_run_file(const char *path, const struct regs_script_opts *opts, FILE *out,
-			 FILE *err)
+int regs_script_load(const char *path, char **text, size_t *len_bytes, const char **name,
+		     FILE *err)
 {
 	bool use_stdin = strcmp(path, "-") == 0;
-	const char *name = use_stdin ? "<stdin>" : path;
+	*name = use_stdin ? "<stdin>" : path;
 	FILE *f = use_stdin ? stdin : fopen(path, "rb");
 	if (f == NULL) {
-		fprintf(err, "ac97sim: %s: %s\n", name, strerror(errno));
+		fprintf(err, "ac97sim: %s: %s\n", *name, strerror(errno));
 		return REGS_SCRIPT_BAD_INPUT;
 	}
 	errno = 0;
-	size_t len_bytes = 0;
-	char *text = read_all(f, &len_bytes);
+	*len_bytes = 0;
+	*text = read_all(f, len_bytes);
 	int saved = errno;
 	if (!use_stdin)
 		fclose(f);
-	if (text == NULL) {
+	if (*text == NULL) {
 		if (saved == EFBIG)
-			fprintf(err, "ac97sim: %s: script larger than %u bytes\n", name,
+			fprintf(err, "ac97sim: %s: script larger than %u bytes\n", *name,
 				REGS_SCRIPT_MAX_BYTES);
 		else
-			fprintf(err, "ac97sim: %s: %s\n", name, strerror(saved));
+			fprintf(err, "ac97sim: %s: %s\n", *name, strerror(saved));
 		return REGS_SCRIPT_BAD_INPUT;
 	}
+	return REGS_SCRIPT_PASS;
+}
+
+int regs_script_run_file(const char *path, const struct regs_script_opts *opts, FILE *out,
+			 FILE *err)
+{
+	char *text;
+	size_t len_bytes;
+	const char *name;
+	if (regs_script_load(path, &text, &len_bytes, &name, err) != REGS_SCRIPT_PASS)
+		return REGS_SCRIPT_BAD_INPUT;
+	/* read_all left a spare byte past the text, which the parser needs. */
 	int status = parse_and_run(name, text, len_bytes, opts, out, err);
 	free(text);
 	return status;

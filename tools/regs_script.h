@@ -21,7 +21,9 @@
  *   irq [LEVEL]                        prints irq = 0|1; LEVEL (0|1) is an
  *                                      expectation
  *   out                                prints out frames = N fnv1a64 = 0x...
- *   faults                             prints faults = N
+ *   faults [N]                         prints faults = N; N is an expectation
+ *   last [L R]                         prints last = 0xLLLL 0xRRRR; L R (each
+ *                                      0..0xFFFF) are an expectation
  *
  * Output (to `out`), exactly:
  *   read nabm 0x16 16 = 0x0001          offset %02x, value WIDTH/4 hex digits
@@ -40,12 +42,21 @@
  *
  * Semantics: guest memory is GMEM_DEFAULT_BYTES (16 MiB), all mapped at the
  * start; the device starts at tick 0 in its power-on state with the default
- * configuration. Register accesses take no simulated time; `advance` moves
+ * configuration and opts->profile (the ich profile by default). Register accesses take no simulated time; `advance` moves
  * the device to now + N (us converted with sim_us_to_ticks). `bd` and `fill`
  * write guest memory the way a CPU would, through gmem_write: bytes aimed at
  * unmapped pages or past the end are dropped. `fill ramp16`: the
  * little-endian 16-bit sample n (n = 0 at ADDR) has the value n mod 65536;
  * an odd BYTES ends with the low byte of a sample.
+ *
+ * EXTENSION: `faults N` (the count is an expectation, failing as
+ * "SCRIPT:LINE: faults: got 1 want 0") and `last [L R]`: the left and
+ * right samples of the last PCM-out frame that crossed the AC-link, of any
+ * kind (data, halt fill, underrun), as the controller sent them (before
+ * the codec), as 16-bit hex, or `last = none` before the first; with L R
+ * an expectation ("SCRIPT:LINE: last: got 0x0000 0x0000 want 0x01fe
+ * 0x01ff"). They exist so that scripts can hold what the link carries when
+ * no data flows (BUP, underruns) and DMA faults, as they hold registers.
  *
  * EXTENSION (not in the original format): PATTERN `sine:HZ`, HZ in
  * 1..23999, fills stereo frames (4 bytes: left, right, both the same) of a
@@ -75,6 +86,7 @@
 #ifndef AC97SIM_REGS_SCRIPT_H
 #define AC97SIM_REGS_SCRIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,9 +102,83 @@ enum {
 /* (2^32 - 1 - 44-byte header) / 4 bytes per frame: what a RIFF can hold. */
 #define REGS_SCRIPT_WAV_FRAMES_MAX 1073741812u
 
+struct ac97_profile;
+
+/*
+ * What a run did, for comparing runs (`ac97sim diff`): every value a
+ * `read` or `expect` got, every change of the interrupt line, the guest
+ * memory each engine's DMA moved (contiguous transfers of one engine and
+ * direction merged into runs, so that how the device chunks its work does
+ * not show), and the PCM-out frames that crossed the AC-link from the
+ * first data frame on (the fill before any engine played, from whenever
+ * the link came up, is not audio), each with the script line that was
+ * running when it happened. Frames past REGS_RECORD_FRAMES_MAX are counted
+ * and hashed, not kept.
+ */
+#define REGS_RECORD_FRAMES_MAX (1u << 20)
+
+struct regs_read {
+	unsigned long line;
+	uint32_t offset;
+	uint32_t value;
+	uint8_t bar;		/* enum ac97_bar */
+	uint8_t width_bits;
+	bool expect;		/* an expect command, else a read */
+};
+
+struct regs_edge {
+	uint64_t tick;
+	unsigned long line;
+	bool level;
+};
+
+struct regs_dma_run {
+	uint64_t tick;		/* of its first transfer */
+	unsigned long line;
+	uint64_t addr, bytes;
+	bool write;
+};
+
+struct regs_frame {
+	uint64_t tick;
+	unsigned long line;
+	int16_t left, right;
+	uint8_t kind;		/* enum ac97_span_kind */
+};
+
+#define REGS_RECORD_ENGINES 3	/* AC97_ENGINE_COUNT */
+
+struct regs_record {
+	struct regs_read *reads;
+	size_t n_reads, cap_reads;
+	struct regs_edge *edges;
+	size_t n_edges, cap_edges;
+	struct regs_dma_run *dma[REGS_RECORD_ENGINES];
+	size_t n_dma[REGS_RECORD_ENGINES], cap_dma[REGS_RECORD_ENGINES];
+	struct regs_frame *frames;	/* from the first data frame on */
+	size_t n_frames, cap_frames;
+	uint64_t frames_total;	/* from the first data frame on, kept or not */
+	uint64_t frames_fnv;	/* FNV-1a 64 of those: tick, kind, left, right */
+	bool out_of_memory;
+};
+
+/* Frees what a record holds and empties it. */
+void regs_record_free(struct regs_record *rec);
+
 struct regs_script_opts {
 	const char *wav_path;	/* NULL: no WAV */
+	const struct ac97_profile *profile;	/* NULL: ich */
+	bool dma_latency_given;	/* else the default configuration's */
+	uint64_t dma_latency_ticks;	/* at most AC97_DMA_LATENCY_TICKS_MAX */
+	struct regs_record *record;	/* NULL: none kept; else empty, filled by the run */
 };
+
+/* Reads a whole script file ("-": standard input) into a malloc'd buffer
+ * (not terminated) for regs_script_run_string. Returns REGS_SCRIPT_PASS,
+ * or REGS_SCRIPT_BAD_INPUT after printing "ac97sim: SCRIPT: reason" on
+ * err; *name is what messages call it ("<stdin>" for "-"). */
+int regs_script_load(const char *path, char **text, size_t *len_bytes, const char **name,
+		     FILE *err);
 
 /* Runs the script in the file at path ("-" reads standard input). Output
  * goes to out, diagnostics to err. opts may be NULL. Returns the exit

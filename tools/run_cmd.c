@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "plot_tap.h"
 #include "driver_option.h"
+#include "profile_option.h"
 #include "run_json.h"
 #include "runs.h"
 #include "strategies.h"
@@ -276,6 +277,7 @@ static const struct cli_option run_options[] = {
 	  "the verdict and exit status stay the run's" },
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
+	PROFILE_OPTION,
 };
 
 static const struct cli_spec run_spec = {
@@ -334,7 +336,10 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	const char *scenario = a.operands[0];
 	struct scenario_file sf;
-	struct runs_choices choices = { cli_value(spec, &a, "driver"), cli_value(spec, &a, "no-check") };
+	struct runs_choices choices = { cli_value(spec, &a, "driver"), cli_value(spec, &a, "no-check"),
+					NULL };
+	if (profile_option_get(spec, &a, &choices.profile) != 0)
+		return EXIT_USAGE;
 	if (runs_load("run", scenario, &choices, &sf) != 0)
 		return EXIT_USAGE;
 	const char *why = NULL;

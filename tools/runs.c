@@ -49,6 +49,8 @@ int runs_load(const char *command, const char *path, const struct runs_choices *
 		scenario_file_free(sf);
 		return -1;
 	}
+	if (choices != NULL && choices->profile != NULL)
+		sf->sc.device.profile = choices->profile;
 	return 0;
 }
 
@@ -158,6 +160,9 @@ void runs_trace_header(const struct scenario_file *sf, const struct strategy *st
 	else
 		snprintf(h->driver_path, sizeof(h->driver_path), "%s", plugin_path(d->plugin));
 	checkers_off_list(&sf->sc.checkers, h->checkers_off, sizeof(h->checkers_off));
+	const struct ac97_profile *profile = sf->sc.device.profile;
+	if (profile != NULL && profile != ac97_profile_default())
+		snprintf(h->profile, sizeof(h->profile), "%s", profile->name);
 	h->strategy = *st;
 	h->seed = seed;
 	h->cpus = sf->sc.cpus;
@@ -192,10 +197,11 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The run's driver and checkers as a trace recorded them. */
+/* The run's driver, checkers and profile as a trace recorded them. */
 struct trace_choices {
 	char driver[PATH_MAX];	/* a built-in's name, or the plug-in's path from here */
 	uint32_t checkers_disabled;
+	const struct ac97_profile *profile;
 };
 
 /* Works out the trace's choices; prints why and returns -1 when its
@@ -215,6 +221,14 @@ static int trace_choices(const char *trace_path, const char *dir, const struct t
 			return -1;
 		}
 	tc->checkers_disabled = cfg.disabled;
+	tc->profile = h->profile[0] != '\0' ? ac97_profile_find(h->profile) : ac97_profile_default();
+	if (tc->profile == NULL) {
+		char names[256];
+		ac97_profile_names(names, sizeof(names));
+		fprintf(stderr, "ac97sim: %s: the trace ran on profile '%s', which this build does "
+				"not have (profiles: %s)\n", trace_path, h->profile, names);
+		return -1;
+	}
 	if (driver_override != NULL) {
 		snprintf(tc->driver, sizeof(tc->driver), "%s", driver_override);
 		return 0;
@@ -257,6 +271,7 @@ static int apply_choices(const struct trace_choices *tc, struct scenario_file *s
 		return -1;
 	}
 	sf->sc.checkers.disabled = tc->checkers_disabled;
+	sf->sc.device.profile = tc->profile;
 	return 0;
 }
 

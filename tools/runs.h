@@ -36,10 +36,12 @@ extern const char *runs_program;
 int runs_exit_for(enum run_verdict v);
 
 /* What the command line chose over the scenario file (NULL: the file's):
- * --driver NAME|PATH and --no-check NAMES (driver_option.h). */
+ * --driver NAME|PATH and --no-check NAMES (driver_option.h), --profile P
+ * (profile_option.h). */
 struct runs_choices {
 	const char *driver;
 	const char *no_check;
+	const struct ac97_profile *profile;
 };
 
 /* Loads a scenario file and applies choices (may be NULL); on failure
@@ -74,8 +76,8 @@ int runs_write_trace(const char *path, const struct trace_header *h,
 /*
  * Finds and loads the scenario a trace was recorded from, as it ran: with
  * the trace's driver (a built-in by name; a plug-in from the recorded path,
- * taken from the trace's folder, or driver_override when given) and
- * exactly the trace's checkers switched off.
+ * taken from the trace's folder, or driver_override when given), exactly
+ * the trace's checkers switched off and the trace's device profile.
  *
  * The scenario file: scenario_override when given; else the recorded name
  * relative to the trace's folder, as recorded (relative to here, or

@@ -74,7 +74,7 @@ static const char *const section_names[SEC_COUNT] = {
 
 enum key_id {
 	K_NAME, K_CPUS, K_DRIVER, K_MAX_STEPS, K_MAX_TIME, K_IRQ_LATENCY_MAX, K_SWARM,
-	K_FIFO_SAMPLES, K_DMA_LATENCY, K_CODEC_READY_DELAY,
+	K_FIFO_SAMPLES, K_DMA_LATENCY, K_CODEC_READY_DELAY, K_PROFILE,
 	K_DIRECTION, K_ENGINE, K_STYLE, K_LAYOUT, K_CHANNELS, K_RATE, K_IRP_BYTES,
 	K_IRPS_IN_FLIGHT, K_TOTAL_BYTES, K_FIRST_PAGE_OFFSET, K_LAYOUT_SEED,
 	K_SOURCE_KIND, K_SOURCE_FILE,
@@ -549,6 +549,19 @@ static bool set_codec_ready_delay(struct loader *L, const char *v)
 	return get_time(L, v, 0, SIM_TICKS_PER_SECOND, &L->sc->device.codec_ready_delay_ticks);
 }
 
+static bool set_profile(struct loader *L, const char *v)
+{
+	const struct ac97_profile *p = ac97_profile_find(v);
+	if (p == NULL) {
+		char buf[SHOWN_MAX + 8], names[256];
+		ac97_profile_names(names, sizeof(names));
+		return bad(L, "unknown profile '%s' (profiles: %s)", shown(v, buf, sizeof(buf)),
+			   names);
+	}
+	L->sc->device.profile = p;
+	return true;
+}
+
 /* ---- [stream] ------------------------------------------------------------------ */
 
 static const char *const direction_names[] = { "render", "capture", NULL };
@@ -873,6 +886,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_FIFO_SAMPLES] = { SEC_DEVICE, "fifo_samples", set_fifo_samples },
 	[K_DMA_LATENCY] = { SEC_DEVICE, "dma_latency", set_dma_latency },
 	[K_CODEC_READY_DELAY] = { SEC_DEVICE, "codec_ready_delay", set_codec_ready_delay },
+	[K_PROFILE] = { SEC_DEVICE, "profile", set_profile },
 	[K_DIRECTION] = { SEC_STREAM, "direction", set_direction },
 	[K_ENGINE] = { SEC_STREAM, "engine", set_engine },
 	[K_STYLE] = { SEC_STREAM, "style", set_style },
@@ -1188,7 +1202,8 @@ static bool finish_rate(struct loader *L)
 {
 	const struct scenario *sc = L->sc;
 	struct codec c;
-	codec_reset(&c);
+	/* The profile's codec decides: [device] may follow [stream]. */
+	codec_init(&c, sc->device.profile != NULL ? sc->device.profile->codec : NULL);
 	codec_write(&c, CODEC_EXT_AUDIO_CTRL, CODEC_EA_VRA | CODEC_EA_VRM);
 	if (sc->stream.rate_hz <= RATE_HZ_MAX && codec_takes(&c, sc->engine, sc->stream.rate_hz))
 		return true;
@@ -1202,7 +1217,7 @@ static bool finish_rate(struct loader *L)
 			o += (size_t)n;
 	}
 	return fail_at(L, L->key_line[K_RATE], "rate: the codec (%s) cannot run its %s converter at "
-		       "%" PRIu32 " Hz (rates: %s)", codec_part_name(),
+		       "%" PRIu32 " Hz (rates: %s)", c.part->title,
 		       sc->engine == AC97_PO ? "DAC" : "ADC", sc->stream.rate_hz, list);
 }
 

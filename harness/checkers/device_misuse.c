@@ -82,7 +82,7 @@ AC97SIM_NORETURN static void descriptor_gone(struct state *s, const struct bm_en
 AC97SIM_NORETURN static void descriptor_rewritten(struct state *s, const struct bm_engine *e,
 						  uint32_t index, uint64_t at,
 						  const struct bm_desc *held, const char *role,
-						  uint32_t dw0, uint32_t dw1)
+						  const struct bm_desc *now)
 {
 	char a[96], b[96];
 	checker_fail(s->env, SELF, 0,
@@ -92,8 +92,9 @@ AC97SIM_NORETURN static void descriptor_rewritten(struct state *s, const struct 
 		     " samples, IOC %d, BUP %d",
 		     ac97_engine_name((enum ac97_engine_id)e->id), role, index, at, held->addr,
 		     mappings_describe_addr(s->env->maps, held->addr, a, sizeof(a)), held->len_samples,
-		     held->ioc, held->bup, dw0, mappings_describe_addr(s->env->maps, dw0 & ~1u, b, sizeof(b)),
-		     dw1 & AC97_BD_LEN_MASK, (dw1 & AC97_BD_IOC) != 0, (dw1 & AC97_BD_BUP) != 0);
+		     held->ioc, held->bup, now->addr,
+		     mappings_describe_addr(s->env->maps, now->addr, b, sizeof(b)), now->len_samples,
+		     now->ioc, now->bup);
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -101,10 +102,11 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Where descriptor index of e lies in guest memory. */
+/* Where descriptor index of e lies in guest memory (BDBAR holds what its
+ * write kept: bits 2:0 clear, or 1:0 on a profile that keeps bit 2). */
 static uint64_t descriptor_at(const struct bm_engine *e, uint32_t index)
 {
-	return (uint64_t)(e->bdbar & ~7u) + AC97_BD_BYTES * (uint64_t)index;
+	return (uint64_t)e->bdbar + AC97_BD_BYTES * (uint64_t)index;
 }
 
 /* The two words of the descriptor at `at`, through gmem_read, which reads
@@ -128,10 +130,13 @@ static void check_descriptor(struct state *s, const struct bm_engine *e, uint32_
 	uint32_t dw0, dw1;
 	if (!descriptor_words(s->env->mem, at, &dw0, &dw1))
 		descriptor_gone(s, e, index, at, role);
-	bool same = (dw0 & ~1u) == held->addr && (dw1 & AC97_BD_LEN_MASK) == held->len_samples &&
-		    ((dw1 & AC97_BD_IOC) != 0) == held->ioc && ((dw1 & AC97_BD_BUP) != 0) == held->bup;
+	/* Memory read as the engine reads it (its profile's address mask and
+	 * length units). */
+	struct bm_desc now = bm_engine_decode_desc(e, dw0, dw1);
+	bool same = now.addr == held->addr && now.len_samples == held->len_samples &&
+		    now.ioc == held->ioc && now.bup == held->bup;
 	if (!same)
-		descriptor_rewritten(s, e, index, at, held, role, dw0, dw1);
+		descriptor_rewritten(s, e, index, at, held, role, &now);
 }
 
 
@@ -167,9 +172,17 @@ static bool held_desc_at(const struct gmem *mem, const struct bm_engine *e, uint
 {
 	if (!held_word_at(mem, e, index, w))
 		return false;
-	w->mask = ~UINT64_C(1) & ((uint64_t)(AC97_BD_LEN_MASK | AC97_BD_IOC | AC97_BD_BUP) << 32 |
-				  UINT32_MAX);
-	w->want = held->addr | (uint64_t)(held->len_samples | (held->ioc ? AC97_BD_IOC : 0u) |
+	/* The bits the engine keeps of the two words, as bm_engine_decode_desc
+	 * reads them: address bit 0 (bits 1:0 on a profile that drops both),
+	 * the length in samples (in bytes, odd byte dropped, on one that
+	 * counts bytes), IOC, BUP. */
+	bool dword = (e->quirks & AC97_QUIRK(AC97_Q_ADDR_MASK_DWORD)) != 0;
+	bool bytes = (e->quirks & AC97_QUIRK(AC97_Q_PICB_BYTES)) != 0;
+	uint32_t addr_mask = dword ? ~3u : ~1u;
+	uint32_t len_mask = bytes ? AC97_BD_LEN_MASK & ~1u : AC97_BD_LEN_MASK;
+	uint32_t len = bytes ? 2u * held->len_samples : held->len_samples;
+	w->mask = addr_mask | (uint64_t)(len_mask | AC97_BD_IOC | AC97_BD_BUP) << 32;
+	w->want = held->addr | (uint64_t)(len | (held->ioc ? AC97_BD_IOC : 0u) |
 					  (held->bup ? AC97_BD_BUP : 0u)) << 32;
 	return true;
 }
