@@ -57,7 +57,6 @@ struct state {
 	const struct mappings_hot *hot;	/* the view's, read at every step */
 	sim_ticks_t limit_ticks;
 	bool render;
-	int engine;
 	sim_ticks_t anchor_tick;	/* RUN with something outstanding since */
 	/* What is outstanding, kept up to date event by event. */
 	uint8_t *mapping_live;		/* per mapping index: 1 while not ended */
@@ -67,7 +66,7 @@ struct state {
 	uint32_t n_irp_seen, cap_irp_seen;
 	uint32_t open_irps;
 	/* For the report: data handed out and delivered, from the start. */
-	uint64_t handed_out_bytes, linked_bytes, moved_bytes;
+	uint64_t handed_out_bytes;
 };
 
 static void grow(struct state *s, uint8_t **items, uint32_t *cap, uint32_t need)
@@ -181,18 +180,20 @@ static void describe_outstanding(struct state *s, struct text *t)
 	if (s->live_mappings > named)
 		add(t, "; ...");
 	add(t, "; %" PRIu64 " bytes handed out by GetMapping, %" PRIu64 " %s", s->handed_out_bytes,
-	    s->render ? s->linked_bytes : s->moved_bytes,
+	    s->render ? mappings_link_data_bytes(s->env->maps)
+		      : mappings_engine_moved_bytes(s->env->maps),
 	    s->render ? "played at the link" : "written by DMA");
 }
 
 static void describe_engine(const struct state *s, struct text *t)
 {
-	if (s->engine < 0 || s->engine >= AC97_ENGINE_COUNT)
+	int engine = mappings_engine(s->env->maps);
+	if (engine < 0 || engine >= AC97_ENGINE_COUNT)
 		return;
-	const struct bm_engine *e = &s->env->dev->engine[s->engine];
+	const struct bm_engine *e = &s->env->dev->engine[engine];
 	uint16_t sr = bm_engine_sr(e);
 	add(t, "; engine %s: CIV %u, LVI %u, PIV %u, PICB %u, SR 0x%04x%s%s%s%s%s, CR 0x%02x%s",
-	    ac97_engine_name((enum ac97_engine_id)s->engine), e->civ, e->lvi, e->piv,
+	    ac97_engine_name((enum ac97_engine_id)engine), e->civ, e->lvi, e->piv,
 	    bm_engine_picb(e), sr, sr & AC97_SR_DCH ? " DCH" : "", sr & AC97_SR_CELV ? " CELV" : "",
 	    sr & AC97_SR_LVBCI ? " LVBCI" : "", sr & AC97_SR_BCIS ? " BCIS" : "",
 	    sr & AC97_SR_FIFOE ? " FIFOE" : "", e->cr, e->cr & AC97_CR_RPBM ? " (RPBM)" : "");
@@ -280,22 +281,6 @@ __attribute__((noinline)) static void on_other_event(struct state *s, const stru
 	case EV_PORT:
 		on_port(s, ev);
 		break;
-	case EV_DMA: {
-		const struct ac97_event *de = ev->ref;
-		if (de->engine == s->engine && (de->code == 1) == !s->render)
-			s->moved_bytes += de->b;
-		break;
-	}
-	case EV_SPAN: {
-		const struct ac97_span *sp = ev->ref;
-		if (s->render && (int)sp->engine == s->engine && sp->kind == AC97_SPAN_DATA)
-			s->linked_bytes += sp->n_frames * sp->channels * 2u;
-		break;
-	}
-	case EV_LIFECYCLE:
-		if (ev->u.lifecycle.what == LIFE_STREAM_OPENING && ev->u.lifecycle.engine >= 0)
-			s->engine = ev->u.lifecycle.engine;
-		break;
 	default:
 		break;
 	}
@@ -317,7 +302,6 @@ static const char *attach(void *state, const struct checker_env *env)
 	s->hot = mappings_hot(env->maps);
 	s->limit_ticks = env->cfg->hang_limit_ticks;
 	s->render = env->scfg->direction == PORT_RENDER;
-	s->engine = s->render ? AC97_PO : AC97_PI;
 	s->anchor_tick = machine_now(env->m);
 	return NULL;
 }
@@ -335,8 +319,7 @@ const struct checker_def checker_hang = {
 		   "its limit had stopped",
 	.failures = failures,
 	.n_failures = sizeof(failures) / sizeof(failures[0]),
-	.events = EV_BIT(EV_STEP) | EV_BIT(EV_DEADLINE) | EV_BIT(EV_LIMIT) | EV_BIT(EV_PORT) |
-		  EV_BIT(EV_DMA) | EV_BIT(EV_SPAN) | EV_BIT(EV_LIFECYCLE),
+	.events = EV_BIT(EV_STEP) | EV_BIT(EV_DEADLINE) | EV_BIT(EV_LIMIT) | EV_BIT(EV_PORT),
 	.state_bytes = sizeof(struct state),
 	.attach = attach,
 	.on_event = on_event,

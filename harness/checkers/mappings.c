@@ -38,6 +38,11 @@ struct mappings {
 	uint64_t n_pages;
 	struct link *links;
 	uint32_t n_links, cap_links;
+	/* The stream's engine (its opening names it) and what moved there,
+	 * since the run began: its data DMA (render reads, capture writes)
+	 * and, for render, the data bytes that crossed the link. */
+	int engine;
+	uint64_t engine_moved_bytes, link_data_bytes;
 };
 
 bool mapping_state_terminal(enum port_mapping_state s)
@@ -247,8 +252,14 @@ static void on_event(void *ctx, const struct sim_event *ev)
 			break;
 		}
 		break;
+	case EV_LIFECYCLE:
+		if (ev->u.lifecycle.what == LIFE_STREAM_OPENING && ev->u.lifecycle.engine >= 0)
+			v->engine = ev->u.lifecycle.engine;
+		break;
 	case EV_DMA: {
 		const struct ac97_event *de = ev->ref;
+		if (de->engine == v->engine && (de->code == 1) == !v->render)
+			v->engine_moved_bytes += de->b;
 		struct dma_ctx d = { v, de->tick, de->code == 1 };
 		v->stats->dma_ranges++;
 		if (de->b > 0 && mappings_each_owner(v, de->a, de->b, dma_piece, &d))
@@ -257,6 +268,8 @@ static void on_event(void *ctx, const struct sim_event *ev)
 	}
 	case EV_SPAN: {
 		const struct ac97_span *sp = ev->ref;
+		if (v->render && (int)sp->engine == v->engine && sp->kind == AC97_SPAN_DATA)
+			v->link_data_bytes += sp->n_frames * sp->channels * 2u;
 		if (sp->engine != AC97_PO || sp->n_frames == 0)
 			break;
 		if (sp->kind != AC97_SPAN_DATA) {
@@ -289,12 +302,16 @@ struct mappings *mappings_attach(struct machine *m, struct port_stream *ps,
 	v->ps = ps;
 	v->stats = stats;
 	v->render = scfg->direction == PORT_RENDER;
+	/* Until the stream's opening names its engine: the one a stream of
+	 * its direction uses unless it is the mic. */
+	v->engine = v->render ? AC97_PO : AC97_PI;
 	struct gmem *mem = machine_memory(m);
 	v->n_pages = mem->size_bytes / GMEM_PAGE_BYTES;
 	v->page_owner = spare_take_zeroed(SPARE_PAGE_OWNERS, page_owner_bytes(v));
 	v->hot.state = ps != NULL ? port_stream_state(ps) : KSSTATE_STOP;
 	v->hot.last_progress_tick = machine_now(m);
-	uint64_t kinds = EV_BIT(EV_PORT) | EV_BIT(EV_DMA) | EV_BIT(EV_SPAN) | EV_BIT(EV_RUN_END);
+	uint64_t kinds = EV_BIT(EV_PORT) | EV_BIT(EV_DMA) | EV_BIT(EV_SPAN) | EV_BIT(EV_RUN_END) |
+			 EV_BIT(EV_LIFECYCLE);
 	if (v->page_owner == NULL ||
 	    bus_subscribe(machine_bus(m), BUS_MODEL, kinds, on_event, v) != 0) {
 		mappings_free(v);
@@ -334,6 +351,21 @@ const struct irp_rec *mappings_irp(const struct mappings *v, uint32_t irp)
 	return irp < v->n_irp ? &v->irp[irp] : NULL;
 }
 
+
+int mappings_engine(const struct mappings *v)
+{
+	return v->engine;
+}
+
+uint64_t mappings_engine_moved_bytes(const struct mappings *v)
+{
+	return v->engine_moved_bytes;
+}
+
+uint64_t mappings_link_data_bytes(const struct mappings *v)
+{
+	return v->link_data_bytes;
+}
 
 sim_ticks_t mappings_last_stop_tick(const struct mappings *v) { return v->last_stop_tick; }
 struct port_stream *mappings_port(const struct mappings *v) { return v->ps; }

@@ -83,6 +83,12 @@ static inline KSSTATE mappings_state(const struct mappings *v)
 	return mappings_hot(v)->state;
 }
 sim_ticks_t mappings_last_stop_tick(const struct mappings *v);
+/* The stream's engine (enum ac97_engine_id), and what moved there since
+ * the run began: its data DMA (render reads, capture writes), and for
+ * render the data bytes that crossed the AC-link. */
+int mappings_engine(const struct mappings *v);
+uint64_t mappings_engine_moved_bytes(const struct mappings *v);
+uint64_t mappings_link_data_bytes(const struct mappings *v);
 struct port_stream *mappings_port(const struct mappings *v);
 
 /* Progress: the last tick something moved, and how many mappings are
