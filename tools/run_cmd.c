@@ -243,6 +243,18 @@ static int go_on_past(const struct scenario *sc, const struct decision_log *reco
 	return status;
 }
 
+/* --vcd and --plot, the same on run and replay (docs/seeing-a-failure.md). */
+#define SEE_OPTIONS                                                                        \
+	{ "vcd", 0, CLI_VALUE, "FILE.vcd",                                                 \
+	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"                \
+	  "and IRQL, lock holders, the interrupt line, each engine's\n"                     \
+	  "registers, each mapping's state, the failure" },                                \
+	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",                                         \
+	  "draw what crossed the AC-link against what should have,\n"                       \
+	  "around the first wrong sample of an audio-conservation\n"                        \
+	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"                  \
+	  "that kind: says so and writes nothing)" }
+
 /* ---- run ----------------------------------------------------------------------------- */
 
 static const struct cli_option run_options[] = {
@@ -261,15 +273,7 @@ static const struct cli_option run_options[] = {
 	{ "json", 0, CLI_VALUE, "FILE",
 	  "write the run for machines: verdict, checker, hashes,\n"
 	  "windows, exit status (docs/machine-output.md)" },
-	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
-	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
-	  "and IRQL, lock holders, the interrupt line, each engine's\n"
-	  "registers, each mapping's state, the failure" },
-	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
-	  "draw what crossed the AC-link against what should have,\n"
-	  "around the first wrong sample of an audio-conservation\n"
-	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
-	  "that kind: says so and writes nothing)" },
+	SEE_OPTIONS,
 	{ "continue", 0, CLI_FLAG, NULL,
 	  "after a failure, run again with the checkers muted to the\n"
 	  "stream's end (the run's decisions, then its strategy and\n"
@@ -447,15 +451,7 @@ static const struct cli_option replay_options[] = {
 	  "muted, so that --out and --listen hold the glitch in context\n"
 	  "(the recorded decisions, then the trace's strategy and seed;\n"
 	  "the verdict and exit status stay the recorded run's)" },
-	{ "vcd", 0, CLI_VALUE, "FILE.vcd",
-	  "write the run as a VCD waveform (GTKWave): each CPU's context\n"
-	  "and IRQL, lock holders, the interrupt line, each engine's\n"
-	  "registers, each mapping's state, the failure" },
-	{ "plot", 0, CLI_VALUE, "FILE.png|FILE.svg",
-	  "draw what crossed the AC-link against what should have,\n"
-	  "around the first wrong sample of an audio-conservation\n"
-	  "failure (SVG when FILE ends in .svg, else PNG; no failure of\n"
-	  "that kind: says so and writes nothing)" },
+	SEE_OPTIONS,
 	{ "json", 0, CLI_VALUE, "FILE",
 	  "write the replay for machines: the run's verdict and\n"
 	  "hashes, and whether it was exact (docs/machine-output.md)" },
@@ -531,17 +527,10 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	struct trace_header h;
 	struct decision_log rec = { 0 };
-	char err[ERR_MAX];
-	if (trace_read_file(trace_path, &h, &rec, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ac97sim: %s\n", err);
-		return EXIT_USAGE;
-	}
 	struct scenario_file sf;
-	if (runs_find_scenario(trace_path, &h, cli_value(spec, &a, "scenario"),
-			       cli_value(spec, &a, "driver"), &sf) != 0) {
-		decision_log_free(&rec);
+	if (runs_load_trace(trace_path, cli_value(spec, &a, "scenario"), cli_value(spec, &a, "driver"),
+			    &h, &rec, &sf) != 0)
 		return EXIT_USAGE;
-	}
 	char strat_text[64];
 	strategy_format(&h.strategy, strat_text, sizeof(strat_text));
 	printf("trace: %s (build %s, scenario %s, driver %s, %s, seed %" PRIu64 ")\n", trace_path,

@@ -407,6 +407,22 @@ out:
 	return rc;
 }
 
+int runs_load_trace(const char *trace_path, const char *scenario_override,
+		    const char *driver_override, struct trace_header *h, struct decision_log *rec,
+		    struct scenario_file *sf)
+{
+	char err[1200];
+	if (trace_read_file(trace_path, h, rec, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ac97sim: %s\n", err);
+		return -1;
+	}
+	if (runs_find_scenario(trace_path, h, scenario_override, driver_override, sf) != 0) {
+		decision_log_free(rec);
+		return -1;
+	}
+	return 0;
+}
+
 bool runs_result_damaged(const struct run_result *r)
 {
 	return r->verdict == RUN_FAIL &&

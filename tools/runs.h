@@ -91,6 +91,13 @@ int runs_find_scenario(const char *trace_path, const struct trace_header *h,
 		       const char *scenario_override, const char *driver_override,
 		       struct scenario_file *sf);
 
+/* Reads the trace at trace_path and finds its scenario as
+ * runs_find_scenario does. Prints the error and returns -1 (nothing to
+ * free) when either fails. */
+int runs_load_trace(const char *trace_path, const char *scenario_override,
+		    const char *driver_override, struct trace_header *h, struct decision_log *rec,
+		    struct scenario_file *sf);
+
 /* Whether a run's failure may have damaged the process that ran it (the
  * driver crashed or hung: its code was cut off anywhere), so that more
  * runs belong in a fresh process. */

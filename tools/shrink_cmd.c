@@ -16,7 +16,6 @@
 #include "shrink.h"
 #include "trace.h"
 
-#define ERR_MAX 1200
 #define ATTEMPTS_DEFAULT 5000u
 
 static const struct cli_option shrink_options[] = {
@@ -95,21 +94,15 @@ int cmd_shrink(int argc, char **argv)
 		default_out(trace_path, out_path, sizeof(out_path));
 	struct trace_header h;
 	struct decision_log rec = { 0 };
-	char err[ERR_MAX];
-	if (trace_read_file(trace_path, &h, &rec, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ac97sim: %s\n", err);
+	struct scenario_file sf;
+	if (runs_load_trace(trace_path, cli_value(spec, &a, "scenario"), cli_value(spec, &a, "driver"),
+			    &h, &rec, &sf) != 0)
 		return EXIT_USAGE;
-	}
 	if (strcmp(h.verdict, "fail") != 0) {
 		fprintf(stderr, "ac97sim: %s: the recorded run did not fail (%s): nothing to shrink\n",
 			trace_path, h.verdict);
 		decision_log_free(&rec);
-		return EXIT_USAGE;
-	}
-	struct scenario_file sf;
-	if (runs_find_scenario(trace_path, &h, cli_value(spec, &a, "scenario"),
-			       cli_value(spec, &a, "driver"), &sf) != 0) {
-		decision_log_free(&rec);
+		scenario_file_free(&sf);
 		return EXIT_USAGE;
 	}
 	struct decision_log shrunk = { 0 };
