@@ -984,7 +984,7 @@ static const char *validate(const struct port_stream_config *cfg, const struct g
 
 /* The region's pages go unmapped (free) the first time any stream on this
  * machine's memory needs them; the unmapped sentinel page says it is done. */
-static void pool_init(const struct guest_memory *mem)
+static void page_pool_init(const struct guest_memory *mem)
 {
 	if (!mem->page_mapped(mem->mem, (uint64_t)POOL_SENTINEL_PAGE * PAGE_BYTES))
 		return;
@@ -1022,7 +1022,7 @@ static pthread_mutex_t perm_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The shuffle of seed: a shared one (*owned NULL), or one made for the
  * caller to free (*owned set). NULL when out of host memory. */
-static const uint32_t *pool_permutation(uint64_t seed, uint32_t **owned)
+static const uint32_t *page_pool_permutation(uint64_t seed, uint32_t **owned)
 {
 	*owned = NULL;
 	const uint32_t *found = NULL;
@@ -1061,7 +1061,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 		return NULL;
 	struct port_stream *s = calloc(1, sizeof(*s));
 	uint32_t *owned = NULL;
-	const uint32_t *perm = s != NULL ? pool_permutation(cfg->layout_seed, &owned) : NULL;
+	const uint32_t *perm = s != NULL ? page_pool_permutation(cfg->layout_seed, &owned) : NULL;
 	if (s == NULL || perm == NULL) {
 		free(s);
 		*why = "out of host memory";
@@ -1073,7 +1073,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	s->perm = perm;
 	s->perm_owned = owned;
 	s->state = KSSTATE_STOP;
-	pool_init(mem);
+	page_pool_init(mem);
 	KeInitializeDpc(&s->service_dpc, service_dpc_routine, s);
 	KeInitializeDpc(&s->available_dpc, available_dpc_routine, s);
 	KeInitializeEvent(&s->owed_event, NotificationEvent, false);
