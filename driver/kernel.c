@@ -17,6 +17,12 @@
 
 _Thread_local const void *kernel_call_site;
 _Thread_local const char *kernel_call_name;
+_Thread_local const void *kernel_call_on_behalf;
+
+void AcCallOnBehalf(const void *return_address)
+{
+	kernel_call_on_behalf = return_address;
+}
 
 static _Thread_local const struct kernel_backend *bound_ops;
 static _Thread_local void *bound_self;

@@ -30,7 +30,12 @@ enum kobject_type {
 };
 
 /* The calls into the port model that driver code makes. */
-enum port_call { PORT_CALL_GET_MAPPING, PORT_CALL_RELEASE_MAPPING, PORT_CALL_NOTIFY };
+enum port_call {
+	PORT_CALL_GET_MAPPING,
+	PORT_CALL_RELEASE_MAPPING,
+	PORT_CALL_NOTIFY,
+	PORT_CALL_TERMINATE_PACKET
+};
 
 /* Guest physical memory as the port model reaches it: a flat host view of
  * [0, size_bytes), and which pages are present (an absent page is one DMA
@@ -139,10 +144,15 @@ void kernel_publish_port(const struct port_event *ev, const void *ref);
  */
 extern _Thread_local const void *kernel_call_site;
 extern _Thread_local const char *kernel_call_name;
-#define KERNEL_NOTE_CALL()                                                \
-	do {                                                              \
-		kernel_call_site = __builtin_return_address(0);           \
-		kernel_call_name = __func__;                              \
+/* AcCallOnBehalf's caller, for the next call noted (then cleared). */
+extern _Thread_local const void *kernel_call_on_behalf;
+#define KERNEL_NOTE_CALL()                                                     \
+	do {                                                                   \
+		kernel_call_site = kernel_call_on_behalf != NULL                \
+					   ? kernel_call_on_behalf               \
+					   : __builtin_return_address(0);        \
+		kernel_call_on_behalf = NULL;                                  \
+		kernel_call_name = __func__;                                   \
 	} while (0)
 
 #endif

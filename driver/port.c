@@ -784,6 +784,47 @@ static NTSTATUS release_mapping(PORT_STREAM *ps, PVOID tag_pointer)
 	return STATUS_SUCCESS;
 }
 
+/* The packet being mapped (the IRP of the next mapping to hand out, once
+ * some of it has been handed out) ends where its mapping stopped: its
+ * unmapped mappings are dropped, and it is done now if what was handed out
+ * is all back. Cut mappings are per IRP, so the next packet starts on a
+ * mapping of its own. DSound-style streams loop over one buffer: their
+ * packets have no end to bring forward, so nothing changes there. */
+static NTSTATUS terminate_packet(PORT_STREAM *ps)
+{
+	kernel_port_call(PORT_CALL_TERMINATE_PACKET);
+	struct port_stream *s = stream_of(ps, "TerminatePacket");
+	if (KeGetCurrentIrql() > DISPATCH_LEVEL)
+		check_irql("TerminatePacket", "");
+	uint32_t next = s->next_acquire;
+	if (s->cfg.style == PORT_STYLE_DSOUND || next >= s->n_maps) {
+		publish(PORT_EV_TERMINATE_PACKET, UINT32_MAX, 0, 0, 0, 0, 0, 0);
+		return STATUS_SUCCESS;
+	}
+	uint32_t id = s->maps[next].irp;
+	struct port_irp *irp = &s->irps[id];
+	if (irp->state != IRP_SUBMITTED || next == irp->first_mapping) {
+		publish(PORT_EV_TERMINATE_PACKET, UINT32_MAX, 0, 0, 0, 0, 0, 0);
+		return STATUS_SUCCESS;
+	}
+	uint32_t dropped = 0;
+	for (uint32_t k = next - irp->first_mapping; k < irp->n_mappings; k++) {
+		uint32_t i = irp->first_mapping + k;
+		if (s->maps[i].state == MAPPING_PENDING) {
+			irp->n_settled++;
+			dropped++;
+			set_mapping_state(s, i, MAPPING_DROPPED);
+		}
+	}
+	bool done = irp_all_settled(s, irp);
+	publish(PORT_EV_TERMINATE_PACKET, id, dropped, done, 0, 0, 0, 0);
+	if (done) {
+		finish_irp(s, id, false);
+		KeSetEvent(&s->irp_done_event, 0, FALSE);
+	}
+	return STATUS_SUCCESS;
+}
+
 /* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
  * interrupt's lock (portcls queues its service DPC from there). */
 static void notify(PORT_STREAM *ps)
@@ -1348,6 +1389,14 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
 	KERNEL_NOTE_CALL();
 	NTSTATUS st = release_mapping(ps, tag_pointer);
+	kernel_port_return();
+	return st;
+}
+
+NTSTATUS PortTerminatePacket(PORT_STREAM *ps)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = terminate_packet(ps);
 	kernel_port_return();
 	return st;
 }

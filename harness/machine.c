@@ -2009,7 +2009,8 @@ static void k_port_call(void *self, enum port_call call)
 		kernel_rule(m, LOCK_ACROSS_PORT_CALL,
 			    "bug check 0xC4: %s called with spin lock %s held (Driver Verifier's "
 			    "deadlock detection)", call == PORT_CALL_GET_MAPPING ? "GetMapping"
-										   : "ReleaseMapping",
+						   : call == PORT_CALL_RELEASE_MAPPING ? "ReleaseMapping"
+										       : "TerminatePacket",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
 }

@@ -84,7 +84,8 @@
 	  "them, an ISR takes no ordinary spin lock, objects are used as initialised (bug "    \
 	  "check 0xC4)")                                                                     \
 	X(LOCK_ACROSS_PORT_CALL, "lock-across-port-call",                                    \
-	  "GetMapping and ReleaseMapping are called with no spin lock held (Driver Verifier's " \
+	  "GetMapping, ReleaseMapping and TerminatePacket are called with no spin lock held "  \
+	  "(Driver Verifier's "                                                              \
 	  "deadlock detection, bug check 0xC4)")                                             \
 	X(DEADLOCK, "deadlock", "some CPU can always run again: no wait or spin lasts for ever") \
 	X(INTERRUPT_STORM, "interrupt-storm",                                                \

@@ -291,6 +291,12 @@ ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
  * show that it got there. No scheduling point, any IRQL. */
 void AcMark(PCSTR Window);
 
+/* For a layer that makes kernel and port calls for its caller (the WDM
+ * compatibility layer's port objects): the next call is reported as made
+ * from ReturnAddress, the caller's source line, not the layer's. No
+ * scheduling point. */
+void AcCallOnBehalf(const void *ReturnAddress);
+
 /* Rules the WDM compatibility layer enforces for a C++ miniport (the
  * failure each names is in `ac97sim help checkers`). */
 typedef enum _AC_RULE {
