@@ -1592,8 +1592,10 @@ END_TEST
  * and the checkers `off` (comma-separated) switched off; the outcome's
  * result. The plug-ins move mappings without playing them, so
  * audio-conservation is always off. */
-static struct run_result plugin_run(const char *name, const char *off, sim_ticks_t hang_limit,
-				    sim_ticks_t max_ticks)
+/* extra: an action the scenario gets, or NULL. */
+static struct run_result plugin_run_acting(const char *name, const char *off,
+					   sim_ticks_t hang_limit, sim_ticks_t max_ticks,
+					   const struct scenario_action *extra)
 {
 	struct scenario sc;
 	scenario_default(&sc);
@@ -1609,6 +1611,8 @@ static struct run_result plugin_run(const char *name, const char *off, sim_ticks
 		sc.checkers.hang_limit_ticks = hang_limit;
 	if (max_ticks != 0)
 		sc.max_ticks = max_ticks;
+	if (extra != NULL)
+		sc.actions[sc.n_actions++] = *extra;
 	struct strategy st = { .kind = STRATEGY_RANDOM };
 	struct scenario_outcome out;
 	const char *why = NULL;
@@ -1616,6 +1620,12 @@ static struct run_result plugin_run(const char *name, const char *off, sim_ticks
 		      why ? why : "?");
 	scenario_release(&sc);
 	return out.result;
+}
+
+static struct run_result plugin_run(const char *name, const char *off, sim_ticks_t hang_limit,
+				    sim_ticks_t max_ticks)
+{
+	return plugin_run_acting(name, off, hang_limit, max_ticks, NULL);
 }
 
 START_TEST(plugin_keeping_its_last_mapping_hangs)
@@ -1733,25 +1743,12 @@ START_TEST(normalize_physical_position_is_held_to_the_format)
 	 * for the time, as portcls's physical clock does; an answer that is
 	 * not the position at the stream's rate and block size fails
 	 * "position-time" (a driver without the method is not asked). */
-	struct scenario sc;
-	scenario_default(&sc);
-	char path[512], err[512];
-	snprintf(path, sizeof(path), "%s/bad_normalize.so", TEST_PLUGIN_DIR);
-	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
-	sc.actions[sc.n_actions++] = (struct scenario_action){ .kind = SA_QUERY_POSITION,
-							       .at_ticks = MS(1) / 10 };
-	struct strategy st = { .kind = STRATEGY_RANDOM };
-	struct scenario_outcome out;
-	const char *why = NULL;
-	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why) == 0, "%s",
-		      why ? why : "?");
-	scenario_release(&sc);
-	ck_assert_msg(out.result.verdict == RUN_FAIL &&
-			      strcmp(out.result.checker, "position-time") == 0,
-		      "%s: %s", out.result.checker, out.result.message);
-	ck_assert_msg(strstr(out.result.message, "expected 0 at 48000 Hz and 4 bytes a frame") != NULL,
-		      "%s", out.result.message);
+	const struct scenario_action ask = { .kind = SA_QUERY_POSITION, .at_ticks = MS(1) / 10 };
+	struct run_result r = plugin_run_acting("bad_normalize", NULL, 0, 0, &ask);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "position-time") == 0, "%s: %s",
+		      r.checker, r.message);
+	ck_assert_msg(strstr(r.message, "expected 0 at 48000 Hz and 4 bytes a frame") != NULL, "%s",
+		      r.message);
 }
 END_TEST
 
