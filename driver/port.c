@@ -1328,6 +1328,24 @@ static void query_position(struct port_stream *s)
 		check_position_time(s, pos);
 }
 
+void port_action_set_format(struct port_stream *s, uint32_t rate_hz)
+{
+	require_miniport(s, "SetFormat");
+	if (!miniport_enter(s))
+		return;	/* a closed pin takes no format */
+	if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+		port_fail(STATE_ORDER, "format set at IRQL %u; the port sets it at PASSIVE_LEVEL",
+			  KeGetCurrentIrql());
+	uint32_t before = s->cfg.rate_hz;
+	NTSTATUS status = STATUS_NOT_SUPPORTED;
+	if (s->ops->set_format != NULL)
+		status = s->ops->set_format(s->ms, s->cfg.channels, rate_hz);
+	if (NT_SUCCESS(status))
+		s->cfg.rate_hz = rate_hz;
+	publish(PORT_EV_FORMAT, 0, 0, (uint32_t)status, 0, 0, before, rate_hz);
+	miniport_leave(s);
+}
+
 void port_action_close(struct port_stream *s)
 {
 	require_miniport(s, "close");

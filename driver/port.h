@@ -96,6 +96,9 @@ static inline MAPPING_TAG mapping_tag_of(PVOID tag)
 	X(MAPPING, "mapping")                                                               \
 	/* the port is about to call GetPosition (POSITION follows when it returns) */      \
 	X(POSITION_ASKED, "position-asked")                                                 \
+	/* SetFormat: result: the NTSTATUS (STATUS_NOT_SUPPORTED: no method); a: the rate  \
+	 * before; b: the rate asked for */                                                   \
+	X(FORMAT, "SetFormat")                                                              \
 	/* TerminatePacket: irp (the packet being mapped); index: its mappings dropped;     \
 	 * result: 1 when it is done now */                                                   \
 	X(TERMINATE_PACKET, "TerminatePacket")
@@ -252,6 +255,10 @@ void port_action_submit(struct port_stream *s);	/* fill up to irps_in_flight */
 bool port_action_cancel_irp(struct port_stream *s, uint32_t nth_outstanding);
 NTSTATUS port_action_set_state(struct port_stream *s, KSSTATE target);
 void port_action_query_position(struct port_stream *s);
+/* The client asks for the stream's rate to change (its channels stay):
+ * the miniport's set_format, at PASSIVE_LEVEL; on success the port's
+ * stream runs at rate_hz from then on. */
+void port_action_set_format(struct port_stream *s, uint32_t rate_hz);
 /* The pin closes (the system above closes its handle; after STOP, before
  * the miniport stream is closed): from here the port calls nothing of the
  * miniport stream (a Service or MappingAvailable DPC queued before does

@@ -154,6 +154,12 @@ static void describe_port(const struct port_event *p, char *buf, size_t len)
 	case PORT_EV_POSITION_ASKED:
 		snprintf(buf, len, "port: GetPosition called");
 		return;
+	case PORT_EV_FORMAT:
+		snprintf(buf, len, "port: SetFormat(%llu Hz, was %llu Hz) = 0x%08x%s",
+			 (unsigned long long)p->b, (unsigned long long)p->a, p->result,
+			 p->result == (uint32_t)STATUS_NOT_SUPPORTED ? " (the miniport has no SetFormat)"
+								     : "");
+		return;
 	case PORT_EV_TERMINATE_PACKET:
 		if (p->irp == UINT32_MAX)
 			snprintf(buf, len, "TerminatePacket: no packet part-mapped");

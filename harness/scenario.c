@@ -196,7 +196,7 @@ static const char *const style_names[] = { "kmixer", "dsound" };
 static const char *const layout_names[] = { "scattered", "contiguous" };
 static const char *const action_names[SA_ACTION_KIND_COUNT] = {
 	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine",
-	"refuse-mappings", "delay-interrupts", "stall-cpu",
+	"refuse-mappings", "delay-interrupts", "stall-cpu", "set-format",
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run" };
 /* The port's names for what it saw (port.h's PORT_EVENT_KINDS). */
@@ -301,6 +301,7 @@ void scenario_write(const struct scenario *sc, FILE *out)
 		switch (a->kind) {
 		case SA_CANCEL_IRP: fprintf(out, "irp = %" PRIu32 "\n", a->arg); break;
 		case SA_SET_STATE: fprintf(out, "state = %s\n", state_names[a->arg % 4]); break;
+		case SA_SET_FORMAT: fprintf(out, "rate = %u\n", a->arg); break;
 		case SA_STRAY_ENGINE: fprintf(out, "engine = %s\n", engine_names[a->arg % 3]); break;
 		case SA_REFUSE_MAPPINGS: fprintf(out, "count = %" PRIu32 "\n", a->arg); break;
 		case SA_STALL_CPU: fprintf(out, "cpu = %" PRIu32 "\n", a->arg); break;
@@ -512,6 +513,7 @@ static void act(struct run_ctx *c, const struct scenario_action *a)
 	case SA_CANCEL_IRP: port_action_cancel_irp(c->ps, a->arg); break;
 	case SA_SET_STATE: change_state(c, (KSSTATE)a->arg, true); break;
 	case SA_QUERY_POSITION: port_action_query_position(c->ps); break;
+	case SA_SET_FORMAT: port_action_set_format(c->ps, a->arg); break;
 	case SA_STALL_BUS:
 		ac97_stall_bus_until(machine_device(c->m), now_ticks() + a->duration_ticks);
 		break;

@@ -38,6 +38,7 @@ enum scenario_action_kind {
 	SA_REFUSE_MAPPINGS,	/* arg: GetMapping refuses that many calls */
 	SA_DELAY_INTERRUPTS,	/* duration_ticks: no interrupt delivered meanwhile */
 	SA_STALL_CPU,		/* arg: which CPU runs nothing for duration_ticks */
+	SA_SET_FORMAT,		/* arg: the rate the client asks for, in Hz */
 	SA_ACTION_KIND_COUNT
 };
 

@@ -1752,6 +1752,40 @@ START_TEST(normalize_physical_position_is_held_to_the_format)
 }
 END_TEST
 
+START_TEST(a_format_change_goes_to_the_miniport)
+{
+	/* Goal: a client's format change reaches the miniport's set_format at
+	 * PASSIVE_LEVEL; a driver without one is refused by the port, which is
+	 * the client's answer and not a finding (the run passes and the log
+	 * says so). */
+	struct scenario sc;
+	scenario_default(&sc);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/notify_at_dirql.so", TEST_PLUGIN_DIR);
+	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
+	sc.actions[sc.n_actions++] = (struct scenario_action){ .kind = SA_SET_FORMAT,
+							       .at_ticks = MS(1) / 10,
+							       .arg = 44100 };
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *log = open_memstream(&text, &text_len);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, log, NULL, &out, NULL, &why) == 0, "%s",
+		      why ? why : "?");
+	fclose(log);
+	scenario_release(&sc);
+	ck_assert_msg(out.result.verdict == RUN_PASS, "%s: %s", out.result.checker,
+		      out.result.message);
+	ck_assert_msg(strstr(text, "port: SetFormat(44100 Hz, was 48000 Hz) = 0xc00000bb (the "
+				   "miniport has no SetFormat)") != NULL, "no SetFormat in the log");
+	free(text);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1995,6 +2029,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, notify_at_dirql_under_the_interrupt_lock_is_accepted);
 	tcase_add_test(tc, pool_left_allocated_after_adapter_stop_fails);
 	tcase_add_test(tc, normalize_physical_position_is_held_to_the_format);
+	tcase_add_test(tc, a_format_change_goes_to_the_miniport);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

@@ -565,7 +565,7 @@ static const struct error_case error_cases[] = {
 	  "2: unknown key 'irp_size' in [stream] (keys: direction, engine, style, layout, channels, "
 	  "rate, irp_bytes, irps_in_flight, total_bytes, first_page_offset, layout_seed)" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nfile = x\n",
-	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine, at_step, count, cpu, after)" },
+	  "4: unknown key 'file' in [action] (keys: kind, at, irp, state, duration, engine, at_step, count, cpu, after, rate)" },
 	{ "[scenario]\ncpus = 2\ncpus = 3\n", "3: duplicate key 'cpus' in [scenario] (first set on line 2)" },
 	{ "[scenario]\ncpus = 2\n[stream]\n[scenario]\ncpus = 3\n",
 	  "5: duplicate key 'cpus' in [scenario] (first set on line 2)" },
@@ -679,9 +679,9 @@ static const struct error_case error_cases[] = {
 	{ "[action]\nkind = cancel-irp\n", "1: [action] needs at = TIME (after the stream starts running), at_step = N or after = EVENT N" },
 	{ "[action]\nat = 5ms\n[scenario]\n",
 	  "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, stray-engine, "
-	  "refuse-mappings, delay-interrupts or stall-cpu" },
+	  "refuse-mappings, delay-interrupts, stall-cpu or set-format" },
 	{ "[action]\n", "1: [action] needs kind = cancel-irp, set-state, query-position, stall-bus, "
-			"stray-engine, refuse-mappings, delay-interrupts or stall-cpu" },
+			"stray-engine, refuse-mappings, delay-interrupts, stall-cpu or set-format" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nat_step = 5\n",
 	  "4: at_step: give one of at, at_step and after" },
 	{ "[action]\nkind = cancel-irp\nafter = GetMapping 2\nat = 5ms\n",
@@ -717,7 +717,7 @@ static const struct error_case error_cases[] = {
 	{ "[action]\nkind = set-state\nat = 1ms\nstate = walk\n",
 	  "4: state: 'walk' is not one of stop, acquire, pause, run" },
 	{ "[action]\nkind = jump\n",
-	  "2: kind: 'jump' is not one of cancel-irp, set-state, query-position, stall-bus, stray-engine, refuse-mappings, delay-interrupts, stall-cpu" },
+	  "2: kind: 'jump' is not one of cancel-irp, set-state, query-position, stall-bus, stray-engine, refuse-mappings, delay-interrupts, stall-cpu, set-format" },
 	{ "[action]\nkind = cancel-irp\nat = 1ms\nirp = 64\n", "4: irp: 64 is out of range (0..63)" },
 	/* a file that is not a scenario */
 	{ "", "1: no [scenario] or any other section: not a scenario file" },

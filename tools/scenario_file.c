@@ -81,7 +81,7 @@ enum key_id {
 	K_DESCRIPTOR_MAX_BYTES, K_TIMER_SERVICE, K_TIMER_PERIOD_MS,
 	K_DISABLE, K_STALL_LIMIT, K_ENDS_EARLY, K_HANG_LIMIT,
 	K_A_KIND, K_A_AT, K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE, K_A_AT_STEP, K_A_COUNT,
-	K_A_CPU, K_A_AFTER,
+	K_A_CPU, K_A_AFTER, K_A_RATE,
 	KEY_COUNT
 };
 #define K_ACTION_FIRST K_A_KIND
@@ -758,12 +758,13 @@ static bool set_hang_limit(struct loader *L, const char *v)
 /* enum scenario_action_kind */
 static const char *const action_kind_names[] = {
 	"cancel-irp", "set-state", "query-position", "stall-bus", "stray-engine",
-	"refuse-mappings", "delay-interrupts", "stall-cpu", NULL,
+	"refuse-mappings", "delay-interrupts", "stall-cpu", "set-format", NULL,
 };
 static const char *const state_names[] = { "stop", "acquire", "pause", "run", NULL };	/* KSSTATE */
 _Static_assert(SA_CANCEL_IRP == 0 && SA_SET_STATE == 1 && SA_QUERY_POSITION == 2 &&
 		       SA_STALL_BUS == 3 && SA_STRAY_ENGINE == 4 && SA_REFUSE_MAPPINGS == 5 &&
-		       SA_DELAY_INTERRUPTS == 6 && SA_STALL_CPU == 7 && SA_ACTION_KIND_COUNT == 8,
+		       SA_DELAY_INTERRUPTS == 6 && SA_STALL_CPU == 7 && SA_SET_FORMAT == 8 &&
+		       SA_ACTION_KIND_COUNT == 9,
 	       "action_kind_names follows the enum");
 _Static_assert(KSSTATE_STOP == 0 && KSSTATE_ACQUIRE == 1 && KSSTATE_PAUSE == 2 && KSSTATE_RUN == 3,
 	       "state_names follows KSSTATE");
@@ -875,6 +876,11 @@ static bool set_a_cpu(struct loader *L, const char *v)
 	return get_u32(L, v, 0, MACHINE_CPUS_MAX - 1u, &current_action(L)->arg);
 }
 
+static bool set_a_rate(struct loader *L, const char *v)
+{
+	return get_u32(L, v, 1, RATE_HZ_MAX, &current_action(L)->arg);
+}
+
 static const struct key_def keys[KEY_COUNT] = {
 	[K_NAME] = { SEC_SCENARIO, "name", set_name },
 	[K_CPUS] = { SEC_SCENARIO, "cpus", set_cpus },
@@ -917,6 +923,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[K_A_COUNT] = { SEC_ACTION, "count", set_a_count },
 	[K_A_CPU] = { SEC_ACTION, "cpu", set_a_cpu },
 	[K_A_AFTER] = { SEC_ACTION, "after", set_a_after },
+	[K_A_RATE] = { SEC_ACTION, "rate", set_a_rate },
 };
 
 /* ---- sections ------------------------------------------------------------------ */
@@ -939,9 +946,10 @@ static bool close_action(struct loader *L)
 		{ SA_DELAY_INTERRUPTS, K_A_DURATION, "duration = TIME (how long no interrupt comes)" },
 		{ SA_STALL_CPU, K_A_CPU, "cpu = N (which CPU stops)" },
 		{ SA_STALL_CPU, K_A_DURATION, "duration = TIME (how long the CPU runs nothing)" },
+		{ SA_SET_FORMAT, K_A_RATE, "rate = HZ (the rate the client asks for)" },
 	};
 	static const enum key_id arg_key_ids[] = { K_A_IRP, K_A_STATE, K_A_DURATION, K_A_ENGINE,
-						   K_A_COUNT, K_A_CPU };
+						   K_A_COUNT, K_A_CPU, K_A_RATE };
 	struct scenario_action *a = current_action(L);
 	struct action_lines *lines = &L->action_line[L->sc->n_actions - 1u];
 	uint32_t header = lines->header;
@@ -951,7 +959,7 @@ static bool close_action(struct loader *L)
 	if (L->key_line[K_A_KIND] == 0)
 		return fail_at(L, header, "[action] needs kind = cancel-irp, set-state, "
 					  "query-position, stall-bus, stray-engine, refuse-mappings, "
-					  "delay-interrupts or stall-cpu");
+					  "delay-interrupts, stall-cpu or set-format");
 	unsigned whens = (L->key_line[K_A_AT] != 0) + (L->key_line[K_A_AT_STEP] != 0) +
 			 (L->key_line[K_A_AFTER] != 0);
 	if (whens == 0)

@@ -7,6 +7,13 @@
  */
 #include "runtime.h"
 
+#define CHANNELS_MAX 16u
+
+class CDmaChannel;
+/* The live channels, so the port can tell its own channels' reference
+ * counts (wavepci_driver.cpp). */
+static CDmaChannel *live_channels[CHANNELS_MAX];
+
 class CDmaChannel : public IDmaChannel, public CUnknown {
       public:
 	DECLARE_STD_UNKNOWN();
@@ -57,6 +64,11 @@ static void free_common_buffer(PDMA_ADAPTER, ULONG Length, PHYSICAL_ADDRESS, PVO
 
 void CDmaChannel::Init(ULONG MaximumLength)
 {
+	for (ULONG i = 0; i < CHANNELS_MAX; i++)
+		if (live_channels[i] == NULL) {
+			live_channels[i] = this;
+			break;
+		}
 	m_MaximumLength = MaximumLength;
 	m_Operations.Size = sizeof(m_Operations);
 	m_Operations.PutDmaAdapter = put_dma_adapter;
@@ -70,6 +82,27 @@ void CDmaChannel::Init(ULONG MaximumLength)
 CDmaChannel::~CDmaChannel()
 {
 	FreeBuffer();
+	for (ULONG i = 0; i < CHANNELS_MAX; i++)
+		if (live_channels[i] == this)
+			live_channels[i] = NULL;
+}
+
+LONG DmaChannelReferences(PDMACHANNEL channel)
+{
+	for (ULONG i = 0; i < CHANNELS_MAX; i++)
+		if (live_channels[i] != NULL && static_cast<PDMACHANNEL>(live_channels[i]) == channel)
+			return live_channels[i]->ReferenceCount();
+	return -1;
+}
+
+ULONG DmaChannelSnapshot(struct dma_channel_count *out, ULONG max)
+{
+	ULONG n = 0;
+	for (ULONG i = 0; i < CHANNELS_MAX && n < max; i++)
+		if (live_channels[i] != NULL)
+			out[n++] = { static_cast<PDMACHANNEL>(live_channels[i]),
+				     live_channels[i]->ReferenceCount() };
+	return n;
 }
 
 STDMETHODIMP_(NTSTATUS) CDmaChannel::NonDelegatingQueryInterface(REFIID InterfaceId,

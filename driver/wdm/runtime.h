@@ -42,6 +42,15 @@ NTSTATUS NewRegistryKey(PREGISTRYKEY *OutRegistryKey, PUNKNOWN OuterUnknown, ULO
 
 /* dma_channel.cpp */
 NTSTATUS NewDmaChannel(PDMACHANNEL *OutChannel, PUNKNOWN OuterUnknown, ULONG MaximumLength);
+/* The reference count of a channel NewMasterDmaChannel made, or -1 for
+ * one the runtime did not make (a miniport's own IDmaChannel). */
+LONG DmaChannelReferences(PDMACHANNEL channel);
+struct dma_channel_count {
+	PDMACHANNEL channel;
+	LONG references;
+};
+/* The runtime's live channels and their counts, at most max of them. */
+ULONG DmaChannelSnapshot(struct dma_channel_count *out, ULONG max);
 
 /* unknown.cpp: the live objects, for the leak check at adapter stop. */
 void ReportLiveObjects(const char *when);

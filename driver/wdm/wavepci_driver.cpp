@@ -12,9 +12,9 @@
  * KSDATAFORMAT_WAVEFORMATEX, the port stream joined to the service group
  * NewStream gave, then GetAllocatorFraming, as portcls asks for it when a
  * pin is made. Stream close and adapter stop give back every reference the
- * port holds (the stream and its service group; the DMA channel NewStream
- * outputs is not AddRef'd for the port); then whatever COM object is still
- * alive is a leak.
+ * port holds (the stream, its service group, and the DMA channel when
+ * NewStream gave the port a reference on it: dma_reference_given); then
+ * whatever COM object is still alive is a leak.
  */
 #include "ac97sim_wavepci.h"
 #include "runtime.h"
@@ -31,8 +31,13 @@ struct wavepci_stream {
 	PSERVICESINK port_stream_sink;
 	PMINIPORTWAVEPCISTREAM stream;
 	PDMACHANNEL dma;
+	BOOLEAN dma_referenced;	/* NewStream gave the port a reference of its own */
 	PSERVICEGROUP group;
-	KSDATAFORMAT_WAVEFORMATEX format;
+	/* The pin's format, where the miniport may keep a pointer to it (as
+	 * portcls keeps the pin's), and the one a format change offers; they
+	 * swap when the miniport takes the change. */
+	KSDATAFORMAT_WAVEFORMATEX formats[2];
+	ULONG format_now;
 	KSALLOCATOR_FRAMING framing;
 };
 
@@ -127,13 +132,13 @@ static NTSTATUS find_pin(const PCFILTER_DESCRIPTOR *d, KSPIN_DATAFLOW flow, ULON
 	return STATUS_NOT_FOUND;
 }
 
-static void make_format(KSDATAFORMAT_WAVEFORMATEX *f, const struct ac97sim_stream_params *p)
+static void make_format(KSDATAFORMAT_WAVEFORMATEX *f, ULONG channels, ULONG rate_hz)
 {
 	RtlZeroMemory(f, sizeof(*f));
 	WAVEFORMATEX *w = &f->WaveFormatEx;
 	w->wFormatTag = WAVE_FORMAT_PCM;
-	w->nChannels = (WORD)p->channels;
-	w->nSamplesPerSec = p->rate_hz;
+	w->nChannels = (WORD)channels;
+	w->nSamplesPerSec = rate_hz;
 	w->wBitsPerSample = 16;
 	w->nBlockAlign = (WORD)(w->nChannels * w->wBitsPerSample / 8);
 	w->nAvgBytesPerSec = w->nSamplesPerSec * w->nBlockAlign;
@@ -143,6 +148,27 @@ static void make_format(KSDATAFORMAT_WAVEFORMATEX *f, const struct ac97sim_strea
 	f->DataFormat.MajorFormat = KSDATAFORMAT_TYPE_AUDIO;
 	f->DataFormat.SubFormat = KSDATAFORMAT_SUBTYPE_PCM;
 	f->DataFormat.Specifier = KSDATAFORMAT_SPECIFIER_WAVEFORMATEX;
+}
+
+/* Whether NewStream's DMA channel came with a reference for the port.
+ * COM's rule for an [out] interface says it does, and a miniport that
+ * AddRefs it gets it released at close; Microsoft's AC97 sample hands out
+ * its miniport-wide channel without one and releases it once, in its
+ * destructor, which portcls must allow since the sample works. The port
+ * tells the two apart by the count of a channel it made: one that went up
+ * during NewStream, or one made during it, carries the port's reference;
+ * one that did not move is lent. A channel of the miniport's own making
+ * is taken as lent. */
+static BOOLEAN dma_reference_given(PDMACHANNEL dma, const struct dma_channel_count *before,
+				   ULONG n_before)
+{
+	LONG now = DmaChannelReferences(dma);
+	if (now < 0)
+		return FALSE;
+	for (ULONG i = 0; i < n_before; i++)
+		if (before[i].channel == dma)
+			return now > before[i].references;
+	return now >= 1;
 }
 
 static void release_stream(struct wavepci_stream *s)
@@ -157,12 +183,10 @@ static void release_stream(struct wavepci_stream *s)
 		s->stream->Release();
 		s->stream = NULL;
 	}
-	/* The DMA channel stays the miniport's: the WavePci port moves no
-	 * data through it and takes no reference on it. (Microsoft's AC97
-	 * sample hands out its miniport-wide channel without an AddRef and
-	 * releases it once, in its destructor; portcls releasing it per pin
-	 * would free it under the miniport.) */
+	if (s->dma != NULL && s->dma_referenced)
+		s->dma->Release();
 	s->dma = NULL;
+	s->dma_referenced = FALSE;
 	if (s->port_stream != NULL) {
 		s->port_stream->Release();
 		s->port_stream = NULL;
@@ -183,12 +207,16 @@ NTSTATUS ac97sim_wavepci_stream_open(void *adapter, void *stream,
 				   params->engine == AC97_MC ? 1u : 0u, &pin);
 	if (!NT_SUCCESS(status))
 		return status;
-	make_format(&s->format, params);
+	make_format(&s->formats[0], params->channels, params->rate_hz);
 	status = NewPortWavePciStream(&s->port_stream, &s->port_stream_sink, params->port);
+	struct dma_channel_count before[8];
+	ULONG channels_before = DmaChannelSnapshot(before, 8);
 	if (NT_SUCCESS(status))
 		status = PortMiniport(a->port)->NewStream(&s->stream, NULL, NonPagedPool,
 							  s->port_stream, pin, capture,
-							  &s->format.DataFormat, &s->dma, &s->group);
+							  &s->formats[0].DataFormat, &s->dma, &s->group);
+	if (NT_SUCCESS(status) && s->dma != NULL)
+		s->dma_referenced = dma_reference_given(s->dma, before, channels_before);
 	if (NT_SUCCESS(status) && s->stream == NULL)
 		status = STATUS_UNSUCCESSFUL;
 	if (NT_SUCCESS(status) && s->group != NULL)
@@ -234,4 +262,17 @@ NTSTATUS ac97sim_wavepci_get_position(void *stream, PULONGLONG Position)
 NTSTATUS ac97sim_wavepci_normalize_physical_position(void *stream, PLONGLONG PhysicalPosition)
 {
 	return stream_of(stream)->stream->NormalizePhysicalPosition(PhysicalPosition);
+}
+
+/* The client's new format, as portcls passes a KSPROPERTY_CONNECTION_DATAFORMAT
+ * set to the stream; kept only if the miniport takes it. */
+NTSTATUS ac97sim_wavepci_set_format(void *stream, ULONG Channels, ULONG RateHz)
+{
+	struct wavepci_stream *s = stream_of(stream);
+	ULONG offered = 1u - s->format_now;
+	make_format(&s->formats[offered], Channels, RateHz);
+	NTSTATUS status = s->stream->SetFormat(&s->formats[offered].DataFormat);
+	if (NT_SUCCESS(status))
+		s->format_now = offered;
+	return status;
 }

@@ -64,7 +64,12 @@ struct miniport_stream_ops {
 	NTSTATUS (*get_position)(void *stream, PULONGLONG Position);	/* <= DISPATCH_LEVEL */
 	/* Optional (NULL: the port does without): */
 	NTSTATUS (*normalize_physical_position)(void *stream, PLONGLONG PhysicalPosition);
-	void *reserved[6];	/* NULL; room for methods without an ABI change */
+	/* The client changes the pin's format (KSPROPERTY_CONNECTION_DATAFORMAT):
+	 * 16-bit PCM, Channels and RateHz. PASSIVE_LEVEL, in any state; a
+	 * miniport refuses what it cannot do now (a failure is the client's
+	 * answer, not a finding). NULL: the port refuses every change. */
+	NTSTATUS (*set_format)(void *stream, ULONG Channels, ULONG RateHz);
+	void *reserved[5];	/* NULL; room for methods without an ABI change */
 };
 
 const char *ksstate_name(KSSTATE s);

@@ -45,7 +45,7 @@ struct ac97sim_wavepci_entry {
 /* Memory ac97sim gives the port for the adapter and for each stream (the
  * runtime holds its state there; static_asserts in it keep these). */
 #define AC97SIM_WAVEPCI_ADAPTER_BYTES 128u
-#define AC97SIM_WAVEPCI_STREAM_BYTES 256u
+#define AC97SIM_WAVEPCI_STREAM_BYTES 512u
 
 extern "C++" {
 NTSTATUS ac97sim_wavepci_adapter_start(void *adapter, const AC97SIM_RESOURCES *resources);
@@ -60,6 +60,7 @@ NTSTATUS ac97sim_wavepci_revoke_mappings(void *stream, PVOID FirstTag, PVOID Las
 					 PULONG MappingsRevoked);
 NTSTATUS ac97sim_wavepci_get_position(void *stream, PULONGLONG Position);
 NTSTATUS ac97sim_wavepci_normalize_physical_position(void *stream, PLONGLONG PhysicalPosition);
+NTSTATUS ac97sim_wavepci_set_format(void *stream, ULONG Channels, ULONG RateHz);
 /* Defined by AC97SIM_WAVEPCI_DRIVER in the miniport's source. */
 extern const struct ac97sim_wavepci_entry ac97sim_wavepci_entry_point;
 }
@@ -81,7 +82,8 @@ extern const struct ac97sim_wavepci_entry ac97sim_wavepci_entry_point;
 		  ac97sim_wavepci_mapping_available, ac97sim_wavepci_revoke_mappings,       \
 		  ac97sim_wavepci_get_position,                                             \
 		  ac97sim_wavepci_normalize_physical_position,                              \
-		  { NULL, NULL, NULL, NULL, NULL, NULL } },                                 \
+		  ac97sim_wavepci_set_format,                                               \
+		  { NULL, NULL, NULL, NULL, NULL } },                                       \
 	}
 
 #endif
