@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fnv1a.h"
+#include "kernel_backend.h"
 #include "run_draws.h"
 #include "timing.h"
 #include "simtime.h"
@@ -475,6 +476,7 @@ static void script(void *arg)
 	c->stream_open = false;
 	publish_lifecycle(c, LIFE_STREAM_CLOSED);
 	d->adapter_stop(c->adapter);
+	kernel_check_pool_empty();
 	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
 	KeSetEvent(&c->running_event, 0, FALSE);
