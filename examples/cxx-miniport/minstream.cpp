@@ -341,7 +341,6 @@ ULONG CMiniportWavePciStream::ResetEngineAndRelayout(_In_ ULONG FirstTag, _In_ U
 {
     if (m_DmaStarted)
     {
-        BOOLEAN wasRunning = (ReadEngineUchar(ICH_CR) & ICH_CR_RPBM) != 0;
         WriteEngineUchar(ICH_CR, ICH_CR_INTERRUPTS);
         for (ULONG waited = 0;
              waited < DMA_HALT_TIMEOUT_US && !(ReadEngineUshort(ICH_SR) & ICH_SR_DCH);
@@ -370,11 +369,9 @@ ULONG CMiniportWavePciStream::ResetEngineAndRelayout(_In_ ULONG FirstTag, _In_ U
                 current->BytesDone += bytesLeft - 2UL * samplesLeft;
             }
         }
-        if (wasRunning)
-        {
-            ULONG framesInFifo = FIFO_SAMPLES_MAX / m_Format.nChannels;
-            KeStallExecutionProcessor(framesInFifo * 1000000UL / m_Format.nSamplesPerSec + 1);
-        }
+        // Also after a PAUSE: it may have come moments ago.
+        ULONG framesInFifo = FIFO_SAMPLES_MAX / m_Format.nChannels;
+        KeStallExecutionProcessor(framesInFifo * 1000000UL / m_Format.nSamplesPerSec + 1);
     }
 
     MAPPING_RECORD kept[ICH_BDL_ENTRIES];
