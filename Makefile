@@ -121,7 +121,7 @@ SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
 
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
 TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol \
-	timer_left_set irq_left_connected keep_last
+	timer_left_set irq_left_connected keep_last notify_at_dirql pool_leak
 TEST_PLUGINS := $(TEST_PLUGIN_FAULTS:%=$(BUILD)/tests/plugins/%.so)
 
 # The program exports the SDK's calls (and nothing else) to the driver

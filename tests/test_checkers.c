@@ -1701,6 +1701,32 @@ START_TEST(plugins_outliving_their_close_or_stop_fail)
 }
 END_TEST
 
+START_TEST(notify_at_dirql_under_the_interrupt_lock_is_accepted)
+{
+	/* Goal: IPortWavePci::Notify is callable at any IRQL, from an ISR
+	 * holding its interrupt's lock included (portcls queues its service
+	 * DPC from there): a driver that notifies from a KeSynchronizeExecution
+	 * routine passes, where GetMapping or ReleaseMapping with a lock held
+	 * would fail "lock-across-port-call". */
+	struct run_result r = plugin_run("notify_at_dirql", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
+}
+END_TEST
+
+START_TEST(pool_left_allocated_after_adapter_stop_fails)
+{
+	/* Goal: Driver Verifier's pool tracking: memory a driver allocated and
+	 * never freed fails "pool" once the adapter has stopped, naming its
+	 * size and tag. */
+	struct run_result r = plugin_run("pool_leak", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "pool") == 0, "%s: %s", r.checker,
+		      r.message);
+	ck_assert_msg(strstr(r.message, "1 pool block (100 bytes) still allocated after adapter "
+					"stop; the oldest: 100 bytes with tag 'Leak'") != NULL,
+		      "%s", r.message);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1941,6 +1967,8 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, lifetime_after_close_fires);
 	tcase_add_test(tc, lifetime_after_stop_fires);
 	tcase_add_test(tc, plugins_outliving_their_close_or_stop_fail);
+	tcase_add_test(tc, notify_at_dirql_under_the_interrupt_lock_is_accepted);
+	tcase_add_test(tc, pool_left_allocated_after_adapter_stop_fails);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

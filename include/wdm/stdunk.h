@@ -49,8 +49,10 @@ class CUnknown : public INonDelegatingUnknown {
 	static ULONG LiveObjectCount();
 	/* The oldest live object, or NULL. */
 	static CUnknown *OldestLiveObject();
+	CUnknown *NextLive() const { return m_pNextLive; }
 	const char *ObjectName() const { return m_ObjectName; }
 	LONG ReferenceCount() const { return m_lRefCount; }
+	ULONG CreationNumber() const { return m_CreationNumber; }
 
       protected:
 	LONG m_lRefCount;

@@ -27,6 +27,10 @@
  *                            memory ("after-close")
  *   FAULT_IRQ_LEFT_CONNECTED adapter_stop leaves its interrupt connected
  *                            ("after-stop")
+ *   FAULT_NOTIFY_AT_DIRQL    no fault: notifies the port from a routine that
+ *                            holds the interrupt's lock at DIRQL, as an ISR
+ *                            does, which portcls allows (the run passes)
+ *   FAULT_POOL_LEAK          adapter_start allocates pool it never frees
  *   FAULT_KEEP_LAST          keeps the newest mapping until the next one
  *                            comes, so the stream's last is never released:
  *                            its IRP never completes, the stream never ends
@@ -38,7 +42,8 @@
 
 #include "driver.h"
 
-#if defined(FAULT_TIMER_LEFT_SET) || defined(FAULT_IRQ_LEFT_CONNECTED) || defined(FAULT_KEEP_LAST)
+#if defined(FAULT_TIMER_LEFT_SET) || defined(FAULT_IRQ_LEFT_CONNECTED) || \
+	defined(FAULT_KEEP_LAST) || defined(FAULT_NOTIFY_AT_DIRQL) || defined(FAULT_POOL_LEAK)
 #define MOVES 1	/* a stream that takes and gives back mappings */
 #endif
 
@@ -52,6 +57,7 @@ struct adapter {
 struct stream {
 	PORT_STREAM *port;
 #ifdef MOVES
+	KINTERRUPT *interrupt;
 	KSPIN_LOCK lock;	/* one taker at a time */
 	KTIMER timer;
 	KDPC timer_dpc;
@@ -88,7 +94,13 @@ __attribute__((used)) static const void *const sdk_calls[] = {
 	(const void *)AcFreeCommonBuffer, (const void *)KeStallExecutionProcessor,
 	(const void *)KeQueryInterruptTime, (const void *)KeYield, (const void *)KeBugCheckEx, (const void *)AcBugCheck,
 	(const void *)DbgPrint, (const void *)AcMark, (const void *)PortGetMapping, (const void *)PortReleaseMapping,
-	(const void *)PortNotify, (const void *)ksstate_name,
+	(const void *)PortNotify, (const void *)ksstate_name, (const void *)PortTerminatePacket,
+	(const void *)ExAllocatePoolWithTag, (const void *)ExAllocatePoolZero,
+	(const void *)ExFreePoolWithTag, (const void *)ExFreePool,
+	(const void *)InterlockedIncrement, (const void *)InterlockedDecrement,
+	(const void *)InterlockedExchange, (const void *)InterlockedCompareExchange,
+	(const void *)InterlockedExchangeAdd, (const void *)AcRuleBroken,
+	(const void *)AcCallOnBehalf,
 };
 
 #ifdef MOVES
@@ -130,13 +142,26 @@ static void take_and_release(struct stream *s)
 	KeReleaseSpinLock(&s->lock, old);
 }
 
+#ifdef FAULT_NOTIFY_AT_DIRQL
+static BOOLEAN notify_synchronized(PVOID context)
+{
+	struct stream *s = context;
+	PortNotify(s->port);
+	return TRUE;
+}
+#endif
+
 static void timer_dpc(KDPC *dpc, void *context, void *arg1, void *arg2)
 {
 	(void)dpc;
 	(void)arg1;
 	(void)arg2;
 	struct stream *s = context;
+#ifdef FAULT_NOTIFY_AT_DIRQL
+	KeSynchronizeExecution(s->interrupt, notify_synchronized, s);
+#else
 	PortNotify(s->port);
+#endif
 }
 #endif
 
@@ -148,6 +173,10 @@ static NTSTATUS adapter_start(void *adapter, const AC97SIM_RESOURCES *resources)
 	NTSTATUS st = AcConnectInterrupt(&a->interrupt, isr, a);
 	if (!NT_SUCCESS(st))
 		return st;
+#endif
+#ifdef FAULT_POOL_LEAK
+	if (ExAllocatePoolWithTag(NonPagedPool, 100, 0x6B61654Cu /* "Leak" */) == NULL)
+		return STATUS_INSUFFICIENT_RESOURCES;
 #endif
 	return STATUS_SUCCESS;
 }
@@ -171,6 +200,7 @@ static NTSTATUS stream_open(void *adapter, void *stream, const struct ac97sim_st
 		return STATUS_UNSUCCESSFUL;
 #endif
 #ifdef MOVES
+	s->interrupt = &((struct adapter *)adapter)->interrupt;
 	KeInitializeSpinLock(&s->lock);
 	KeInitializeTimer(&s->timer);
 	KeInitializeDpc(&s->timer_dpc, timer_dpc, s);
