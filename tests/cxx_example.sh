@@ -35,23 +35,28 @@ start=$(date +%s)
 scenarios=$top/fixtures/scenarios
 
 # Every bundled scenario but those that need what the example does not do:
-# partial-frames-* start buffers half a frame into a page (bounce frames).
+# partial-frames-*.ini and partial-split-cancel.ini start buffers half a
+# frame into a page (bounce frames).
 RUN_CLEAN="playback playback-44k1 vra-22050 vra-44100 plain-0 plain-5 two-producers
 two-consumers lost-wakeup-0 lost-wakeup-1 faults-0 faults-1 faults-2 faults-3
 release-vs-revoke-0 release-vs-revoke-9 release-vs-revoke-15 cancel-during-get-0
 cancel-during-get-2 revoke-running-0 revoke-running-1 revoke-running-8 revoke-tail-0
 revoke-tail-5 stop-in-flight-0 stop-in-flight-7 stray-status-pi stray-status-mc
-coalesced-0 coalesced-3 short-0 short-2 split-0 split-1 split-5 partial-split-cancel
+coalesced-0 coalesced-3 short-0 short-2 split-0 split-1 split-5
 pause-resume-0 pause-resume-9 position stop-restart-0 stop-restart-4 many-tags-0
 many-tags-7 stall-revoke-0 stall-revoke-19 slow-bus capture-pi-0 capture-pi-1
 capture-mc-2 capture-mc-5 dsound-0 dsound-3"
 # The races explored with the defaults (each about a second).
-EXPLORE_CLEAN="release-vs-revoke-9 revoke-running-1 cancel-during-get-2 lost-wakeup-0 stop-in-flight-7"
-# Each planted bug: its build, the scenario it is explored on, the checker
-# that must find it.
-BUGS="cxx-bug-release-locked:plain-0:lock-across-port-call
-cxx-bug-revoke-count:release-vs-revoke-9:revoke-count
-cxx-bug-isr-ack:short-0:interrupt-storm"
+EXPLORE_CLEAN="release-vs-revoke-0 release-vs-revoke-9 revoke-running-1 cancel-during-get-2
+lost-wakeup-0 two-producers stop-in-flight-7 capture-pi-1"
+# Each planted bug: its build, the scenario it is explored on (bundled, or
+# the example's own cancel-race.ini), the checker that must find it. When
+# this was written, explore with the defaults found them at seed 1, 2 and 1
+# (revoke-count: 87 of seeds 1..1000 fail, every one a random walk; the
+# other two fail in nearly every schedule).
+BUGS="cxx-bug-release-locked:$scenarios/plain-0.ini:lock-across-port-call
+cxx-bug-revoke-count:@/cancel-race.ini:revoke-count
+cxx-bug-isr-ack:$scenarios/short-0.ini:interrupt-storm"
 
 fail() {
 	echo "cxx_example: $*" >&2
@@ -112,13 +117,17 @@ for s in $EXPLORE_CLEAN; do
 		--trace-dir "traces-clean-$s" --driver "$tmp/g++/cxx-clean.so"
 	head -n 1 "explore-clean-$s.txt"
 done
+want_status 0 explore-clean-cancel-race.txt "$prog" explore "$tmp/g++/cancel-race.ini" --quiet \
+	--trace-dir traces-clean-cancel-race
+head -n 1 explore-clean-cancel-race.txt
 
 # ---- the planted bugs: found by explore with the defaults, replayed exactly -----------------
 
 while IFS=: read -r bug s checker; do
-	echo "== explore $bug.so on $s.ini"
+	case "$s" in @/*) s=$tmp/g++/${s#@/} ;; esac
+	echo "== explore $bug.so on ${s##*/}"
 	mkdir -p "traces-$bug"
-	want_status 1 "explore-$bug.txt" "$prog" explore "$scenarios/$s.ini" --quiet \
+	want_status 1 "explore-$bug.txt" "$prog" explore "$s" --quiet \
 		--trace-dir "traces-$bug" --driver "$tmp/g++/$bug.so"
 	first=$(grep '^first failure:' "explore-$bug.txt" || true)
 	echo "$first"

@@ -705,13 +705,11 @@ STDMETHODIMP_(NTSTATUS) CMiniportWavePciStream::RevokeMappings(_In_ PVOID FirstT
         revoked++;
     }
 #ifdef CXX_BUG_REVOKE_COUNTS_RANGE
-    // BUG (planted): the width of the range taken for the number revoked.
-    // Mappings of the range released just before (a release racing the
-    // cancel) are counted too.
-    if (revoked != 0)
-    {
-        revoked = lastTag - firstTag + 1;
-    }
+    // BUG (planted): the width of the range taken for the number revoked,
+    // as if the port named only mappings we still hold. A mapping of the
+    // range whose release is on its way (taken off the list, the lock
+    // dropped, ReleaseMapping not yet made) is counted too.
+    revoked = lastTag - firstTag + 1;
 #endif
     BOOLEAN streaming = m_State == KSSTATE_PAUSE || m_State == KSSTATE_RUN;
     KeReleaseSpinLock(&m_Lock, oldIrql);

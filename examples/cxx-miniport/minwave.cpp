@@ -504,21 +504,20 @@ NTSTATUS CMiniportWavePci::InterruptServiceRoutine(_In_ PINTERRUPTSYNC Interrupt
         }
         ULONG statusRegister = engine * ICH_ENGINE_STRIDE + ICH_SR;
         USHORT status = common->ReadBusMasterUshort(statusRegister) & ICH_SR_INTERRUPTS;
+#ifdef CXX_BUG_ISR_ACKS_BCIS_ONLY
+        // BUG (planted): only a buffer completion is taken as this driver's
+        // interrupt, as if BCIS were the one source it enabled. LVBCI (the
+        // engine reached the last valid buffer) and FIFOE are neither
+        // cleared nor claimed, and hold the level-triggered line up.
+        status &= ICH_SR_BCIS;
+#endif
         if (status == 0)
         {
             continue;
         }
         // Cleared on every engine, streaming or not: the line is level
         // triggered, and status nobody clears would hold it up for ever.
-#ifdef CXX_BUG_ISR_ACKS_BCIS_ONLY
-        // BUG (planted): only the buffer-completion bit is acknowledged, as
-        // if it were the only interrupt this driver enables. LVBCI (the
-        // engine reached the last valid buffer) and FIFOE stay set, and the
-        // line with them.
-        common->WriteBusMasterUshort(statusRegister, USHORT(status & ICH_SR_BCIS));
-#else
         common->WriteBusMasterUshort(statusRegister, status);
-#endif
         ours = TRUE;
         CMiniportWavePciStream *stream = that->m_Streams[engine];
         if (stream != NULL)
