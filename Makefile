@@ -27,6 +27,7 @@
 # pkg-config. Compiler lines are shown as "CC file"; V=1 shows them whole.
 
 CC ?= cc
+CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
 ifeq ($(V),1)
@@ -119,6 +120,17 @@ LIBS := $(LIB_TOOLS) $(LIB_HARNESS) $(LIB_MINIPORTS) $(LIB_DRIVER) $(LIB_EMU)
 SDK_HEADERS := include/sdk/kernel.h include/sdk/wavepci.h include/sdk/driver.h \
 	include/regs/ac97_regs.h include/regs/codec_regs.h
 
+# The WDM compatibility layer for C++ miniports (docs/cxx-miniports.md):
+# headers under include/wdm, the portcls model in driver/wdm, built as a
+# static library a miniport's plug-in links (position-independent; no
+# sanitizer: a plug-in need not be built like the program that loads it).
+WDM_HEADERS := $(sort $(wildcard include/wdm/*.h))
+WDM_SRC := $(sort $(wildcard driver/wdm/*.cpp))
+WDM_OBJ := $(WDM_SRC:%.cpp=$(BUILD)/%.o)
+LIB_WDM := $(BUILD)/libac97sim-wdm.a
+WDM_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti -fPIC -O2 -g -Wall -Wextra \
+	-Wno-unused-parameter -Iinclude/wdm -Iinclude/sdk -Iinclude/regs -Idriver/wdm
+
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
 TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol \
 	timer_left_set irq_left_connected keep_last notify_at_dirql pool_leak
@@ -133,8 +145,25 @@ DETHASH := $(BUILD)/tests/det/dethash
 TEST_RUNNER := $(BUILD)/tests/check_ac97sim
 BENCH := $(BUILD)/bench/ac97bench
 
-.PHONY: all check test bench install install-sdk clean demo determinism update-traces
-all: $(PROGRAM) $(TEST_RUNNER) $(BENCH)
+.PHONY: all check test bench install install-sdk install-wdm clean demo determinism update-traces
+all: $(PROGRAM) $(TEST_RUNNER) $(BENCH) $(LIB_WDM)
+
+$(BUILD)/driver/wdm/%.o: driver/wdm/%.cpp $(WDM_HEADERS) driver/wdm/runtime.h $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(WDM_CXXFLAGS) -c -o $@ $<
+$(LIB_WDM): $(WDM_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Every compatibility structure has WDM's size: static_asserts, compiled by
+# both compilers (a failure is a compile error).
+$(BUILD)/tests/wdm_sizes.ok: tests/wdm_sizes.cpp $(WDM_HEADERS) $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(call say,CHECK,$@)
+	$(Q)for cxx in g++ clang++; do $$cxx -std=c++17 -fsyntax-only -Wall -Wextra \
+		-Iinclude/wdm -Iinclude/sdk -Iinclude/regs $< || exit 1; done
+	@touch $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -205,7 +234,7 @@ $(BENCH): $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c)) $(LIBS)
 # The suites run from the top of the tree so that fixtures/ is found.
 # The fuzz corpora replay here too (plain and sanitizer builds alike), so
 # that a crash the fuzzers once found stays fixed.
-test: $(TEST_RUNNER) $(PROGRAM)
+test: $(TEST_RUNNER) $(PROGRAM) $(BUILD)/tests/wdm_sizes.ok $(LIB_WDM)
 	@echo "== test: the examples in the docs ($(BUILD))"
 	$(Q)sh tests/docs_examples.sh $(PROGRAM)
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
@@ -324,7 +353,7 @@ update-traces: $(PROGRAM)
 # driver.h, its version from VERSION.
 SDK_ABI = $(shell sed -n 's/^\#define AC97SIM_DRIVER_ABI \([0-9]*\).*/\1/p' include/sdk/driver.h)
 # install-sdk alone needs nothing built (tests/docs_examples.sh uses it).
-install: $(PROGRAM) install-sdk install-emulib
+install: $(PROGRAM) install-sdk install-wdm install-emulib
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAM) $(DESTDIR)$(PREFIX)/bin/ac97sim
 install-sdk:
@@ -332,6 +361,13 @@ install-sdk:
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/ac97sim/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(SDK_ABI)|' \
 		include/sdk/ac97sim-driver.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-driver.pc
+# The WDM compatibility layer: headers, the portcls model, ac97sim-wdm.pc.
+install-wdm: $(LIB_WDM) install-sdk
+	install -d $(DESTDIR)$(PREFIX)/include/ac97sim/wdm $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(WDM_HEADERS) $(DESTDIR)$(PREFIX)/include/ac97sim/wdm/
+	install -m 644 $(LIB_WDM) $(DESTDIR)$(PREFIX)/lib/libac97sim-wdm.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' include/wdm/ac97sim-wdm.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/ac97sim-wdm.pc
 
 clean:
 	rm -rf build build-san build-det build-fuzz build-embed
