@@ -117,6 +117,7 @@ for s in $EXPLORE_CLEAN; do
 		--trace-dir "traces-clean-$s" --driver "$tmp/g++/cxx-clean.so"
 	head -n 1 "explore-clean-$s.txt"
 done
+mkdir -p traces-clean-cancel-race
 want_status 0 explore-clean-cancel-race.txt "$prog" explore "$tmp/g++/cancel-race.ini" --quiet \
 	--trace-dir traces-clean-cancel-race
 head -n 1 explore-clean-cancel-race.txt
