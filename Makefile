@@ -128,7 +128,7 @@ WDM_HEADERS := $(sort $(wildcard include/wdm/*.h))
 WDM_SRC := $(sort $(wildcard driver/wdm/*.cpp))
 WDM_OBJ := $(WDM_SRC:%.cpp=$(BUILD)/%.o)
 LIB_WDM := $(BUILD)/libac97sim-wdm.a
-WDM_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti -fPIC -O2 -g -Wall -Wextra \
+WDM_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti -fPIC -fvisibility=hidden -O2 -g -Wall -Wextra \
 	-Wno-unused-parameter -Iinclude/wdm -Iinclude/sdk -Iinclude/regs -Idriver/wdm
 
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).

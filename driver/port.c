@@ -1282,6 +1282,27 @@ void port_action_query_position(struct port_stream *s)
 	miniport_leave(s);
 }
 
+/* The block is a frame of 16-bit samples (the only format the port opens
+ * streams with); 0.1% (and 1 us) of slack allows the rounding of a
+ * miniport's integer arithmetic. */
+static void check_position_time(struct port_stream *s, ULONGLONG pos)
+{
+	uint64_t block_bytes = (uint64_t)s->cfg.channels * 2u;
+	if (block_bytes == 0 || s->cfg.rate_hz == 0 || pos > (UINT64_MAX / 10000000u))
+		return;
+	uint64_t expected = pos * 10000000u / (block_bytes * s->cfg.rate_hz);
+	LONGLONG time = (LONGLONG)pos;
+	NTSTATUS status = s->ops->normalize_physical_position(s->ms, &time);
+	if (!NT_SUCCESS(status))
+		port_fail(POSITION_TIME, "NormalizePhysicalPosition(%llu bytes) failed: 0x%08X", ull(pos),
+			  (unsigned)status);
+	uint64_t slack = expected / 1000u + 10u;
+	if (time < 0 || (uint64_t)time + slack < expected || (uint64_t)time > expected + slack)
+		port_fail(POSITION_TIME, "NormalizePhysicalPosition(%llu bytes) = %lld (100 ns units); "
+			  "expected %llu at %u Hz and %llu bytes a frame", ull(pos), (long long)time,
+			  ull(expected), s->cfg.rate_hz, ull(block_bytes));
+}
+
 static void query_position(struct port_stream *s)
 {
 	if (s->ops->get_position == NULL)
@@ -1300,6 +1321,11 @@ static void query_position(struct port_stream *s)
 		return;
 	}
 	publish(PORT_EV_POSITION, 0, 0, STATUS_SUCCESS, 0, 0, pos, 0);
+	/* portcls's physical clock: the position as a time, through the
+	 * miniport, which knows its format (a miniport without the method
+	 * leaves the port to do without). */
+	if (s->ops->normalize_physical_position != NULL)
+		check_position_time(s, pos);
 }
 
 void port_action_close(struct port_stream *s)

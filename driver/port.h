@@ -146,7 +146,10 @@ struct port_event {
 	  "the port's interface is used as documented (a live stream, no NULL outputs, the "  \
 	  "methods the port needs)")                                                          \
 	X(STATE_ORDER, "state-order",                                                        \
-	  "the port's own calls come in order (one SetState at a time, at PASSIVE_LEVEL)")
+	  "the port's own calls come in order (one SetState at a time, at PASSIVE_LEVEL)")   \
+	X(POSITION_TIME, "position-time",                                                    \
+	  "NormalizePhysicalPosition turns a byte position into 100 ns units at the stream's " \
+	  "rate and block size (within 0.1%)")
 
 enum port_failure {
 #define PORT_FAILURE_ENUM(id, name, rule) PORT_FAIL_##id,

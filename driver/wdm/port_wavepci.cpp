@@ -129,14 +129,17 @@ STDMETHODIMP_(NTSTATUS) CPortWavePci::GetDeviceProperty(DEVICE_REGISTRY_PROPERTY
 	return STATUS_NOT_SUPPORTED;
 }
 
-/* The registry is not modelled: a miniport falls back to its defaults. */
-STDMETHODIMP_(NTSTATUS) CPortWavePci::NewRegistryKey(PREGISTRYKEY *OutRegistryKey, PUNKNOWN, ULONG,
+/* An empty registry that keeps what is written (registry.cpp). */
+STDMETHODIMP_(NTSTATUS) CPortWavePci::NewRegistryKey(PREGISTRYKEY *OutRegistryKey,
+						     PUNKNOWN OuterUnknown, ULONG RegistryKeyType,
 						     ACCESS_MASK, POBJECT_ATTRIBUTES, ULONG,
-						     PULONG)
+						     PULONG Disposition)
 {
-	if (OutRegistryKey != NULL)
-		*OutRegistryKey = NULL;
-	return STATUS_NOT_SUPPORTED;
+	if (OutRegistryKey == NULL)
+		return STATUS_INVALID_PARAMETER;
+	if (Disposition != NULL)
+		*Disposition = REG_OPENED_EXISTING_KEY;
+	return ::NewRegistryKey(OutRegistryKey, OuterUnknown, RegistryKeyType);
 }
 
 STDMETHODIMP_(void) CPortWavePci::Notify(PSERVICEGROUP ServiceGroup)

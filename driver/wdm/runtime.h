@@ -37,6 +37,9 @@ void PortRelease(CPortWavePci *port);
 NTSTATUS NewPortWavePciStream(PPORTWAVEPCISTREAM *OutStream, PSERVICESINK *OutSink,
 			      PORT_STREAM *stream);
 
+/* registry.cpp: a key of RegistryKeyType's root in the run's registry. */
+NTSTATUS NewRegistryKey(PREGISTRYKEY *OutRegistryKey, PUNKNOWN OuterUnknown, ULONG RegistryKeyType);
+
 /* dma_channel.cpp */
 NTSTATUS NewDmaChannel(PDMACHANNEL *OutChannel, PUNKNOWN OuterUnknown, ULONG MaximumLength);
 

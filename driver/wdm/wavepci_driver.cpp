@@ -12,7 +12,9 @@
  * KSDATAFORMAT_WAVEFORMATEX, the port stream joined to the service group
  * NewStream gave, then GetAllocatorFraming, as portcls asks for it when a
  * pin is made. Stream close and adapter stop give back every reference the
- * port holds; then whatever COM object is still alive is a leak.
+ * port holds (the stream and its service group; the DMA channel NewStream
+ * outputs is not AddRef'd for the port); then whatever COM object is still
+ * alive is a leak.
  */
 #include "ac97sim_wavepci.h"
 #include "runtime.h"
@@ -38,6 +40,13 @@ static_assert(sizeof(struct wavepci_adapter) <= AC97SIM_WAVEPCI_ADAPTER_BYTES,
 	      "the adapter's state fits what the driver entry asks for");
 static_assert(sizeof(struct wavepci_stream) <= AC97SIM_WAVEPCI_STREAM_BYTES,
 	      "a stream's state fits what the driver entry asks for");
+
+/* The device object StartAdapter gets: the machine has one device and no
+ * I/O manager, so it is an object of the runtime's that a miniport may
+ * keep and pass back (IoAllocateWorkItem) but not look into. */
+static struct {
+	ULONG unused;
+} device_object;
 
 static struct wavepci_adapter *adapter_of(void *adapter)
 {
@@ -73,7 +82,8 @@ NTSTATUS ac97sim_wavepci_adapter_start(void *adapter, const AC97SIM_RESOURCES *r
 	const struct ac97sim_wavepci_entry *entry = &ac97sim_wavepci_entry_point;
 	NTSTATUS status = NewResourceList(&a->resources, resources);
 	if (NT_SUCCESS(status) && entry->start_adapter != NULL)
-		status = entry->start_adapter(NULL, a->resources, &a->adapter_unknown);
+		status = entry->start_adapter(reinterpret_cast<PDEVICE_OBJECT>(&device_object),
+					      a->resources, &a->adapter_unknown);
 	PUNKNOWN miniport = NULL;
 	if (NT_SUCCESS(status))
 		status = entry->create_miniport(&miniport, GUID_NULL, NULL, NonPagedPool);
@@ -147,10 +157,12 @@ static void release_stream(struct wavepci_stream *s)
 		s->stream->Release();
 		s->stream = NULL;
 	}
-	if (s->dma != NULL) {
-		s->dma->Release();
-		s->dma = NULL;
-	}
+	/* The DMA channel stays the miniport's: the WavePci port moves no
+	 * data through it and takes no reference on it. (Microsoft's AC97
+	 * sample hands out its miniport-wide channel without an AddRef and
+	 * releases it once, in its destructor; portcls releasing it per pin
+	 * would free it under the miniport.) */
+	s->dma = NULL;
 	if (s->port_stream != NULL) {
 		s->port_stream->Release();
 		s->port_stream = NULL;

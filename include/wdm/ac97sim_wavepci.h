@@ -17,8 +17,9 @@
  * resource list (port entry 0 the mixer, NAMBAR; entry 1 the bus master,
  * NABMBAR; interrupt entry 0) and outputs its IUnknown, AddRef'd, which
  * the port hands to the miniport's Init and releases at adapter stop
- * (NULL if the miniport needs none). DeviceObject is NULL: the machine has
- * one device and no I/O manager.
+ * (NULL if the miniport needs none). DeviceObject stands for the one
+ * device: a miniport may keep it and pass it back to the kernel, but there
+ * is nothing in it to read (the machine has no I/O manager).
  *
  * The macro defines the plug-in's versioned driver entry (driver.h),
  * whose adapter and stream entry points are libac97sim-wdm's port: it

@@ -353,7 +353,7 @@ DECLARE_INTERFACE_(IInterruptSync, IUnknown)
 };
 typedef IInterruptSync *PINTERRUPTSYNC;
 
-/* ---- registry (not modelled: NewRegistryKey answers STATUS_NOT_SUPPORTED) ---------- */
+/* ---- registry: empty when a run starts; values written are read back ------------- */
 
 DECLARE_INTERFACE_(IRegistryKey, IUnknown)
 {
@@ -381,6 +381,17 @@ DECLARE_INTERFACE_(IRegistryKey, IUnknown)
 	STDMETHOD_(NTSTATUS, DeleteKey)(THIS) PURE;
 };
 typedef IRegistryKey *PREGISTRYKEY;
+#define REG_NONE 0
+#define REG_SZ 1
+#define REG_EXPAND_SZ 2
+#define REG_BINARY 3
+#define REG_DWORD 4
+#define REG_MULTI_SZ 7
+#define REG_QWORD 11
+#define REG_OPTION_NON_VOLATILE 0x00000000
+#define REG_OPTION_VOLATILE 0x00000001
+#define REG_CREATED_NEW_KEY 0x00000001
+#define REG_OPENED_EXISTING_KEY 0x00000002
 #define DriverRegistryKey 0
 #define HwProfileRegistryKey 1
 #define DeviceRegistryKey 2
@@ -480,6 +491,25 @@ DECLARE_INTERFACE_(IMiniportWavePci, IMiniport)
 };
 typedef IMiniportWavePci *PMINIPORTWAVEPCI;
 
+/* ---- topology (declared so that an adapter's sources compile; ac97sim's
+ * port binds wave miniports only) ---------------------------------------------------- */
+
+DECLARE_INTERFACE_(IPortTopology, IPort)
+{
+	DEFINE_ABSTRACT_UNKNOWN()
+	DEFINE_ABSTRACT_PORT()
+};
+typedef IPortTopology *PPORTTOPOLOGY;
+
+DECLARE_INTERFACE_(IMiniportTopology, IMiniport)
+{
+	DEFINE_ABSTRACT_UNKNOWN()
+	DEFINE_ABSTRACT_MINIPORT()
+	STDMETHOD_(NTSTATUS, Init)(THIS_ PUNKNOWN UnknownAdapter, PRESOURCELIST ResourceList,
+				   PPORTTOPOLOGY Port) PURE;
+};
+typedef IMiniportTopology *PMINIPORTTOPOLOGY;
+
 /* ---- power, prefetch, events ------------------------------------------------------- */
 
 DECLARE_INTERFACE_(IPowerNotify, IUnknown)
@@ -545,6 +575,10 @@ typedef IPortEvents *PPORTEVENTS;
 					       PULONG MappingsRevoked);                  \
 	STDMETHODIMP_(void) MappingAvailable(void);                                      \
 	STDMETHODIMP_(void) Service(void)
+#define IMP_IMiniportTopology                                                            \
+	IMP_IMiniport;                                                                   \
+	STDMETHODIMP_(NTSTATUS) Init(PUNKNOWN UnknownAdapter, PRESOURCELIST ResourceList,  \
+				     PPORTTOPOLOGY Port)
 #define IMP_IPowerNotify STDMETHODIMP_(void) PowerChangeNotify(POWER_STATE PowerState)
 #define IMP_IAdapterPowerManagement                                                      \
 	STDMETHODIMP_(void) PowerChangeState(POWER_STATE NewState);                      \
@@ -562,6 +596,12 @@ NTSTATUS PcNewServiceGroup(PSERVICEGROUP *OutServiceGroup, PUNKNOWN OuterUnknown
 NTSTATUS PcNewInterruptSync(PINTERRUPTSYNC *OutInterruptSync, PUNKNOWN OuterUnknown,
 			    PRESOURCELIST ResourceList, ULONG ResourceIndex,
 			    INTERRUPTSYNCMODE Mode);
+/* A key of the run's registry, which starts empty (as on a fresh install)
+ * and keeps the values a driver writes until the run ends. */
+NTSTATUS PcNewRegistryKey(PREGISTRYKEY *OutRegistryKey, PUNKNOWN OuterUnknown,
+			  ULONG RegistryKeyType, ACCESS_MASK DesiredAccess, PVOID DeviceObject,
+			  PVOID SubDevice, POBJECT_ATTRIBUTES ObjectAttributes, ULONG CreateOptions,
+			  PULONG Disposition);
 /* 100 ns units since Since (an earlier PcGetTimeInterval(0)). */
 static inline ULONGLONG PcGetTimeInterval(ULONGLONG Since)
 {

@@ -71,7 +71,13 @@ typedef char *PCHAR, *PSTR, *LPSTR;
 typedef const char *LPCSTR;
 typedef char CCHAR;
 typedef short CSHORT;
-typedef char16_t WCHAR, *PWCHAR, *PWSTR, *LPWSTR;	/* 16 bits, as on Windows */
+/* 16 bits, as on Windows. L"..." literals are WCHAR strings only with a
+ * 2-byte wchar_t: build sources that have them with -fshort-wchar. */
+#if __SIZEOF_WCHAR_T__ == 2
+typedef wchar_t WCHAR, *PWCHAR, *PWSTR, *LPWSTR;
+#else
+typedef char16_t WCHAR, *PWCHAR, *PWSTR, *LPWSTR;
+#endif
 typedef const WCHAR *PCWSTR, *LPCWSTR;
 typedef const void *PCVOID, *LPCVOID;
 typedef ULONG ULONG32, *PULONG32;
