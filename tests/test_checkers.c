@@ -1727,6 +1727,34 @@ START_TEST(pool_left_allocated_after_adapter_stop_fails)
 }
 END_TEST
 
+START_TEST(normalize_physical_position_is_held_to_the_format)
+{
+	/* Goal: after each GetPosition the port asks NormalizePhysicalPosition
+	 * for the time, as portcls's physical clock does; an answer that is
+	 * not the position at the stream's rate and block size fails
+	 * "position-time" (a driver without the method is not asked). */
+	struct scenario sc;
+	scenario_default(&sc);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/bad_normalize.so", TEST_PLUGIN_DIR);
+	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
+	sc.actions[sc.n_actions++] = (struct scenario_action){ .kind = SA_QUERY_POSITION,
+							       .at_ticks = MS(1) / 10 };
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why) == 0, "%s",
+		      why ? why : "?");
+	scenario_release(&sc);
+	ck_assert_msg(out.result.verdict == RUN_FAIL &&
+			      strcmp(out.result.checker, "position-time") == 0,
+		      "%s: %s", out.result.checker, out.result.message);
+	ck_assert_msg(strstr(out.result.message, "expected 0 at 48000 Hz and 4 bytes a frame") != NULL,
+		      "%s", out.result.message);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------------------- */
 
 struct broken {
@@ -1969,6 +1997,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, plugins_outliving_their_close_or_stop_fail);
 	tcase_add_test(tc, notify_at_dirql_under_the_interrupt_lock_is_accepted);
 	tcase_add_test(tc, pool_left_allocated_after_adapter_stop_fails);
+	tcase_add_test(tc, normalize_physical_position_is_held_to_the_format);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

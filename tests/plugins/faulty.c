@@ -31,6 +31,7 @@
  *                            holds the interrupt's lock at DIRQL, as an ISR
  *                            does, which portcls allows (the run passes)
  *   FAULT_POOL_LEAK          adapter_start allocates pool it never frees
+ *   FAULT_BAD_NORMALIZE      NormalizePhysicalPosition forgets the block size
  *   FAULT_KEEP_LAST          keeps the newest mapping until the next one
  *                            comes, so the stream's last is never released:
  *                            its IRP never completes, the stream never ends
@@ -43,7 +44,8 @@
 #include "driver.h"
 
 #if defined(FAULT_TIMER_LEFT_SET) || defined(FAULT_IRQ_LEFT_CONNECTED) || \
-	defined(FAULT_KEEP_LAST) || defined(FAULT_NOTIFY_AT_DIRQL) || defined(FAULT_POOL_LEAK)
+	defined(FAULT_KEEP_LAST) || defined(FAULT_NOTIFY_AT_DIRQL) || defined(FAULT_POOL_LEAK) || \
+	defined(FAULT_BAD_NORMALIZE)
 #define MOVES 1	/* a stream that takes and gives back mappings */
 #endif
 
@@ -298,6 +300,16 @@ static NTSTATUS get_position(void *stream, PULONGLONG position)
 	return STATUS_SUCCESS;
 }
 
+#ifdef FAULT_BAD_NORMALIZE
+/* 100 ns units per byte as if a frame were one byte (it is four). */
+static NTSTATUS normalize_physical_position(void *stream, PLONGLONG position)
+{
+	(void)stream;
+	*position = *position * 10000000 / 48000 + 1000;
+	return STATUS_SUCCESS;
+}
+#endif
+
 #if defined(FAULT_OTHER_ABI)
 #define DESCRIPTION __attribute__((visibility("default"))) const struct ac97sim_driver ac97sim_driver_abi_999
 #elif defined(FAULT_NO_SYMBOL)
@@ -328,5 +340,8 @@ DESCRIPTION = {
 		.mapping_available = mapping_available,
 		.revoke_mappings = revoke_mappings,
 		.get_position = get_position,
+#ifdef FAULT_BAD_NORMALIZE
+		.normalize_physical_position = normalize_physical_position,
+#endif
 	},
 };
