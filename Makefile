@@ -15,6 +15,9 @@
 #                     device library (install-emulib, docs/device-library.md)
 #   make sdk-example  the driver SDK installed to build/stage and the example
 #                     driver (examples/driver) built, run and explored with it
+#   make cxx-example  the same for the C++ WavePci example miniport
+#                     (examples/cxx-miniport) and its planted bugs, built with
+#                     g++ and clang++ against the WDM compatibility layer
 #   make test-slurm   the Slurm job-array recipe (docs/scale-out.md) on a
 #                     one-node cluster the test starts (root, and
 #                     sh install-deps.sh --slurm); it skips, saying why,
@@ -248,12 +251,12 @@ test: $(TEST_RUNNER) $(PROGRAM) $(BUILD)/tests/wdm_sizes.ok $(LIB_WDM)
 # the plain build, so they follow the plain suites one after the other
 # (two makes in one build folder would race); they are not run when the
 # suites fail.
-CHECK_PHASES := determinism test-plain test-san sdk embed
+CHECK_PHASES := determinism test-plain test-san sdk embed cxx
 check:
 	@mkdir -p build
 	@rm -f $(CHECK_PHASES:%=build/check-%.log)
-	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the driver SDK and the device library installed (in parallel)"
-	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-sdk check-embed || status=$$?; \
+	@echo "== check: determinism across compilers, the suites plain and under ASan/UBSan, the driver SDK, the device library and the C++ example miniport installed (in parallel)"
+	@status=0; $(MAKE) --no-print-directory -k -j2 check-test-san check-test-plain check-determinism check-sdk check-embed check-cxx || status=$$?; \
 	for p in $(CHECK_PHASES); do echo "== check: $$p"; \
 		if [ -f build/check-$$p.log ]; then cat build/check-$$p.log; else echo "(not run)"; fi; done; \
 	echo "== check: summary"; grep -h '^[0-9]*%: Checks:' build/check-test-plain.log build/check-test-san.log; \
@@ -279,6 +282,11 @@ check-embed: check-sdk
 	@echo "  start  the installed library (examples/embed)"
 	@$(MAKE) --no-print-directory test-embed > build/check-embed.log 2>&1 || { echo "  FAILED the installed library (examples/embed)"; exit 1; }
 	@echo "  done   the installed library (examples/embed)"
+# After embed: both install into stages from the one build folder.
+check-cxx: check-embed
+	@echo "  start  C++ WavePci example miniport"
+	@$(MAKE) --no-print-directory cxx-example > build/check-cxx.log 2>&1 || { echo "  FAILED C++ WavePci example miniport"; exit 1; }
+	@echo "  done   C++ WavePci example miniport"
 .PHONY: $(CHECK_PHASES:%=check-%)
 
 # Not in test or check: starting a cluster needs root and packages that
@@ -298,6 +306,18 @@ sdk-example: $(PROGRAM)
 	$(Q)$(MAKE) --no-print-directory install PREFIX=$(SDK_STAGE) DESTDIR=
 	$(Q)sh tests/sdk_example.sh $(SDK_STAGE)
 .PHONY: sdk-example
+
+# The C++ example miniport as its author meets the SDK: installed to a
+# stage, examples/cxx-miniport built from a copy with pkg-config ac97sim-wdm
+# alone (g++ and clang++), the clean build run on the bundled scenarios and
+# explored, each planted bug found by explore and its trace replayed
+# (tests/cxx_example.sh says what must hold).
+CXX_STAGE = $(abspath $(BUILD)/stage-cxx)
+cxx-example: $(PROGRAM)
+	@rm -rf $(CXX_STAGE)
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(CXX_STAGE) DESTDIR=
+	$(Q)sh tests/cxx_example.sh $(CXX_STAGE)
+.PHONY: cxx-example
 
 # The same scenarios and seeds must give the same event-log hashes whatever
 # the compiler and optimisation level: four builds, one answer.

@@ -196,6 +196,17 @@ typedef struct {
 	ULONGLONG WriteOffset;
 } KSAUDIO_POSITION, *PKSAUDIO_POSITION;
 
+/* ---- node pins ------------------------------------------------------------------------------ */
+
+/* The pin numbers of a topology node as PCCONNECTION_DESCRIPTOR names them
+ * (ksmedia.h, "Audio Topology Nodes"): an ordinary node has its input on
+ * pin 1 and its output on pin 0; a SUM or MUX node has one output (0) and
+ * its inputs from 1 up. */
+#define KSNODEPIN_STANDARD_IN 1
+#define KSNODEPIN_STANDARD_OUT 0
+#define KSNODEPIN_SUM_MUX_IN 1
+#define KSNODEPIN_SUM_MUX_OUT 0
+
 /* ---- the audio property set -------------------------------------------------------------- */
 
 typedef enum {
