@@ -431,10 +431,8 @@ STDMETHODIMP_(NTSTATUS) CMiniportWavePci::NewStream(
     }
 
     *Stream = PMINIPORTWAVEPCISTREAM(stream);      // our reference goes to the port
-    // The WavePci port moves no data through the channel and takes no
-    // reference on it (portcls never releases it: Microsoft's own WavePci
-    // sample hands its channel out bare). The miniport keeps the one it has.
     *DmaChannel = m_DmaChannel;
+    m_DmaChannel->AddRef();
     *ServiceGroup = stream->ServiceGroup();
     (*ServiceGroup)->AddRef();
     return STATUS_SUCCESS;
