@@ -57,7 +57,10 @@ lost-wakeup-0 two-producers stop-in-flight-7 capture-pi-1"
 # them at seed 1, 27 and 1 (the other two fail in nearly every schedule).
 BUGS="cxx-bug-release-locked:$scenarios/plain-0.ini:lock-across-port-call
 cxx-bug-revoke-count:@/cancel-race.ini:revoke-count|release-revoked
-cxx-bug-isr-ack:$scenarios/short-0.ini:interrupt-storm"
+cxx-bug-isr-ack:$scenarios/short-0.ini:interrupt-storm
+cxx-bug-port-stream-kept:$scenarios/plain-0.ini:com-refcount
+cxx-bug-group-released-twice:$scenarios/plain-0.ini:com-refcount
+cxx-bug-paged-service:$scenarios/plain-0.ini:paged-code"
 
 fail() {
 	echo "cxx_example: $*" >&2
@@ -95,7 +98,8 @@ for cxx in g++ clang++; do
 	if grep -i 'warning:' "$tmp/build-$cxx.log"; then
 		fail "the example does not build warning-free with $cxx"
 	fi
-	for so in cxx-clean cxx-bug-release-locked cxx-bug-revoke-count cxx-bug-isr-ack; do
+	for so in cxx-clean cxx-bug-release-locked cxx-bug-revoke-count cxx-bug-isr-ack \
+		cxx-bug-port-stream-kept cxx-bug-group-released-twice cxx-bug-paged-service; do
 		[ -f "$drv/$so.so" ] || fail "no $so.so from $cxx"
 	done
 done
@@ -122,6 +126,17 @@ mkdir -p traces-clean-cancel-race
 want_status 0 explore-clean-cancel-race.txt "$prog" explore "$tmp/g++/cancel-race.ini" --quiet \
 	--trace-dir traces-clean-cancel-race
 head -n 1 explore-clean-cancel-race.txt
+
+# A rate change on the paused pin reaches the stream's SetFormat, which takes
+# it; the position after it is judged at the new rate.
+echo "== a rate change: SetFormat at 44100 Hz"
+mkdir -p traces-rate-change
+want_status 0 explore-rate-change.txt "$prog" explore "$tmp/g++/rate-change.ini" --quiet \
+	--trace-dir traces-rate-change
+want_status 0 run-rate-change.txt "$prog" run "$tmp/g++/rate-change.ini" --log rate-change.log
+grep -q 'port: SetFormat(44100 Hz, was 48000 Hz) = 0x00000000' rate-change.log ||
+	fail "the rate change did not reach SetFormat, or was refused"
+head -n 1 explore-rate-change.txt
 
 # ---- the planted bugs: found by explore with the defaults, replayed exactly -----------------
 

@@ -25,6 +25,15 @@
 #elif defined(CXX_BUG_ISR_ACKS_BCIS_ONLY)
 #define DRIVER_NAME "cxx-bug-isr-ack"
 #define DRIVER_DESCRIPTION "C++ WavePci example, planted bug: the ISR clears BCIS only, LVBCI and FIFOE stay set"
+#elif defined(CXX_BUG_PORT_STREAM_KEPT)
+#define DRIVER_NAME "cxx-bug-port-stream-kept"
+#define DRIVER_DESCRIPTION "C++ WavePci example, planted bug: the stream never releases the port stream"
+#elif defined(CXX_BUG_GROUP_RELEASED_TWICE)
+#define DRIVER_NAME "cxx-bug-group-released-twice"
+#define DRIVER_DESCRIPTION "C++ WavePci example, planted bug: the stream releases its service group twice"
+#elif defined(CXX_BUG_PAGED_SERVICE)
+#define DRIVER_NAME "cxx-bug-paged-service"
+#define DRIVER_DESCRIPTION "C++ WavePci example, planted bug: Service is marked PAGED_CODE but runs at DISPATCH_LEVEL"
 #else
 #define DRIVER_NAME "cxx-clean"
 #define DRIVER_DESCRIPTION "C++ WavePci example miniport (clean)"

@@ -158,13 +158,24 @@ CMiniportWavePciStream::~CMiniportWavePciStream()
     if (m_ServiceGroup)
     {
         m_ServiceGroup->Release();
+#ifdef CXX_BUG_GROUP_RELEASED_TWICE
+        // Planted bug: a cleanup path that releases the group again, as
+        // if the reference handed to the port were still the stream's.
+        m_ServiceGroup->Release();
+#endif
         m_ServiceGroup = NULL;
     }
+#ifndef CXX_BUG_PORT_STREAM_KEPT
     if (m_PortStream)
     {
         m_PortStream->Release();
         m_PortStream = NULL;
     }
+#else
+    // Planted bug: the reference NewStream took on the port stream is never
+    // given back.
+    m_PortStream = NULL;
+#endif
     if (m_Miniport)
     {
         m_Miniport->Release();
@@ -734,6 +745,11 @@ STDMETHODIMP_(void) CMiniportWavePciStream::MappingAvailable(void)
 
 STDMETHODIMP_(void) CMiniportWavePciStream::Service(void)
 {
+#ifdef CXX_BUG_PAGED_SERVICE
+    // Planted bug: Service marked pageable, but the port calls it from its
+    // DPC, at DISPATCH_LEVEL.
+    PAGED_CODE();
+#endif
     KIRQL oldIrql;
     KeAcquireSpinLock(&m_Lock, &oldIrql);
     Pump(&oldIrql);
