@@ -1752,6 +1752,18 @@ START_TEST(normalize_physical_position_is_held_to_the_format)
 }
 END_TEST
 
+START_TEST(an_assertion_fails_the_run_with_its_text)
+{
+	/* Goal: AcRuleBroken(AcRuleAssert), what the WDM layer's ASSERT()
+	 * expands to, fails the run "assert" with the assertion's text. */
+	struct run_result r = plugin_run("assert", NULL, 0, 0);
+	ck_assert_msg(r.verdict == RUN_FAIL && strcmp(r.checker, "assert") == 0, "%s: %s", r.checker,
+		      r.message);
+	ck_assert_msg(strstr(r.message, "faulty.c: ASSERT(s->state == KSSTATE_STOP) failed") != NULL,
+		      "%s", r.message);
+}
+END_TEST
+
 START_TEST(a_format_change_goes_to_the_miniport)
 {
 	/* Goal: a client's format change reaches the miniport's set_format at
@@ -2030,6 +2042,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, pool_left_allocated_after_adapter_stop_fails);
 	tcase_add_test(tc, normalize_physical_position_is_held_to_the_format);
 	tcase_add_test(tc, a_format_change_goes_to_the_miniport);
+	tcase_add_test(tc, an_assertion_fails_the_run_with_its_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

@@ -32,6 +32,8 @@
  *                            does, which portcls allows (the run passes)
  *   FAULT_POOL_LEAK          adapter_start allocates pool it never frees
  *   FAULT_BAD_NORMALIZE      NormalizePhysicalPosition forgets the block size
+ *   FAULT_ASSERT             a checked build's assertion fails when the stream
+ *                            starts (what the WDM layer's ASSERT() calls)
  *   FAULT_KEEP_LAST          keeps the newest mapping until the next one
  *                            comes, so the stream's last is never released:
  *                            its IRP never completes, the stream never ends
@@ -244,7 +246,9 @@ static NTSTATUS set_state(void *stream, KSSTATE state)
 #endif
 	if (state != KSSTATE_RUN)
 		return STATUS_SUCCESS;
-#if defined(FAULT_CRASH)
+#if defined(FAULT_ASSERT)
+	AcRuleBroken(AcRuleAssert, "faulty.c: ASSERT(s->state == KSSTATE_STOP) failed");
+#elif defined(FAULT_CRASH)
 	volatile int *volatile nowhere = NULL;	/* volatile: the compiler cannot see it is NULL */
 	nowhere[4] = 1;
 #elif defined(FAULT_EXIT)
