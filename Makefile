@@ -133,7 +133,7 @@ WDM_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti -fPIC -fvisibility=hidden -
 
 # Test plug-ins (tests/plugins/faulty.c, one build per fault; rules below).
 TEST_PLUGIN_FAULTS := none static crash exit hang other_abi bad_name no_symbol \
-	timer_left_set irq_left_connected keep_last notify_at_dirql pool_leak bad_normalize assert
+	timer_left_set irq_left_connected keep_last notify_at_dirql pool_leak bad_normalize assert terminate_packet
 TEST_PLUGINS := $(TEST_PLUGIN_FAULTS:%=$(BUILD)/tests/plugins/%.so)
 
 # The program exports the SDK's calls (and nothing else) to the driver

@@ -1764,6 +1764,37 @@ START_TEST(an_assertion_fails_the_run_with_its_text)
 }
 END_TEST
 
+START_TEST(terminate_packet_ends_the_packet_being_mapped)
+{
+	/* Goal: TerminatePacket drops what is left unmapped of the packet
+	 * being mapped; the packet is done once what was handed out is back,
+	 * and the stream goes on with the next packet (the run passes, every
+	 * mapping settled once). */
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *log = open_memstream(&text, &text_len);
+	ck_assert_ptr_nonnull(log);
+	struct scenario sc;
+	scenario_default(&sc);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/terminate_packet.so", TEST_PLUGIN_DIR);
+	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
+	struct strategy st = { .kind = STRATEGY_RANDOM };
+	struct scenario_outcome out;
+	const char *why = NULL;
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, log, NULL, &out, NULL, &why) == 0, "%s",
+		      why ? why : "?");
+	fclose(log);
+	scenario_release(&sc);
+	ck_assert_msg(out.result.verdict == RUN_PASS, "%s: %s", out.result.checker,
+		      out.result.message);
+	ck_assert_msg(strstr(text, "TerminatePacket: IRP 0 ends after what was mapped (") != NULL,
+		      "no TerminatePacket of IRP 0 in the log");
+	free(text);
+}
+END_TEST
+
 START_TEST(a_format_change_goes_to_the_miniport)
 {
 	/* Goal: a client's format change reaches the miniport's set_format at
@@ -2043,6 +2074,7 @@ Suite *suite_checkers(void)
 	tcase_add_test(tc, normalize_physical_position_is_held_to_the_format);
 	tcase_add_test(tc, a_format_change_goes_to_the_miniport);
 	tcase_add_test(tc, an_assertion_fails_the_run_with_its_text);
+	tcase_add_test(tc, terminate_packet_ends_the_packet_being_mapped);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config_device");
 	tcase_add_test(tc, each_checker_can_be_disabled);

@@ -32,6 +32,9 @@
  *                            does, which portcls allows (the run passes)
  *   FAULT_POOL_LEAK          adapter_start allocates pool it never frees
  *   FAULT_BAD_NORMALIZE      NormalizePhysicalPosition forgets the block size
+ *   FAULT_TERMINATE_PACKET   no fault: ends each packet after its first mapping
+ *                            (TerminatePacket, as a capture driver does with a
+ *                            part-filled packet)
  *   FAULT_ASSERT             a checked build's assertion fails when the stream
  *                            starts (what the WDM layer's ASSERT() calls)
  *   FAULT_KEEP_LAST          keeps the newest mapping until the next one
@@ -47,7 +50,7 @@
 
 #if defined(FAULT_TIMER_LEFT_SET) || defined(FAULT_IRQ_LEFT_CONNECTED) || \
 	defined(FAULT_KEEP_LAST) || defined(FAULT_NOTIFY_AT_DIRQL) || defined(FAULT_POOL_LEAK) || \
-	defined(FAULT_BAD_NORMALIZE)
+	defined(FAULT_BAD_NORMALIZE) || defined(FAULT_TERMINATE_PACKET)
 #define MOVES 1	/* a stream that takes and gives back mappings */
 #endif
 
@@ -129,6 +132,10 @@ static void take_and_release(struct stream *s)
 		ULONG bytes, flags;
 		KeReleaseSpinLock(&s->lock, old);
 		NTSTATUS st = PortGetMapping(s->port, tag, &physical, &virtual_address, &bytes, &flags);
+#ifdef FAULT_TERMINATE_PACKET
+		if (NT_SUCCESS(st))
+			PortTerminatePacket(s->port);
+#endif
 		KeAcquireSpinLock(&s->lock, &old);
 		if (!NT_SUCCESS(st))
 			break;
