@@ -35,13 +35,35 @@ static void print_bounds(const struct native_cmd *cmd)
 		printf("bound: %" PRIu64 " iterations\n", cmd->iterations);
 }
 
+/* The failing iteration's log, from scratch to its file: written only
+ * when there is a failure, so a passing stress test leaves nothing. */
+static int write_log(FILE *scratch, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "ac97sim: %s: cannot write: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char buf[65536];
+	size_t got;
+	rewind(scratch);
+	while ((got = fread(buf, 1, sizeof(buf), scratch)) > 0)
+		fwrite(buf, 1, got, f);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "ac97sim: %s: cannot write\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 int native_cmd_stress(const struct native_cmd *cmd, const struct scenario_file *sf)
 {
 	FILE *log = NULL;
 	if (cmd->log_path != NULL) {
-		log = fopen(cmd->log_path, "w");
+		log = tmpfile();
 		if (log == NULL) {
-			fprintf(stderr, "ac97sim: %s: cannot write: %s\n", cmd->log_path, strerror(errno));
+			fprintf(stderr, "ac97sim: no scratch file for the event log: %s\n",
+				strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -84,16 +106,19 @@ int native_cmd_stress(const struct native_cmd *cmd, const struct scenario_file *
 		       cmd->scenario_path, sf->sc.driver_ref.ops->name, r.failing_seed, cmd->scale,
 		       cmd->log_path ? "the failing iteration's event log" : "no event log (--log FILE keeps it)",
 		       runs_program, cmd->scenario_path, sf->sc.driver_ref.ops->name);
-		if (cmd->log_path != NULL)
+		if (cmd->log_path != NULL) {
+			if (write_log(log, cmd->log_path) != 0) {
+				fclose(log);
+				return EXIT_USAGE;
+			}
 			printf("log: %s (the failing iteration's events)\n", cmd->log_path);
+		}
 	} else {
 		printf("verdict: %s (no failure in %" PRIu64 " iterations)\n",
 		       r.limited ? "limit" : "pass", r.iterations);
 	}
-	if (log != NULL && fclose(log) != 0) {
-		fprintf(stderr, "ac97sim: %s: cannot write\n", cmd->log_path);
-		return EXIT_USAGE;
-	}
+	if (log != NULL)
+		fclose(log);
 	if (r.failed)
 		return EXIT_FAILED;
 	return r.limited ? EXIT_LIMIT : EXIT_PASS;
