@@ -127,7 +127,7 @@ struct nat_ctx {
 	struct nat_object *held[LOCKS_HELD_MAX];
 	_Atomic uint32_t held_count;
 	struct nat_object *_Atomic spin_on;
-	uint64_t spin_since_ns;
+	_Atomic uint64_t spin_since_ns;
 	uint32_t isr_depth;
 	const char *_Atomic task;
 	/* CB_WAIT: the event; CB_FLUSH: the DPCs it waits for (kernel lock). */
