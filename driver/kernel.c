@@ -6,6 +6,8 @@
  */
 #include "kernel.h"
 
+#include <stdbool.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,12 @@
 
 _Thread_local const void *kernel_call_site;
 _Thread_local const char *kernel_call_name;
+_Thread_local const void *kernel_call_on_behalf;
+
+void AcCallOnBehalf(const void *return_address)
+{
+	kernel_call_on_behalf = return_address;
+}
 
 static _Thread_local const struct kernel_backend *bound_ops;
 static _Thread_local void *bound_self;
@@ -317,6 +325,162 @@ void AcFreeCommonBuffer(PVOID virtual_address, ULONG len_bytes)
 {
 	KERNEL_NOTE_CALL();
 	ops()->common_buffer_free(bound_self, virtual_address, len_bytes);
+}
+
+/* ---- pool ---- */
+
+/* Paged pool types have bit 0 set (PagedPool, PagedPoolCacheAligned). */
+static bool pool_type_paged(POOL_TYPE type)
+{
+	return ((unsigned)type & 1u) != 0;
+}
+
+static PVOID pool_allocate(POOL_TYPE type, SIZE_T bytes, ULONG tag, bool zeroed)
+{
+	KIRQL irql = ops()->get_irql(bound_self);
+	if (irql > (pool_type_paged(type) ? APC_LEVEL : DISPATCH_LEVEL)) {
+		const uintptr_t params[4] = { irql, (uintptr_t)type, 0, 0 };
+		ops()->bug_check(bound_self, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, params,
+				 pool_type_paged(type) ? "paged pool allocated above APC_LEVEL"
+						       : "pool allocated above DISPATCH_LEVEL",
+				 NULL);
+		abort();
+	}
+	return pool_alloc(ops()->pool(bound_self), bytes, tag, zeroed);
+}
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE type, SIZE_T bytes, ULONG tag)
+{
+	KERNEL_NOTE_CALL();
+	return pool_allocate(type, bytes, tag, false);
+}
+
+PVOID ExAllocatePoolZero(POOL_TYPE type, SIZE_T bytes, ULONG tag)
+{
+	KERNEL_NOTE_CALL();
+	return pool_allocate(type, bytes, tag, true);
+}
+
+AC97SIM_NORETURN static void rule_broken(AC_RULE rule, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+static void rule_broken(AC_RULE rule, const char *format, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(text, sizeof(text), format, ap);
+	va_end(ap);
+	ops()->rule_broken(bound_self, rule, text);
+	abort();
+}
+
+static void pool_release(PVOID block, ULONG tag, bool tag_checked, const char *call)
+{
+	if (block == NULL)
+		rule_broken(AcRulePool, "%s(NULL)", call);
+	if (ops()->get_irql(bound_self) > DISPATCH_LEVEL) {
+		const uintptr_t params[4] = { ops()->get_irql(bound_self), 0, 0, 0 };
+		ops()->bug_check(bound_self, BUGCHECK_IRQL_NOT_LESS_OR_EQUAL, params,
+				 "pool freed above DISPATCH_LEVEL", NULL);
+		abort();
+	}
+	uint32_t found_tag = 0;
+	char want[5], had[5];
+	switch (pool_free(ops()->pool(bound_self), block, tag, tag_checked, &found_tag)) {
+	case POOL_FREED:
+		return;
+	case POOL_NOT_ALLOCATED:
+		rule_broken(AcRulePool, "%s of memory the pool did not allocate", call);
+	case POOL_ALREADY_FREED:
+		pool_tag_text(found_tag, had);
+		rule_broken(AcRulePool, "%s of a block already freed (tag '%s')", call, had);
+	case POOL_WRONG_TAG:
+		pool_tag_text(tag, want);
+		pool_tag_text(found_tag, had);
+		rule_broken(AcRulePool, "%s with tag '%s' of a block allocated with tag '%s'", call,
+			    want, had);
+	}
+}
+
+void ExFreePoolWithTag(PVOID block, ULONG tag)
+{
+	KERNEL_NOTE_CALL();
+	pool_release(block, tag, true, "ExFreePoolWithTag");
+}
+
+void ExFreePool(PVOID block)
+{
+	KERNEL_NOTE_CALL();
+	pool_release(block, 0, false, "ExFreePool");
+}
+
+void kernel_check_pool_empty(void)
+{
+	const struct pool *p = ops()->pool(bound_self);
+	size_t bytes;
+	uint32_t tag, seq;
+	if (!pool_oldest_live(p, &bytes, &tag, &seq))
+		return;
+	char text[5];
+	pool_tag_text(tag, text);
+	rule_broken(AcRulePool,
+		    "%u pool block%s (%llu bytes) still allocated after adapter stop; the oldest: %zu "
+		    "bytes with tag '%s' (allocation %u of the run)",
+		    p->live_count, p->live_count == 1 ? "" : "s", (unsigned long long)p->live_bytes,
+		    bytes, text, seq + 1);
+}
+
+/* ---- interlocked operations: a scheduling point, then the atomic step ---- */
+
+LONG InterlockedIncrement(LONG volatile *addend)
+{
+	KERNEL_NOTE_CALL();
+	REQUIRE(addend);
+	ops()->yield(bound_self);
+	return __atomic_add_fetch(addend, 1, __ATOMIC_SEQ_CST);
+}
+
+LONG InterlockedDecrement(LONG volatile *addend)
+{
+	KERNEL_NOTE_CALL();
+	REQUIRE(addend);
+	ops()->yield(bound_self);
+	return __atomic_sub_fetch(addend, 1, __ATOMIC_SEQ_CST);
+}
+
+LONG InterlockedExchange(LONG volatile *target, LONG value)
+{
+	KERNEL_NOTE_CALL();
+	REQUIRE(target);
+	ops()->yield(bound_self);
+	return __atomic_exchange_n(target, value, __ATOMIC_SEQ_CST);
+}
+
+LONG InterlockedCompareExchange(LONG volatile *destination, LONG exchange, LONG comperand)
+{
+	KERNEL_NOTE_CALL();
+	REQUIRE(destination);
+	ops()->yield(bound_self);
+	__atomic_compare_exchange_n(destination, &comperand, exchange, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	return comperand;
+}
+
+LONG InterlockedExchangeAdd(LONG volatile *addend, LONG value)
+{
+	KERNEL_NOTE_CALL();
+	REQUIRE(addend);
+	ops()->yield(bound_self);
+	return __atomic_fetch_add(addend, value, __ATOMIC_SEQ_CST);
+}
+
+AC97SIM_NORETURN void AcRuleBroken(AC_RULE rule, PCSTR message)
+{
+	KERNEL_NOTE_CALL();
+	if ((unsigned)rule >= AcRuleCount)
+		misuse("AcRuleBroken with no such rule", (uintptr_t)rule);
+	ops()->rule_broken(bound_self, rule, message != NULL ? message : "");
+	abort();
 }
 
 void KeStallExecutionProcessor(ULONG microseconds)

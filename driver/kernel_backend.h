@@ -15,6 +15,7 @@
 
 #include "failure.h"
 #include "kernel.h"
+#include "pool.h"
 
 struct port_event;
 
@@ -29,7 +30,12 @@ enum kobject_type {
 };
 
 /* The calls into the port model that driver code makes. */
-enum port_call { PORT_CALL_GET_MAPPING, PORT_CALL_RELEASE_MAPPING, PORT_CALL_NOTIFY };
+enum port_call {
+	PORT_CALL_GET_MAPPING,
+	PORT_CALL_RELEASE_MAPPING,
+	PORT_CALL_NOTIFY,
+	PORT_CALL_TERMINATE_PACKET
+};
 
 /* Guest physical memory as the port model reaches it: a flat host view of
  * [0, size_bytes), and which pages are present (an absent page is one DMA
@@ -101,6 +107,11 @@ struct kernel_backend {
 	 * lets go of its world lock so that driver code never runs under it. */
 	void (*model_enter)(void *self);
 	void (*model_leave)(void *self);
+	/* The run's pool (ExAllocatePoolWithTag): kernel.c keeps the books. */
+	struct pool *(*pool)(void *self);
+	/* Ends the run: one of AC_RULE's rules broken (AcRuleBroken, or the
+	 * pool's own). Must not return. */
+	void (*rule_broken)(void *self, AC_RULE rule, const char *message);
 	/* Ends the run: a referee (the port model) saw misuse of a rule.
 	 * Must not return. */
 	void (*fail)(void *self, const char *checker, const struct failure_def *rule,
@@ -127,6 +138,8 @@ AC97SIM_NORETURN void kernel_fail(const char *checker, const struct failure_def 
 				  const char *format, ...) __attribute__((format(printf, 3, 4)));
 AC97SIM_NORETURN void kernel_out_of_memory(const char *what);
 const struct guest_memory *kernel_guest_memory(void);
+/* After adapter stop: what is left in the pool fails the run ("pool"). */
+void kernel_check_pool_empty(void);
 void kernel_publish_port(const struct port_event *ev, const void *ref);
 
 /*
@@ -140,10 +153,15 @@ void kernel_publish_port(const struct port_event *ev, const void *ref);
  */
 extern _Thread_local const void *kernel_call_site;
 extern _Thread_local const char *kernel_call_name;
-#define KERNEL_NOTE_CALL()                                                \
-	do {                                                              \
-		kernel_call_site = __builtin_return_address(0);           \
-		kernel_call_name = __func__;                              \
+/* AcCallOnBehalf's caller, for the next call noted (then cleared). */
+extern _Thread_local const void *kernel_call_on_behalf;
+#define KERNEL_NOTE_CALL()                                                     \
+	do {                                                                   \
+		kernel_call_site = kernel_call_on_behalf != NULL                \
+					   ? kernel_call_on_behalf               \
+					   : __builtin_return_address(0);        \
+		kernel_call_on_behalf = NULL;                                  \
+		kernel_call_name = __func__;                                   \
 	} while (0)
 
 #endif

@@ -799,6 +799,47 @@ static NTSTATUS release_mapping(PORT_STREAM *ps, PVOID tag_pointer)
 	return STATUS_SUCCESS;
 }
 
+/* The packet being mapped (the IRP of the next mapping to hand out, once
+ * some of it has been handed out) ends where its mapping stopped: its
+ * unmapped mappings are dropped, and it is done now if what was handed out
+ * is all back. Cut mappings are per IRP, so the next packet starts on a
+ * mapping of its own. DSound-style streams loop over one buffer: their
+ * packets have no end to bring forward, so nothing changes there. */
+static NTSTATUS terminate_packet(PORT_STREAM *ps)
+{
+	kernel_port_call(PORT_CALL_TERMINATE_PACKET);
+	struct port_stream *s = stream_of(ps, "TerminatePacket");
+	if (KeGetCurrentIrql() > DISPATCH_LEVEL)
+		check_irql("TerminatePacket", "");
+	uint32_t next = s->next_acquire;
+	if (s->cfg.style == PORT_STYLE_DSOUND || next >= s->n_maps) {
+		publish(PORT_EV_TERMINATE_PACKET, UINT32_MAX, 0, 0, 0, 0, 0, 0);
+		return STATUS_SUCCESS;
+	}
+	uint32_t id = s->maps[next].irp;
+	struct port_irp *irp = &s->irps[id];
+	if (irp->state != IRP_SUBMITTED || next == irp->first_mapping) {
+		publish(PORT_EV_TERMINATE_PACKET, UINT32_MAX, 0, 0, 0, 0, 0, 0);
+		return STATUS_SUCCESS;
+	}
+	uint32_t dropped = 0;
+	for (uint32_t k = next - irp->first_mapping; k < irp->n_mappings; k++) {
+		uint32_t i = irp->first_mapping + k;
+		if (s->maps[i].state == MAPPING_PENDING) {
+			irp->n_settled++;
+			dropped++;
+			set_mapping_state(s, i, MAPPING_DROPPED);
+		}
+	}
+	bool done = irp_all_settled(s, irp);
+	publish(PORT_EV_TERMINATE_PACKET, id, dropped, done, 0, 0, 0, 0);
+	if (done) {
+		finish_irp(s, id, false);
+		KeSetEvent(&s->irp_done_event, 0, FALSE);
+	}
+	return STATUS_SUCCESS;
+}
+
 /* Any IRQL: a miniport's ISR notifies the port at DIRQL, holding the
  * interrupt's lock (portcls queues its service DPC from there). */
 static void notify(PORT_STREAM *ps)
@@ -1008,7 +1049,7 @@ static const char *validate(const struct port_stream_config *cfg, const struct g
 
 /* The region's pages go unmapped (free) the first time any stream on this
  * machine's memory needs them; the unmapped sentinel page says it is done. */
-static void pool_init(const struct guest_memory *mem)
+static void page_pool_init(const struct guest_memory *mem)
 {
 	if (!mem->page_mapped(mem->mem, (uint64_t)POOL_SENTINEL_PAGE * PAGE_BYTES))
 		return;
@@ -1046,7 +1087,7 @@ static pthread_mutex_t perm_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The shuffle of seed: a shared one (*owned NULL), or one made for the
  * caller to free (*owned set). NULL when out of host memory. */
-static const uint32_t *pool_permutation(uint64_t seed, uint32_t **owned)
+static const uint32_t *page_pool_permutation(uint64_t seed, uint32_t **owned)
 {
 	*owned = NULL;
 	const uint32_t *found = NULL;
@@ -1085,7 +1126,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 		return NULL;
 	struct port_stream *s = calloc(1, sizeof(*s));
 	uint32_t *owned = NULL;
-	const uint32_t *perm = s != NULL ? pool_permutation(cfg->layout_seed, &owned) : NULL;
+	const uint32_t *perm = s != NULL ? page_pool_permutation(cfg->layout_seed, &owned) : NULL;
 	if (s == NULL || perm == NULL) {
 		free(s);
 		*why = "out of host memory";
@@ -1097,7 +1138,7 @@ struct port_stream *port_stream_create(const struct port_stream_config *cfg, con
 	s->perm = perm;
 	s->perm_owned = owned;
 	s->state = KSSTATE_STOP;
-	pool_init(mem);
+	page_pool_init(mem);
 	KeInitializeDpc(&s->service_dpc, service_dpc_routine, s);
 	KeInitializeDpc(&s->available_dpc, available_dpc_routine, s);
 	KeInitializeEvent(&s->owed_event, NotificationEvent, false);
@@ -1374,6 +1415,14 @@ NTSTATUS PortReleaseMapping(PORT_STREAM *ps, PVOID tag_pointer)
 {
 	KERNEL_NOTE_CALL();
 	NTSTATUS st = release_mapping(ps, tag_pointer);
+	kernel_port_return();
+	return st;
+}
+
+NTSTATUS PortTerminatePacket(PORT_STREAM *ps)
+{
+	KERNEL_NOTE_CALL();
+	NTSTATUS st = terminate_packet(ps);
 	kernel_port_return();
 	return st;
 }

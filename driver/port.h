@@ -95,7 +95,10 @@ static inline MAPPING_TAG mapping_tag_of(PVOID tag)
 	/* a mapping's state changed: index, irp, tag; result: enum port_mapping_state */   \
 	X(MAPPING, "mapping")                                                               \
 	/* the port is about to call GetPosition (POSITION follows when it returns) */      \
-	X(POSITION_ASKED, "position-asked")
+	X(POSITION_ASKED, "position-asked")                                                 \
+	/* TerminatePacket: irp (the packet being mapped); index: its mappings dropped;     \
+	 * result: 1 when it is done now */                                                   \
+	X(TERMINATE_PACKET, "TerminatePacket")
 
 enum port_event_kind {
 #define PORT_EVENT_ENUM(id, name) PORT_EV_##id,

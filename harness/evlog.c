@@ -154,6 +154,14 @@ static void describe_port(const struct port_event *p, char *buf, size_t len)
 	case PORT_EV_POSITION_ASKED:
 		snprintf(buf, len, "port: GetPosition called");
 		return;
+	case PORT_EV_TERMINATE_PACKET:
+		if (p->irp == UINT32_MAX)
+			snprintf(buf, len, "TerminatePacket: no packet part-mapped");
+		else
+			snprintf(buf, len, "TerminatePacket: IRP %u ends after what was mapped (%u "
+				 "mappings dropped)%s", p->irp, p->index,
+				 p->result ? "; it is done" : "");
+		return;
 	case PORT_EV_COUNT:
 		break;
 	}

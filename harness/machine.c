@@ -164,6 +164,7 @@ struct machine {
 	struct decider decider;
 	struct evlog evlog;
 	struct bus bus;
+	struct pool pool;	/* ExAllocatePoolWithTag's, for the run */
 	struct fiber main_fiber;
 	/* The machine's parts that a run may not use, or uses n_cpus of, are
 	 * allocated as needed: a machine is made for every run and calloc
@@ -1204,7 +1205,7 @@ struct machine *machine_create(const struct machine_config *cfg)
 	bus_init(&m->bus);
 	if (cfg->native != NULL) {
 		const struct native_parts parts = { &m->dev, &m->mem, &m->guest, &m->bus, &m->evlog,
-						    &m->resources };
+						    &m->resources, &m->pool };
 		m->native = native_create(&m->cfg, &parts);
 		if (m->native == NULL) {
 			machine_destroy(m);
@@ -1236,6 +1237,7 @@ void machine_destroy(struct machine *m)
 	for (uint32_t i = 0; i < m->cfg.n_cpus && m->native == NULL; i++)
 		fiber_destroy(&m->cpu[i].fiber);
 	free(m->tasks);
+	pool_destroy(&m->pool);
 	decider_free(&m->decider);
 	guest_memory_free(m);
 	free(m->cpu);
@@ -2015,6 +2017,25 @@ static void k_bug_check(void *self, uint32_t code, const uintptr_t params[4], co
 		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 }
 
+static struct pool *k_pool(void *self)
+{
+	struct machine *m = self;
+	return &m->pool;
+}
+
+static void k_rule_broken(void *self, AC_RULE rule, const char *message)
+{
+	static const enum machine_failure failure_of_rule[AcRuleCount] = {
+		[AcRuleAssert] = MACHINE_FAIL_ASSERT,
+		[AcRulePagedCode] = MACHINE_FAIL_PAGED_CODE,
+		[AcRuleComRefcount] = MACHINE_FAIL_COM_REFCOUNT,
+		[AcRulePool] = MACHINE_FAIL_POOL,
+	};
+	struct machine *m = self;
+	machine_fail(m, MACHINE_CHECKER_NAME, &machine_failures[failure_of_rule[rule]],
+		     "%.400s, on cpu%d", message, m->current);
+}
+
 static void k_print(void *self, const char *text)
 {
 	struct machine *m = self;
@@ -2054,7 +2075,8 @@ static void k_port_call(void *self, enum port_call call)
 		kernel_rule(m, LOCK_ACROSS_PORT_CALL,
 			    "bug check 0xC4: %s called with spin lock %s held (Driver Verifier's "
 			    "deadlock detection)", call == PORT_CALL_GET_MAPPING ? "GetMapping"
-										   : "ReleaseMapping",
+						   : call == PORT_CALL_RELEASE_MAPPING ? "ReleaseMapping"
+										       : "TerminatePacket",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
 }
@@ -2123,6 +2145,8 @@ static const struct kernel_backend machine_ops = {
 	.mark = k_mark,
 	.bug_check = k_bug_check,
 	.print = k_print,
+	.pool = k_pool,
+	.rule_broken = k_rule_broken,
 	.port_call = k_port_call,
 	.port_return = k_port_return,
 	.fail = k_fail,

@@ -84,7 +84,8 @@
 	  "them, an ISR takes no ordinary spin lock, objects are used as initialised (bug "    \
 	  "check 0xC4)")                                                                     \
 	X(LOCK_ACROSS_PORT_CALL, "lock-across-port-call",                                    \
-	  "GetMapping and ReleaseMapping are called with no spin lock held (Driver Verifier's " \
+	  "GetMapping, ReleaseMapping and TerminatePacket are called with no spin lock held "  \
+	  "(Driver Verifier's "                                                              \
 	  "deadlock detection, bug check 0xC4)")                                             \
 	X(DEADLOCK, "deadlock", "some CPU can always run again: no wait or spin lasts for ever") \
 	X(INTERRUPT_STORM, "interrupt-storm",                                                \
@@ -95,7 +96,17 @@
 	  "fault)")                                                                          \
 	X(DRIVER_HANG, "driver-hang",                                                        \
 	  "driver code comes back to the kernel: a loop that makes no kernel call never ends " \
-	  "(no scheduling point for seconds of CPU time)")
+	  "(no scheduling point for seconds of CPU time)")                                   \
+	X(ASSERT, "assert", "every ASSERT() in the driver's source holds (a checked build's " \
+	  "assertion)")                                                                      \
+	X(PAGED_CODE, "paged-code",                                                          \
+	  "code marked PAGED_CODE() runs at IRQL <= APC_LEVEL (it may be paged out)")        \
+	X(COM_REFCOUNT, "com-refcount",                                                      \
+	  "every COM object's references are given back exactly: none is alive when the "    \
+	  "adapter has stopped, none is released below zero")                                \
+	X(POOL, "pool",                                                                      \
+	  "pool memory is freed once, with the tag it was allocated with, and none is left " \
+	  "when the adapter has stopped (Driver Verifier's pool tracking)")
 
 enum machine_failure {
 #define MACHINE_FAILURE_ENUM(id, name, rule) MACHINE_FAIL_##id,

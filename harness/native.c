@@ -1987,7 +1987,9 @@ static void k_port_call(void *self, enum port_call call)
 		kernel_rule(n, LOCK_ACROSS_PORT_CALL,
 			    "bug check 0xC4: %s called with spin lock %s held (Driver Verifier's "
 			    "deadlock detection)",
-			    call == PORT_CALL_GET_MAPPING ? "GetMapping" : "ReleaseMapping",
+			    call == PORT_CALL_GET_MAPPING	  ? "GetMapping"
+			    : call == PORT_CALL_RELEASE_MAPPING ? "ReleaseMapping"
+								: "TerminatePacket",
 			    describe_object(c->held[0], o, sizeof(o)));
 	}
 	world_enter(n);
@@ -1998,6 +2000,25 @@ static void k_port_return(void *self)
 	struct native *n = self;
 	ctx_now(n)->in_port_call = false;
 	world_leave(n);
+}
+
+static struct pool *k_pool(void *self)
+{
+	struct native *n = self;
+	return n->p.pool;
+}
+
+static void k_rule_broken(void *self, AC_RULE rule, const char *message)
+{
+	static const enum machine_failure failure_of_rule[AcRuleCount] = {
+		[AcRuleAssert] = MACHINE_FAIL_ASSERT,
+		[AcRulePagedCode] = MACHINE_FAIL_PAGED_CODE,
+		[AcRuleComRefcount] = MACHINE_FAIL_COM_REFCOUNT,
+		[AcRulePool] = MACHINE_FAIL_POOL,
+	};
+	char label[48];
+	fail_fmt(self, MACHINE_CHECKER_NAME, &machine_failures[failure_of_rule[rule]], "%.400s, on %s",
+		 message, tls_ctx ? ctx_label(tls_ctx, label, sizeof(label)) : "the host thread");
 }
 
 static void k_model_enter(void *self)
@@ -2070,6 +2091,8 @@ static const struct kernel_backend native_ops = {
 	.print = k_print,
 	.port_call = k_port_call,
 	.port_return = k_port_return,
+	.pool = k_pool,
+	.rule_broken = k_rule_broken,
 	.model_enter = k_model_enter,
 	.model_leave = k_model_leave,
 	.fail = k_fail,

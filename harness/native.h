@@ -60,6 +60,7 @@ struct native_parts {
 	struct bus *bus;
 	struct evlog *evlog;
 	const AC97SIM_RESOURCES *resources;
+	struct pool *pool;
 };
 
 struct native;

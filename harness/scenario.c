@@ -487,6 +487,7 @@ static void script(void *arg)
 	c->stream_open = false;
 	publish_lifecycle(c, LIFE_STREAM_CLOSED);
 	DRIVER_CALL(d->adapter_stop(c->adapter));
+	kernel_check_pool_empty();
 	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
 	KeSetEvent(&c->running_event, 0, FALSE);

@@ -232,6 +232,38 @@ typedef struct AC97SIM_RESOURCES {
 PVOID AcAllocateCommonBuffer(ULONG Length, PPHYSICAL_ADDRESS LogicalAddress);
 void AcFreeCommonBuffer(PVOID VirtualAddress, ULONG Length);
 
+/* ---- pool memory ------------------------------------------------------------------------ */
+
+typedef enum _POOL_TYPE {
+	NonPagedPool = 0,
+	PagedPool = 1,
+	NonPagedPoolMustSucceed = 2,
+	NonPagedPoolCacheAligned = 4,
+	NonPagedPoolNx = 512
+} POOL_TYPE;
+
+/* Non-paged pool at IRQL <= DISPATCH_LEVEL, paged pool at <= APC_LEVEL.
+ * The contents are not zeroed (they hold a fixed fill, 0xC5, so that code
+ * relying on zeroes fails the same way in every run); NULL when the pool is
+ * exhausted. Tag: four characters, e.g. '79CA' ("AC97" in a dump). What
+ * is still allocated when the adapter has stopped fails the run ("pool"),
+ * and so does freeing what was not allocated, twice, or with another tag. */
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+/* The same, zeroed. */
+PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+void ExFreePoolWithTag(PVOID P, ULONG Tag);
+void ExFreePool(PVOID P);
+
+/* ---- interlocked operations ------------------------------------------------------------- */
+
+/* Each is a scheduling point, then one atomic step; each returns what WDM
+ * says (Increment and Decrement the new value, the others the old one). */
+LONG InterlockedIncrement(LONG volatile *Addend);
+LONG InterlockedDecrement(LONG volatile *Addend);
+LONG InterlockedExchange(LONG volatile *Target, LONG Value);
+LONG InterlockedCompareExchange(LONG volatile *Destination, LONG Exchange, LONG Comperand);
+LONG InterlockedExchangeAdd(LONG volatile *Addend, LONG Value);
+
 /* ---- time, diagnostics ------------------------------------------------------------------- */
 
 /* Busy-waits (simulated time passes; other CPUs run). */
@@ -258,6 +290,24 @@ ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
  * `ac97sim help windows`) are also counted by explore, so a search can
  * show that it got there. No scheduling point, any IRQL. */
 void AcMark(PCSTR Window);
+
+/* For a layer that makes kernel and port calls for its caller (the WDM
+ * compatibility layer's port objects): the next call is reported as made
+ * from ReturnAddress, the caller's source line, not the layer's. No
+ * scheduling point. */
+void AcCallOnBehalf(const void *ReturnAddress);
+
+/* Rules the WDM compatibility layer enforces for a C++ miniport (the
+ * failure each names is in `ac97sim help checkers`). */
+typedef enum _AC_RULE {
+	AcRuleAssert,		/* "assert": an ASSERT() held false */
+	AcRulePagedCode,	/* "paged-code": PAGED_CODE() above APC_LEVEL */
+	AcRuleComRefcount,	/* "com-refcount": a leak or an over-release */
+	AcRulePool,		/* "pool": the kernel's own, on ExFreePool misuse and leaks */
+	AcRuleCount
+} AC_RULE;
+/* Fails the run with Rule's failure and Message (no scheduling point). */
+AC97SIM_NORETURN void AcRuleBroken(AC_RULE Rule, PCSTR Message);
 
 /* Bug check codes used here (Driver Verifier's). */
 #define BUGCHECK_IRQL_NOT_LESS_OR_EQUAL 0x0000000Au

@@ -40,6 +40,12 @@ NTSTATUS PortGetMapping(PORT_STREAM *Stream, PVOID Tag, PPHYSICAL_ADDRESS Physic
 /* IPortWavePciStream::ReleaseMapping: mappings go back in the order they
  * were handed out. IRQL <= DISPATCH_LEVEL, with no spin lock held. */
 NTSTATUS PortReleaseMapping(PORT_STREAM *Stream, PVOID Tag);
+/* IPortWavePciStream::TerminatePacket: the I/O packet (IRP) being mapped
+ * ends after the mappings already handed out, so that a part-filled
+ * capture packet reaches the client when they are released; the rest of
+ * its buffer is never mapped. Nothing happens when no packet is part
+ * mapped. IRQL <= DISPATCH_LEVEL, with no spin lock held. */
+NTSTATUS PortTerminatePacket(PORT_STREAM *Stream);
 /* IPortWavePci::Notify for the stream's service group: the port's service
  * DPC calls the stream's Service. Callable at any IRQL, the ISR's
  * included. */
