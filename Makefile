@@ -47,6 +47,11 @@ ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 CFLAGS ?= -O1 -g -fno-omit-frame-pointer
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+# make tsan: the native backend under ThreadSanitizer (docs/native-backend.md).
+BUILD ?= build-tsan
+CFLAGS ?= -O1 -g -fno-omit-frame-pointer
+SAN_FLAGS := -fsanitize=thread
 else
 BUILD ?= build
 CFLAGS ?= -O2 -g
@@ -221,6 +226,18 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/faulty.c $(SDK_HEADERS)
 	$(call say,PLUGIN,$@)
 	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -O1 -fPIC -fvisibility=hidden -shared \
 		-DFAULT_$(shell echo $* | tr a-z A-Z) -o $@ $<
+# The planted-race driver (tests/plugins/planted_race.c): the reference
+# miniport, SDK-only code, built into the plug-in with one unlocked shared
+# field; built like the program (its sanitizer too), so that make tsan's
+# ThreadSanitizer sees the driver's own accesses.
+PLANTED_RACE := $(BUILD)/tests/plugins/planted_race.so
+$(PLANTED_RACE): tests/plugins/planted_race.c miniports/ac97_reference.c miniports/ac97_reference.h $(SDK_HEADERS)
+	@mkdir -p $(dir $@)
+	$(call say,PLUGIN,$@)
+	$(Q)$(CC) $(STD) $(WARN) -Iinclude/sdk -Iinclude/regs -Iminiports $(CFLAGS) $(SAN_FLAGS) -fPIC \
+		-fvisibility=hidden -shared -o $@ tests/plugins/planted_race.c miniports/ac97_reference.c
+$(TEST_RUNNER): | $(PLANTED_RACE)
+
 $(BUILD)/tests/test_plugins.o $(BUILD)/tests/test_scaleout.o $(BUILD)/tests/test_checkers.o $(BUILD)/tests/test_continue.o: CPPFLAGS += -DTEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 
 $(DETHASH): $(BUILD)/tests/det/dethash.o $(LIBS)
@@ -288,6 +305,19 @@ check-cxx: check-embed
 	@$(MAKE) --no-print-directory cxx-example > build/check-cxx.log 2>&1 || { echo "  FAILED C++ WavePci example miniport"; exit 1; }
 	@echo "  done   C++ WavePci example miniport"
 .PHONY: $(CHECK_PHASES:%=check-%)
+
+# make tsan: the native backend under ThreadSanitizer (docs/native-backend.md).
+# The reference driver runs clean on it; the planted-race plug-in's unlocked
+# field is reported; the deterministic machine (the plain build) passes that
+# plug-in, since one CPU runs at a time there. A phase of its own, run by
+# .ci/run after make check, which stays within its time.
+tsan:
+	@echo "== tsan: the native backend under ThreadSanitizer"
+	@$(MAKE) --no-print-directory SANITIZE=thread tsan-parts
+	@$(MAKE) --no-print-directory tsan-parts
+	$(Q)sh tests/tsan.sh build-tsan build
+tsan-parts: $(PROGRAM) $(PLANTED_RACE)
+.PHONY: tsan tsan-parts
 
 # Not in test or check: starting a cluster needs root and packages that
 # nothing else needs, and their answer must not depend on it.

@@ -63,6 +63,7 @@
 #include "strategies.h"
 #include "toy.h"
 #include "profiles.h"
+#include "stress.h"
 #include "variants.h"
 
 #define REPEATS 9
@@ -515,7 +516,9 @@ int main(int argc, char **argv)
 	bool ok_explore = explore_figures(argv[0]);
 	bool ok_variants = variant_table(doc_path);
 	bool ok_profiles = profile_table(profiles_path);
-	bool all = ok_rt && ok_ratio && ok_sched && ok_explore && ok_variants && ok_profiles;
+	bool ok_stress = stress_table();
+	bool all = ok_rt && ok_ratio && ok_sched && ok_explore && ok_variants && ok_profiles &&
+		   ok_stress;
 	if (!all)
 		printf("bench: a target was missed%s\n",
 		       strict ? "" : " (reported only: run with STRICT=1 to fail on it)");

@@ -541,6 +541,18 @@ void kernel_port_return(void)
 	ops()->port_return(bound_self);
 }
 
+void kernel_model_enter(void)
+{
+	if (ops()->model_enter != NULL)
+		ops()->model_enter(bound_self);
+}
+
+void kernel_model_leave(void)
+{
+	if (ops()->model_leave != NULL)
+		ops()->model_leave(bound_self);
+}
+
 void kernel_port_call(enum port_call call)
 {
 	ops()->port_call(bound_self, call);

@@ -100,6 +100,13 @@ struct kernel_backend {
 	void (*port_call)(void *self, enum port_call call);
 	/* ... and on its return (the driver's call site is its own again). */
 	void (*port_return)(void *self);
+	/* The port model around its calls into the miniport (leave, then
+	 * enter again) and its own DPC routines (enter, then leave): where
+	 * model code and driver code meet. NULL: nothing to do (the
+	 * deterministic machine runs one CPU at a time); the native backend
+	 * lets go of its world lock so that driver code never runs under it. */
+	void (*model_enter)(void *self);
+	void (*model_leave)(void *self);
 	/* The run's pool (ExAllocatePoolWithTag): kernel.c keeps the books. */
 	struct pool *(*pool)(void *self);
 	/* Ends the run: one of AC_RULE's rules broken (AcRuleBroken, or the
@@ -125,6 +132,8 @@ void kernel_bind(const struct kernel_backend *ops, void *self);
 /* The services for the port model (see the ops above). */
 void kernel_port_call(enum port_call call);
 void kernel_port_return(void);
+void kernel_model_enter(void);
+void kernel_model_leave(void);
 AC97SIM_NORETURN void kernel_fail(const char *checker, const struct failure_def *rule,
 				  const char *format, ...) __attribute__((format(printf, 3, 4)));
 AC97SIM_NORETURN void kernel_out_of_memory(const char *what);

@@ -3,8 +3,14 @@
  */
 #include "pool.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One lock for every pool's books: on the native backend driver code on
+ * several host threads allocates and frees at once (native.h); the
+ * deterministic machine runs one CPU at a time and never contends. */
+static pthread_mutex_t books_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct pool_block {
 	void *bytes;
@@ -18,7 +24,7 @@ void pool_init(struct pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void *pool_alloc(struct pool *p, size_t bytes, uint32_t tag, bool zeroed)
+static void *pool_alloc_locked(struct pool *p, size_t bytes, uint32_t tag, bool zeroed)
 {
 	if (bytes > POOL_LIVE_BYTES_MAX - p->live_bytes)
 		return NULL;
@@ -42,8 +48,16 @@ void *pool_alloc(struct pool *p, size_t bytes, uint32_t tag, bool zeroed)
 	return mem;
 }
 
-enum pool_free_result pool_free(struct pool *p, void *block, uint32_t tag, bool tag_checked,
-				uint32_t *tag_out)
+void *pool_alloc(struct pool *p, size_t bytes, uint32_t tag, bool zeroed)
+{
+	pthread_mutex_lock(&books_lock);
+	void *mem = pool_alloc_locked(p, bytes, tag, zeroed);
+	pthread_mutex_unlock(&books_lock);
+	return mem;
+}
+
+static enum pool_free_result pool_free_locked(struct pool *p, void *block, uint32_t tag,
+					      bool tag_checked, uint32_t *tag_out)
 {
 	/* Newest first: a free is usually of something recent. */
 	for (uint32_t i = p->count; i-- > 0;) {
@@ -63,16 +77,28 @@ enum pool_free_result pool_free(struct pool *p, void *block, uint32_t tag, bool 
 	return POOL_NOT_ALLOCATED;
 }
 
+enum pool_free_result pool_free(struct pool *p, void *block, uint32_t tag, bool tag_checked,
+				uint32_t *tag_out)
+{
+	pthread_mutex_lock(&books_lock);
+	enum pool_free_result r = pool_free_locked(p, block, tag, tag_checked, tag_out);
+	pthread_mutex_unlock(&books_lock);
+	return r;
+}
+
 bool pool_oldest_live(const struct pool *p, size_t *bytes, uint32_t *tag, uint32_t *seq)
 {
-	for (uint32_t i = 0; i < p->count; i++)
+	bool found = false;
+	pthread_mutex_lock(&books_lock);
+	for (uint32_t i = 0; i < p->count && !found; i++)
 		if (p->blocks[i].live) {
 			*bytes = p->blocks[i].size;
 			*tag = p->blocks[i].tag;
 			*seq = i;
-			return true;
+			found = true;
 		}
-	return false;
+	pthread_mutex_unlock(&books_lock);
+	return found;
 }
 
 void pool_destroy(struct pool *p)

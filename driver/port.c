@@ -20,8 +20,13 @@
  * points (the deterministic machine), and it is written so that its state
  * is consistent at every kernel call it makes: each state change happens
  * between two scheduling points, and array elements are found again by
- * index after every call that can yield (the arrays may grow meanwhile). A
- * native backend would need a port lock around each of those sections.
+ * index after every call that can yield (the arrays may grow meanwhile).
+ * The native backend keeps that true on host threads with one lock (its
+ * world lock, native.h): taken on entry to each call the driver makes
+ * (kernel_port_call), in the port's own DPC routines (kernel_model_enter)
+ * and by the harness's passive calls, let go at each scheduling point and
+ * around each call into the miniport (MINIPORT_CALL), so that driver code
+ * never runs under it.
  *
  * Guest pages: IRP pages come from [4 MiB, 16 MiB) of guest memory (below
  * are the common buffers of the machine). A page there is free exactly when
@@ -284,6 +289,16 @@ static void miniport_leave(struct port_stream *s)
 	if (--s->in_miniport == 0 && s->closed)
 		KeSetEvent(&s->miniport_idle_event, 0, FALSE);
 }
+
+/* A call into the miniport: driver code, which the port model's own
+ * serialisation must not cover (kernel_backend.h, model_leave). The
+ * deterministic machine does nothing here. */
+#define MINIPORT_CALL(call)                                               \
+	do {                                                              \
+		kernel_model_leave();                                     \
+		call;                                                     \
+		kernel_model_enter();                                     \
+	} while (0)
 
 /* Array growth. Host memory running out mid-run ends the run (it is not
  * the miniport's fault, so it gets its own checker name). */
@@ -843,11 +858,15 @@ static void service_dpc_routine(KDPC *dpc, void *ctx, void *a1, void *a2)
 	(void)a1;
 	(void)a2;
 	struct port_stream *s = ctx;
-	if (!miniport_enter(s))
+	kernel_model_enter();
+	if (!miniport_enter(s)) {
+		kernel_model_leave();
 		return;	/* queued before the pin closed: the stream is gone */
+	}
 	if (s->ops != NULL && s->ops->service != NULL)
-		s->ops->service(s->ms);
+		MINIPORT_CALL(s->ops->service(s->ms));
 	miniport_leave(s);
+	kernel_model_leave();
 }
 
 /* DSound: mappings came round again after a refused GetMapping. Runs in a
@@ -860,14 +879,18 @@ static void available_dpc_routine(KDPC *dpc, void *ctx, void *a1, void *a2)
 	(void)a1;
 	(void)a2;
 	struct port_stream *s = ctx;
-	if (!s->available_owed || s->ops == NULL || s->ops->mapping_available == NULL)
+	kernel_model_enter();
+	if (!s->available_owed || s->ops == NULL || s->ops->mapping_available == NULL ||
+	    !miniport_enter(s)) {
+		/* Nothing owed, or queued before the pin closed: the stream is gone. */
+		kernel_model_leave();
 		return;
-	if (!miniport_enter(s))
-		return;	/* queued before the pin closed: the stream is gone */
+	}
 	s->available_owed = false;
 	publish(PORT_EV_MAPPING_AVAILABLE, 0, 0, 1, 0, 0, 0, 0);
-	s->ops->mapping_available(s->ms);
+	MINIPORT_CALL(s->ops->mapping_available(s->ms));
 	miniport_leave(s);
+	kernel_model_leave();
 }
 
 /* ---- cancellation and revoke ------------------------------------------------------------ */
@@ -970,8 +993,9 @@ static void cancel_irp(struct port_stream *s, uint32_t id)
 		KIRQL old;
 		KeRaiseIrql(DISPATCH_LEVEL, &old);
 		ULONG count = UINT32_MAX;	/* a miniport that never writes it is caught */
-		NTSTATUS status = s->ops->revoke_mappings(s->ms, (PVOID)(uintptr_t)first,
-							  (PVOID)(uintptr_t)last, &count);
+		NTSTATUS status;
+		MINIPORT_CALL(status = s->ops->revoke_mappings(s->ms, (PVOID)(uintptr_t)first,
+								   (PVOID)(uintptr_t)last, &count));
 		judge_revoke(s, id, status, count);
 		KeLowerIrql(old);
 		if (s->irps[id].owed > 0)
@@ -1185,7 +1209,7 @@ static void submit(struct port_stream *s)
 	publish(PORT_EV_MAPPING_AVAILABLE, 0, added, 0, 0, 0, 0, 0);
 	KIRQL old;
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
-	s->ops->mapping_available(s->ms);
+	MINIPORT_CALL(s->ops->mapping_available(s->ms));
 	KeLowerIrql(old);
 }
 
@@ -1244,7 +1268,8 @@ static NTSTATUS set_state_steps(struct port_stream *s, KSSTATE target)
 	s->changing_state = true;
 	for (uint32_t step = 0; step < 3u && s->state != target; step++) {
 		KSSTATE next = (KSSTATE)(target > s->state ? (int)s->state + 1 : (int)s->state - 1);
-		NTSTATUS status = s->ops->set_state(s->ms, next);
+		NTSTATUS status;
+		MINIPORT_CALL(status = s->ops->set_state(s->ms, next));
 		if (!NT_SUCCESS(status)) {
 			publish(PORT_EV_STATE, 0, 0, (uint32_t)status, 0, 0, s->state, next);
 			s->changing_state = false;
@@ -1315,7 +1340,8 @@ static void query_position(struct port_stream *s)
 	 * the call began bounds the answer from below, what it had done when
 	 * it returned from above (the "position" checker). */
 	publish(PORT_EV_POSITION_ASKED, 0, 0, 0, 0, 0, 0, 0);
-	NTSTATUS status = s->ops->get_position(s->ms, &pos);
+	NTSTATUS status;
+	MINIPORT_CALL(status = s->ops->get_position(s->ms, &pos));
 	if (!NT_SUCCESS(status)) {
 		publish(PORT_EV_POSITION, 0, 0, (uint32_t)status, 0, 0, 0, 0);
 		return;

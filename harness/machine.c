@@ -29,6 +29,7 @@
 #include "windows.h"
 #include "fiber.h"
 #include "kernel_backend.h"
+#include "native.h"
 #include "port.h"
 #include "simtime.h"
 
@@ -202,6 +203,10 @@ struct machine {
 	struct step_task step_tasks[STEP_TASKS_MAX];
 	uint32_t n_step_tasks;
 	struct run_result result;
+	/* Non-NULL: the native backend runs this machine (native.h); it
+	 * borrows the device, memory, bus and log above, and the calls
+	 * below that harness code makes go to it. */
+	struct native *native;
 };
 
 static _Thread_local struct machine *running_machine;
@@ -262,6 +267,10 @@ static void publish_at(struct machine *m, struct sim_event *ev, sim_ticks_t tick
 
 void machine_publish(struct machine *m, struct sim_event *ev)
 {
+	if (m->native != NULL) {
+		native_publish(m->native, ev);
+		return;
+	}
 	publish_at(m, ev, m->now, m->running ? m->current : -1);
 }
 
@@ -408,6 +417,8 @@ AC97SIM_NORETURN void machine_fail(struct machine *m, const char *checker,
 	va_start(ap, format);
 	vsnprintf(msg, sizeof(msg), format, ap);
 	va_end(ap);
+	if (m->native != NULL)
+		native_fail(m->native, checker, rule, msg);
 	int n = snprintf(full, sizeof(full), "%s (step %" PRIu64 ", %" PRIu64 " ticks = %" PRIu64
 			 " us)", msg, m->steps, m->now, sim_ticks_to_us(m->now));
 	if (n > 0 && (size_t)n < sizeof(full))
@@ -1192,6 +1203,16 @@ struct machine *machine_create(const struct machine_config *cfg)
 	m->evlog.object_name = object_name;
 	m->evlog.object_name_ctx = m;
 	bus_init(&m->bus);
+	if (cfg->native != NULL) {
+		const struct native_parts parts = { &m->dev, &m->mem, &m->guest, &m->bus, &m->evlog,
+						    &m->resources, &m->pool };
+		m->native = native_create(&m->cfg, &parts);
+		if (m->native == NULL) {
+			machine_destroy(m);
+			return NULL;
+		}
+		return m;
+	}
 	m->isr_cpu = -1;
 	m->current = -1;
 	m->common_next = COMMON_BUFFER_BASE;
@@ -1212,7 +1233,8 @@ void machine_destroy(struct machine *m)
 {
 	if (m == NULL)
 		return;
-	for (uint32_t i = 0; i < m->cfg.n_cpus; i++)
+	native_destroy(m->native);
+	for (uint32_t i = 0; i < m->cfg.n_cpus && m->native == NULL; i++)
 		fiber_destroy(&m->cpu[i].fiber);
 	free(m->tasks);
 	pool_destroy(&m->pool);
@@ -1244,6 +1266,10 @@ uint32_t machine_cpu_count(const struct machine *m) { return m->cfg.n_cpus; }
 void machine_cpu_view(const struct machine *m, uint32_t cpu, struct machine_cpu_view *out)
 {
 	assert(cpu < m->cfg.n_cpus);
+	if (m->native != NULL) {
+		native_cpu_view(m->native, cpu, out);
+		return;
+	}
 	static const enum machine_cpu_block blocks[] = {
 		[BLOCK_NONE] = MACHINE_CPU_RUNNING, [BLOCK_IDLE] = MACHINE_CPU_IDLE,
 		[BLOCK_SPIN] = MACHINE_CPU_SPINNING, [BLOCK_EVENT] = MACHINE_CPU_WAITING,
@@ -1275,16 +1301,34 @@ void machine_cpu_view(const struct machine *m, uint32_t cpu, struct machine_cpu_
 
 const char *machine_object_name(const struct machine *m, uint32_t id)
 {
+	if (m->native != NULL)
+		return native_object_name(m->native, id);
 	return id < OBJECTS_NAMED_MAX ? m->object_names[id] : NULL;
 }
 
-sim_ticks_t machine_now(const struct machine *m) { return m->now; }
-uint64_t machine_step(const struct machine *m) { return m->steps; }
-int machine_current_cpu(const struct machine *m) { return m->current; }
+sim_ticks_t machine_now(const struct machine *m)
+{
+	return m->native != NULL ? native_now(m->native) : m->now;
+}
+
+uint64_t machine_step(const struct machine *m)
+{
+	return m->native != NULL ? native_steps(m->native) : m->steps;
+}
+
+int machine_current_cpu(const struct machine *m)
+{
+	return m->native != NULL ? native_current_cpu(m->native) : m->current;
+}
+
 struct machine *machine_running(void) { return running_machine; }
 
 void machine_check_at(struct machine *m, sim_ticks_t tick)
 {
+	if (m->native != NULL) {
+		native_check_at(m->native, tick);
+		return;
+	}
 	if (tick <= m->now)
 		return;
 	if (m->check_at_tick <= m->now || tick < m->check_at_tick)
@@ -1293,11 +1337,17 @@ void machine_check_at(struct machine *m, sim_ticks_t tick)
 
 void machine_bind(struct machine *m)
 {
+	if (m->native != NULL) {
+		native_bind(m->native);
+		return;
+	}
 	kernel_bind(&machine_ops, m);
 }
 
 int machine_queue_passive(struct machine *m, void (*fn)(void *arg), void *arg, const char *name)
 {
+	if (m->native != NULL)
+		return native_queue_passive(m->native, fn, arg, name);
 	return push_task(m, (struct task){ fn, arg, name, NULL, NULL });
 }
 
@@ -1322,6 +1372,8 @@ static int push_task(struct machine *m, struct task task)
 int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(void *arg),
 				  void *arg, const char *name)
 {
+	if (m->native != NULL)
+		return native_queue_passive_at_step(m->native, step, fn, arg, name);
 	if (m->n_step_tasks == STEP_TASKS_MAX)
 		return -1;
 	m->step_tasks[m->n_step_tasks++] = (struct step_task){ step, { fn, arg, name, NULL, NULL } };
@@ -1330,6 +1382,10 @@ int machine_queue_passive_at_step(struct machine *m, uint64_t step, void (*fn)(v
 
 void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick)
 {
+	if (m->native != NULL) {
+		native_hold_interrupts(m->native, until_tick);
+		return;
+	}
 	if (until_tick > m->irq_held_until)
 		m->irq_held_until = until_tick;
 	publish_fault(m, FAULT_IRQ_HELD, 0, until_tick);
@@ -1337,6 +1393,10 @@ void machine_hold_interrupts(struct machine *m, sim_ticks_t until_tick)
 
 void machine_stall_cpu(struct machine *m, uint32_t cpu, sim_ticks_t until_tick)
 {
+	if (m->native != NULL) {
+		native_stall_cpu(m->native, cpu, until_tick);
+		return;
+	}
 	if (cpu >= m->cfg.n_cpus)
 		return;
 	if (until_tick > m->cpu[cpu].stalled_until)
@@ -1395,6 +1455,12 @@ static void run_fibers(void *arg)
 void machine_run(struct machine *m, struct run_result *result)
 {
 	assert(!m->running && !m->finished);
+	if (m->native != NULL) {
+		bus_seal(&m->bus);
+		native_run(m->native, result);
+		m->finished = true;
+		return;
+	}
 	struct machine *outer = running_machine;
 	running_machine = m;
 	kernel_bind(&machine_ops, m);

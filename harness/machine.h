@@ -151,6 +151,8 @@ struct machine_costs {
 	sim_ticks_t dpc_dispatch;
 };
 
+struct native_config;
+
 struct machine_config {
 	uint32_t n_cpus;	/* 1..MACHINE_CPUS_MAX, default 2 */
 	struct strategy strategy;
@@ -174,6 +176,9 @@ struct machine_config {
 	 * callers that run machine after machine and write guest memory only
 	 * through the kernel, the port and the device (scenario runs do). */
 	bool recycle_memory;
+	/* Non-NULL: the native backend runs the machine (native.h), on host
+	 * threads; NULL: the deterministic machine (the default). */
+	const struct native_config *native;
 };
 
 void machine_config_default(struct machine_config *cfg);

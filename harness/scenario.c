@@ -423,6 +423,16 @@ static void wait_irp_done(struct port_stream *ps)
 	KeWaitForSingleObject(port_stream_irp_done_event(ps), Executive, KernelMode, FALSE, &timeout);
 }
 
+/* The script is the system around the driver; the driver's own entry
+ * points are driver code, outside the model (kernel_model_leave: the
+ * native backend runs them outside its world lock). */
+#define DRIVER_CALL(call)                                                 \
+	do {                                                              \
+		kernel_model_leave();                                     \
+		call;                                                     \
+		kernel_model_enter();                                     \
+	} while (0)
+
 static void script(void *arg)
 {
 	struct run_ctx *c = arg;
@@ -433,7 +443,8 @@ static void script(void *arg)
 	if (c->draws.phase_ticks > 0)
 		sleep_ticks(c->draws.phase_ticks);
 	publish_lifecycle(c, LIFE_ADAPTER_STARTING);
-	NTSTATUS st = d->adapter_start(c->adapter, machine_resources(c->m));
+	NTSTATUS st;
+	DRIVER_CALL(st = d->adapter_start(c->adapter, machine_resources(c->m)));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "adapter start", st);
 	const struct ac97sim_stream_params params = {
@@ -446,7 +457,7 @@ static void script(void *arg)
 		.timer_period_ms = sc->timer_period_ms,
 	};
 	publish_lifecycle(c, LIFE_STREAM_OPENING);
-	st = d->stream_open(c->adapter, c->stream, &params);
+	DRIVER_CALL(st = d->stream_open(c->adapter, c->stream, &params));
 	if (!NT_SUCCESS(st))
 		setup_failed(c, "stream open", st);
 	c->stream_open = true;
@@ -473,10 +484,10 @@ static void script(void *arg)
 	 * Service or MappingAvailable call, or an action's call, still under
 	 * way must return first, and none may start after. */
 	port_action_close(c->ps);
-	d->stream_close(c->stream);
+	DRIVER_CALL(d->stream_close(c->stream));
 	c->stream_open = false;
 	publish_lifecycle(c, LIFE_STREAM_CLOSED);
-	d->adapter_stop(c->adapter);
+	DRIVER_CALL(d->adapter_stop(c->adapter));
 	kernel_check_pool_empty();
 	publish_lifecycle(c, LIFE_ADAPTER_STOPPED);
 	c->script_done = true;
@@ -769,6 +780,10 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 		*why = "the scenario has no driver";
 		return -1;
 	}
+	if (opt->native != NULL && plan != NULL) {
+		*why = "a run on the native backend cannot follow a recording";
+		return -1;
+	}
 	struct machine_config cfg;
 	machine_config_default(&cfg);
 	cfg.n_cpus = sc->cpus;
@@ -786,6 +801,7 @@ int scenario_run_with(const struct scenario *sc, const struct strategy *strategy
 	cfg.log_text = opt->log_text;
 	cfg.record_decisions = decisions != NULL;
 	cfg.recycle_memory = true;	/* the harness writes guest memory only as gmem_reset asks */
+	cfg.native = opt->native;
 	struct run_ctx *c = calloc(1, sizeof(*c));
 	void **args_mem = calloc(RUN_DRAWS_ACTIONS_MAX, 2 * sizeof(void *));
 	struct machine *m = c && args_mem ? machine_create(&cfg) : NULL;

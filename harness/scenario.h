@@ -251,6 +251,11 @@ struct scenario_run_options {
 	 * the run's own taps. */
 	struct scenario_observer observers[SCENARIO_OBSERVERS_MAX];
 	uint32_t n_observers;
+	/* Non-NULL: run on the native backend (native.h), host threads on a
+	 * scaled wall clock, instead of the deterministic machine; strategy
+	 * and seed then decide only the scenario's draws (run_draws.h), and
+	 * plan must be NULL (a native run cannot be replayed). */
+	const struct native_config *native;
 };
 
 /* scenario_run with options (opt may be NULL: all zero). */

@@ -110,8 +110,11 @@ static BOOLEAN ac97_isr(PKINTERRUPT intr, PVOID ctx)
 			AcMark("stray-status");
 		else if (a->streams[e]->revoking)
 			AcMark("interrupt-during-revoke");
+		/* Atomic (WDM: InterlockedExchange): the DPC takes the flag on
+		 * another CPU while this ISR may set it again (ThreadSanitizer
+		 * on the native backend reported the plain bool). */
 		if (a->streams[e] != NULL)
-			a->streams[e]->service_pending = true;
+			__atomic_store_n(&a->streams[e]->service_pending, true, __ATOMIC_RELEASE);
 	}
 	if (claimed)
 		KeInsertQueueDpc(&a->dpc, NULL, NULL);
@@ -126,8 +129,7 @@ static void ac97_dpc(KDPC *dpc, void *ctx, void *arg1, void *arg2)
 	struct ac97_adapter *a = ctx;
 	for (int e = 0; e < AC97_ENGINE_COUNT; e++) {
 		struct ac97_stream *s = a->streams[e];
-		if (s != NULL && s->service_pending) {
-			s->service_pending = false;
+		if (s != NULL && __atomic_exchange_n(&s->service_pending, false, __ATOMIC_ACQ_REL)) {
 			PortNotify(s->port);
 		}
 	}

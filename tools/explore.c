@@ -66,6 +66,8 @@
 
 #include "cli.h"
 #include "driver_option.h"
+#include "native.h"
+#include "native_cmd.h"
 #include "profile_option.h"
 #include "explore_junit.h"
 #include "explore_profiles.h"
@@ -109,6 +111,8 @@ static const struct cli_option explore_options[] = {
 	NO_CHECK_OPTION,
 	PROFILE_OPTION,
 	PROFILES_OPTION,
+	BACKEND_OPTION,
+	SCALE_OPTION,
 };
 
 static const struct cli_spec explore_spec = {
@@ -141,7 +145,12 @@ static const struct cli_spec explore_spec = {
 		"traces named SCENARIO-PROFILE-seedN.trace), runs each profile's lowest\n"
 		"failing seed on every other profile, and ends with a summary that says on\n"
 		"which profiles each failure happens and whether it needs its profile (the\n"
-		"first profile, the reference, passes it): docs/profiles.md.\n",
+		"first profile, the reference, passes it): docs/profiles.md.\n"
+		"\n"
+		"--backend native runs the scenario as a stress test instead: iteration after\n"
+		"iteration on host threads (--runs N of them, or for --time T), each drawing the\n"
+		"scenario's ranges from its seed, until the first failure; the failing\n"
+		"iteration's event log goes to --trace-dir (docs/native-backend.md).\n",
 	.options = explore_options,
 	.n_options = sizeof(explore_options) / sizeof(explore_options[0]),
 	.operands_min = 1,
@@ -172,6 +181,8 @@ struct explore_opts {
 	size_t n_profiles;
 	const char *profile_now;	/* NULL: none named on the command line */
 	bool tag_traces;		/* SCENARIO-PROFILE-seedN.trace */
+	bool native;			/* --backend native: a stress test */
+	uint64_t scale;
 };
 
 /* "K/N" with 1 <= K <= N <= runs. Reports and returns false otherwise. */
@@ -239,6 +250,23 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 		o->seed = 0;
 	if (o->choice != CHOICE_PCT && cli_given(spec, &a, "depth"))
 		cli_note_unused(spec, "depth", "it sets PCT's depth for --strategy pct only");
+	o->native = native_cmd_wanted(spec, &a, &st);
+	if (st != 0)
+		return st;
+	o->scale = NATIVE_TIME_SCALE_DEFAULT;
+	if (!cli_u64(spec, &a, "scale", 1, NATIVE_TIME_SCALE_MAX, &o->scale))
+		return EXIT_USAGE;
+	if (!o->native && cli_given(spec, &a, "scale"))
+		cli_note_unused(spec, "scale", "it is the native backend's");
+	if (o->native) {
+		static const char *const unused[] = { "strategy", "depth", "jobs", "shard", "json",
+						      "junit", "keep-going", "profiles" };
+		for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+			if (cli_given(spec, &a, unused[i]))
+				cli_note_unused(spec, unused[i], "it is the deterministic search's");
+		if (cli_given(spec, &a, "time") && !cli_given(spec, &a, "runs"))
+			o->runs = 0;
+	}
 	o->json = cli_value(spec, &a, "json");
 	o->junit = cli_value(spec, &a, "junit");
 	o->trace_dir = cli_value(spec, &a, "trace-dir");
@@ -1038,6 +1066,22 @@ static int search_profiles(struct explore_opts *o, struct scenario_file *sf)
 	return explore_profiles_status(ps, o->n_profiles);
 }
 
+/* explore --backend native: the stress test, its failing iteration's
+ * event log in the trace directory. */
+static int explore_native(const struct explore_opts *o, const struct scenario_file *sf)
+{
+	char log_path[4096];
+	const char *base = strrchr(o->scenario, '/');
+	base = base != NULL ? base + 1 : o->scenario;
+	size_t len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
+		len -= 4;
+	snprintf(log_path, sizeof(log_path), "%s/%.*s-native.log", o->trace_dir, (int)len, base);
+	struct native_cmd cmd = { "explore", o->scenario, o->runs, o->time_budget_ms, o->seed,
+				  o->scale, log_path };
+	return native_cmd_stress(&cmd, sf);
+}
+
 int cmd_explore(int argc, char **argv)
 {
 	struct explore_opts o;
@@ -1052,6 +1096,12 @@ int cmd_explore(int argc, char **argv)
 	if (runs_load("explore", o.scenario, &o.choices, &sf) != 0) {
 		signals_restore();
 		return EXIT_USAGE;
+	}
+	if (o.native) {
+		st = explore_native(&o, &sf);
+		scenario_file_free(&sf);
+		signals_restore();
+		return st;
 	}
 	if (o.n_profiles > 0) {
 		st = search_profiles(&o, &sf);

@@ -17,6 +17,8 @@
 #include "continue_run.h"
 #include "dac_tap.h"
 #include "listen.h"
+#include "native.h"
+#include "native_cmd.h"
 #include "outfile.h"
 #include "plot_tap.h"
 #include "driver_option.h"
@@ -282,6 +284,13 @@ static const struct cli_option run_options[] = {
 	DRIVER_OPTION,
 	NO_CHECK_OPTION,
 	PROFILE_OPTION,
+	BACKEND_OPTION,
+	SCALE_OPTION,
+	{ "iterations", 0, CLI_VALUE, "N",
+	  "native: stop after N iterations (default 100, or none\n"
+	  "with --time)" },
+	{ "time", 't', CLI_VALUE, "T",
+	  "native: stop once T of host time has passed (250ms, 30s, 2m)" },
 };
 
 static const struct cli_spec run_spec = {
@@ -306,6 +315,39 @@ void help_run(FILE *f)
 	cli_help(&run_spec, f);
 }
 
+/* run --backend native: the options that mean nothing there are said so;
+ * the one that cannot be honoured (a trace) is refused. */
+static int run_native(const struct cli_spec *spec, const struct cli_args *a)
+{
+	static const char *const unused[] = { "strategy", "depth", "steps", "out", "json", "vcd",
+					      "plot", "continue" };
+	for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+		if (cli_given(spec, a, unused[i]))
+			cli_note_unused(spec, unused[i], "it is the deterministic backend's");
+	if (cli_given(spec, a, "trace-out"))
+		return cli_usage_error(spec, "--trace-out: a native run cannot be replayed (it "
+					     "records its event log: --log FILE)");
+	struct native_cmd cmd = { "run", a->operands[0], 100, 0, 1, NATIVE_TIME_SCALE_DEFAULT,
+				  cli_value(spec, a, "log") };
+	if (cli_given(spec, a, "time"))
+		cmd.iterations = 0;
+	if (!cli_u64(spec, a, "seed", 0, UINT64_MAX / 2, &cmd.seed) ||
+	    !cli_u64(spec, a, "iterations", 1, UINT64_MAX, &cmd.iterations) ||
+	    !cli_duration_ms(spec, a, "time", 1, 24ull * 3600u * 1000u, &cmd.time_ms) ||
+	    !cli_u64(spec, a, "scale", 1, NATIVE_TIME_SCALE_MAX, &cmd.scale))
+		return EXIT_USAGE;
+	struct scenario_file sf;
+	struct runs_choices choices = { cli_value(spec, a, "driver"), cli_value(spec, a, "no-check"),
+					NULL };
+	if (profile_option_get(spec, a, &choices.profile) != 0)
+		return EXIT_USAGE;
+	if (runs_load("run", cmd.scenario_path, &choices, &sf) != 0)
+		return EXIT_USAGE;
+	int st = native_cmd_stress(&cmd, &sf);
+	scenario_file_free(&sf);
+	return st;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_args a;
@@ -313,6 +355,14 @@ int cmd_run(int argc, char **argv)
 	if (st != CLI_CONTINUE)
 		return st;
 	const struct cli_spec *spec = &run_spec;
+	if (native_cmd_wanted(spec, &a, &st))
+		return run_native(spec, &a);
+	if (st != 0)
+		return st;
+	static const char *const native_only[] = { "scale", "iterations", "time" };
+	for (size_t i = 0; i < sizeof(native_only) / sizeof(native_only[0]); i++)
+		if (cli_given(spec, &a, native_only[i]))
+			cli_note_unused(spec, native_only[i], "it is the native backend's");
 	uint64_t seed = 1, depth = 3, steps = 0;
 	if (!cli_u64(spec, &a, "seed", 0, UINT64_MAX, &seed) ||
 	    !cli_u64(spec, &a, "depth", 1, PCT_DEPTH_MAX, &depth) ||
