@@ -6,14 +6,34 @@
  * The registry is a list through the objects themselves, in creation
  * order. It lives in the plug-in's static data, which ac97sim puts back
  * as it was after loading before every run, so a run that ended early
- * (a failure) leaves nothing behind for the next.
+ * (a failure) leaves nothing behind for the next. On the native backend
+ * objects come and go on several host threads at once: the list is
+ * changed under a lock of its own, a test-and-set one (no kernel call, so
+ * usable at any IRQL and no scheduling point on the deterministic
+ * backend), and whether an object is alive is a mark in the object, which
+ * AddRef and Release read without walking the list.
  */
 #include <stdio.h>
 
 #include "runtime.h"
 
+#define MARK_LIVE 0x4556494Cu	/* "LIVE" */
+#define MARK_DEAD 0x44414544u	/* "DEAD" */
+
 static CUnknown *live_first, *live_last;
 static ULONG live_count, created_count;
+static volatile bool registry_busy;
+
+static void registry_lock(void)
+{
+	while (__atomic_test_and_set(&registry_busy, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void registry_unlock(void)
+{
+	__atomic_clear(&registry_busy, __ATOMIC_RELEASE);
+}
 
 CUnknown::CUnknown(PUNKNOWN pUnknownOuter)
 {
@@ -34,6 +54,8 @@ void CUnknown::Register(PUNKNOWN pUnknownOuter, const char *name)
 				  ? pUnknownOuter
 				  : reinterpret_cast<PUNKNOWN>(static_cast<PNONDELEGATINGUNKNOWN>(this));
 	m_ObjectName = name;
+	__atomic_store_n(&m_LiveMark, MARK_LIVE, __ATOMIC_RELEASE);
+	registry_lock();
 	m_CreationNumber = ++created_count;
 	m_pNextLive = NULL;
 	m_pPrevLive = live_last;
@@ -43,10 +65,16 @@ void CUnknown::Register(PUNKNOWN pUnknownOuter, const char *name)
 		live_first = this;
 	live_last = this;
 	live_count++;
+	registry_unlock();
 }
 
 CUnknown::~CUnknown()
 {
+	/* An atomic store: the compiler may not drop it as a store to an
+	 * object whose life ends (the pool keeps the memory, and a Release
+	 * too many reads the mark). */
+	__atomic_store_n(&m_LiveMark, MARK_DEAD, __ATOMIC_RELEASE);
+	registry_lock();
 	if (m_pPrevLive != NULL)
 		m_pPrevLive->m_pNextLive = m_pNextLive;
 	else
@@ -56,14 +84,12 @@ CUnknown::~CUnknown()
 	else
 		live_last = m_pPrevLive;
 	live_count--;
+	registry_unlock();
 }
 
-static bool is_live(const CUnknown *object)
+bool CUnknown::IsAlive() const
 {
-	for (const CUnknown *o = live_first; o != NULL; o = o->NextLive())
-		if (o == object)
-			return true;
-	return false;
+	return __atomic_load_n(&m_LiveMark, __ATOMIC_ACQUIRE) == MARK_LIVE;
 }
 
 STDMETHODIMP_(NTSTATUS) CUnknown::NonDelegatingQueryInterface(REFIID InterfaceId, PVOID *Interface)
@@ -79,7 +105,7 @@ STDMETHODIMP_(NTSTATUS) CUnknown::NonDelegatingQueryInterface(REFIID InterfaceId
 
 STDMETHODIMP_(ULONG) CUnknown::NonDelegatingAddRef()
 {
-	if (!is_live(this)) {
+	if (!IsAlive()) {
 		char text[160];
 		snprintf(text, sizeof(text), "AddRef of a COM object (%s) after its last Release "
 			 "destroyed it", m_ObjectName ? m_ObjectName : "class not named");
@@ -93,7 +119,7 @@ STDMETHODIMP_(ULONG) CUnknown::NonDelegatingRelease()
 	/* A Release too many reaches an object already destroyed: the pool
 	 * keeps freed blocks for the rest of the run, so the call lands here
 	 * and the registry says the object is gone. */
-	if (!is_live(this) || m_lRefCount <= 0) {
+	if (!IsAlive() || m_lRefCount <= 0) {
 		char text[160];
 		snprintf(text, sizeof(text), "Release of a COM object (%s) whose count was already 0 "
 			 "(a Release too many)", m_ObjectName ? m_ObjectName : "class not named");
@@ -123,6 +149,7 @@ CUnknown *CUnknown::OldestLiveObject()
 
 void ReportLiveObjects(const char *when)
 {
+	/* At adapter stop every other thread of the driver is done. */
 	if (live_first == NULL)
 		return;
 	char text[320];

@@ -53,6 +53,7 @@ class CUnknown : public INonDelegatingUnknown {
 	const char *ObjectName() const { return m_ObjectName; }
 	LONG ReferenceCount() const { return m_lRefCount; }
 	ULONG CreationNumber() const { return m_CreationNumber; }
+	bool IsAlive() const;
 
       protected:
 	LONG m_lRefCount;
@@ -61,6 +62,7 @@ class CUnknown : public INonDelegatingUnknown {
       private:
 	void Register(PUNKNOWN pUnknownOuter, const char *name);
 	const char *m_ObjectName;
+	ULONG m_LiveMark;
 	CUnknown *m_pNextLive, *m_pPrevLive;
 	ULONG m_CreationNumber;
 };
