@@ -10,6 +10,7 @@
 
 #include "exit_status.h"
 #include "native_stress.h"
+#include "plugin.h"
 #include "runs.h"
 
 bool native_cmd_wanted(const struct cli_spec *spec, const struct cli_args *a, int *status)
@@ -94,6 +95,11 @@ int native_cmd_stress(const struct native_cmd *cmd, const struct scenario_file *
 	       " ms of host time\n",
 	       r.iterations, r.passed, r.limited, r.elapsed_ns / 1000000u);
 	if (r.failed) {
+		/* What --driver must say to load the same driver again: a
+		 * plug-in by its path, a built-in by its name. */
+		const char *driver_arg = sf->sc.driver_ref.plugin != NULL
+						 ? plugin_path(sf->sc.driver_ref.plugin)
+						 : sf->sc.driver_ref.ops->name;
 		runs_report(stdout, &r.outcome);
 		printf("first failure: iteration %" PRIu64 " (seed %" PRIu64 "), after %" PRIu64
 		       " ms of stress\n",
@@ -105,7 +111,7 @@ int native_cmd_stress(const struct native_cmd *cmd, const struct scenario_file *
 		       "  To look for it deterministically: %s explore %s --driver %s\n",
 		       cmd->scenario_path, sf->sc.driver_ref.ops->name, r.failing_seed, cmd->scale,
 		       cmd->log_path ? "the failing iteration's event log" : "no event log (--log FILE keeps it)",
-		       runs_program, cmd->scenario_path, sf->sc.driver_ref.ops->name);
+		       runs_program, cmd->scenario_path, driver_arg);
 		if (cmd->log_path != NULL) {
 			if (write_log(log, cmd->log_path) != 0) {
 				fclose(log);
