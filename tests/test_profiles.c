@@ -110,7 +110,8 @@ static size_t list_profile_fixtures(char names[][128], size_t max)
 		if (len < 6 || strcmp(ent->d_name + len - 5, ".regs") != 0)
 			continue;
 		ck_assert_uint_lt(n, max);
-		snprintf(names[n++], 128, "%s", ent->d_name);
+		ck_assert_uint_lt(len, 128);
+		snprintf(names[n++], 128, "%.127s", ent->d_name);
 	}
 	closedir(d);
 	qsort(names, n, 128, compare_names);

@@ -208,7 +208,12 @@ static int read_change(struct reader *r, struct vcd_file *f, const char *tok, ui
 				 v->type);
 			return -1;
 		}
-		snprintf(norm, sizeof(norm), "%s", text);
+		if (strlen(text) >= sizeof(norm)) {
+			snprintf(err, err_len, "%u: a value for %s longer than %zu bytes", r->line,
+				 v->name, sizeof(norm) - 1);
+			return -1;
+		}
+		snprintf(norm, sizeof(norm), "%.511s", text);
 	} else if (strcmp(v->type, "string") == 0 || strcmp(v->type, "real") == 0 ||
 		   !wire_value(v, text, norm, sizeof(norm))) {
 		snprintf(err, err_len, "%u: '%s' is not a value for %s (%s %u)", r->line, text, v->name,
