@@ -1592,10 +1592,11 @@ END_TEST
  * and the checkers `off` (comma-separated) switched off; the outcome's
  * result. The plug-ins move mappings without playing them, so
  * audio-conservation is always off. */
-/* extra: an action the scenario gets, or NULL. */
-static struct run_result plugin_run_acting(const char *name, const char *off,
+/* extra: an action the scenario gets, or NULL; log: where the run's event
+ * log goes, or NULL. */
+static struct run_result plugin_run_logged(const char *name, const char *off,
 					   sim_ticks_t hang_limit, sim_ticks_t max_ticks,
-					   const struct scenario_action *extra)
+					   const struct scenario_action *extra, FILE *log)
 {
 	struct scenario sc;
 	scenario_default(&sc);
@@ -1616,10 +1617,17 @@ static struct run_result plugin_run_acting(const char *name, const char *off,
 	struct strategy st = { .kind = STRATEGY_RANDOM };
 	struct scenario_outcome out;
 	const char *why = NULL;
-	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, NULL, NULL, &out, NULL, &why) == 0, "%s",
+	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, log, NULL, &out, NULL, &why) == 0, "%s",
 		      why ? why : "?");
 	scenario_release(&sc);
 	return out.result;
+}
+
+static struct run_result plugin_run_acting(const char *name, const char *off,
+					   sim_ticks_t hang_limit, sim_ticks_t max_ticks,
+					   const struct scenario_action *extra)
+{
+	return plugin_run_logged(name, off, hang_limit, max_ticks, extra, NULL);
 }
 
 static struct run_result plugin_run(const char *name, const char *off, sim_ticks_t hang_limit,
@@ -1774,21 +1782,9 @@ START_TEST(terminate_packet_ends_the_packet_being_mapped)
 	size_t text_len = 0;
 	FILE *log = open_memstream(&text, &text_len);
 	ck_assert_ptr_nonnull(log);
-	struct scenario sc;
-	scenario_default(&sc);
-	char path[512], err[512];
-	snprintf(path, sizeof(path), "%s/terminate_packet.so", TEST_PLUGIN_DIR);
-	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
-	struct strategy st = { .kind = STRATEGY_RANDOM };
-	struct scenario_outcome out;
-	const char *why = NULL;
-	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, log, NULL, &out, NULL, &why) == 0, "%s",
-		      why ? why : "?");
+	struct run_result r = plugin_run_logged("terminate_packet", NULL, 0, 0, NULL, log);
 	fclose(log);
-	scenario_release(&sc);
-	ck_assert_msg(out.result.verdict == RUN_PASS, "%s: %s", out.result.checker,
-		      out.result.message);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
 	ck_assert_msg(strstr(text, "TerminatePacket: IRP 0 ends after what was mapped (") != NULL,
 		      "no TerminatePacket of IRP 0 in the log");
 	free(text);
@@ -1801,28 +1797,15 @@ START_TEST(a_format_change_goes_to_the_miniport)
 	 * PASSIVE_LEVEL; a driver without one is refused by the port, which is
 	 * the client's answer and not a finding (the run passes and the log
 	 * says so). */
-	struct scenario sc;
-	scenario_default(&sc);
-	char path[512], err[512];
-	snprintf(path, sizeof(path), "%s/notify_at_dirql.so", TEST_PLUGIN_DIR);
-	ck_assert_msg(scenario_set_driver(&sc, path, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(checker_disable(&sc.checkers, "audio-conservation"), 0);
-	sc.actions[sc.n_actions++] = (struct scenario_action){ .kind = SA_SET_FORMAT,
-							       .at_ticks = MS(1) / 10,
-							       .arg = 44100 };
-	struct strategy st = { .kind = STRATEGY_RANDOM };
-	struct scenario_outcome out;
-	const char *why = NULL;
+	const struct scenario_action change = { .kind = SA_SET_FORMAT, .at_ticks = MS(1) / 10,
+						.arg = 44100 };
 	char *text = NULL;
 	size_t text_len = 0;
 	FILE *log = open_memstream(&text, &text_len);
 	ck_assert_ptr_nonnull(log);
-	ck_assert_msg(scenario_run(&sc, &st, 1, NULL, log, NULL, &out, NULL, &why) == 0, "%s",
-		      why ? why : "?");
+	struct run_result r = plugin_run_logged("notify_at_dirql", NULL, 0, 0, &change, log);
 	fclose(log);
-	scenario_release(&sc);
-	ck_assert_msg(out.result.verdict == RUN_PASS, "%s: %s", out.result.checker,
-		      out.result.message);
+	ck_assert_msg(r.verdict == RUN_PASS, "%s: %s", r.checker, r.message);
 	ck_assert_msg(strstr(text, "port: SetFormat(44100 Hz, was 48000 Hz) = 0xc00000bb (the "
 				   "miniport has no SetFormat)") != NULL, "no SetFormat in the log");
 	free(text);
