@@ -256,6 +256,21 @@ _Static_assert(sizeof(((struct sim_event *)0)->u) == 6 * sizeof(uint64_t),
  * by field, the union as its six words (its padding too): a few vector
  * stores, where a whole-struct zeroing became a string instruction, slow
  * to start for 88 bytes, and a few events are made every step. */
+static inline void event_init(struct sim_event *ev, enum sim_event_kind kind);
+
+/* A kernel object's creation, as every backend publishes it: where is
+ * filled here and must live until the event is published (ev->ref). */
+static inline void event_object_created(struct sim_event *ev, struct ev_object_where *where,
+					const void *storage, uint32_t id, uint32_t type,
+					const char *name, const void *context)
+{
+	*where = (struct ev_object_where){ storage, context };
+	event_init(ev, EV_OBJECT);
+	ev->u.object = (struct ev_object){ id, type };
+	ev->text = name;
+	ev->ref = where;
+}
+
 static inline void event_init(struct sim_event *ev, enum sim_event_kind kind)
 {
 	ev->kind = (uint16_t)kind;

@@ -1564,14 +1564,10 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	default:
 		break;
 	}
-	struct ev_object_where where = {
-		k, type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL,
-	};
+	struct ev_object_where where;
 	struct sim_event ev;
-	event_init(&ev, EV_OBJECT);
-	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
-	ev.text = name;
-	ev.ref = &where;
+	event_object_created(&ev, &where, k, o->id, (uint32_t)type, name,
+			     type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL);
 	machine_publish(m, &ev);
 }
 
@@ -2023,7 +2019,7 @@ static struct pool *k_pool(void *self)
 	return &m->pool;
 }
 
-static void k_rule_broken(void *self, AC_RULE rule, const char *message)
+const struct failure_def *machine_failure_of_rule(AC_RULE rule)
 {
 	static const enum machine_failure failure_of_rule[AcRuleCount] = {
 		[AcRuleAssert] = MACHINE_FAIL_ASSERT,
@@ -2031,9 +2027,15 @@ static void k_rule_broken(void *self, AC_RULE rule, const char *message)
 		[AcRuleComRefcount] = MACHINE_FAIL_COM_REFCOUNT,
 		[AcRulePool] = MACHINE_FAIL_POOL,
 	};
+	assert((unsigned)rule < AcRuleCount);
+	return &machine_failures[failure_of_rule[rule]];
+}
+
+static void k_rule_broken(void *self, AC_RULE rule, const char *message)
+{
 	struct machine *m = self;
-	machine_fail(m, MACHINE_CHECKER_NAME, &machine_failures[failure_of_rule[rule]],
-		     "%.400s, on cpu%d", message, m->current);
+	machine_fail(m, MACHINE_CHECKER_NAME, machine_failure_of_rule(rule), "%.400s, on cpu%d",
+		     message, m->current);
 }
 
 static void k_print(void *self, const char *text)

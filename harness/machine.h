@@ -116,6 +116,8 @@ enum machine_failure {
 };
 
 extern const struct failure_def machine_failures[MACHINE_FAIL_COUNT];
+/* The failure a rule of kernel.h's AC_RULE names (every backend's). */
+const struct failure_def *machine_failure_of_rule(AC_RULE rule);
 #define MACHINE_CHECKER_NAME "kernel-rules"
 
 /* Ends that are not findings about the driver: the harness's own (a run

@@ -219,14 +219,10 @@ static void k_object_init(void *self, struct k_object *k, enum kobject_type type
 	default:
 		break;
 	}
-	struct ev_object_where where = {
-		k, type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL,
-	};
+	struct ev_object_where where;
 	struct sim_event ev;
-	event_init(&ev, EV_OBJECT);
-	ev.u.object = (struct ev_object){ o->id, (uint32_t)type };
-	ev.text = name;
-	ev.ref = &where;
+	event_object_created(&ev, &where, k, o->id, (uint32_t)type, name,
+			     type == KOBJ_DPC || type == KOBJ_INTERRUPT ? context : NULL);
 	native_publish(n, &ev);
 }
 
@@ -838,14 +834,8 @@ static struct pool *k_pool(void *self)
 
 static void k_rule_broken(void *self, AC_RULE rule, const char *message)
 {
-	static const enum machine_failure failure_of_rule[AcRuleCount] = {
-		[AcRuleAssert] = MACHINE_FAIL_ASSERT,
-		[AcRulePagedCode] = MACHINE_FAIL_PAGED_CODE,
-		[AcRuleComRefcount] = MACHINE_FAIL_COM_REFCOUNT,
-		[AcRulePool] = MACHINE_FAIL_POOL,
-	};
 	char label[48];
-	fail_fmt(self, MACHINE_CHECKER_NAME, &machine_failures[failure_of_rule[rule]], "%.400s, on %s",
+	fail_fmt(self, MACHINE_CHECKER_NAME, machine_failure_of_rule(rule), "%.400s, on %s",
 		 message, tls_ctx ? ctx_label(tls_ctx, label, sizeof(label)) : "the host thread");
 }
 
