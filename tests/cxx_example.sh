@@ -62,25 +62,8 @@ cxx-bug-port-stream-kept:$scenarios/plain-0.ini:com-refcount
 cxx-bug-group-released-twice:$scenarios/plain-0.ini:com-refcount
 cxx-bug-paged-service:$scenarios/plain-0.ini:paged-code"
 
-fail() {
-	echo "cxx_example: $*" >&2
-	exit 1
-}
-
-# Runs "$@", requires exit status $want; the output goes to $out.
-want_status() {
-	want=$1
-	out=$2
-	shift 2
-	set +e
-	"$@" > "$out" 2>&1
-	got=$?
-	set -e
-	if [ "$got" -ne "$want" ]; then
-		sed 's/^/  | /' "$out" | tail -n 12 >&2
-		fail "exit $got, wanted $want: $*"
-	fi
-}
+me=cxx_example
+. "$top/tests/example_lib.sh"
 
 # ---- build it out of the tree, with both compilers -------------------------------------
 

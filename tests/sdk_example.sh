@@ -41,25 +41,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ac97sim-sdk-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 start=$(date +%s)
 
-fail() {
-	echo "sdk_example: $*" >&2
-	exit 1
-}
-
-# Runs "$@", requires exit status $want; the output goes to $out.
-want_status() {
-	want=$1
-	out=$2
-	shift 2
-	set +e
-	"$@" > "$out" 2>&1
-	got=$?
-	set -e
-	if [ "$got" -ne "$want" ]; then
-		sed 's/^/  | /' "$out" | tail -n 12 >&2
-		fail "exit $got, wanted $want: $*"
-	fi
-}
+me=sdk_example
+. "$top/tests/example_lib.sh"
 
 # ---- build it out of the tree ------------------------------------------------------
 
