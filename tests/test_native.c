@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "name_list.h"
 #include "native_stress.h"
 #include "prog.h"
 #include "runs.h"
@@ -99,19 +100,6 @@ static const struct {
 	{ "reactos-revoke-short", "dma-after-release|revoke-count|release-revoked" },
 };
 
-static bool one_of(const char *name, const char *list)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len + (bar != NULL);
-	}
-	return false;
-}
-
 START_TEST(variant_failure_has_the_deterministic_checker_name)
 {
 	/* Goal: a historical variant whose bug shows on every schedule fails
@@ -126,7 +114,7 @@ START_TEST(variant_failure_has_the_deterministic_checker_name)
 		one_stress(&sf.sc, 10, 20, 1, &r);
 		ck_assert_msg(r.failed, "%s: no failure in %llu iterations", path,
 			      (unsigned long long)r.iterations);
-		ck_assert_msg(one_of(r.outcome.result.checker, variants[i].checkers),
+		ck_assert_msg(name_in_list(r.outcome.result.checker, variants[i].checkers),
 			      "%s: caught by %s, want %s", path, r.outcome.result.checker,
 			      variants[i].checkers);
 		scenario_file_free(&sf);

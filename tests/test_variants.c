@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "name_list.h"
 #include "prog.h"
 #include "runs.h"
 #include "strategies.h"
@@ -37,19 +38,6 @@ static const struct {
 	{ "hang-last", "hang" },
 };
 
-static bool one_of(const char *name, const char *list)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len + (bar != NULL);
-	}
-	return false;
-}
-
 START_TEST(explore_finds_each_variant)
 {
 	/* Goal: explore --driver VARIANT (its defaults) fails each bug
@@ -69,7 +57,7 @@ START_TEST(explore_finds_each_variant)
 		const char *f = strstr(r.out, "checker ");
 		ck_assert_ptr_nonnull(f);
 		ck_assert_int_eq(sscanf(f, "checker %63s", checker), 1);
-		ck_assert_msg(one_of(checker, variants[i].checkers), "%s: caught by %s, want %s", scen,
+		ck_assert_msg(name_in_list(checker, variants[i].checkers), "%s: caught by %s, want %s", scen,
 			      checker, variants[i].checkers);
 		char want[512];
 		snprintf(want, sizeof(want), "replay it: %s replay ", prog_path());
