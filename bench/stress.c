@@ -25,11 +25,11 @@
 #include "runs.h"
 #include "scenario_file.h"
 #include "strategies.h"
+#include "variant_scenario.h"
 
 #define STRESS_TRIES 5u
 #define STRESS_CAP_MS 10000u
 #define CONTROLLED_BUDGET 2000u
-#define BUGS_DIR "fixtures/scenarios/bugs"
 
 static uint64_t now_ns(void)
 {
@@ -111,19 +111,9 @@ bool stress_table(void)
 	bool all_found = true;
 	for (unsigned v = 1; builtin_drivers[v] != NULL; v++) {
 		const char *name = builtin_drivers[v]->name;
-		char path[256], err[1200];
-		snprintf(path, sizeof(path), BUGS_DIR "/%s.ini", name);
 		struct scenario_file sf;
-		if (scenario_file_load(path, &sf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ac97bench: %s\n", err);
-			exit(2);
-		}
 		struct calibration cal;
-		const char *why = NULL;
-		if (calibrate(&sf, &cal, &why) != 0) {
-			fprintf(stderr, "ac97bench: %s: %s\n", path, why ? why : "cannot set up");
-			exit(2);
-		}
+		variant_scenario_load(name, &sf, &cal);
 		uint64_t stress[STRESS_TRIES], controlled[STRESS_TRIES];
 		char stress_checker[32] = "-", controlled_checker[32] = "-";
 		for (unsigned k = 0; k < STRESS_TRIES; k++) {

@@ -21,10 +21,10 @@
 #include "runs.h"
 #include "scenario_file.h"
 #include "strategies.h"
+#include "variant_scenario.h"
 
 #define VARIANT_BUDGET 2000u
 #define VARIANT_BASES 5u
-#define BUGS_DIR "fixtures/scenarios/bugs"
 
 static double wall_seconds(void)
 {
@@ -161,19 +161,9 @@ bool variant_table(const char *doc_path)
 	bool all_found = true;
 	for (unsigned v = 1; builtin_drivers[v] != NULL; v++) {
 		const char *name = builtin_drivers[v]->name;
-		char path[256], err[1200];
-		snprintf(path, sizeof(path), BUGS_DIR "/%s.ini", name);
 		struct scenario_file sf;
-		if (scenario_file_load(path, &sf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ac97bench: %s\n", err);
-			exit(2);
-		}
 		struct calibration cal;
-		const char *why = NULL;
-		if (calibrate(&sf, &cal, &why) != 0) {
-			fprintf(stderr, "ac97bench: %s: %s\n", path, why ? why : "cannot set up");
-			exit(2);
-		}
+		variant_scenario_load(name, &sf, &cal);
 		char checker[32] = "-";
 		char cells[STRATEGY_CLASSES_MAX + 2][32];
 		bool found_by_default = false;
