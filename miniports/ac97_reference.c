@@ -128,7 +128,11 @@ static void ac97_dpc(KDPC *dpc, void *ctx, void *arg1, void *arg2)
 	(void)arg2;
 	struct ac97_adapter *a = ctx;
 	for (int e = 0; e < AC97_ENGINE_COUNT; e++) {
-		struct ac97_stream *s = a->streams[e];
+		/* Not under the interrupt's lock, which guards the list's
+		 * writes: an atomic load, as a WDM driver's aligned pointer
+		 * read is. A stream taken out meanwhile is still whole: its
+		 * close flushes the DPCs before it frees anything. */
+		struct ac97_stream *s = __atomic_load_n(&a->streams[e], __ATOMIC_ACQUIRE);
 		if (s != NULL && __atomic_exchange_n(&s->service_pending, false, __ATOMIC_ACQ_REL)) {
 			PortNotify(s->port);
 		}
@@ -891,7 +895,8 @@ struct stream_link {
 static BOOLEAN set_stream(PVOID context)
 {
 	const struct stream_link *link = context;
-	link->adapter->streams[link->engine] = link->stream;
+	/* Atomic for the DPC, which reads the list without this lock. */
+	__atomic_store_n(&link->adapter->streams[link->engine], link->stream, __ATOMIC_RELEASE);
 	return TRUE;
 }
 

@@ -15,10 +15,22 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 export TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1"
 fail=0
 
+# A verdict that rests on host time (a spin, a wait or a stream that did not
+# move for seconds of host time) can come from the host under TSan, which
+# slows every thread several times over: such a verdict is run again at 1x
+# before it counts, as tests/test_native.c does. A TSan report always
+# counts.
 for scen in plain-0 coalesced-0 two-producers revoke-running-1 dsound-3 capture-pi-1 stop-restart-4; do
 	status=0
 	"$tsan/ac97sim" run "fixtures/scenarios/$scen.ini" --backend native --scale 5 \
 		--iterations 3 >"$tmp/out" 2>"$tmp/err" || status=$?
+	if [ "$status" -eq 1 ] && ! grep -q "ThreadSanitizer" "$tmp/err" &&
+		grep -q '^verdict: fail (\(deadlock\|stall\|hang\))' "$tmp/out"; then
+		echo "tsan: $scen: $(grep -m 1 '^verdict:' "$tmp/out") at 5x; again at 1x"
+		status=0
+		"$tsan/ac97sim" run "fixtures/scenarios/$scen.ini" --backend native --scale 1 \
+			--iterations 3 >"$tmp/out" 2>"$tmp/err" || status=$?
+	fi
 	if [ "$status" -ne 0 ]; then
 		echo "tsan: FAILED: the reference driver on $scen (exit $status)"
 		cat "$tmp/out" "$tmp/err"
