@@ -18,20 +18,8 @@
 # - a bug's trace replays exactly; `play` through cxx-clean.so writes what
 #   the reference driver writes, byte for byte.
 
-set -eu
-# A driver author's make is not inside ours.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-
-if [ $# -ne 1 ] || [ ! -x "$1/bin/ac97sim" ]; then
-	echo "usage: sh tests/cxx_example.sh PREFIX (an installed prefix with bin/ac97sim)" >&2
-	exit 2
-fi
-top=$(cd "$(dirname "$0")/.." && pwd)
-prefix=$(cd "$1" && pwd)
-prog=$prefix/bin/ac97sim
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ac97sim-cxx-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-start=$(date +%s)
+me=cxx_example
+. "$(dirname "$0")/example_lib.sh"
 scenarios=$top/fixtures/scenarios
 
 # Every bundled scenario but those that need what the example does not do:
@@ -62,8 +50,6 @@ cxx-bug-port-stream-kept:$scenarios/plain-0.ini:com-refcount
 cxx-bug-group-released-twice:$scenarios/plain-0.ini:com-refcount
 cxx-bug-paged-service:$scenarios/plain-0.ini:paged-code"
 
-me=cxx_example
-. "$top/tests/example_lib.sh"
 
 # ---- build it out of the tree, with both compilers -------------------------------------
 

@@ -25,24 +25,9 @@
 # - `play` of fixtures/audio/front_center.wav through example-fixed.so
 #   exits 0 and writes what the reference driver writes, byte for byte.
 
-set -eu
-# A driver author's make is not inside ours: no jobserver, flags or
-# variables of the make that runs this script reach the example's.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-
-if [ $# -ne 1 ] || [ ! -x "$1/bin/ac97sim" ]; then
-	echo "usage: sh tests/sdk_example.sh PREFIX (an installed prefix with bin/ac97sim)" >&2
-	exit 2
-fi
-top=$(cd "$(dirname "$0")/.." && pwd)
-prefix=$(cd "$1" && pwd)
-prog=$prefix/bin/ac97sim
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ac97sim-sdk-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-start=$(date +%s)
-
 me=sdk_example
-. "$top/tests/example_lib.sh"
+. "$(dirname "$0")/example_lib.sh"
+
 
 # ---- build it out of the tree ------------------------------------------------------
 
